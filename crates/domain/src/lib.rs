@@ -1,0 +1,32 @@
+//! Leadline's domain: the types and rules of inside sales, with no I/O.
+//!
+//! Values enter the system through the `parse` constructors here (parse, don't
+//! validate); past this boundary the rest of the code trusts its types.
+
+pub mod country;
+pub mod email;
+pub mod lead;
+pub mod password;
+pub mod phone;
+pub mod role;
+pub mod search;
+pub mod text;
+pub mod timezone;
+
+pub use country::Country;
+pub use email::Email;
+pub use lead::{LeadKind, LeadStatus};
+pub use password::Password;
+pub use phone::{Phone, PhoneType, Region};
+pub use role::Role;
+
+/// Why a value was refused, in words a user can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+impl Invalid {
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self(reason.into())
+    }
+}

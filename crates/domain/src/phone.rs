@@ -1,0 +1,226 @@
+//! Phone numbers in E.164 form.
+
+use crate::Invalid;
+use phonenumber::{Mode, country::Id};
+use serde::{Deserialize, Serialize};
+use std::{fmt, str::FromStr};
+
+/// A region (ISO 3166-1 alpha-2) whose dialling conventions local numbers follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Region(Id);
+
+impl Region {
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let code = input.trim().to_uppercase();
+        Id::from_str(&code)
+            .map(Region)
+            .map_err(|_| Invalid::new(format!("'{input}' is not a known region code (e.g. US, GB, FI, DE)")))
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        self.0.as_ref()
+    }
+
+    /// The country calling code of this region (1 for US, 358 for FI).
+    #[must_use]
+    pub fn calling_code(&self) -> Option<u16> {
+        phonenumber::metadata::DATABASE.by_id(self.as_str()).map(phonenumber::Metadata::country_code)
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a number is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneType {
+    Mobile,
+    Work,
+    Home,
+    Direct,
+    Fax,
+    Other,
+}
+
+impl PhoneType {
+    pub const ALL: [PhoneType; 6] = [
+        PhoneType::Mobile,
+        PhoneType::Work,
+        PhoneType::Home,
+        PhoneType::Direct,
+        PhoneType::Fax,
+        PhoneType::Other,
+    ];
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhoneType::Mobile => "mobile",
+            PhoneType::Work => "work",
+            PhoneType::Home => "home",
+            PhoneType::Direct => "direct",
+            PhoneType::Fax => "fax",
+            PhoneType::Other => "other",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let norm = input.trim().to_lowercase();
+        let norm = match norm.as_str() {
+            "cell" | "gsm" => "mobile",
+            "office" | "business" | "main" => "work",
+            n => n,
+        };
+        Self::ALL.into_iter().find(|t| t.as_str() == norm).ok_or_else(|| {
+            Invalid::new(format!("'{input}' is not a phone type; use mobile, work, home, direct, fax or other"))
+        })
+    }
+}
+
+/// A valid phone number, held in E.164 form (`+12065550100`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phone {
+    e164: String,
+    calling_code: u16,
+    national: String,
+    kind: PhoneType,
+}
+
+impl Phone {
+    /// Parses a number as people write it. Local forms ("(206) 555-0100", "040 123 4567")
+    /// are read with `default_region`; international forms ("+358 40 123 4567", "00358...")
+    /// need none. Numbers that are not valid for their region are refused.
+    pub fn parse(input: &str, default_region: Option<Region>, kind: Option<PhoneType>) -> Result<Self, Invalid> {
+        let raw = input.trim();
+        if raw.is_empty() {
+            return Err(Invalid::new("must not be empty"));
+        }
+        let digits = raw.chars().filter(char::is_ascii_digit).count();
+        if digits < 5 || raw.chars().any(|c| c.is_alphabetic() && !matches!(c, 'x' | 'X' | 'e' | 'E' | 't' | 'T')) {
+            return Err(Invalid::new(format!("'{raw}' is not a phone number")));
+        }
+        let region = default_region.map(|r| r.0);
+        let parsed = phonenumber::parse(region, raw).or_else(|e| {
+            // "00358 40 ..." — the international call prefix most of the world uses.
+            match raw.strip_prefix("00") {
+                Some(rest) if default_region.is_none() => phonenumber::parse(None, format!("+{rest}")),
+                _ => Err(e),
+            }
+        });
+        let number = parsed.map_err(|_| {
+            if default_region.is_none() && !raw.starts_with('+') {
+                Invalid::new(format!("'{raw}' has no country code; write it as +<country code> <number>"))
+            } else {
+                Invalid::new(format!("'{raw}' is not a phone number"))
+            }
+        })?;
+        if !number.is_valid() {
+            let hint = match (number.country().id(), default_region) {
+                (Some(id), _) => format!(" for {}", id.as_ref()),
+                (None, Some(r)) => format!(" for {r}"),
+                _ => String::new(),
+            };
+            return Err(Invalid::new(format!("'{raw}' is not a valid phone number{hint}")));
+        }
+        let kind = kind.unwrap_or_else(|| {
+            if number.number_type(&phonenumber::metadata::DATABASE) == phonenumber::Type::Mobile {
+                PhoneType::Mobile
+            } else {
+                PhoneType::Work
+            }
+        });
+        let e164 = number.format().mode(Mode::E164).to_string();
+        let calling_code = number.code().value();
+        let national = e164[1 + calling_code.to_string().len()..].to_owned();
+        Ok(Self { e164, calling_code, national, kind })
+    }
+
+    /// Rebuilds a number already stored in E.164 form.
+    pub fn from_e164(e164: &str, kind: PhoneType) -> Result<Self, Invalid> {
+        Self::parse(e164, None, Some(kind))
+    }
+
+    #[must_use]
+    pub fn e164(&self) -> &str {
+        &self.e164
+    }
+
+    /// The E.164 digits without `+` (`12065550100`).
+    #[must_use]
+    pub fn digits(&self) -> &str {
+        &self.e164[1..]
+    }
+
+    /// The national significant number (`2065550100`), without trunk prefix.
+    #[must_use]
+    pub fn national(&self) -> &str {
+        &self.national
+    }
+
+    #[must_use]
+    pub fn calling_code(&self) -> u16 {
+        self.calling_code
+    }
+
+    #[must_use]
+    pub fn kind(&self) -> PhoneType {
+        self.kind
+    }
+
+    /// A readable international form (`+1 206-555-0100`).
+    #[must_use]
+    pub fn display(&self) -> String {
+        phonenumber::parse(None, &self.e164)
+            .map(|n| n.format().mode(Mode::International).to_string())
+            .unwrap_or_else(|_| self.e164.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn us() -> Option<Region> {
+        Some(Region::parse("US").unwrap())
+    }
+
+    #[test]
+    fn local_forms_use_the_default_region() {
+        let p = Phone::parse("(206) 555-0100", us(), None).unwrap();
+        assert_eq!(p.e164(), "+12065550100");
+        assert_eq!(p.national(), "2065550100");
+        assert_eq!(p.digits(), "12065550100");
+        let fi = Phone::parse("040 123 4567", Some(Region::parse("fi").unwrap()), None).unwrap();
+        assert_eq!(fi.e164(), "+358401234567");
+        assert_eq!(fi.kind(), PhoneType::Mobile);
+    }
+
+    #[test]
+    fn international_forms_ignore_the_default_region() {
+        for raw in ["+358 40 123 4567", "+358-40-1234567", "00358401234567"] {
+            let region = if raw.starts_with("00") { None } else { us() };
+            assert_eq!(Phone::parse(raw, region, None).unwrap().e164(), "+358401234567", "{raw}");
+        }
+        assert_eq!(Phone::parse("+44 20 7946 0018", us(), None).unwrap().e164(), "+442079460018");
+        assert_eq!(Phone::parse("+49 30 12345678", None, None).unwrap().e164(), "+493012345678");
+    }
+
+    #[test]
+    fn refuses_invalid_numbers() {
+        for bad in ["", "12", "hello", "555-CALL-NOW", "+1 000 000 0000", "+358 0"] {
+            assert!(Phone::parse(bad, us(), None).is_err(), "{bad}");
+        }
+        assert!(Phone::parse("040 123 4567", None, None).is_err());
+    }
+
+    #[test]
+    fn type_names() {
+        assert_eq!(PhoneType::parse("Cell").unwrap(), PhoneType::Mobile);
+        assert!(PhoneType::parse("pager").is_err());
+    }
+}
