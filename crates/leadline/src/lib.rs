@@ -1,1 +1,7 @@
-pub fn _y(){}
+//! Leadline: an inside-sales platform in one binary.
+//!
+//! Layers: [`leadline_domain`] holds the rules without I/O; [`store`] keeps data in
+//! SQLite or PostgreSQL; [`app`] is what users can do, shared by the API, the web
+//! pages and the CLI; [`web`] serves HTTP; [`cli`] is the command line.
+
+pub mod store;

@@ -1,0 +1,311 @@
+//! Leads: the companies and households being sold to.
+
+use super::{Tx, contacts::Contact};
+use crate::on_tx;
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use leadline_domain::{LeadKind, LeadStatus};
+use serde::Serialize;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A postal address.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct Address {
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub postcode: Option<String>,
+    /// ISO 3166-1 alpha-2 code.
+    pub country: Option<String>,
+}
+
+/// A lead with its tags and contacts, as stored.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Lead {
+    pub id: Uuid,
+    pub name: String,
+    #[schema(value_type = String, example = "company")]
+    pub kind: LeadKind,
+    #[schema(value_type = String, example = "new")]
+    pub status: LeadStatus,
+    pub owner_id: Option<Uuid>,
+    pub owner_name: Option<String>,
+    pub source: Option<String>,
+    pub website: Option<String>,
+    pub address: Address,
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub postcode: Option<String>,
+    pub country: Option<String>,
+    /// IANA zones the callee may be in; several when a number's prefix spans zones.
+    pub time_zones: Vec<String>,
+    /// True when the zones were set by hand rather than derived.
+    pub time_zone_manual: bool,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    #[schema(value_type = Object)]
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
+    pub contacts: Vec<Contact>,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Lead {
+    /// Copies the nested address into the flat fields the API also shows.
+    pub fn sync_address(&mut self) {
+        self.street.clone_from(&self.address.street);
+        self.city.clone_from(&self.address.city);
+        self.region.clone_from(&self.address.region);
+        self.postcode.clone_from(&self.address.postcode);
+        self.country.clone_from(&self.address.country);
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct LeadRow {
+    id: Uuid,
+    name: String,
+    kind: String,
+    status: String,
+    owner_id: Option<Uuid>,
+    owner_name: Option<String>,
+    source: Option<String>,
+    website: Option<String>,
+    street: Option<String>,
+    city: Option<String>,
+    region: Option<String>,
+    postcode: Option<String>,
+    country: Option<String>,
+    time_zones: String,
+    time_zone_manual: bool,
+    description: Option<String>,
+    custom_fields: String,
+    created_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+pub(super) const LEAD_COLUMNS: &str = "l.id, l.name, l.kind, l.status, l.owner_id, o.name AS owner_name, l.source, \
+    l.website, l.street, l.city, l.region, l.postcode, l.country, l.time_zones, l.time_zone_manual, l.description, \
+    l.custom_fields, l.created_by, l.created_at, l.updated_at";
+
+pub(super) const LEAD_FROM: &str = "leads l LEFT JOIN users o ON o.id = l.owner_id";
+
+impl LeadRow {
+    pub(super) fn into_lead(self) -> Lead {
+        let mut lead = Lead {
+            id: self.id,
+            name: self.name,
+            kind: LeadKind::parse(&self.kind).unwrap_or(LeadKind::Company),
+            status: LeadStatus::parse(&self.status).unwrap_or(LeadStatus::New),
+            owner_id: self.owner_id,
+            owner_name: self.owner_name,
+            source: self.source,
+            website: self.website,
+            address: Address {
+                street: self.street,
+                city: self.city,
+                region: self.region,
+                postcode: self.postcode,
+                country: self.country,
+            },
+            street: None,
+            city: None,
+            region: None,
+            postcode: None,
+            country: None,
+            time_zones: self.time_zones.split(',').filter(|z| !z.is_empty()).map(str::to_owned).collect(),
+            time_zone_manual: self.time_zone_manual,
+            description: self.description,
+            tags: Vec::new(),
+            custom_fields: serde_json::from_str(&self.custom_fields).unwrap_or_default(),
+            contacts: Vec::new(),
+            created_by: self.created_by,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        };
+        lead.sync_address();
+        lead
+    }
+}
+
+pub async fn insert(tx: &mut Tx, org: Uuid, lead: &Lead) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO leads (id, org_id, name, name_key, kind, status, owner_id, source, website, street, city, region,
+            postcode, country, time_zones, time_zone_manual, description, custom_fields, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+    )
+    .bind(lead.id)
+    .bind(org)
+    .bind(&lead.name)
+    .bind(lead.name.to_lowercase())
+    .bind(lead.kind.as_str())
+    .bind(lead.status.as_str())
+    .bind(lead.owner_id)
+    .bind(&lead.source)
+    .bind(&lead.website)
+    .bind(&lead.address.street)
+    .bind(&lead.address.city)
+    .bind(&lead.address.region)
+    .bind(&lead.address.postcode)
+    .bind(&lead.address.country)
+    .bind(lead.time_zones.join(","))
+    .bind(lead.time_zone_manual)
+    .bind(&lead.description)
+    .bind(serde_json::Value::Object(lead.custom_fields.clone()).to_string())
+    .bind(lead.created_by)
+    .bind(lead.created_at)
+    .bind(lead.updated_at)
+    .execute(c)
+    .await
+    .map(drop))
+    .context("inserting lead")
+}
+
+pub async fn update(tx: &mut Tx, org: Uuid, lead: &Lead) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE leads SET name = $1, name_key = $2, kind = $3, status = $4, owner_id = $5, source = $6, website = $7,
+            street = $8, city = $9, region = $10, postcode = $11, country = $12, time_zones = $13,
+            time_zone_manual = $14, description = $15, custom_fields = $16, updated_at = $17
+         WHERE id = $18 AND org_id = $19"
+    )
+    .bind(&lead.name)
+    .bind(lead.name.to_lowercase())
+    .bind(lead.kind.as_str())
+    .bind(lead.status.as_str())
+    .bind(lead.owner_id)
+    .bind(&lead.source)
+    .bind(&lead.website)
+    .bind(&lead.address.street)
+    .bind(&lead.address.city)
+    .bind(&lead.address.region)
+    .bind(&lead.address.postcode)
+    .bind(&lead.address.country)
+    .bind(lead.time_zones.join(","))
+    .bind(lead.time_zone_manual)
+    .bind(&lead.description)
+    .bind(serde_json::Value::Object(lead.custom_fields.clone()).to_string())
+    .bind(lead.updated_at)
+    .bind(lead.id)
+    .bind(org)
+    .execute(c)
+    .await
+    .map(drop))
+    .context("updating lead")
+}
+
+/// Marks a lead changed (a contact of it was edited).
+pub async fn touch(tx: &mut Tx, org: Uuid, id: Uuid, at: DateTime<Utc>) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query("UPDATE leads SET updated_at = $1 WHERE id = $2 AND org_id = $3")
+        .bind(at)
+        .bind(id)
+        .bind(org)
+        .execute(c)
+        .await
+        .map(drop))
+    .context("touching lead")
+}
+
+pub async fn delete(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query("DELETE FROM leads WHERE id = $1 AND org_id = $2")
+        .bind(id)
+        .bind(org)
+        .execute(c)
+        .await
+        .map(drop))
+    .context("deleting lead")
+}
+
+pub async fn set_tags(tx: &mut Tx, org: Uuid, id: Uuid, tags: &[String]) -> anyhow::Result<()> {
+    on_tx!(tx, |c| {
+        sqlx::query("DELETE FROM lead_tags WHERE lead_id = $1").bind(id).execute(&mut *c).await?;
+        for tag in tags {
+            sqlx::query("INSERT INTO lead_tags (lead_id, org_id, tag) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(org)
+                .bind(tag)
+                .execute(&mut *c)
+                .await?;
+        }
+        Ok::<_, sqlx::Error>(())
+    })
+    .context("storing tags")
+}
+
+/// One lead of `org` with its tags and contacts.
+pub async fn get(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<Option<Lead>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {LEAD_COLUMNS} FROM {LEAD_FROM} WHERE l.id = $1 AND l.org_id = $2"));
+    let row: Option<LeadRow> =
+        on_tx!(tx, |c| sqlx::query_as(sql).bind(id).bind(org).fetch_optional(c).await).context("loading lead")?;
+    let Some(row) = row else { return Ok(None) };
+    let mut leads = vec![row.into_lead()];
+    attach_details(tx, &mut leads).await?;
+    Ok(leads.pop())
+}
+
+/// Fills in tags and contacts for a page of leads, in two queries.
+pub async fn attach_details(tx: &mut Tx, leads: &mut [Lead]) -> anyhow::Result<()> {
+    if leads.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = leads.iter().map(|l| l.id).collect();
+    let tags: Vec<(Uuid, String)> = on_tx!(tx, |c| {
+        let mut q = sqlx::QueryBuilder::new("SELECT lead_id, tag FROM lead_tags WHERE lead_id IN (");
+        let mut sep = q.separated(", ");
+        for id in &ids {
+            sep.push_bind(*id);
+        }
+        q.push(") ORDER BY tag");
+        q.build_query_as().fetch_all(c).await
+    })
+    .context("loading tags")?;
+    let mut by_lead: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for (lead, tag) in tags {
+        by_lead.entry(lead).or_default().push(tag);
+    }
+    let mut contacts = super::contacts::for_leads(tx, &ids).await?;
+    for lead in leads {
+        lead.tags = by_lead.remove(&lead.id).unwrap_or_default();
+        lead.contacts = contacts.remove(&lead.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// Rewrites the lead's search document from its name and its contacts.
+pub async fn refresh_search(tx: &mut Tx, lead: &Lead) -> anyhow::Result<()> {
+    let mut parts: Vec<&str> = vec![&lead.name];
+    for contact in &lead.contacts {
+        parts.push(&contact.name);
+        parts.extend(contact.emails.iter().map(String::as_str));
+    }
+    let doc = leadline_domain::search::document(parts);
+    match tx {
+        Tx::Sqlite(t) => {
+            let c: &mut sqlx::SqliteConnection = &mut **t;
+            let rowid: Option<i64> = sqlx::query_scalar("SELECT rowid FROM lead_search WHERE lead_id = $1")
+                .bind(lead.id)
+                .fetch_optional(&mut *c)
+                .await?;
+            let rowid = match rowid {
+                Some(r) => {
+                    sqlx::query("DELETE FROM lead_fts WHERE rowid = $1").bind(r).execute(&mut *c).await?;
+                    r
+                }
+                None => sqlx::query("INSERT INTO lead_search (lead_id) VALUES ($1)")
+                    .bind(lead.id)
+                    .execute(&mut *c)
+                    .await?
+                    .last_insert_rowid(),
+            };
+            sqlx::query("INSERT INTO lead_fts (rowid, doc) VALUES ($1, $2)").bind(rowid).bind(&doc).execute(&mut *c).await?;
+        }
+        Tx::Postgres(t) => {
+            sqlx::query("UPDATE leads SET search_doc = $1 WHERE id = $2").bind(&doc).bind(lead.id).execute(&mut **t).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! Storage: one SQLite and one PostgreSQL implementation behind the same functions.
+//!
+//! Statements are written once with `$1` placeholders (SQLite accepts them too) and
+//! run on either database through [`on_tx!`], which expands a block once per
+//! backend. Where the engines differ (full-text search), the store says so with an
+//! explicit `match`. Every function takes a [`Tx`]: writes run in one transaction,
+//! so nothing is ever half-written.
+
+pub mod audit;
+pub mod auth;
+pub mod idempotency;
+pub mod leads;
+pub mod orgs;
+pub mod activities;
+pub mod contacts;
+pub mod search;
+
+use anyhow::Context;
+use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::{
+    PgPool, Postgres, Sqlite, SqlitePool, Transaction,
+    postgres::PgPoolOptions,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+use std::{str::FromStr, time::Duration};
+
+/// A connection pool to one of the supported databases.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// An open transaction on either database.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs `$body` with `$c` bound to the transaction's connection, once per backend.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite(t) => {
+                let $c: &mut sqlx::SqliteConnection = &mut **t;
+                $body
+            }
+            $crate::store::Tx::Postgres(t) => {
+                let $c: &mut sqlx::PgConnection = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// The current time as stored: UTC, millisecond precision (so that SQLite's text
+/// timestamps sort in time order and round-trip exactly).
+#[must_use]
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(3)
+}
+
+/// A new time-ordered id.
+#[must_use]
+pub fn new_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}
+
+impl Db {
+    /// Opens a pool for `url` (`sqlite://path` or `postgres://...`). A SQLite file is
+    /// created if missing and runs in WAL mode.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .with_context(|| format!("connecting to PostgreSQL at {}", redact(url)))?;
+            Ok(Db::Postgres(pool))
+        } else if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .with_context(|| format!("reading the SQLite URL {url}"))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-32000");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await
+                .with_context(|| format!("opening the SQLite database {url}"))?;
+            Ok(Db::Sqlite(pool))
+        } else {
+            anyhow::bail!("unsupported database URL '{}': use sqlite://FILE or postgres://...", redact(url))
+        }
+    }
+
+    /// Brings the schema up to date.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await,
+            Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await,
+        }
+        .context("running database migrations")
+    }
+
+    /// A transaction for reading.
+    pub async fn read(&self) -> anyhow::Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await.context("starting a read")?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await.context("starting a read")?),
+        })
+    }
+
+    /// A transaction for writing. On SQLite it takes the write lock up front, so that
+    /// concurrent writers wait for each other instead of failing mid-transaction.
+    pub async fn write(&self) -> anyhow::Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await.context("starting a write")?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await.context("starting a write")?),
+        })
+    }
+
+    /// Answers when the database does.
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        match self {
+            Db::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(drop),
+            Db::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(drop),
+        }
+        .context("pinging the database")
+    }
+
+    /// (connections open, of which idle, maximum).
+    #[must_use]
+    pub fn pool_stats(&self) -> (u32, usize, u32) {
+        match self {
+            Db::Sqlite(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+            Db::Postgres(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+        }
+    }
+
+    #[must_use]
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> anyhow::Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+        .context("committing")
+    }
+}
+
+/// The URL with any password replaced, for messages and logs.
+#[must_use]
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// True when `e` is a unique-constraint violation.
+#[must_use]
+pub fn is_unique_violation(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<sqlx::Error>()
+        .and_then(sqlx::Error::as_database_error)
+        .is_some_and(|d| d.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
+    }
+}
