@@ -5,3 +5,5 @@
 //! pages and the CLI; [`web`] serves HTTP; [`cli`] is the command line.
 
 pub mod store;
+pub mod app;
+pub mod web;
