@@ -1,0 +1,79 @@
+//! `/api/v1/leads/{id}/contacts` and `/api/v1/contacts/{id}`
+
+use super::{Items, parse_id};
+use crate::{
+    app::{
+        self,
+        input::{ContactPatch, NewContact},
+    },
+    store::contacts::Contact,
+    web::{
+        AppState,
+        error::{ApiError, Problem},
+        extract::{ApiActor, ApiJson},
+    },
+};
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    routing::get,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/leads/{id}/contacts", get(list).post(create))
+        .route("/contacts/{id}", get(show).patch(update).delete(remove))
+}
+
+#[utoipa::path(get, path = "/api/v1/leads/{id}/contacts", tag = "contacts", params(("id" = String, Path)),
+    responses((status = 200, body = Items<Contact>), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn list(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Items<Contact>>, ApiError> {
+    let lead = app::leads::get(&s.db, &actor, parse_id(&id, "lead")?).await?;
+    Ok(Json(Items { items: lead.contacts }))
+}
+
+#[utoipa::path(post, path = "/api/v1/leads/{id}/contacts", tag = "contacts", params(("id" = String, Path)),
+    request_body = NewContact,
+    responses((status = 201, body = Contact), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<NewContact>,
+) -> Result<(StatusCode, Json<Contact>), ApiError> {
+    let c = app::contacts::create(&s.db, &actor, parse_id(&id, "lead")?, input).await?;
+    Ok((StatusCode::CREATED, Json(c)))
+}
+
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
+    responses((status = 200, body = Contact), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn show(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Json<Contact>, ApiError> {
+    Ok(Json(app::contacts::get(&s.db, &actor, parse_id(&id, "contact")?).await?))
+}
+
+/// Changes a contact; `phones` and `emails`, when given, replace the lists.
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
+    request_body = ContactPatch,
+    responses((status = 200, body = Contact), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<ContactPatch>,
+) -> Result<Json<Contact>, ApiError> {
+    Ok(Json(app::contacts::update(&s.db, &actor, parse_id(&id, "contact")?, patch).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn remove(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    app::contacts::delete(&s.db, &actor, parse_id(&id, "contact")?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,70 @@
+//! The OpenAPI 3.1 document, served at `/api/v1/openapi.json`.
+
+use crate::{
+    app::{FieldError, input, users},
+    store::{activities, audit, auth, contacts, leads, orgs},
+    web::error::Problem,
+};
+use axum::{Json, Router, routing::get};
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Leadline API", description = "Inside-sales platform: leads, contacts, activities, users. \
+        Authenticate with `Authorization: Bearer <token>` (create one with `leadline token create`). \
+        Errors are RFC 9457 problem documents. POST accepts an `Idempotency-Key` header."),
+    paths(
+        super::leads::list, super::leads::create, super::leads::show, super::leads::update, super::leads::remove,
+        super::contacts::list, super::contacts::create, super::contacts::show, super::contacts::update, super::contacts::remove,
+        super::notes::timeline, super::notes::create, super::notes::remove,
+        super::users::list, super::users::me, super::users::show, super::users::create, super::users::update,
+        super::orgs::me, super::audit::list, super::audit::for_lead,
+    ),
+    components(schemas(
+        leads::Lead, leads::Address, contacts::Contact, contacts::ContactPhone, activities::Activity,
+        audit::AuditEntry, auth::User, orgs::Org, Problem, FieldError,
+        input::NewLead, input::LeadPatch, input::NewContact, input::ContactPatch, input::PhoneInput,
+        input::TypedPhone, input::AddressInput, input::NewNote, users::NewUser, users::UserPatch,
+        super::leads::LeadPage, super::audit::AuditPage,
+    )),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "leads", description = "Companies and households being sold to"),
+        (name = "contacts", description = "People at a lead"),
+        (name = "activities", description = "Notes and the timeline"),
+        (name = "users", description = "People of the organization"),
+        (name = "organization", description = "The caller's organization"),
+        (name = "audit", description = "Who changed what"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+pub fn router() -> Router<crate::web::AppState> {
+    Router::new().route("/openapi.json", get(document))
+}
+
+/// The document as served.
+#[must_use]
+pub fn spec() -> serde_json::Value {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc.servers = Some(vec![utoipa::openapi::Server::new("/")]);
+    serde_json::to_value(&doc).unwrap_or_default()
+}
+
+async fn document() -> Json<serde_json::Value> {
+    Json(spec())
+}
+

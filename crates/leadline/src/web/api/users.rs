@@ -1,0 +1,70 @@
+//! `/api/v1/users`
+
+use super::{Items, parse_id};
+use crate::{
+    app::{
+        self,
+        users::{NewUser, UserPatch},
+    },
+    store::auth::User,
+    web::{
+        AppState,
+        error::{ApiError, Problem},
+        extract::{ApiActor, ApiJson},
+    },
+};
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    routing::get,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/users", get(list).post(create)).route("/users/me", get(me)).route("/users/{id}", get(show).patch(update))
+}
+
+/// The organization's users.
+#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+    responses((status = 200, body = Items<User>), (status = 401, body = Problem)), security(("bearer" = [])))]
+pub async fn list(State(s): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<Items<User>>, ApiError> {
+    Ok(Json(Items { items: app::users::list(&s.db, actor.org_id()).await? }))
+}
+
+/// The calling user.
+#[utoipa::path(get, path = "/api/v1/users/me", tag = "users",
+    responses((status = 200, body = User), (status = 401, body = Problem)), security(("bearer" = [])))]
+pub async fn me(ApiActor(actor): ApiActor) -> Json<User> {
+    Json(actor.user)
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
+    responses((status = 200, body = User), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn show(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Json<User>, ApiError> {
+    Ok(Json(app::users::get(&s.db, &actor, parse_id(&id, "user")?).await?))
+}
+
+/// Adds a user (admins).
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser,
+    responses((status = 201, body = User), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(input): ApiJson<NewUser>,
+) -> Result<(StatusCode, Json<User>), ApiError> {
+    Ok((StatusCode::CREATED, Json(app::users::create_by_admin(&s.db, &actor, &input).await?)))
+}
+
+/// Changes a user's name, role, password or active flag (admins).
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)), request_body = UserPatch,
+    responses((status = 200, body = User), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<UserPatch>,
+) -> Result<Json<User>, ApiError> {
+    Ok(Json(app::users::update(&s.db, &actor, parse_id(&id, "user")?, &patch).await?))
+}
