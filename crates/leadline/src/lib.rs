@@ -7,3 +7,7 @@
 pub mod store;
 pub mod app;
 pub mod web;
+pub mod bench;
+pub mod cli;
+pub mod demo;
+pub mod telemetry;

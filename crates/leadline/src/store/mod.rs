@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod idempotency;
 pub mod leads;
 pub mod orgs;

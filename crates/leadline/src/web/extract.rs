@@ -66,12 +66,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         let inner = e.into_inner();
         let message = inner.to_string();
         // serde names unknown and missing fields in its message; lift the name out.
-        let field = if let Some(rest) = message.strip_prefix("unknown field `") {
-            let name = rest.split('`').next().unwrap_or("");
-            if path == "." { name.to_owned() } else { format!("{path}.{name}") }
-        } else if let Some(rest) = message.strip_prefix("missing field `") {
-            let name = rest.split('`').next().unwrap_or("");
-            if path == "." { name.to_owned() } else { format!("{path}.{name}") }
+        // serde names unknown and missing fields only in its message; lift the name out.
+        let named = |prefix: &str| message.strip_prefix(prefix).map(|rest| rest.split('`').next().unwrap_or("").to_owned());
+        let field = if path != "." && message.starts_with("unknown field `") {
+            path
+        } else if let Some(name) = named("unknown field `").or_else(|| named("missing field `")) {
+            if path == "." { name } else { format!("{path}.{name}") }
         } else if path == "." {
             "body".to_owned()
         } else {

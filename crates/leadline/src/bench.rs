@@ -1,0 +1,1 @@
+use clap::Args; #[derive(Args, Debug)] pub struct BenchArgs {} pub async fn run(_a: BenchArgs) -> anyhow::Result<()> { Ok(()) }

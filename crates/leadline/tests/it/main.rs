@@ -1,0 +1,15 @@
+//! Integration tests: the real router against a fresh database per test, each test
+//! once on SQLite and once on PostgreSQL (`LEADLINE_TEST_POSTGRES_URL`).
+
+mod harness;
+
+mod audit;
+mod auth;
+mod browser;
+mod cli;
+mod isolation;
+mod leads;
+mod openapi;
+mod operate;
+mod roles;
+mod search;
