@@ -5,7 +5,7 @@ mod harness;
 
 mod audit;
 mod auth;
-mod browser;
+pub mod browser;
 mod cli;
 mod isolation;
 mod leads;

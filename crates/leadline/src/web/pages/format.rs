@@ -1,0 +1,113 @@
+//! Showing times, places and values on pages.
+
+use chrono::{DateTime, Offset, Utc};
+use chrono_tz::Tz;
+use std::str::FromStr;
+
+/// A time in the organization's zone, saying which zone: "2026-11-26 14:05 EET".
+pub fn org_time(t: DateTime<Utc>, zone: &str) -> String {
+    match Tz::from_str(zone) {
+        Ok(tz) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string(),
+        Err(_) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+/// A short date in the organization's zone.
+pub fn org_date(t: DateTime<Utc>, zone: &str) -> String {
+    match Tz::from_str(zone) {
+        Ok(tz) => t.with_timezone(&tz).format("%Y-%m-%d").to_string(),
+        Err(_) => t.format("%Y-%m-%d").to_string(),
+    }
+}
+
+/// The callee's local time now: "16:05 their time (Helsinki)", or a range when the
+/// zones differ ("13:05–16:05 their time, 2 zones"). Empty without zones.
+pub fn their_time(zones: &[String], now: DateTime<Utc>) -> String {
+    let tzs: Vec<Tz> = zones.iter().filter_map(|z| Tz::from_str(z).ok()).collect();
+    let Some(first) = tzs.first() else { return String::new() };
+    let mut locals: Vec<(i32, String)> = tzs
+        .iter()
+        .map(|tz| {
+            let l = now.with_timezone(tz);
+            (l.offset().fix().local_minus_utc(), l.format("%H:%M").to_string())
+        })
+        .collect();
+    locals.sort();
+    locals.dedup_by(|a, b| a.0 == b.0);
+    if locals.len() == 1 {
+        format!("{} their time ({})", locals[0].1, city(first.name()))
+    } else {
+        format!("{}–{} their time, {} zones", locals[0].1, locals[locals.len() - 1].1, tzs.len())
+    }
+}
+
+/// "Europe/Helsinki" → "Helsinki".
+pub fn city(zone: &str) -> String {
+    zone.rsplit('/').next().unwrap_or(zone).replace('_', " ")
+}
+
+/// Undoes `urlencode`.
+pub fn urldecode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                match std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or(()) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    Err(_) => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A JSON value from the audit log, as text.
+pub fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "—".into(),
+        serde_json::Value::String(s) if s.is_empty() => "—".into(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) if a.is_empty() => "—".into(),
+        serde_json::Value::Array(a) => a.iter().map(value_text).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times() {
+        let t = DateTime::parse_from_rfc3339("2026-01-15T12:00:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(their_time(&["Europe/Helsinki".into()], t), "14:00 their time (Helsinki)");
+        assert_eq!(their_time(&["Europe/Helsinki".into(), "Europe/Mariehamn".into()], t), "14:00 their time (Helsinki)");
+        assert_eq!(their_time(&["America/New_York".into(), "America/Los_Angeles".into()], t), "04:00–07:00 their time, 2 zones");
+        assert_eq!(their_time(&[], t), "");
+        assert_eq!(org_time(t, "Europe/Helsinki"), "2026-01-15 14:00 EET");
+    }
+
+    #[test]
+    fn decodes() {
+        assert_eq!(urldecode("Lead%20saved+ok%21"), "Lead saved ok!");
+        assert_eq!(urldecode("100%"), "100%");
+        assert_eq!(urldecode(&crate::web::urlencode("Kärkkäinen & Co")), "Kärkkäinen & Co");
+    }
+}
