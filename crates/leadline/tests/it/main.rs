@@ -1,7 +1,7 @@
 //! Integration tests: the real router against a fresh database per test, each test
 //! once on SQLite and once on PostgreSQL (`LEADLINE_TEST_POSTGRES_URL`).
 
-mod harness;
+pub mod harness;
 
 mod audit;
 mod auth;
