@@ -24,9 +24,8 @@ impl Email {
         if local.is_empty() || local.len() > 64 || local.contains('@') {
             return Err(invalid());
         }
-        let local_ok = local.chars().all(|c| {
-            c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c)
-        }) && !local.starts_with('.')
+        let local_ok = local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
+            && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..");
         if !local_ok {
@@ -90,8 +89,17 @@ mod tests {
     #[test]
     fn refuses_broken_addresses() {
         for bad in [
-            "", "plain", "@acme.test", "ann@", "ann@acme", "ann@@acme.test", "ann lee@acme.test",
-            "ann@acme..test", ".ann@acme.test", "ann@-acme.test", "ann@acme.t3st",
+            "",
+            "plain",
+            "@acme.test",
+            "ann@",
+            "ann@acme",
+            "ann@@acme.test",
+            "ann lee@acme.test",
+            "ann@acme..test",
+            ".ann@acme.test",
+            "ann@-acme.test",
+            "ann@acme.t3st",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }

@@ -14,10 +14,7 @@ impl Password {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let n = input.chars().count();
         if n < Self::MIN_CHARS {
-            return Err(Invalid::new(format!(
-                "is too weak: use at least {} characters",
-                Self::MIN_CHARS
-            )));
+            return Err(Invalid::new(format!("is too weak: use at least {} characters", Self::MIN_CHARS)));
         }
         if n > 200 {
             return Err(Invalid::new("must be at most 200 characters"));

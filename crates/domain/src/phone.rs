@@ -48,14 +48,8 @@ pub enum PhoneType {
 }
 
 impl PhoneType {
-    pub const ALL: [PhoneType; 6] = [
-        PhoneType::Mobile,
-        PhoneType::Work,
-        PhoneType::Home,
-        PhoneType::Direct,
-        PhoneType::Fax,
-        PhoneType::Other,
-    ];
+    pub const ALL: [PhoneType; 6] =
+        [PhoneType::Mobile, PhoneType::Work, PhoneType::Home, PhoneType::Direct, PhoneType::Fax, PhoneType::Other];
 
     #[must_use]
     pub fn as_str(self) -> &'static str {

@@ -38,10 +38,9 @@ impl Role {
 
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let norm = input.trim().to_lowercase().replace(['-', ' '], "_");
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == norm)
-            .ok_or_else(|| Invalid::new(format!("'{input}' is not a role; use admin, manager, inside_rep or field_rep")))
+        Self::ALL.into_iter().find(|r| r.as_str() == norm).ok_or_else(|| {
+            Invalid::new(format!("'{input}' is not a role; use admin, manager, inside_rep or field_rep"))
+        })
     }
 
     /// May manage users and tokens of the organization.

@@ -42,11 +42,7 @@ pub fn optional_block(input: Option<&str>, max: usize) -> Result<Option<String>,
 }
 
 fn check_length(value: &str, max: usize) -> Result<(), Invalid> {
-    if value.chars().count() > max {
-        Err(Invalid::new(format!("must be at most {max} characters")))
-    } else {
-        Ok(())
-    }
+    if value.chars().count() > max { Err(Invalid::new(format!("must be at most {max} characters"))) } else { Ok(()) }
 }
 
 /// A tag: lower-case, trimmed, no commas, 1–50 characters.
@@ -85,11 +81,7 @@ pub fn website(input: Option<&str>) -> Result<Option<String>, Invalid> {
     if v.contains(' ') {
         return Err(Invalid::new("is not a web address"));
     }
-    let url = if v.starts_with("http://") || v.starts_with("https://") {
-        v
-    } else {
-        format!("https://{v}")
-    };
+    let url = if v.starts_with("http://") || v.starts_with("https://") { v } else { format!("https://{v}") };
     let host = url.split("://").nth(1).unwrap_or("").split('/').next().unwrap_or("");
     if !host.contains('.') || host.starts_with('.') || host.ends_with('.') {
         return Err(Invalid::new("is not a web address"));

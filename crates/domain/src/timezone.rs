@@ -60,14 +60,26 @@ pub fn zones_for_address(country: &str, region: Option<&str>) -> Vec<String> {
     }
     let whole: &[&str] = match country.as_str() {
         "US" => &[
-            "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
-            "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu",
+            "America/New_York",
+            "America/Chicago",
+            "America/Denver",
+            "America/Phoenix",
+            "America/Los_Angeles",
+            "America/Anchorage",
+            "Pacific/Honolulu",
         ],
         "CA" => &[
-            "America/St_Johns", "America/Halifax", "America/Toronto", "America/Winnipeg",
-            "America/Regina", "America/Edmonton", "America/Vancouver",
+            "America/St_Johns",
+            "America/Halifax",
+            "America/Toronto",
+            "America/Winnipeg",
+            "America/Regina",
+            "America/Edmonton",
+            "America/Vancouver",
         ],
-        "AU" => &["Australia/Sydney", "Australia/Brisbane", "Australia/Adelaide", "Australia/Darwin", "Australia/Perth"],
+        "AU" => {
+            &["Australia/Sydney", "Australia/Brisbane", "Australia/Adelaide", "Australia/Darwin", "Australia/Perth"]
+        }
         _ => &[],
     };
     if !whole.is_empty() {
@@ -84,8 +96,8 @@ pub fn zones_for_address(country: &str, region: Option<&str>) -> Vec<String> {
 fn us_state_zone(state: &str) -> Option<&'static str> {
     Some(match state {
         "CT" | "DE" | "DC" | "FL" | "GA" | "ME" | "MD" | "MA" | "NH" | "NJ" | "NY" | "NC" | "OH" | "PA" | "RI"
-        | "SC" | "VT" | "VA" | "WV" | "MI" | "CONNECTICUT" | "FLORIDA" | "GEORGIA" | "NEW YORK"
-        | "MASSACHUSETTS" | "PENNSYLVANIA" | "OHIO" | "VIRGINIA" | "MICHIGAN" | "NEW JERSEY" => "America/New_York",
+        | "SC" | "VT" | "VA" | "WV" | "MI" | "CONNECTICUT" | "FLORIDA" | "GEORGIA" | "NEW YORK" | "MASSACHUSETTS"
+        | "PENNSYLVANIA" | "OHIO" | "VIRGINIA" | "MICHIGAN" | "NEW JERSEY" => "America/New_York",
         "IN" | "KY" => "America/New_York",
         "AL" | "AR" | "IL" | "IA" | "KS" | "LA" | "MN" | "MS" | "MO" | "NE" | "ND" | "OK" | "SD" | "TN" | "TX"
         | "WI" | "TEXAS" | "ILLINOIS" | "MINNESOTA" | "TENNESSEE" | "WISCONSIN" => "America/Chicago",

@@ -186,7 +186,10 @@ async fn org(command: OrgCommand, db: &Db) -> anyhow::Result<()> {
         OrgCommand::Create { name, default_region, time_zone } => {
             let zone = time_zone.unwrap_or_else(|| app::orgs::default_zone(&default_region));
             let org = app::orgs::create(db, &name, &default_region, &zone).await.map_err(explain)?;
-            println!("Created organization '{}' (region {}, time zone {}), id {}", org.name, org.default_region, org.time_zone, org.id);
+            println!(
+                "Created organization '{}' (region {}, time zone {}), id {}",
+                org.name, org.default_region, org.time_zone, org.id
+            );
             Ok(())
         }
         OrgCommand::List => {
@@ -208,10 +211,22 @@ async fn user(command: UserCommand, db: &Db) -> anyhow::Result<()> {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
             let password = password.lines().next().unwrap_or("").to_owned();
-            let input = app::users::NewUser { email: Some(email), name: Some(name), role: Some(role), password: Some(password) };
+            let input = app::users::NewUser {
+                email: Some(email),
+                name: Some(name),
+                role: Some(role),
+                password: Some(password),
+            };
             let by = By { org: org.id, user_id: None, name: "command line" };
             let user = app::users::create(db, &org, by, &input).await.map_err(explain)?;
-            println!("Created {} <{}> ({}) in '{}', id {}", user.name, user.email, user.role.as_str(), org.name, user.id);
+            println!(
+                "Created {} <{}> ({}) in '{}', id {}",
+                user.name,
+                user.email,
+                user.role.as_str(),
+                org.name,
+                user.id
+            );
             Ok(())
         }
         UserCommand::List { org } => {
@@ -219,7 +234,14 @@ async fn user(command: UserCommand, db: &Db) -> anyhow::Result<()> {
             let users = app::users::list(db, org.id).await.map_err(explain)?;
             println!("{:<38} {:<32} {:<11} {:<7} NAME", "ID", "EMAIL", "ROLE", "ACTIVE");
             for u in users {
-                println!("{:<38} {:<32} {:<11} {:<7} {}", u.id.to_string(), u.email, u.role.as_str(), if u.active { "yes" } else { "no" }, u.name);
+                println!(
+                    "{:<38} {:<32} {:<11} {:<7} {}",
+                    u.id.to_string(),
+                    u.email,
+                    u.role.as_str(),
+                    if u.active { "yes" } else { "no" },
+                    u.name
+                );
             }
             Ok(())
         }
@@ -237,7 +259,8 @@ async fn find_org(db: &Db, name: &str) -> anyhow::Result<store::orgs::Org> {
 fn explain(e: AppError) -> anyhow::Error {
     match e {
         AppError::Validation(errors) => {
-            let lines: Vec<String> = errors.iter().map(|e| format!("  {}: {}", e.field.replace('_', "-"), e.message)).collect();
+            let lines: Vec<String> =
+                errors.iter().map(|e| format!("  {}: {}", e.field.replace('_', "-"), e.message)).collect();
             anyhow::anyhow!("invalid input:\n{}", lines.join("\n"))
         }
         AppError::NotFound(what) => anyhow::anyhow!("no such {what}"),

@@ -28,7 +28,7 @@ impl Rng {
         Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x << 13;
         x ^= x >> 7;
@@ -38,7 +38,7 @@ impl Rng {
     }
 
     pub fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % n as u64).unwrap_or(0)
+        usize::try_from(self.next_u64() % n as u64).unwrap_or(0)
     }
 
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -63,52 +63,231 @@ struct Market {
 
 const US: Market = Market {
     country: "US",
-    first: &["James", "Mary", "Robert", "Patricia", "Michael", "Jennifer", "David", "Linda", "Daniel", "Emily", "Kevin", "Ashley", "Brian", "Megan", "Carlos", "Maria", "Tyrone", "Aisha", "Wei", "Priya"],
-    last: &["Smith", "Johnson", "Williams", "Brown", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Lee", "Walker", "Hall", "Young", "King", "Nguyen", "Patel", "Cohen", "O'Brien"],
+    first: &[
+        "James", "Mary", "Robert", "Patricia", "Michael", "Jennifer", "David", "Linda", "Daniel", "Emily", "Kevin",
+        "Ashley", "Brian", "Megan", "Carlos", "Maria", "Tyrone", "Aisha", "Wei", "Priya",
+    ],
+    last: &[
+        "Smith",
+        "Johnson",
+        "Williams",
+        "Brown",
+        "Garcia",
+        "Miller",
+        "Davis",
+        "Rodriguez",
+        "Martinez",
+        "Lee",
+        "Walker",
+        "Hall",
+        "Young",
+        "King",
+        "Nguyen",
+        "Patel",
+        "Cohen",
+        "O'Brien",
+    ],
     company_forms: &["Inc.", "LLC", "Corp.", "Co."],
-    industries: &["Logistics", "Dental Group", "Roofing", "Software", "Analytics", "Manufacturing", "Insurance Agency", "Realty", "Solar", "HVAC Services", "Marketing", "Health Partners"],
-    cities: &[("Seattle", "WA", "206"), ("New York", "NY", "212"), ("Chicago", "IL", "312"), ("San Francisco", "CA", "415"), ("Boston", "MA", "617"), ("Denver", "CO", "303"), ("Phoenix", "AZ", "602"), ("Houston", "TX", "713"), ("Miami", "FL", "305"), ("Atlanta", "GA", "404")],
+    industries: &[
+        "Logistics",
+        "Dental Group",
+        "Roofing",
+        "Software",
+        "Analytics",
+        "Manufacturing",
+        "Insurance Agency",
+        "Realty",
+        "Solar",
+        "HVAC Services",
+        "Marketing",
+        "Health Partners",
+    ],
+    cities: &[
+        ("Seattle", "WA", "206"),
+        ("New York", "NY", "212"),
+        ("Chicago", "IL", "312"),
+        ("San Francisco", "CA", "415"),
+        ("Boston", "MA", "617"),
+        ("Denver", "CO", "303"),
+        ("Phoenix", "AZ", "602"),
+        ("Houston", "TX", "713"),
+        ("Miami", "FL", "305"),
+        ("Atlanta", "GA", "404"),
+    ],
     streets: &["Main St", "Oak Ave", "Pine St", "Maple Dr", "2nd Ave", "Market St", "Lake Shore Dr", "Elm St"],
     domain: "com",
 };
 
 const GB: Market = Market {
     country: "GB",
-    first: &["Oliver", "Amelia", "George", "Isla", "Harry", "Ava", "Jack", "Emily", "Charlie", "Sophie", "Thomas", "Grace", "Mohammed", "Priya", "Callum", "Niamh"],
-    last: &["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans", "Thomas", "Roberts", "Walker", "Wright", "Khan", "Hughes", "Clarke", "MacDonald"],
+    first: &[
+        "Oliver", "Amelia", "George", "Isla", "Harry", "Ava", "Jack", "Emily", "Charlie", "Sophie", "Thomas", "Grace",
+        "Mohammed", "Priya", "Callum", "Niamh",
+    ],
+    last: &[
+        "Smith",
+        "Jones",
+        "Taylor",
+        "Brown",
+        "Williams",
+        "Wilson",
+        "Evans",
+        "Thomas",
+        "Roberts",
+        "Walker",
+        "Wright",
+        "Khan",
+        "Hughes",
+        "Clarke",
+        "MacDonald",
+    ],
     company_forms: &["Ltd", "Ltd", "PLC", "LLP"],
-    industries: &["Consulting", "Lettings", "Accountancy", "Engineering", "Print", "Recruitment", "Joinery", "Catering", "IT Services", "Wholesale"],
-    cities: &[("London", "England", "20 7946 0"), ("Leeds", "England", "113 496 0"), ("Manchester", "England", "161 496 0"), ("Bristol", "England", "117 496 0")],
+    industries: &[
+        "Consulting",
+        "Lettings",
+        "Accountancy",
+        "Engineering",
+        "Print",
+        "Recruitment",
+        "Joinery",
+        "Catering",
+        "IT Services",
+        "Wholesale",
+    ],
+    cities: &[
+        ("London", "England", "20 7946 0"),
+        ("Leeds", "England", "113 496 0"),
+        ("Manchester", "England", "161 496 0"),
+        ("Bristol", "England", "117 496 0"),
+    ],
     streets: &["High Street", "Station Road", "Church Lane", "Victoria Road", "Mill Lane", "King Street"],
     domain: "co.uk",
 };
 
 const FI: Market = Market {
     country: "FI",
-    first: &["Väinö", "Aino", "Mikko", "Laura", "Juha", "Anna", "Timo", "Sanna", "Jukka", "Elina", "Antti", "Heidi", "Matti", "Kaisa", "Pekka", "Riikka"],
-    last: &["Jääskeläinen", "Kärkkäinen", "Virtanen", "Korhonen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine", "Heikkinen", "Koskinen", "Järvinen", "Lehtonen", "Saarinen"],
+    first: &[
+        "Väinö", "Aino", "Mikko", "Laura", "Juha", "Anna", "Timo", "Sanna", "Jukka", "Elina", "Antti", "Heidi",
+        "Matti", "Kaisa", "Pekka", "Riikka",
+    ],
+    last: &[
+        "Jääskeläinen",
+        "Kärkkäinen",
+        "Virtanen",
+        "Korhonen",
+        "Mäkinen",
+        "Nieminen",
+        "Mäkelä",
+        "Hämäläinen",
+        "Laine",
+        "Heikkinen",
+        "Koskinen",
+        "Järvinen",
+        "Lehtonen",
+        "Saarinen",
+    ],
     company_forms: &["Oy", "Oy", "Oyj", "Ky"],
-    industries: &["Rakennus", "Logistiikka", "Ohjelmistot", "Kiinteistöt", "Konepaja", "Sähkö", "Kuljetus", "Metalli", "Puutarha", "Tilitoimisto"],
-    cities: &[("Helsinki", "Uusimaa", "9"), ("Espoo", "Uusimaa", "9"), ("Tampere", "Pirkanmaa", "3"), ("Turku", "Varsinais-Suomi", "2"), ("Oulu", "Pohjois-Pohjanmaa", "8")],
+    industries: &[
+        "Rakennus",
+        "Logistiikka",
+        "Ohjelmistot",
+        "Kiinteistöt",
+        "Konepaja",
+        "Sähkö",
+        "Kuljetus",
+        "Metalli",
+        "Puutarha",
+        "Tilitoimisto",
+    ],
+    cities: &[
+        ("Helsinki", "Uusimaa", "9"),
+        ("Espoo", "Uusimaa", "9"),
+        ("Tampere", "Pirkanmaa", "3"),
+        ("Turku", "Varsinais-Suomi", "2"),
+        ("Oulu", "Pohjois-Pohjanmaa", "8"),
+    ],
     streets: &["Mannerheimintie", "Hämeenkatu", "Aleksanterinkatu", "Kauppakatu", "Rautatienkatu", "Satamakatu"],
     domain: "fi",
 };
 
 const DE: Market = Market {
     country: "DE",
-    first: &["Lukas", "Anna", "Jonas", "Lea", "Felix", "Lena", "Maximilian", "Sophie", "Paul", "Marie", "Jürgen", "Ursula", "Stefan", "Katrin", "Mehmet", "Ayşe"],
-    last: &["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann", "Koch", "Richter", "Wolf", "Schröder", "Neumann", "Yilmaz"],
+    first: &[
+        "Lukas",
+        "Anna",
+        "Jonas",
+        "Lea",
+        "Felix",
+        "Lena",
+        "Maximilian",
+        "Sophie",
+        "Paul",
+        "Marie",
+        "Jürgen",
+        "Ursula",
+        "Stefan",
+        "Katrin",
+        "Mehmet",
+        "Ayşe",
+    ],
+    last: &[
+        "Müller",
+        "Schmidt",
+        "Schneider",
+        "Fischer",
+        "Weber",
+        "Meyer",
+        "Wagner",
+        "Becker",
+        "Schulz",
+        "Hoffmann",
+        "Koch",
+        "Richter",
+        "Wolf",
+        "Schröder",
+        "Neumann",
+        "Yilmaz",
+    ],
     company_forms: &["GmbH", "GmbH", "AG", "GmbH & Co. KG", "e.K."],
-    industries: &["Maschinenbau", "Logistik", "Software", "Immobilien", "Elektrotechnik", "Bau", "Handel", "Medizintechnik", "Druckerei", "Steuerberatung"],
-    cities: &[("Berlin", "Berlin", "30 23125"), ("München", "Bayern", "89 99998"), ("Hamburg", "Hamburg", "40 66969"), ("Köln", "Nordrhein-Westfalen", "221 4710"), ("Frankfurt am Main", "Hessen", "69 90009")],
+    industries: &[
+        "Maschinenbau",
+        "Logistik",
+        "Software",
+        "Immobilien",
+        "Elektrotechnik",
+        "Bau",
+        "Handel",
+        "Medizintechnik",
+        "Druckerei",
+        "Steuerberatung",
+    ],
+    cities: &[
+        ("Berlin", "Berlin", "30 23125"),
+        ("München", "Bayern", "89 99998"),
+        ("Hamburg", "Hamburg", "40 66969"),
+        ("Köln", "Nordrhein-Westfalen", "221 4710"),
+        ("Frankfurt am Main", "Hessen", "69 90009"),
+    ],
     streets: &["Hauptstraße", "Bahnhofstraße", "Gartenstraße", "Schulstraße", "Lindenstraße", "Friedrichstraße"],
     domain: "de",
 };
 
 const MARKETS: [&Market; 4] = [&US, &GB, &FI, &DE];
-const TITLES: &[&str] = &["CEO", "CFO", "Head of Sales", "Office Manager", "Purchasing Manager", "IT Manager", "Owner", "Operations Director", "Marketing Lead"];
-const SOURCES: &[&str] = &["Website form", "Cold list", "Referral", "Trade show", "LinkedIn", "Inbound call", "Partner"];
-const TAGS: &[&str] = &["vip", "q1-campaign", "event-2026", "upsell", "callback", "decision-maker", "smb", "enterprise"];
+const TITLES: &[&str] = &[
+    "CEO",
+    "CFO",
+    "Head of Sales",
+    "Office Manager",
+    "Purchasing Manager",
+    "IT Manager",
+    "Owner",
+    "Operations Director",
+    "Marketing Lead",
+];
+const SOURCES: &[&str] =
+    &["Website form", "Cold list", "Referral", "Trade show", "LinkedIn", "Inbound call", "Partner"];
+const TAGS: &[&str] =
+    &["vip", "q1-campaign", "event-2026", "upsell", "callback", "decision-maker", "smb", "enterprise"];
 const NOTES: &[&str] = &[
     "Spoke with the gatekeeper; the decision maker is back on Monday.",
     "Interested in a demo next quarter. Budget cycle starts in January.",
@@ -138,14 +317,27 @@ fn slug(s: &str) -> String {
 }
 
 /// One generated lead with 1–3 contacts (companies) or 1–2 people (households).
-pub fn generate(rng: &mut Rng, owners: &[Uuid], creator: Uuid, created_at: DateTime<Utc>, contacts_per_lead: Option<usize>) -> NewLeadRows {
+pub fn generate(
+    rng: &mut Rng,
+    owners: &[Uuid],
+    creator: Uuid,
+    created_at: DateTime<Utc>,
+    contacts_per_lead: Option<usize>,
+) -> NewLeadRows {
     let m = *rng.pick(&MARKETS);
     let company = rng.chance(75);
     let (city, region, code) = *rng.pick(m.cities);
     let last = *rng.pick(m.last);
     let name = if company {
-        let base = if rng.chance(50) { last.to_owned() } else { format!("{} {}", rng.pick(m.cities).0, rng.pick(m.industries)) };
-        format!("{base} {} {}", if rng.chance(40) { rng.pick(m.industries) } else { "" }, rng.pick(m.company_forms)).split_whitespace().collect::<Vec<_>>().join(" ")
+        let base = if rng.chance(50) {
+            last.to_owned()
+        } else {
+            format!("{} {}", rng.pick(m.cities).0, rng.pick(m.industries))
+        };
+        format!("{base} {} {}", if rng.chance(40) { rng.pick(m.industries) } else { "" }, rng.pick(m.company_forms))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
     } else {
         format!("{} household", last)
     };
@@ -157,15 +349,26 @@ pub fn generate(rng: &mut Rng, owners: &[Uuid], creator: Uuid, created_at: DateT
         let first = *rng.pick(m.first);
         let last_name = if company { *rng.pick(m.last) } else { last };
         let mut phones = Vec::new();
-        for mobile in [rng.chance(60), i == 0 && rng.chance(30)] {
-            if let Ok(p) = Phone::parse(&phone(rng, m, code, mobile), None, Some(if mobile { PhoneType::Mobile } else { PhoneType::Work })) {
-                if !phones.iter().any(|q: &Phone| q.e164() == p.e164()) {
-                    phones.push(p);
-                }
+        // One phone each; the first contact sometimes has a second (a direct line).
+        let mut kinds = vec![rng.chance(60)];
+        if i == 0 && rng.chance(30) {
+            kinds.push(!kinds[0]);
+        }
+        for mobile in kinds {
+            let kind = if mobile { PhoneType::Mobile } else { PhoneType::Work };
+            if let Ok(p) = Phone::parse(&phone(rng, m, code, mobile), None, Some(kind))
+                && !phones.iter().any(|q: &Phone| q.e164() == p.e164())
+            {
+                phones.push(p);
             }
         }
         let email_domain = if company { domain.clone() } else { format!("mail.{}", m.domain) };
-        let email = format!("{}.{}{}@{email_domain}", slug(first), slug(last_name), if company { String::new() } else { rng.below(100).to_string() });
+        let email = format!(
+            "{}.{}{}@{email_domain}",
+            slug(first),
+            slug(last_name),
+            if company { String::new() } else { rng.below(100).to_string() }
+        );
         let contact = Contact {
             id: store::new_id(),
             lead_id: id,
@@ -193,8 +396,16 @@ pub fn generate(rng: &mut Rng, owners: &[Uuid], creator: Uuid, created_at: DateT
         None => timezone::zones_for_address(m.country, Some(region)),
     };
     let status = *rng.pick(&[
-        LeadStatus::New, LeadStatus::New, LeadStatus::New, LeadStatus::Attempting, LeadStatus::Attempting,
-        LeadStatus::Contacted, LeadStatus::Qualified, LeadStatus::Unqualified, LeadStatus::Customer, LeadStatus::Lost,
+        LeadStatus::New,
+        LeadStatus::New,
+        LeadStatus::New,
+        LeadStatus::Attempting,
+        LeadStatus::Attempting,
+        LeadStatus::Contacted,
+        LeadStatus::Qualified,
+        LeadStatus::Unqualified,
+        LeadStatus::Customer,
+        LeadStatus::Lost,
     ]);
     let mut tags: Vec<String> = Vec::new();
     for _ in 0..rng.below(3) {
@@ -247,7 +458,8 @@ pub async fn seed(db: &Db) -> anyhow::Result<String> {
             org
         }
         None => {
-            let org = app::orgs::create(db, ORG_NAME, "US", "America/New_York").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let org =
+                app::orgs::create(db, ORG_NAME, "US", "America/New_York").await.map_err(|e| anyhow::anyhow!("{e}"))?;
             create_people_and_leads(db, &org).await?;
             out.push_str(&format!("Created the demo organization '{ORG_NAME}' with {LEADS} leads.\n"));
             org

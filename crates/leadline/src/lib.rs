@@ -4,10 +4,10 @@
 //! SQLite or PostgreSQL; [`app`] is what users can do, shared by the API, the web
 //! pages and the CLI; [`web`] serves HTTP; [`cli`] is the command line.
 
-pub mod store;
 pub mod app;
-pub mod web;
 pub mod bench;
 pub mod cli;
 pub mod demo;
+pub mod store;
 pub mod telemetry;
+pub mod web;

@@ -6,10 +6,7 @@ use super::{
 };
 use crate::store::{self, Db, Tx, auth::User};
 use anyhow::Context;
-use argon2::{
-    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
-    password_hash::SaltString,
-};
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
 use chrono::{DateTime, Duration, Utc};
 use leadline_domain::{Email, Password};
 use rand::RngCore;

@@ -39,7 +39,12 @@ pub fn derive_zones(address: &Address, first_phone: Option<&Phone>) -> Vec<Strin
 }
 
 /// Parses a list of phone inputs under `field`, dropping repeats of one number.
-pub(crate) fn parse_phones(errs: &mut Errors, field: &str, inputs: &[PhoneInput], region: Option<Region>) -> Vec<Phone> {
+pub(crate) fn parse_phones(
+    errs: &mut Errors,
+    field: &str,
+    inputs: &[PhoneInput],
+    region: Option<Region>,
+) -> Vec<Phone> {
     let mut out: Vec<Phone> = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
         let (number, kind) = input.parts();
@@ -51,10 +56,10 @@ pub(crate) fn parse_phones(errs: &mut Errors, field: &str, inputs: &[PhoneInput]
             },
             None => None,
         };
-        if let Some(p) = errs.take(&f, Phone::parse(number, region, kind)) {
-            if !out.iter().any(|o| o.e164() == p.e164()) {
-                out.push(p);
-            }
+        if let Some(p) = errs.take(&f, Phone::parse(number, region, kind))
+            && !out.iter().any(|o| o.e164() == p.e164())
+        {
+            out.push(p);
         }
     }
     out

@@ -115,7 +115,8 @@ pub async fn create(db: &Db, actor: &Actor, input: NewLead) -> Result<Lead, AppE
         created_at: now,
         updated_at: now,
     };
-    lead.time_zones = manual_zones.unwrap_or_else(|| derive_zones(&lead.address, contacts.first().and_then(|(_, p)| p.first())));
+    lead.time_zones =
+        manual_zones.unwrap_or_else(|| derive_zones(&lead.address, contacts.first().and_then(|(_, p)| p.first())));
     store::leads::insert(&mut tx, actor.org_id(), &lead).await?;
     store::leads::set_tags(&mut tx, actor.org_id(), lead.id, &lead.tags).await?;
     for (contact, phones) in &contacts {
@@ -157,10 +158,10 @@ fn manual_zones(errs: &mut Errors, one: Option<&str>, many: Option<&[String]>) -
     let many = many.filter(|m| !m.is_empty())?;
     let mut out = Vec::new();
     for (i, z) in many.iter().enumerate() {
-        if let Some(z) = errs.take(&format!("time_zones[{i}]"), timezone::parse_zone(z)) {
-            if !out.contains(&z) {
-                out.push(z);
-            }
+        if let Some(z) = errs.take(&format!("time_zones[{i}]"), timezone::parse_zone(z))
+            && !out.contains(&z)
+        {
+            out.push(z);
         }
     }
     Some(out)
@@ -169,7 +170,13 @@ fn manual_zones(errs: &mut Errors, one: Option<&str>, many: Option<&[String]>) -
 type AddressPatch = [Option<Option<String>>; 5];
 
 fn flat_patch(a: &AddressInput) -> AddressPatch {
-    [a.street.clone().map(Some), a.city.clone().map(Some), a.region.clone().map(Some), a.postcode.clone().map(Some), a.country.clone().map(Some)]
+    [
+        a.street.clone().map(Some),
+        a.city.clone().map(Some),
+        a.region.clone().map(Some),
+        a.postcode.clone().map(Some),
+        a.country.clone().map(Some),
+    ]
 }
 
 /// Applies a nested `address` object and the flat address fields over `current`.
@@ -258,7 +265,8 @@ pub async fn update(db: &Db, actor: &Actor, id: Uuid, patch: LeadPatch) -> Resul
     if let Some(cf) = &patch.custom_fields {
         lead.custom_fields.clone_from(cf);
     }
-    let flat = [patch.street.clone(), patch.city.clone(), patch.region.clone(), patch.postcode.clone(), patch.country.clone()];
+    let flat =
+        [patch.street.clone(), patch.city.clone(), patch.region.clone(), patch.postcode.clone(), patch.country.clone()];
     lead.address = merge_address(&mut errs, &lead.address, patch.address.as_ref(), &flat);
     lead.sync_address();
     let zone_patch = match (&patch.time_zone, &patch.time_zones) {
@@ -348,9 +356,16 @@ impl ListParams {
     pub fn to_query_string(&self, cursor: Option<&str>) -> String {
         let mut parts = Vec::new();
         for (k, v) in [
-            ("q", &self.q), ("status", &self.status), ("owner", &self.owner), ("tag", &self.tag),
-            ("country", &self.country), ("kind", &self.kind), ("created_from", &self.created_from),
-            ("created_to", &self.created_to), ("sort", &self.sort), ("order", &self.order),
+            ("q", &self.q),
+            ("status", &self.status),
+            ("owner", &self.owner),
+            ("tag", &self.tag),
+            ("country", &self.country),
+            ("kind", &self.kind),
+            ("created_from", &self.created_from),
+            ("created_to", &self.created_to),
+            ("sort", &self.sort),
+            ("order", &self.order),
         ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 parts.push(format!("{k}={}", crate::web::urlencode(v)));

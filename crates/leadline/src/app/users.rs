@@ -37,7 +37,11 @@ pub struct UserPatch {
 }
 
 fn require_admin(actor: &Actor) -> Result<(), AppError> {
-    if actor.user.role.manages_users() { Ok(()) } else { Err(AppError::Forbidden("only admins can manage users".into())) }
+    if actor.user.role.manages_users() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("only admins can manage users".into()))
+    }
 }
 
 fn snapshot(u: &User) -> serde_json::Map<String, serde_json::Value> {
@@ -82,7 +86,10 @@ pub async fn create(db: &Db, org: &Org, by: By<'_>, input: &NewUser) -> Result<U
 }
 
 fn duplicate_email(email: &str) -> AppError {
-    AppError::Conflict { field: Some("email".into()), message: format!("a user with the e-mail {email} already exists") }
+    AppError::Conflict {
+        field: Some("email".into()),
+        message: format!("a user with the e-mail {email} already exists"),
+    }
 }
 
 pub async fn create_by_admin(db: &Db, actor: &Actor, input: &NewUser) -> Result<User, AppError> {

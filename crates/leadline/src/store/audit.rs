@@ -100,7 +100,13 @@ pub async fn for_org(
         let mut q = sqlx::QueryBuilder::new(format!("SELECT {COLUMNS} FROM audit_log WHERE org_id = "));
         q.push_bind(org);
         if let Some((at, id)) = before {
-            q.push(" AND (at < ").push_bind(at).push(" OR (at = ").push_bind(at).push(" AND id < ").push_bind(id).push("))");
+            q.push(" AND (at < ")
+                .push_bind(at)
+                .push(" OR (at = ")
+                .push_bind(at)
+                .push(" AND id < ")
+                .push_bind(id)
+                .push("))");
         }
         if let Some(t) = entity_type {
             q.push(" AND entity_type = ").push_bind(t.to_owned());

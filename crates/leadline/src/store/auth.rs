@@ -75,16 +75,16 @@ pub async fn insert_user(tx: &mut Tx, user: &User, password_hash: &str) -> anyho
 /// The user with this e-mail (any organization) and their password hash.
 pub async fn user_by_email(tx: &mut Tx, email: &str) -> anyhow::Result<Option<(User, String)>> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users u WHERE u.email = $1"));
-    let row: Option<UserRow> = on_tx!(tx, |c| sqlx::query_as(sql).bind(email).fetch_optional(c).await)
-        .context("finding user by e-mail")?;
+    let row: Option<UserRow> =
+        on_tx!(tx, |c| sqlx::query_as(sql).bind(email).fetch_optional(c).await).context("finding user by e-mail")?;
     Ok(row.map(UserRow::into_user))
 }
 
 /// A user of `org` by id; users of other organizations are not found.
 pub async fn user_in_org(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<Option<User>> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users u WHERE u.id = $1 AND u.org_id = $2"));
-    let row: Option<UserRow> = on_tx!(tx, |c| sqlx::query_as(sql).bind(id).bind(org).fetch_optional(c).await)
-        .context("finding user")?;
+    let row: Option<UserRow> =
+        on_tx!(tx, |c| sqlx::query_as(sql).bind(id).bind(org).fetch_optional(c).await).context("finding user")?;
     Ok(row.map(|r| r.into_user().0))
 }
 
@@ -141,8 +141,8 @@ pub async fn user_by_token(tx: &mut Tx, token_hash: &str) -> anyhow::Result<Opti
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND u.active"
     ));
-    let row: Option<UserRow> = on_tx!(tx, |c| sqlx::query_as(sql).bind(token_hash).fetch_optional(c).await)
-        .context("finding API token")?;
+    let row: Option<UserRow> =
+        on_tx!(tx, |c| sqlx::query_as(sql).bind(token_hash).fetch_optional(c).await).context("finding API token")?;
     Ok(row.map(|r| r.into_user().0))
 }
 
@@ -198,8 +198,12 @@ pub async fn session_user(tx: &mut Tx, token_hash: &str, now: DateTime<Utc>) -> 
 }
 
 pub async fn delete_session(tx: &mut Tx, token_hash: &str) -> anyhow::Result<()> {
-    on_tx!(tx, |c| sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(c).await.map(drop))
-        .context("deleting session")
+    on_tx!(tx, |c| sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(c)
+        .await
+        .map(drop))
+    .context("deleting session")
 }
 
 /// Ends every session of a user (on deactivation or password change).

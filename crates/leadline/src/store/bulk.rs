@@ -128,7 +128,7 @@ pub async fn insert_leads(tx: &mut Tx, org: Uuid, rows: &[NewLeadRows]) -> anyho
     use anyhow::Context;
     match tx {
         Tx::Sqlite(t) => {
-            let c: &mut sqlx::SqliteConnection = &mut **t;
+            let c: &mut sqlx::SqliteConnection = t;
             bulk_body!(&mut *c, org, rows, false)?;
             // FTS rows: one lead_search row per lead, then its document under the same rowid.
             for chunk in rows.chunks(BATCH) {
@@ -138,7 +138,8 @@ pub async fn insert_leads(tx: &mut Tx, org: Uuid, rows: &[NewLeadRows]) -> anyho
                 });
                 q.push(" RETURNING rowid, lead_id");
                 let ids: Vec<(i64, Uuid)> = q.build_query_as().fetch_all(&mut *c).await?;
-                let docs: std::collections::HashMap<Uuid, String> = chunk.iter().map(|r| (r.lead.id, search_doc(r))).collect();
+                let docs: std::collections::HashMap<Uuid, String> =
+                    chunk.iter().map(|r| (r.lead.id, search_doc(r))).collect();
                 let mut q = QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO lead_fts (rowid, doc) ");
                 q.push_values(&ids, |mut b, (rowid, id)| {
                     b.push_bind(*rowid).push_bind(docs.get(id).cloned().unwrap_or_default());
@@ -148,10 +149,9 @@ pub async fn insert_leads(tx: &mut Tx, org: Uuid, rows: &[NewLeadRows]) -> anyho
             Ok::<_, sqlx::Error>(())
         }
         Tx::Postgres(t) => {
-            let c: &mut sqlx::PgConnection = &mut **t;
+            let c: &mut sqlx::PgConnection = t;
             bulk_body!(&mut *c, org, rows, true)
         }
     }
     .context("inserting leads in bulk")
 }
-

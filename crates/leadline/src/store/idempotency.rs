@@ -49,14 +49,16 @@ pub async fn reserve(tx: &mut Tx, user: Uuid, key: &str, request_hash: &str) -> 
 }
 
 pub async fn complete(tx: &mut Tx, user: Uuid, key: &str, status: u16, response: &str) -> anyhow::Result<()> {
-    on_tx!(tx, |c| sqlx::query("UPDATE idempotency_keys SET status = $1, response = $2 WHERE user_id = $3 AND key = $4")
-        .bind(i32::from(status))
-        .bind(response)
-        .bind(user)
-        .bind(key)
-        .execute(c)
-        .await
-        .map(drop))
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE idempotency_keys SET status = $1, response = $2 WHERE user_id = $3 AND key = $4"
+    )
+    .bind(i32::from(status))
+    .bind(response)
+    .bind(user)
+    .bind(key)
+    .execute(c)
+    .await
+    .map(drop))
     .context("recording idempotent response")
 }
 

@@ -285,7 +285,7 @@ pub async fn refresh_search(tx: &mut Tx, lead: &Lead) -> anyhow::Result<()> {
     let doc = leadline_domain::search::document(parts);
     match tx {
         Tx::Sqlite(t) => {
-            let c: &mut sqlx::SqliteConnection = &mut **t;
+            let c: &mut sqlx::SqliteConnection = t;
             let rowid: Option<i64> = sqlx::query_scalar("SELECT rowid FROM lead_search WHERE lead_id = $1")
                 .bind(lead.id)
                 .fetch_optional(&mut *c)
@@ -301,10 +301,18 @@ pub async fn refresh_search(tx: &mut Tx, lead: &Lead) -> anyhow::Result<()> {
                     .await?
                     .last_insert_rowid(),
             };
-            sqlx::query("INSERT INTO lead_fts (rowid, doc) VALUES ($1, $2)").bind(rowid).bind(&doc).execute(&mut *c).await?;
+            sqlx::query("INSERT INTO lead_fts (rowid, doc) VALUES ($1, $2)")
+                .bind(rowid)
+                .bind(&doc)
+                .execute(&mut *c)
+                .await?;
         }
         Tx::Postgres(t) => {
-            sqlx::query("UPDATE leads SET search_doc = $1 WHERE id = $2").bind(&doc).bind(lead.id).execute(&mut **t).await?;
+            sqlx::query("UPDATE leads SET search_doc = $1 WHERE id = $2")
+                .bind(&doc)
+                .bind(lead.id)
+                .execute(&mut **t)
+                .await?;
         }
     }
     Ok(())

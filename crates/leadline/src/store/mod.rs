@@ -6,14 +6,14 @@
 //! explicit `match`. Every function takes a [`Tx`]: writes run in one transaction,
 //! so nothing is ever half-written.
 
+pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod bulk;
+pub mod contacts;
 pub mod idempotency;
 pub mod leads;
 pub mod orgs;
-pub mod activities;
-pub mod contacts;
 pub mod search;
 
 use anyhow::Context;
@@ -188,9 +188,7 @@ pub fn redact(url: &str) -> String {
 /// True when `e` is a unique-constraint violation.
 #[must_use]
 pub fn is_unique_violation(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<sqlx::Error>()
-        .and_then(sqlx::Error::as_database_error)
-        .is_some_and(|d| d.is_unique_violation())
+    e.downcast_ref::<sqlx::Error>().and_then(sqlx::Error::as_database_error).is_some_and(|d| d.is_unique_violation())
 }
 
 #[cfg(test)]

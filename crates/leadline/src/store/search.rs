@@ -179,7 +179,11 @@ where
         }
         // A prefix range an index can use: "abc" <= x < "abc:" (':' sorts right after '9').
         let upper = format!("{prefix}:");
-        q.push(format!("(p.{column} >= ")).push_bind(prefix).push(format!(" AND p.{column} < ")).push_bind(upper).push(")");
+        q.push(format!("(p.{column} >= "))
+            .push_bind(prefix)
+            .push(format!(" AND p.{column} < "))
+            .push_bind(upper)
+            .push(")");
     }
     q.push("))");
 }
@@ -200,7 +204,11 @@ where
         }
         Some(After::Text(s, id)) => {
             q.push(format!(" AND ({col} {op} ")).push_bind(s.clone());
-            q.push(format!(" OR ({col} = ")).push_bind(s.clone()).push(format!(" AND l.id {op} ")).push_bind(*id).push("))");
+            q.push(format!(" OR ({col} = "))
+                .push_bind(s.clone())
+                .push(format!(" AND l.id {op} "))
+                .push_bind(*id)
+                .push("))");
         }
         None => {}
     }

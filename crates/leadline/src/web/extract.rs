@@ -71,7 +71,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         let message = inner.to_string();
         // serde names unknown and missing fields in its message; lift the name out.
         // serde names unknown and missing fields only in its message; lift the name out.
-        let named = |prefix: &str| message.strip_prefix(prefix).map(|rest| rest.split('`').next().unwrap_or("").to_owned());
+        let named =
+            |prefix: &str| message.strip_prefix(prefix).map(|rest| rest.split('`').next().unwrap_or("").to_owned());
         let field = if path != "." && message.starts_with("unknown field `") {
             path
         } else if let Some(name) = named("unknown field `").or_else(|| named("missing field `")) {

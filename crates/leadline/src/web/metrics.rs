@@ -67,14 +67,23 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
         out.push_str("# HELP leadline_http_requests_total HTTP requests answered, by route and status.\n");
         out.push_str("# TYPE leadline_http_requests_total counter\n");
         for ((m, r, st), s) in map.iter() {
-            let _ = writeln!(out, "leadline_http_requests_total{{method=\"{m}\",route=\"{}\",status=\"{st}\"}} {}", escape(r), s.count);
+            let _ = writeln!(
+                out,
+                "leadline_http_requests_total{{method=\"{m}\",route=\"{}\",status=\"{st}\"}} {}",
+                escape(r),
+                s.count
+            );
         }
         out.push_str("# HELP leadline_http_request_duration_seconds Time to answer HTTP requests, by route.\n");
         out.push_str("# TYPE leadline_http_request_duration_seconds histogram\n");
         for ((m, r, st), s) in map.iter() {
             let labels = format!("method=\"{m}\",route=\"{}\",status=\"{st}\"", escape(r));
             for (i, bound) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(out, "leadline_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {}", s.buckets[i]);
+                let _ = writeln!(
+                    out,
+                    "leadline_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {}",
+                    s.buckets[i]
+                );
             }
             let _ = writeln!(out, "leadline_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
             let _ = writeln!(out, "leadline_http_request_duration_seconds_sum{{{labels}}} {}", s.sum);

@@ -10,7 +10,12 @@ async fn changes_are_recorded_with_before_and_after(b: Backend) {
     let app = TestApp::new(b).await;
     let (org, admin) = app.tenant("Auditors", "US").await;
     let (rep_user, rep) = app.user(&org, "rep@auditors.test", "inside_rep").await;
-    let lead = app.lead(&rep, json!({"name": "Tracked Inc", "status": "new", "contacts": [{"name": "Ann", "phones": ["+12065550100"]}]})).await;
+    let lead = app
+        .lead(
+            &rep,
+            json!({"name": "Tracked Inc", "status": "new", "contacts": [{"name": "Ann", "phones": ["+12065550100"]}]}),
+        )
+        .await;
     let id = lead["id"].as_str().unwrap();
     app.patch(&format!("/api/v1/leads/{id}"), &rep, json!({"status": "contacted", "name": "Tracked Inc."})).await;
     let cid = lead["contacts"][0]["id"].as_str().unwrap();
@@ -27,7 +32,8 @@ async fn changes_are_recorded_with_before_and_after(b: Backend) {
     assert!(update["at"].as_str().is_some());
     let create = entries.iter().find(|e| e["entity_type"] == "lead" && e["action"] == "create").expect("lead create");
     assert_eq!(create["changes"]["name"]["after"], "Tracked Inc");
-    let contact = entries.iter().find(|e| e["entity_type"] == "contact" && e["action"] == "update").expect("contact update");
+    let contact =
+        entries.iter().find(|e| e["entity_type"] == "contact" && e["action"] == "update").expect("contact update");
     assert_eq!(contact["changes"]["do_not_call"], json!({"before": false, "after": true}));
     assert!(entries.iter().any(|e| e["entity_type"] == "note" && e["action"] == "create"));
 

@@ -21,7 +21,9 @@ fn set_cookies(r: &Response) -> Vec<String> {
 }
 
 fn cookie_value(r: &Response, name: &str) -> Option<String> {
-    set_cookies(r).iter().find_map(|c| c.strip_prefix(&format!("{name}=")).map(|v| v.split(';').next().unwrap().to_owned()))
+    set_cookies(r)
+        .iter()
+        .find_map(|c| c.strip_prefix(&format!("{name}=")).map(|v| v.split(';').next().unwrap().to_owned()))
 }
 
 fn hidden(html: &str, name: &str) -> String {
@@ -54,8 +56,16 @@ async fn login(app: &TestApp, email: &str, password: &str, extra: &[(&str, &str)
     let csrf_cookie = cookie_value(&login_page, "leadline_login_csrf").expect("login CSRF cookie");
     let csrf = hidden(&login_page.text, "csrf");
     let cookie = format!("leadline_login_csrf={csrf_cookie}");
-    let r = form(app, "/login", &cookie, &[("csrf", &csrf), ("email", email), ("password", password), ("next", "/leads")], extra).await;
-    let session = cookie_value(&r, "leadline_session").filter(|v| !v.is_empty()).map(|v| format!("leadline_session={v}"));
+    let r = form(
+        app,
+        "/login",
+        &cookie,
+        &[("csrf", &csrf), ("email", email), ("password", password), ("next", "/leads")],
+        extra,
+    )
+    .await;
+    let session =
+        cookie_value(&r, "leadline_session").filter(|v| !v.is_empty()).map(|v| format!("leadline_session={v}"));
     (r, session)
 }
 
@@ -77,7 +87,8 @@ async fn login_sets_a_safe_session_cookie(b: Backend) {
     assert!(c.contains("Secure"), "HTTPS requests get Secure cookies: {c}");
 
     // Without the log-in form's token (a cross-site post), nothing happens.
-    let r = form(&app, "/login", "", &[("csrf", "x"), ("email", "rep@cookies.test"), ("password", PASSWORD)], &[]).await;
+    let r =
+        form(&app, "/login", "", &[("csrf", "x"), ("email", "rep@cookies.test"), ("password", PASSWORD)], &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(cookie_value(&r, "leadline_session").is_none());
     // Pages need a session; the API does not accept one.
@@ -98,7 +109,8 @@ async fn sessions_live_in_the_database(b: Backend) {
     let (_, session) = login(&app, "rep@shared.test", PASSWORD, &[]).await;
     let session = session.unwrap();
     // A second server process over the same database knows the session.
-    let other = TestApp { test_db: crate::harness::TestDb::new(b).await, router: web::router(AppState::new(app.db().clone())) };
+    let other =
+        TestApp { test_db: crate::harness::TestDb::new(b).await, router: web::router(AppState::new(app.db().clone())) };
     let r = page(&other, "/leads", &session).await;
     assert_eq!(r.status, StatusCode::OK);
     // Logging out (with the CSRF token) ends it everywhere.
@@ -123,7 +135,14 @@ async fn forms_need_the_csrf_token(b: Backend) {
     assert_eq!(missing.status, StatusCode::FORBIDDEN);
     let list = app.get("/api/v1/leads?q=forged", &token).await;
     assert_eq!(list.body["items"], serde_json::json!([]), "nothing was created");
-    let ok = form(&app, "/leads", &session, &[("csrf", &csrf), ("name", "Real Lead"), ("status", "new"), ("kind", "company")], &[]).await;
+    let ok = form(
+        &app,
+        "/leads",
+        &session,
+        &[("csrf", &csrf), ("name", "Real Lead"), ("status", "new"), ("kind", "company")],
+        &[],
+    )
+    .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
     let lead_path = ok.headers[header::LOCATION].to_str().unwrap().to_owned();
     let shown = page(&app, &lead_path, &format!("{session}; leadline_flash=Lead%20created.")).await;
@@ -170,7 +189,14 @@ async fn forms_keep_input_and_show_errors_beside_fields(b: Backend) {
         &app,
         "/leads",
         &session,
-        &[("csrf", &csrf), ("name", "Typed Name Oy"), ("status", "new"), ("contact_name", "Ann"), ("contact_phone", "12"), ("contact_email", "ann@@x")],
+        &[
+            ("csrf", &csrf),
+            ("name", "Typed Name Oy"),
+            ("status", "new"),
+            ("contact_name", "Ann"),
+            ("contact_phone", "12"),
+            ("contact_email", "ann@@x"),
+        ],
         &[],
     )
     .await;

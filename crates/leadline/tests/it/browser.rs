@@ -90,12 +90,11 @@ impl Browser {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let url = format!("{}/session/{}/element", self.base, self.session);
-            if let Ok(mut r) = ureq::post(&url).send_json(json!({"using": "css selector", "value": css})) {
-                if let Ok(v) = r.body_mut().read_json::<Value>() {
-                    if let Some(id) = v["value"][ELEMENT].as_str() {
-                        return id.to_owned();
-                    }
-                }
+            if let Ok(mut r) = ureq::post(&url).send_json(json!({"using": "css selector", "value": css}))
+                && let Ok(v) = r.body_mut().read_json::<Value>()
+                && let Some(id) = v["value"][ELEMENT].as_str()
+            {
+                return id.to_owned();
             }
             assert!(Instant::now() < deadline, "element {css} not found; page: {}", self.source());
             std::thread::sleep(Duration::from_millis(100));
@@ -133,12 +132,12 @@ impl Browser {
     /// Saves a PNG under `target/screenshots/` (for people reviewing the UI).
     pub fn screenshot(&self, name: &str) {
         let data = self.call("GET", "/screenshot", None);
-        if let Some(b64) = data.as_str() {
-            if let Ok(png) = base64::engine::general_purpose::STANDARD.decode(b64) {
-                let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/screenshots");
-                let _ = std::fs::create_dir_all(dir);
-                let _ = std::fs::write(format!("{dir}/{name}.png"), png);
-            }
+        if let Some(b64) = data.as_str()
+            && let Ok(png) = base64::engine::general_purpose::STANDARD.decode(b64)
+        {
+            let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/screenshots");
+            let _ = std::fs::create_dir_all(dir);
+            let _ = std::fs::write(format!("{dir}/{name}.png"), png);
         }
     }
 
@@ -146,7 +145,12 @@ impl Browser {
     pub fn wait_title(&self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while !self.title().contains(text) {
-            assert!(Instant::now() < deadline, "title never contained {text:?}; it is {:?} at {}", self.title(), self.url());
+            assert!(
+                Instant::now() < deadline,
+                "title never contained {text:?}; it is {:?} at {}",
+                self.title(),
+                self.url()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }

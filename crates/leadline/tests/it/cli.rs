@@ -1,1 +1,146 @@
-//! placeholder
+//! The command line: org, user and token commands with clear errors.
+
+use crate::harness::{Backend, TestDb};
+use std::{
+    io::Write,
+    process::{Command, Output, Stdio},
+};
+
+crate::on_both!(administer_from_the_command_line);
+
+fn run(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leadline"))
+        .args(args)
+        .env("LEADLINE_DATABASE_URL", url)
+        .env("LEADLINE_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run leadline");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+async fn administer_from_the_command_line(b: Backend) {
+    let db = TestDb::new(b).await;
+    let url = db.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let ok = run(
+            &url,
+            &["org", "create", "Kärkkäinen Oy", "--default-region", "FI", "--time-zone", "Europe/Helsinki"],
+            None,
+        );
+        assert!(ok.status.success(), "{}", text(&ok));
+        assert!(text(&ok).contains("Kärkkäinen Oy"));
+        let dup = run(&url, &["org", "create", "kärkkäinen oy"], None);
+        assert!(!dup.status.success());
+        assert!(text(&dup).contains("already exists"), "{}", text(&dup));
+        let bad = run(&url, &["org", "create", "X", "--default-region", "QQ"], None);
+        assert!(!bad.status.success());
+        assert!(text(&bad).contains("default-region"), "{}", text(&bad));
+
+        let args = [
+            "user",
+            "create",
+            "--org",
+            "Kärkkäinen Oy",
+            "--email",
+            "Vaino@Karkkainen.test",
+            "--name",
+            "Väinö",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ];
+        let created = run(&url, &args, Some("a-strong-password\n"));
+        assert!(created.status.success(), "{}", text(&created));
+        let dup = run(&url, &args, Some("a-strong-password\n"));
+        assert!(!dup.status.success());
+        assert!(text(&dup).contains("already exists"), "{}", text(&dup));
+        let weak = run(
+            &url,
+            &[
+                "user",
+                "create",
+                "--org",
+                "Kärkkäinen Oy",
+                "--email",
+                "b@k.test",
+                "--name",
+                "B",
+                "--role",
+                "inside_rep",
+                "--password-stdin",
+            ],
+            Some("short\n"),
+        );
+        assert!(!weak.status.success());
+        assert!(text(&weak).contains("password") && text(&weak).contains("10 characters"), "{}", text(&weak));
+        let no_org = run(
+            &url,
+            &[
+                "user",
+                "create",
+                "--org",
+                "Nope",
+                "--email",
+                "c@k.test",
+                "--name",
+                "C",
+                "--role",
+                "admin",
+                "--password-stdin",
+            ],
+            Some("a-strong-password\n"),
+        );
+        assert!(!no_org.status.success());
+        assert!(text(&no_org).contains("no organization named 'Nope'"), "{}", text(&no_org));
+        let bad_role = run(
+            &url,
+            &[
+                "user",
+                "create",
+                "--org",
+                "Kärkkäinen Oy",
+                "--email",
+                "d@k.test",
+                "--name",
+                "D",
+                "--role",
+                "owner",
+                "--password-stdin",
+            ],
+            Some("a-strong-password\n"),
+        );
+        assert!(!bad_role.status.success());
+        assert!(text(&bad_role).contains("role"), "{}", text(&bad_role));
+
+        let list = run(&url, &["user", "list", "--org", "Kärkkäinen Oy"], None);
+        assert!(list.status.success());
+        assert!(String::from_utf8_lossy(&list.stdout).contains("vaino@karkkainen.test"));
+        assert!(String::from_utf8_lossy(&list.stdout).contains("admin"));
+
+        let token = run(&url, &["token", "create", "--email", "vaino@karkkainen.test", "--name", "script"], None);
+        assert!(token.status.success(), "{}", text(&token));
+        let out = String::from_utf8_lossy(&token.stdout).to_string();
+        let last = out.lines().last().unwrap().trim().to_owned();
+        assert!(last.starts_with("ll_") && !last.contains(' '), "token alone on the last line: {out:?}");
+        let unknown = run(&url, &["token", "create", "--email", "ghost@k.test"], None);
+        assert!(!unknown.status.success());
+        assert!(text(&unknown).contains("no such user"), "{}", text(&unknown));
+        let migrate = run(&url, &["migrate"], None);
+        assert!(migrate.status.success(), "{}", text(&migrate));
+        last
+    })
+    .await
+    .unwrap();
+}

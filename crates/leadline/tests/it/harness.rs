@@ -82,7 +82,10 @@ impl TestDb {
                 let name = format!("leadline_test_{id}");
                 let admin = Db::connect(&admin_url).await.expect("connect to PostgreSQL");
                 if let Db::Postgres(pool) = &admin {
-                    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(pool).await.expect("create database");
+                    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                        .execute(pool)
+                        .await
+                        .expect("create database");
                 }
                 admin.close().await;
                 let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
@@ -112,9 +115,11 @@ impl Drop for TestDb {
                     rt.block_on(async move {
                         db.close().await;
                         if let Ok(Db::Postgres(pool)) = Db::connect(&admin_url).await {
-                            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                                .execute(&pool)
-                                .await;
+                            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            )))
+                            .execute(&pool)
+                            .await;
                             pool.close().await;
                         }
                     });
@@ -177,7 +182,14 @@ impl TestApp {
         (org, token)
     }
 
-    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>, headers: &[(&str, &str)]) -> Response {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Response {
         let mut req = Request::builder().method(method).uri(path);
         if let Some(t) = token {
             req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
@@ -229,5 +241,8 @@ impl TestApp {
 
 /// The field names of a 422 problem.
 pub fn problem_fields(r: &Response) -> Vec<String> {
-    r.body["errors"].as_array().map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_owned()).collect()).unwrap_or_default()
+    r.body["errors"]
+        .as_array()
+        .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_owned()).collect())
+        .unwrap_or_default()
 }

@@ -38,14 +38,18 @@ async fn every_endpoint_hides_other_organizations(b: Backend) {
         let r = app.request(method.clone(), &path, Some(&z), body, &[]).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {path}: {}", r.text);
         // Same answer as for something that never existed.
-        let fake = path.replace(id, "01900000-0000-7000-8000-000000000000").replace(cid, "01900000-0000-7000-8000-000000000001");
+        let fake = path
+            .replace(id, "01900000-0000-7000-8000-000000000000")
+            .replace(cid, "01900000-0000-7000-8000-000000000001");
         let r2 = app.request(method.clone(), &fake, Some(&z), None, &[]).await;
         if r2.status == StatusCode::NOT_FOUND {
             assert_eq!(r.body["title"], r2.body["title"]);
         }
     }
     // Lists and searches never include the other organization's rows.
-    for path in ["/api/v1/leads", "/api/v1/leads?q=secret", "/api/v1/leads?q=2065550100", "/api/v1/leads?q=hidden%40alpha.test"] {
+    for path in
+        ["/api/v1/leads", "/api/v1/leads?q=secret", "/api/v1/leads?q=2065550100", "/api/v1/leads?q=hidden%40alpha.test"]
+    {
         let r = app.get(path, &z).await;
         assert_eq!(r.body["items"], json!([]), "{path}");
     }

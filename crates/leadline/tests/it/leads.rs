@@ -73,7 +73,9 @@ async fn multi_zone_prefix_records_every_zone(b: Backend) {
     let app = TestApp::new(b).await;
     let (_, token) = app.tenant("Idaho Calls", "US").await;
     // +1 208 29x: the prefix spans Boise and Los Angeles.
-    let lead = app.lead(&token, json!({"name": "Boise Roofing", "contacts": [{"name": "Bo", "phones": ["208-299-1234"]}]})).await;
+    let lead = app
+        .lead(&token, json!({"name": "Boise Roofing", "contacts": [{"name": "Bo", "phones": ["208-299-1234"]}]}))
+        .await;
     assert_eq!(lead["time_zones"], json!(["America/Boise", "America/Los_Angeles"]));
     assert_eq!(lead["time_zone_manual"], false);
 }
@@ -81,7 +83,8 @@ async fn multi_zone_prefix_records_every_zone(b: Backend) {
 async fn zones_from_address_and_by_hand(b: Backend) {
     let app = TestApp::new(b).await;
     let (_, token) = app.tenant("Zones", "US").await;
-    let lead = app.lead(&token, json!({"name": "No Phone GmbH", "address": {"city": "Berlin", "country": "Germany"}})).await;
+    let lead =
+        app.lead(&token, json!({"name": "No Phone GmbH", "address": {"city": "Berlin", "country": "Germany"}})).await;
     assert_eq!(lead["address"]["country"], "DE");
     assert_eq!(lead["country"], "DE");
     assert_eq!(lead["time_zones"], json!(["Europe/Berlin"]));
@@ -94,7 +97,9 @@ async fn zones_from_address_and_by_hand(b: Backend) {
     assert_eq!(r.body["time_zones"], json!(["Europe/Helsinki"]));
     assert_eq!(r.body["time_zone_manual"], true);
     // Adding a phone does not override a zone set by hand...
-    let c = app.post(&format!("/api/v1/leads/{id}/contacts"), &token, json!({"name": "Jo", "phones": ["+1 206 555 0101"]})).await;
+    let c = app
+        .post(&format!("/api/v1/leads/{id}/contacts"), &token, json!({"name": "Jo", "phones": ["+1 206 555 0101"]}))
+        .await;
     assert_eq!(c.status, StatusCode::CREATED, "{}", c.text);
     let got = app.get(&format!("/api/v1/leads/{id}"), &token).await;
     assert_eq!(got.body["time_zones"], json!(["Europe/Helsinki"]));
@@ -121,7 +126,16 @@ async fn validation_names_every_field_and_writes_nothing(b: Backend) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert_eq!(r.headers["content-type"], "application/problem+json");
     let fields = problem_fields(&r);
-    for f in ["name", "kind", "status", "country", "contacts[0].phones[0]", "contacts[0].emails[0]", "contacts[1].name", "contacts[1].phones[0].type"] {
+    for f in [
+        "name",
+        "kind",
+        "status",
+        "country",
+        "contacts[0].phones[0]",
+        "contacts[0].emails[0]",
+        "contacts[1].name",
+        "contacts[1].phones[0].type",
+    ] {
         assert!(fields.contains(&f.to_owned()), "missing {f} in {fields:?}");
     }
     assert_eq!(r.body["status"], 422);
@@ -142,7 +156,8 @@ async fn unknown_fields_are_refused(b: Backend) {
     let r = app.post("/api/v1/leads", &token, json!({"name": 42})).await;
     assert_eq!(problem_fields(&r), vec!["name"]);
     let lead = app.lead(&token, json!({"name": "Patchable"})).await;
-    let r = app.patch(&format!("/api/v1/leads/{}", lead["id"].as_str().unwrap()), &token, json!({"nmae": "typo"})).await;
+    let r =
+        app.patch(&format!("/api/v1/leads/{}", lead["id"].as_str().unwrap()), &token, json!({"nmae": "typo"})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem_fields(&r), vec!["nmae"]);
 }
@@ -156,7 +171,13 @@ async fn patch_changes_only_given_fields(b: Backend) {
     assert_eq!(lead["website"], "https://old.example.com");
     assert_eq!(lead["tags"], json!(["smb", "vip"]));
     let id = lead["id"].as_str().unwrap();
-    let r = app.patch(&format!("/api/v1/leads/{id}"), &token, json!({"name": "New Name", "status": "qualified", "description": null, "tags": ["hot"]})).await;
+    let r = app
+        .patch(
+            &format!("/api/v1/leads/{id}"),
+            &token,
+            json!({"name": "New Name", "status": "qualified", "description": null, "tags": ["hot"]}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["name"], "New Name");
     assert_eq!(r.body["status"], "qualified");
@@ -174,7 +195,8 @@ async fn patch_changes_only_given_fields(b: Backend) {
 async fn delete_removes_lead_and_contacts(b: Backend) {
     let app = TestApp::new(b).await;
     let (_, token) = app.tenant("Deleters", "US").await;
-    let lead = app.lead(&token, json!({"name": "Gone Inc", "contacts": [{"name": "A", "phones": ["+12065550100"]}]})).await;
+    let lead =
+        app.lead(&token, json!({"name": "Gone Inc", "contacts": [{"name": "A", "phones": ["+12065550100"]}]})).await;
     let id = lead["id"].as_str().unwrap();
     let cid = lead["contacts"][0]["id"].as_str().unwrap();
     assert_eq!(app.delete(&format!("/api/v1/leads/{id}"), &token).await.status, StatusCode::NO_CONTENT);
@@ -207,7 +229,13 @@ async fn contacts_crud_updates_the_lead(b: Backend) {
     let s = app.get("/api/v1/leads?q=o.smith%40brit.test", &token).await;
     assert_eq!(s.body["items"][0]["id"], id);
 
-    let u = app.patch(&format!("/api/v1/contacts/{cid}"), &token, json!({"do_not_call": true, "phones": [{"number": "07911 123456", "type": "mobile"}]})).await;
+    let u = app
+        .patch(
+            &format!("/api/v1/contacts/{cid}"),
+            &token,
+            json!({"do_not_call": true, "phones": [{"number": "07911 123456", "type": "mobile"}]}),
+        )
+        .await;
     assert_eq!(u.status, StatusCode::OK, "{}", u.text);
     assert_eq!(u.body["do_not_call"], true);
     assert_eq!(u.body["phones"], json!([{"number": "+447911123456", "e164": "+447911123456", "type": "mobile"}]));

@@ -10,7 +10,15 @@ async fn document_is_served_and_matches_the_snapshot() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["openapi"], "3.1.0");
     let paths = r.body["paths"].as_object().unwrap();
-    for p in ["/api/v1/leads", "/api/v1/leads/{id}", "/api/v1/users", "/api/v1/orgs/me", "/api/v1/audit", "/api/v1/leads/{id}/notes", "/api/v1/contacts/{id}"] {
+    for p in [
+        "/api/v1/leads",
+        "/api/v1/leads/{id}",
+        "/api/v1/users",
+        "/api/v1/orgs/me",
+        "/api/v1/audit",
+        "/api/v1/leads/{id}/notes",
+        "/api/v1/contacts/{id}",
+    ] {
         assert!(paths.contains_key(p), "{p} is documented");
     }
     let pretty = serde_json::to_string_pretty(&r.body).unwrap() + "\n";
@@ -18,7 +26,8 @@ async fn document_is_served_and_matches_the_snapshot() {
     if std::env::var("UPDATE_SNAPSHOTS").is_ok() {
         std::fs::write(snapshot, &pretty).unwrap();
     }
-    let expected = std::fs::read_to_string(snapshot).expect("snapshot exists; run with UPDATE_SNAPSHOTS=1 to create it");
+    let expected =
+        std::fs::read_to_string(snapshot).expect("snapshot exists; run with UPDATE_SNAPSHOTS=1 to create it");
     assert!(expected == pretty, "the OpenAPI document changed; review and run with UPDATE_SNAPSHOTS=1 to accept");
 }
 
@@ -26,9 +35,19 @@ async fn document_is_served_and_matches_the_snapshot() {
 fn every_route_is_documented() {
     // Routes the routers serve under /api/v1 (except the document itself).
     let served = [
-        "/api/v1/leads", "/api/v1/leads/{id}", "/api/v1/leads/{id}/contacts", "/api/v1/contacts/{id}",
-        "/api/v1/leads/{id}/activities", "/api/v1/leads/{id}/notes", "/api/v1/activities/{id}",
-        "/api/v1/users", "/api/v1/users/me", "/api/v1/users/{id}", "/api/v1/orgs/me", "/api/v1/audit", "/api/v1/leads/{id}/audit",
+        "/api/v1/leads",
+        "/api/v1/leads/{id}",
+        "/api/v1/leads/{id}/contacts",
+        "/api/v1/contacts/{id}",
+        "/api/v1/leads/{id}/activities",
+        "/api/v1/leads/{id}/notes",
+        "/api/v1/activities/{id}",
+        "/api/v1/users",
+        "/api/v1/users/me",
+        "/api/v1/users/{id}",
+        "/api/v1/orgs/me",
+        "/api/v1/audit",
+        "/api/v1/leads/{id}/audit",
     ];
     let spec = leadline::web::api::openapi::spec();
     for p in served {

@@ -15,7 +15,11 @@ async fn health_and_metrics(b: Backend) {
     let m = app.request(Method::GET, "/metrics", None, None, &[]).await;
     assert_eq!(m.status, StatusCode::OK);
     assert!(m.headers["content-type"].to_str().unwrap().starts_with("text/plain"));
-    assert!(m.text.contains("leadline_http_requests_total{method=\"GET\",route=\"/api/v1/leads\",status=\"200\"} 1"), "{}", m.text);
+    assert!(
+        m.text.contains("leadline_http_requests_total{method=\"GET\",route=\"/api/v1/leads\",status=\"200\"} 1"),
+        "{}",
+        m.text
+    );
     assert!(m.text.contains("route=\"/api/v1/leads/{id}\",status=\"404\""));
     assert!(m.text.contains("leadline_http_request_duration_seconds_bucket"));
     assert!(m.text.contains("leadline_db_pool_connections"));

@@ -22,18 +22,36 @@ async fn roles_have_their_permissions(b: Backend) {
     let nid = not_theirs["id"].as_str().unwrap();
     let tid = theirs["id"].as_str().unwrap();
     assert_eq!(app.get(&format!("/api/v1/leads/{nid}"), &field).await.status, StatusCode::OK);
-    assert_eq!(app.patch(&format!("/api/v1/leads/{nid}"), &field, json!({"status": "contacted"})).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.post(&format!("/api/v1/leads/{nid}/notes"), &field, json!({"body": "x"})).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.patch(&format!("/api/v1/leads/{nid}"), &field, json!({"status": "contacted"})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post(&format!("/api/v1/leads/{nid}/notes"), &field, json!({"body": "x"})).await.status,
+        StatusCode::FORBIDDEN
+    );
     let ok = app.patch(&format!("/api/v1/leads/{tid}"), &field, json!({"status": "contacted"})).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
-    assert_eq!(app.post(&format!("/api/v1/leads/{tid}/notes"), &field, json!({"body": "visited"})).await.status, StatusCode::CREATED);
-    assert_eq!(app.post(&format!("/api/v1/leads/{tid}/contacts"), &field, json!({"name": "New Person"})).await.status, StatusCode::CREATED);
+    assert_eq!(
+        app.post(&format!("/api/v1/leads/{tid}/notes"), &field, json!({"body": "visited"})).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.post(&format!("/api/v1/leads/{tid}/contacts"), &field, json!({"name": "New Person"})).await.status,
+        StatusCode::CREATED
+    );
     // ...and cannot hand their lead to someone else.
     let rep_id = app.get("/api/v1/users/me", &rep).await.body["id"].clone();
-    assert_eq!(app.patch(&format!("/api/v1/leads/{tid}"), &field, json!({"owner_id": rep_id})).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.patch(&format!("/api/v1/leads/{tid}"), &field, json!({"owner_id": rep_id})).await.status,
+        StatusCode::FORBIDDEN
+    );
 
     // Inside reps work any lead of the organization, but do not delete or manage users.
-    assert_eq!(app.patch(&format!("/api/v1/leads/{tid}"), &rep, json!({"status": "qualified"})).await.status, StatusCode::OK);
+    assert_eq!(
+        app.patch(&format!("/api/v1/leads/{tid}"), &rep, json!({"status": "qualified"})).await.status,
+        StatusCode::OK
+    );
     assert_eq!(app.delete(&format!("/api/v1/leads/{nid}"), &rep).await.status, StatusCode::FORBIDDEN);
     let new_user = json!({"email": "x@roles.test", "name": "X", "role": "inside_rep", "password": "long-enough-pw"});
     assert_eq!(app.post("/api/v1/users", &rep, new_user.clone()).await.status, StatusCode::FORBIDDEN);
@@ -58,14 +76,23 @@ async fn roles_have_their_permissions(b: Backend) {
     let dup = app.post("/api/v1/users", &admin, new_user).await;
     assert_eq!(dup.status, StatusCode::CONFLICT);
     assert_eq!(dup.body["errors"][0]["field"], "email");
-    let weak = app.post("/api/v1/users", &admin, json!({"email": "y@roles.test", "name": "Y", "role": "admin", "password": "short"})).await;
+    let weak = app
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({"email": "y@roles.test", "name": "Y", "role": "admin", "password": "short"}),
+        )
+        .await;
     assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(weak.body["errors"][0]["field"], "password");
     // A deactivated user's token stops working at once.
     let uid = created.body["id"].as_str().unwrap();
     let t = leadline::app::auth::create_token(app.db(), "x@roles.test", "t").await.unwrap();
     assert_eq!(app.get("/api/v1/leads", &t).await.status, StatusCode::OK);
-    assert_eq!(app.patch(&format!("/api/v1/users/{uid}"), &admin, json!({"active": false})).await.status, StatusCode::OK);
+    assert_eq!(
+        app.patch(&format!("/api/v1/users/{uid}"), &admin, json!({"active": false})).await.status,
+        StatusCode::OK
+    );
     assert_eq!(app.get("/api/v1/leads", &t).await.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -82,6 +109,14 @@ async fn requests_without_credentials_get_401(b: Backend) {
     }
     let r = app.request(axum::http::Method::POST, "/api/v1/leads", None, Some(json!({"name": "x"})), &[]).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    let r = app.request(axum::http::Method::POST, "/api/v1/leads", None, Some(json!({"name": "x"})), &[("Idempotency-Key", "k")]).await;
+    let r = app
+        .request(
+            axum::http::Method::POST,
+            "/api/v1/leads",
+            None,
+            Some(json!({"name": "x"})),
+            &[("Idempotency-Key", "k")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }

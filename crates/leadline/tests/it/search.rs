@@ -40,7 +40,11 @@ async fn text_search_covers_names_contacts_and_emails(b: Backend) {
     let app = TestApp::new(b).await;
     let (_, token) = app.tenant("Searchers", "FI").await;
     app.lead(&token, json!({"name": "Kärkkäinen Oy", "contacts": [{"name": "Väinö Jääskeläinen", "emails": ["vaino@karkkainen.fi"]}]})).await;
-    app.lead(&token, json!({"name": "Acme Widgets Inc", "contacts": [{"name": "Ann Lee", "emails": ["ann@acme.test"]}]})).await;
+    app.lead(
+        &token,
+        json!({"name": "Acme Widgets Inc", "contacts": [{"name": "Ann Lee", "emails": ["ann@acme.test"]}]}),
+    )
+    .await;
     app.lead(&token, json!({"name": "Lee Household", "kind": "person"})).await;
     let q = |s: &str| format!("/api/v1/leads?q={}&sort=name", leadline::web::urlencode(s));
     assert_eq!(names(&app.get(&q("kärk"), &token).await.body), vec!["Kärkkäinen Oy"]);
@@ -120,9 +124,13 @@ async fn sorting_by_name_and_updated(b: Backend) {
     app.lead(&token, json!({"name": "Alpha"})).await;
     app.lead(&token, json!({"name": "Gamma"})).await;
     assert_eq!(names(&app.get("/api/v1/leads?sort=name", &token).await.body), vec!["Alpha", "beta", "Gamma"]);
-    assert_eq!(names(&app.get("/api/v1/leads?sort=name&order=desc", &token).await.body), vec!["Gamma", "beta", "Alpha"]);
+    assert_eq!(
+        names(&app.get("/api/v1/leads?sort=name&order=desc", &token).await.body),
+        vec!["Gamma", "beta", "Alpha"]
+    );
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    app.patch(&format!("/api/v1/leads/{}", b_lead["id"].as_str().unwrap()), &token, json!({"status": "contacted"})).await;
+    app.patch(&format!("/api/v1/leads/{}", b_lead["id"].as_str().unwrap()), &token, json!({"status": "contacted"}))
+        .await;
     assert_eq!(names(&app.get("/api/v1/leads?sort=-updated", &token).await.body)[0], "beta");
 }
 

@@ -53,7 +53,11 @@ pub async fn create(
 
 #[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
     responses((status = 200, body = Contact), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn show(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Json<Contact>, ApiError> {
+pub async fn show(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Contact>, ApiError> {
     Ok(Json(app::contacts::get(&s.db, &actor, parse_id(&id, "contact")?).await?))
 }
 
@@ -73,7 +77,11 @@ pub async fn update(
 
 #[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn remove(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn remove(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     app::contacts::delete(&s.db, &actor, parse_id(&id, "contact")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -24,9 +24,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/leads", get(list).post(create))
-        .route("/leads/{id}", get(show).patch(update).delete(remove))
+    Router::new().route("/leads", get(list).post(create)).route("/leads/{id}", get(show).patch(update).delete(remove))
 }
 
 /// A page of leads.
@@ -70,7 +68,11 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/leads/{id}", tag = "leads", params(("id" = String, Path)),
     responses((status = 200, body = Lead), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
-pub async fn show(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Json<Lead>, ApiError> {
+pub async fn show(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Lead>, ApiError> {
     Ok(Json(app::leads::get(&s.db, &actor, parse_id(&id, "lead")?).await?))
 }
 
@@ -92,7 +94,11 @@ pub async fn update(
 #[utoipa::path(delete, path = "/api/v1/leads/{id}", tag = "leads", params(("id" = String, Path)),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
-pub async fn remove(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn remove(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     app::leads::delete(&s.db, &actor, parse_id(&id, "lead")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -55,7 +55,11 @@ pub async fn create(
 /// Deletes a note (its author, a manager or an admin).
 #[utoipa::path(delete, path = "/api/v1/activities/{id}", tag = "activities", params(("id" = String, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn remove(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn remove(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     app::notes::delete(&s.db, &actor, parse_id(&id, "activity")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

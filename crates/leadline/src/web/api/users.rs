@@ -21,7 +21,10 @@ use axum::{
 };
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/users", get(list).post(create)).route("/users/me", get(me)).route("/users/{id}", get(show).patch(update))
+    Router::new()
+        .route("/users", get(list).post(create))
+        .route("/users/me", get(me))
+        .route("/users/{id}", get(show).patch(update))
 }
 
 /// The organization's users.
@@ -40,7 +43,11 @@ pub async fn me(ApiActor(actor): ApiActor) -> Json<User> {
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
     responses((status = 200, body = User), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn show(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Json<User>, ApiError> {
+pub async fn show(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<User>, ApiError> {
     Ok(Json(app::users::get(&s.db, &actor, parse_id(&id, "user")?).await?))
 }
 

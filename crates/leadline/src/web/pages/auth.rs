@@ -38,7 +38,11 @@ pub struct NextParam {
 
 /// Only local paths may follow a log-in, never another site.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_owned() } else { "/leads".to_owned() }
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/leads".to_owned()
+    }
 }
 
 /// The log-in form carries a token that must match a cookie (double submit), so
@@ -116,10 +120,10 @@ pub struct LogoutForm {
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<LogoutForm>) -> Response {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        if let Ok(Some((_, csrf))) = auth::session(&state.db, token, crate::store::now()).await {
-            if !auth::same_secret(&f.csrf, &csrf) {
-                return page_error(StatusCode::FORBIDDEN, "Form expired", "Reload the page and log out again.");
-            }
+        if let Ok(Some((_, csrf))) = auth::session(&state.db, token, crate::store::now()).await
+            && !auth::same_secret(&f.csrf, &csrf)
+        {
+            return page_error(StatusCode::FORBIDDEN, "Form expired", "Reload the page and log out again.");
         }
         if let Err(e) = auth::logout(&state.db, token).await {
             return super::error_page(&e);

@@ -86,7 +86,8 @@ impl ContactPage {
 
 impl ContactForm {
     fn from_contact(c: &Contact) -> Self {
-        let phone = |i: usize| c.phones.get(i).map(|p| (p.e164.clone(), p.kind.as_str().to_owned())).unwrap_or_default();
+        let phone =
+            |i: usize| c.phones.get(i).map(|p| (p.e164.clone(), p.kind.as_str().to_owned())).unwrap_or_default();
         let (p1, t1) = phone(0);
         let (p2, t2) = phone(1);
         let (p3, t3) = phone(2);
@@ -111,9 +112,13 @@ impl ContactForm {
     fn phones(&self) -> (Vec<PhoneInput>, Vec<usize>) {
         let mut inputs = Vec::new();
         let mut positions = Vec::new();
-        for (i, (n, t)) in [(&self.phone_1, &self.phone_1_type), (&self.phone_2, &self.phone_2_type), (&self.phone_3, &self.phone_3_type)]
-            .into_iter()
-            .enumerate()
+        for (i, (n, t)) in [
+            (&self.phone_1, &self.phone_1_type),
+            (&self.phone_2, &self.phone_2_type),
+            (&self.phone_3, &self.phone_3_type),
+        ]
+        .into_iter()
+        .enumerate()
         {
             if !n.trim().is_empty() {
                 let kind = (!t.is_empty()).then(|| t.clone());
@@ -155,11 +160,27 @@ fn form_errors(errors: Vec<FieldError>, phone_pos: &[usize], email_pos: &[usize]
 }
 
 #[allow(clippy::too_many_arguments)]
-fn page(user: &PageUser, lead_id: Uuid, lead_name: &str, contact: Option<Uuid>, form: ContactForm, errors: HashMap<String, String>) -> Response {
-    let phones = [(1, &form.phone_1, &form.phone_1_type), (2, &form.phone_2, &form.phone_2_type), (3, &form.phone_3, &form.phone_3_type)]
-        .into_iter()
-        .map(|(i, n, t)| PhoneRow { i, number: n.clone(), kind: t.clone(), error: errors.get(&format!("phone_{i}")).cloned() })
-        .collect();
+fn page(
+    user: &PageUser,
+    lead_id: Uuid,
+    lead_name: &str,
+    contact: Option<Uuid>,
+    form: ContactForm,
+    errors: HashMap<String, String>,
+) -> Response {
+    let phones = [
+        (1, &form.phone_1, &form.phone_1_type),
+        (2, &form.phone_2, &form.phone_2_type),
+        (3, &form.phone_3, &form.phone_3_type),
+    ]
+    .into_iter()
+    .map(|(i, n, t)| PhoneRow {
+        i,
+        number: n.clone(),
+        kind: t.clone(),
+        error: errors.get(&format!("phone_{i}")).cloned(),
+    })
+    .collect();
     let p = ContactPage {
         shell: user.shell("leads", ""),
         heading: if contact.is_some() { "Edit contact".into() } else { "Add contact".into() },
@@ -202,7 +223,12 @@ async fn new_form(State(state): State<AppState>, user: PageUser, Path(id): Path<
     }
 }
 
-async fn create(State(state): State<AppState>, user: PageUser, Path(id): Path<String>, Form(form): Form<ContactForm>) -> Response {
+async fn create(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<ContactForm>,
+) -> Response {
     if let Err(r) = user.check_csrf(&form.csrf) {
         return r;
     }
@@ -226,7 +252,9 @@ async fn create(State(state): State<AppState>, user: PageUser, Path(id): Path<St
     };
     match app::contacts::create(&state.db, &user.actor, id, input).await {
         Ok(_) => redirect_with_flash(&format!("/leads/{id}"), "Contact added."),
-        Err(AppError::Validation(errors)) => page(&user, id, &lead.name, None, form, form_errors(errors, &phone_pos, &email_pos)),
+        Err(AppError::Validation(errors)) => {
+            page(&user, id, &lead.name, None, form, form_errors(errors, &phone_pos, &email_pos))
+        }
         Err(e) => error_page(&e),
     }
 }
@@ -246,7 +274,12 @@ async fn edit_form(State(state): State<AppState>, user: PageUser, Path(id): Path
     }
 }
 
-async fn update(State(state): State<AppState>, user: PageUser, Path(id): Path<String>, Form(form): Form<ContactForm>) -> Response {
+async fn update(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<ContactForm>,
+) -> Response {
     if let Err(r) = user.check_csrf(&form.csrf) {
         return r;
     }
@@ -271,7 +304,8 @@ async fn update(State(state): State<AppState>, user: PageUser, Path(id): Path<St
     match app::contacts::update(&state.db, &user.actor, id, patch).await {
         Ok(c) => redirect_with_flash(&format!("/leads/{}", c.lead_id), "Contact saved."),
         Err(AppError::Validation(errors)) => {
-            let lead_name = app::leads::get(&state.db, &user.actor, contact.lead_id).await.map(|l| l.name).unwrap_or_default();
+            let lead_name =
+                app::leads::get(&state.db, &user.actor, contact.lead_id).await.map(|l| l.name).unwrap_or_default();
             page(&user, contact.lead_id, &lead_name, Some(id), form, form_errors(errors, &phone_pos, &email_pos))
         }
         Err(e) => error_page(&e),
@@ -284,7 +318,12 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-async fn delete(State(state): State<AppState>, user: PageUser, Path(id): Path<String>, Form(f): Form<CsrfForm>) -> Response {
+async fn delete(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }

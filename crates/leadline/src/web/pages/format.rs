@@ -54,7 +54,11 @@ pub fn urldecode(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'%' if i + 2 < bytes.len() => {
-                match std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or(()) {
+                match std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or(())
+                {
                     Ok(b) => {
                         out.push(b);
                         i += 3;
@@ -98,8 +102,14 @@ mod tests {
     fn times() {
         let t = DateTime::parse_from_rfc3339("2026-01-15T12:00:00Z").unwrap().with_timezone(&Utc);
         assert_eq!(their_time(&["Europe/Helsinki".into()], t), "14:00 their time (Helsinki)");
-        assert_eq!(their_time(&["Europe/Helsinki".into(), "Europe/Mariehamn".into()], t), "14:00 their time (Helsinki)");
-        assert_eq!(their_time(&["America/New_York".into(), "America/Los_Angeles".into()], t), "04:00–07:00 their time, 2 zones");
+        assert_eq!(
+            their_time(&["Europe/Helsinki".into(), "Europe/Mariehamn".into()], t),
+            "14:00 their time (Helsinki)"
+        );
+        assert_eq!(
+            their_time(&["America/New_York".into(), "America/Los_Angeles".into()], t),
+            "04:00–07:00 their time, 2 zones"
+        );
         assert_eq!(their_time(&[], t), "");
         assert_eq!(org_time(t, "Europe/Helsinki"), "2026-01-15 14:00 EET");
     }

@@ -103,7 +103,8 @@ async fn list(State(state): State<AppState>, user: PageUser, Query(params): Quer
         created_to: val(&params.created_to),
         sort: params.sort.clone().unwrap_or_else(|| "-created".into()),
     };
-    let filtered = [&f.q, &f.status, &f.owner, &f.tag, &f.country, &f.created_from, &f.created_to].iter().any(|v| !v.is_empty());
+    let filtered =
+        [&f.q, &f.status, &f.owner, &f.tag, &f.country, &f.created_from, &f.created_to].iter().any(|v| !v.is_empty());
     let heading = if f.owner == "me" { "My leads" } else { "Leads" };
     let mut page = ListPage {
         shell: user.shell(if f.owner == "me" { "mine" } else { "leads" }, &f.q),
@@ -135,7 +136,8 @@ async fn list(State(state): State<AppState>, user: PageUser, Query(params): Quer
         }
         Err(e) => return error_page(&e),
     };
-    let (listed, counted) = tokio::join!(app::leads::list(&state.db, &query), app::leads::count(&state.db, &query, 1001));
+    let (listed, counted) =
+        tokio::join!(app::leads::list(&state.db, &query), app::leads::count(&state.db, &query, 1001));
     let listed = match listed {
         Ok(p) => p,
         Err(e) => return error_page(&e),
@@ -161,7 +163,11 @@ fn row(l: Lead, now: chrono::DateTime<chrono::Utc>, zone: &str) -> Row {
     let phone = l.contacts.iter().flat_map(|c| c.phones.first()).next();
     Row {
         id: l.id,
-        place: [l.address.city.as_deref(), l.address.country.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(", "),
+        place: [l.address.city.as_deref(), l.address.country.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", "),
         status: l.status.as_str(),
         status_label: l.status.label(),
         contact: first.map(|c| c.name.clone()).unwrap_or_default(),
@@ -223,7 +229,9 @@ impl AuditView {
             .as_object()
             .map(|m| {
                 m.iter()
-                    .map(|(k, v)| (k.trim_end_matches("_id").replace('_', " "), show(k, &v["before"]), show(k, &v["after"])))
+                    .map(|(k, v)| {
+                        (k.trim_end_matches("_id").replace('_', " "), show(k, &v["before"]), show(k, &v["after"]))
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -274,7 +282,13 @@ fn parse_id(raw: &str) -> Result<Uuid, Response> {
     Uuid::parse_str(raw).map_err(|_| error_page(&AppError::NotFound("lead")))
 }
 
-async fn lead_page(state: &AppState, user: &PageUser, id: Uuid, note_body: String, note_error: Option<String>) -> Response {
+async fn lead_page(
+    state: &AppState,
+    user: &PageUser,
+    id: Uuid,
+    note_body: String,
+    note_error: Option<String>,
+) -> Response {
     let actor = &user.actor;
     let lead = match app::leads::get(&state.db, actor, id).await {
         Ok(l) => l,
@@ -327,10 +341,16 @@ async fn lead_page(state: &AppState, user: &PageUser, id: Uuid, note_body: Strin
         owner: lead.owner_name.clone().unwrap_or_else(|| "Unassigned".into()),
         source: lead.source.clone().unwrap_or_else(|| "—".into()),
         address: {
-            let parts: Vec<&str> = [a.street.as_deref(), a.postcode.as_deref(), a.city.as_deref(), a.region.as_deref(), a.country.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect();
+            let parts: Vec<&str> = [
+                a.street.as_deref(),
+                a.postcode.as_deref(),
+                a.city.as_deref(),
+                a.region.as_deref(),
+                a.country.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
             if parts.is_empty() { "—".into() } else { parts.join(", ") }
         },
         zones: if lead.time_zones.is_empty() { "Unknown".into() } else { lead.time_zones.join(", ") },
@@ -469,8 +489,24 @@ fn form_errors(errors: Vec<FieldError>) -> (HashMap<String, String>, Vec<(String
 
 impl LeadForm {
     const INPUTS: [&'static str; 18] = [
-        "name", "kind", "status", "owner_id", "source", "website", "tags", "description", "street", "city", "region",
-        "postcode", "country", "time_zone", "contact_name", "contact_title", "contact_phone", "contact_email",
+        "name",
+        "kind",
+        "status",
+        "owner_id",
+        "source",
+        "website",
+        "tags",
+        "description",
+        "street",
+        "city",
+        "region",
+        "postcode",
+        "country",
+        "time_zone",
+        "contact_name",
+        "contact_title",
+        "contact_phone",
+        "contact_email",
     ];
 
     fn from_lead(l: &Lead) -> Self {
@@ -506,7 +542,13 @@ impl LeadForm {
     }
 }
 
-async fn form_page(state: &AppState, user: &PageUser, lead: Option<&Lead>, form: LeadForm, errors: Vec<FieldError>) -> Response {
+async fn form_page(
+    state: &AppState,
+    user: &PageUser,
+    lead: Option<&Lead>,
+    form: LeadForm,
+    errors: Vec<FieldError>,
+) -> Response {
     let (errors, other_errors) = form_errors(errors);
     let page = LeadFormPage {
         shell: user.shell(if lead.is_some() { "leads" } else { "new" }, ""),
@@ -537,7 +579,12 @@ async fn new_form(State(state): State<AppState>, user: PageUser) -> Response {
     if !user.actor.user.role.creates_leads() {
         return error_page(&AppError::Forbidden("field reps cannot create leads".into()));
     }
-    let form = LeadForm { status: "new".into(), kind: "company".into(), owner_id: user.actor.user.id.to_string(), ..LeadForm::default() };
+    let form = LeadForm {
+        status: "new".into(),
+        kind: "company".into(),
+        owner_id: user.actor.user.id.to_string(),
+        ..LeadForm::default()
+    };
     form_page(&state, &user, None, form, Vec::new()).await
 }
 
@@ -550,7 +597,10 @@ async fn create(State(state): State<AppState>, user: PageUser, Form(form): Form<
         "" => None,
         raw => Uuid::parse_str(raw).map_err(|_| owner_error = Some(FieldError::new("owner_id", "is not a user"))).ok(),
     };
-    let contact = if [&form.contact_name, &form.contact_title, &form.contact_phone, &form.contact_email].iter().any(|v| !v.trim().is_empty()) {
+    let contact = if [&form.contact_name, &form.contact_title, &form.contact_phone, &form.contact_email]
+        .iter()
+        .any(|v| !v.trim().is_empty())
+    {
         vec![NewContact {
             name: Some(form.contact_name.clone()),
             title: LeadForm::opt(&form.contact_title),
@@ -605,7 +655,12 @@ async fn edit_form(State(state): State<AppState>, user: PageUser, Path(id): Path
     }
 }
 
-async fn update(State(state): State<AppState>, user: PageUser, Path(id): Path<String>, Form(form): Form<LeadForm>) -> Response {
+async fn update(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<LeadForm>,
+) -> Response {
     if let Err(r) = user.check_csrf(&form.csrf) {
         return r;
     }
@@ -621,7 +676,10 @@ async fn update(State(state): State<AppState>, user: PageUser, Path(id): Path<St
         "" => None,
         raw => match Uuid::parse_str(raw) {
             Ok(u) => Some(u),
-            Err(_) => return form_page(&state, &user, Some(&lead), form, vec![FieldError::new("owner_id", "is not a user")]).await,
+            Err(_) => {
+                return form_page(&state, &user, Some(&lead), form, vec![FieldError::new("owner_id", "is not a user")])
+                    .await;
+            }
         },
     };
     let clearable = |v: &str| Some(LeadForm::opt(v));
@@ -638,7 +696,10 @@ async fn update(State(state): State<AppState>, user: PageUser, Path(id): Path<St
         region: clearable(&form.region),
         postcode: clearable(&form.postcode),
         country: clearable(&form.country),
-        time_zones: Some(LeadForm::opt(&form.time_zone).map(|z| z.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())),
+        time_zones: Some(
+            LeadForm::opt(&form.time_zone)
+                .map(|z| z.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()),
+        ),
         tags: Some(form.tag_list()),
         ..LeadPatch::default()
     };
@@ -655,7 +716,12 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-async fn delete(State(state): State<AppState>, user: PageUser, Path(id): Path<String>, Form(f): Form<CsrfForm>) -> Response {
+async fn delete(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
@@ -676,7 +742,12 @@ pub struct NoteForm {
     body: String,
 }
 
-async fn add_note(State(state): State<AppState>, user: PageUser, Path(id): Path<String>, Form(f): Form<NoteForm>) -> Response {
+async fn add_note(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<NoteForm>,
+) -> Response {
     if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }

@@ -1,4 +1,8 @@
 //! The web application: server-rendered pages with a session cookie and CSRF tokens.
+#![expect(
+    clippy::result_large_err,
+    reason = "page helpers return a finished response as their error, built at most once per request"
+)]
 
 mod auth;
 mod contacts;
@@ -50,7 +54,8 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// True when the request reached us over HTTPS (directly or through a proxy that says so).
 pub fn is_https(headers: &HeaderMap) -> bool {
-    let forwarded_proto = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    let forwarded_proto =
+        headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("https"));
     let forwarded = headers
         .get(header::FORWARDED)
         .and_then(|v| v.to_str().ok())
@@ -79,7 +84,7 @@ impl FromRequestParts<AppState> for PageUser {
         };
         match app_auth::session(&state.db, token, crate::store::now()).await {
             Ok(Some((actor, csrf))) => {
-                let flash = cookie(&parts.headers, FLASH_COOKIE).map(|f| crate::web::pages::format::urldecode(f));
+                let flash = cookie(&parts.headers, FLASH_COOKIE).map(format::urldecode);
                 Ok(PageUser { actor, csrf, flash })
             }
             Ok(None) => Err(login()),
@@ -145,7 +150,11 @@ pub fn render(t: &impl Template, had_flash: bool) -> Response {
         }
         Err(e) => {
             tracing::error!(error = %e, "rendering a page");
-            page_error(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The page could not be shown; the error has been logged.")
+            page_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The page could not be shown; the error has been logged.",
+            )
         }
     }
 }

@@ -130,7 +130,12 @@ pub struct UpdateForm {
     active: Option<String>,
 }
 
-async fn update(State(state): State<AppState>, user: PageUser, Path(id): Path<String>, Form(form): Form<UpdateForm>) -> Response {
+async fn update(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<UpdateForm>,
+) -> Response {
     if let Err(r) = user.check_csrf(&form.csrf).and_then(|()| require_admin(&user)) {
         return r;
     }
