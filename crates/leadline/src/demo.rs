@@ -312,6 +312,21 @@ fn phone(rng: &mut Rng, m: &Market, city_code: &str, mobile: bool) -> String {
     }
 }
 
+/// An invented brand name ("Korvalin", "Brenta"): many distinct names, as real lists have.
+fn brand(rng: &mut Rng) -> String {
+    const ONSETS: &[&str] = &["B", "K", "V", "T", "S", "M", "L", "R", "N", "Br", "Kr", "St", "Tr", "H", "P", "D", "G", "J"];
+    const VOWELS: &[&str] = &["a", "e", "i", "o", "u", "ai", "ea", "or", "el", "an"];
+    const CODAS: &[&str] = &["n", "r", "l", "s", "x", "k", "nt", "rd", "la", "ton", "vik", "berg", "ford", "ia"];
+    let mut s = String::new();
+    for _ in 0..1 + rng.below(2) {
+        s.push_str(*rng.pick(ONSETS));
+        s.push_str(*rng.pick(VOWELS));
+    }
+    s.push_str(*rng.pick(CODAS));
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars.map(|c| c.to_ascii_lowercase())).collect()).unwrap_or(s)
+}
+
 fn slug(s: &str) -> String {
     search::terms(s).join("")
 }
@@ -329,10 +344,10 @@ pub fn generate(
     let (city, region, code) = *rng.pick(m.cities);
     let last = *rng.pick(m.last);
     let name = if company {
-        let base = if rng.chance(50) {
-            last.to_owned()
-        } else {
-            format!("{} {}", rng.pick(m.cities).0, rng.pick(m.industries))
+        let base = match rng.below(10) {
+            0..=3 => brand(rng),
+            4..=6 => last.to_owned(),
+            _ => format!("{} {}", rng.pick(m.cities).0, rng.pick(m.industries)),
         };
         format!("{base} {} {}", if rng.chance(40) { rng.pick(m.industries) } else { "" }, rng.pick(m.company_forms))
             .split_whitespace()

@@ -165,21 +165,28 @@ pub async fn for_leads(tx: &mut Tx, lead_ids: &[Uuid]) -> anyhow::Result<HashMap
         q.push(") ORDER BY created_at, id");
         let rows: Vec<ContactRow> = q.build_query_as().fetch_all(&mut *c).await?;
 
-        let mut q = sqlx::QueryBuilder::new("SELECT contact_id, e164, kind FROM contact_phones WHERE lead_id IN (");
-        let mut sep = q.separated(", ");
-        for id in lead_ids {
-            sep.push_bind(*id);
-        }
-        q.push(") ORDER BY contact_id, position");
-        let phones: Vec<(Uuid, String, String)> = q.build_query_as().fetch_all(&mut *c).await?;
+        // Phones and e-mails by contact id: their primary keys start with it.
+        let contact_ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let (phones, emails) = if contact_ids.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            let mut q = sqlx::QueryBuilder::new("SELECT contact_id, e164, kind FROM contact_phones WHERE contact_id IN (");
+            let mut sep = q.separated(", ");
+            for id in &contact_ids {
+                sep.push_bind(*id);
+            }
+            q.push(") ORDER BY contact_id, position");
+            let phones: Vec<(Uuid, String, String)> = q.build_query_as().fetch_all(&mut *c).await?;
 
-        let mut q = sqlx::QueryBuilder::new("SELECT contact_id, email FROM contact_emails WHERE lead_id IN (");
-        let mut sep = q.separated(", ");
-        for id in lead_ids {
-            sep.push_bind(*id);
-        }
-        q.push(") ORDER BY contact_id, position");
-        let emails: Vec<(Uuid, String)> = q.build_query_as().fetch_all(&mut *c).await?;
+            let mut q = sqlx::QueryBuilder::new("SELECT contact_id, email FROM contact_emails WHERE contact_id IN (");
+            let mut sep = q.separated(", ");
+            for id in &contact_ids {
+                sep.push_bind(*id);
+            }
+            q.push(") ORDER BY contact_id, position");
+            let emails: Vec<(Uuid, String)> = q.build_query_as().fetch_all(&mut *c).await?;
+            (phones, emails)
+        };
         Ok::<_, sqlx::Error>((rows, phones, emails))
     })
     .context("loading contacts")?;

@@ -89,7 +89,12 @@ pub async fn serve_on(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    use axum::serve::ListenerExt;
     let app = router(AppState::new(db.clone()));
+    // Without TCP_NODELAY, small responses wait on Nagle's algorithm (tens of ms).
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     db.close().await;
     tracing::info!("stopped");
