@@ -132,12 +132,14 @@ pub async fn insert_leads(tx: &mut Tx, org: Uuid, rows: &[NewLeadRows]) -> anyho
             bulk_body!(&mut *c, org, rows, false)?;
             // FTS rows: one lead_search row per lead, then its document under the same rowid.
             for chunk in rows.chunks(BATCH) {
-                let mut q = QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO lead_search (lead_id) ");
-                q.push_values(chunk, |mut b, r| {
-                    b.push_bind(r.lead.id);
+                let created: Vec<_> = chunk.iter().map(|r| r.lead.created_at).collect();
+                let rowids = super::leads::search_rowids(&mut *c, &created).await?;
+                let ids: Vec<(i64, Uuid)> = rowids.into_iter().zip(chunk.iter().map(|r| r.lead.id)).collect();
+                let mut q = QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO lead_search (rowid, lead_id) ");
+                q.push_values(&ids, |mut b, (rowid, id)| {
+                    b.push_bind(*rowid).push_bind(*id);
                 });
-                q.push(" RETURNING rowid, lead_id");
-                let ids: Vec<(i64, Uuid)> = q.build_query_as().fetch_all(&mut *c).await?;
+                q.build().execute(&mut *c).await?;
                 let docs: std::collections::HashMap<Uuid, String> =
                     chunk.iter().map(|r| (r.lead.id, search_doc(r))).collect();
                 let mut q = QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO lead_fts (rowid, doc) ");

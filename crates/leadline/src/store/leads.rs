@@ -295,11 +295,15 @@ pub async fn refresh_search(tx: &mut Tx, lead: &Lead) -> anyhow::Result<()> {
                     sqlx::query("DELETE FROM lead_fts WHERE rowid = $1").bind(r).execute(&mut *c).await?;
                     r
                 }
-                None => sqlx::query("INSERT INTO lead_search (lead_id) VALUES ($1)")
-                    .bind(lead.id)
-                    .execute(&mut *c)
-                    .await?
-                    .last_insert_rowid(),
+                None => {
+                    let rowid = search_rowids(&mut *c, &[lead.created_at]).await?[0];
+                    sqlx::query("INSERT INTO lead_search (rowid, lead_id) VALUES ($1, $2)")
+                        .bind(rowid)
+                        .bind(lead.id)
+                        .execute(&mut *c)
+                        .await?;
+                    rowid
+                }
             };
             sqlx::query("INSERT INTO lead_fts (rowid, doc) VALUES ($1, $2)")
                 .bind(rowid)
@@ -316,4 +320,33 @@ pub async fn refresh_search(tx: &mut Tx, lead: &Lead) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Free FTS row ids (SQLite) for leads created at these times. A lead's id in the
+/// full-text index is its creation time in milliseconds shifted left by 20 bits plus a
+/// sequence, so walking the index in rowid order walks leads in creation order: a
+/// search sorted by creation stops after one page instead of sorting every match.
+pub(super) async fn search_rowids(
+    c: &mut sqlx::SqliteConnection,
+    created: &[DateTime<Utc>],
+) -> Result<Vec<i64>, sqlx::Error> {
+    let mut next: HashMap<i64, i64> = HashMap::new();
+    let mut out = Vec::with_capacity(created.len());
+    for at in created {
+        let base = at.timestamp_millis().max(0) << 20;
+        let slot = match next.get(&base) {
+            Some(n) => *n,
+            None => {
+                let max: Option<i64> = sqlx::query_scalar("SELECT MAX(rowid) FROM lead_search WHERE rowid >= $1 AND rowid < $2")
+                    .bind(base)
+                    .bind(base + (1 << 20))
+                    .fetch_one(&mut *c)
+                    .await?;
+                max.map_or(base, |m| m + 1)
+            }
+        };
+        next.insert(base, slot + 1);
+        out.push(slot);
+    }
+    Ok(out)
 }

@@ -2,7 +2,7 @@
 
 use super::{
     Tx,
-    leads::{LEAD_COLUMNS, LEAD_FROM, Lead, LeadRow},
+    leads::{LEAD_COLUMNS, Lead, LeadRow},
 };
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -78,14 +78,119 @@ pub struct Page {
     pub next: Option<After>,
 }
 
-fn push_filters<'a, DB>(q: &mut QueryBuilder<DB>, query: &'a LeadQuery, postgres: bool)
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// How a query finds its rows.
+enum Plan {
+    /// Walk the leads by the sort index.
+    Plain,
+    /// SQLite: start from the (few) leads whose phones or text match, then sort them.
+    FromMatches { digits: Option<String>, fts: Option<String> },
+    /// SQLite: walk the full-text index in creation order and stop after one page.
+    FtsInCreationOrder(String),
+    /// PostgreSQL: full text and phones as conditions; the planner picks the order.
+    Conditions { digits: Option<String>, tsquery: Option<String> },
+    /// Text with no searchable terms: nothing matches.
+    Nothing,
+}
+
+fn plan(query: &LeadQuery, engine: Engine) -> Plan {
+    let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { return Plan::Plain };
+    let digits = search::phone_digits(text);
+    match engine {
+        Engine::Postgres => {
+            let tsquery = search::tsquery(text);
+            if digits.is_none() && tsquery.is_none() { Plan::Nothing } else { Plan::Conditions { digits, tsquery } }
+        }
+        Engine::Sqlite => {
+            let fts = search::fts5_query(text);
+            match (digits, fts) {
+                (None, None) => Plan::Nothing,
+                (None, Some(fts)) if query.sort == SortKey::Created => Plan::FtsInCreationOrder(fts),
+                (digits, fts) => Plan::FromMatches { digits, fts },
+            }
+        }
+    }
+}
+
+trait Binds<'a, DB: Database>:
+    sqlx::Encode<'a, DB> + sqlx::Type<DB> + Send + 'a
+{
+}
+impl<'a, DB: Database, T: sqlx::Encode<'a, DB> + sqlx::Type<DB> + Send + 'a> Binds<'a, DB> for T {}
+
+/// Writes `SELECT <select> FROM ... WHERE ...` for the query (without order and limit).
+fn push_query<'a, DB>(q: &mut QueryBuilder<DB>, query: &'a LeadQuery, plan: &Plan, select: &str)
 where
     DB: Database,
-    Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    DateTime<Utc>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Uuid: Binds<'a, DB>,
+    String: Binds<'a, DB>,
+    DateTime<Utc>: Binds<'a, DB>,
 {
-    q.push(" WHERE l.org_id = ").push_bind(query.org);
+    q.push(format!("SELECT {select} FROM "));
+    match plan {
+        Plan::FromMatches { digits, fts } => {
+            q.push("(");
+            let mut first = true;
+            if let Some(d) = digits {
+                push_phone_matches(q, query, d);
+                first = false;
+            }
+            if let Some(fts) = fts {
+                if !first {
+                    q.push(" UNION ");
+                }
+                q.push("SELECT s.lead_id FROM lead_fts f JOIN lead_search s ON s.rowid = f.rowid WHERE lead_fts MATCH ")
+                    .push_bind(fts.clone());
+            }
+            q.push(") m CROSS JOIN leads l ON l.id = m.lead_id ");
+        }
+        Plan::FtsInCreationOrder(_) => {
+            q.push("lead_fts f CROSS JOIN lead_search s ON s.rowid = f.rowid CROSS JOIN leads l ON l.id = s.lead_id ");
+        }
+        _ => {
+            q.push("leads l ");
+        }
+    }
+    q.push("LEFT JOIN users o ON o.id = l.owner_id WHERE l.org_id = ").push_bind(query.org);
+    match plan {
+        Plan::FtsInCreationOrder(fts) => {
+            q.push(" AND lead_fts MATCH ").push_bind(fts.clone());
+        }
+        Plan::Conditions { digits, tsquery } => {
+            q.push(" AND (");
+            if let Some(d) = digits {
+                q.push("l.id IN (");
+                push_phone_matches(q, query, d);
+                q.push(")");
+                if tsquery.is_some() {
+                    q.push(" OR ");
+                }
+            }
+            if let Some(t) = tsquery {
+                q.push("l.search_tsv @@ to_tsquery('simple', ").push_bind(t.clone()).push(")");
+            }
+            q.push(")");
+        }
+        Plan::Nothing => {
+            q.push(" AND 1 = 0");
+        }
+        Plan::Plain | Plan::FromMatches { .. } => {}
+    }
+    push_filters(q, query);
+}
+
+fn push_filters<'a, DB>(q: &mut QueryBuilder<DB>, query: &'a LeadQuery)
+where
+    DB: Database,
+    Uuid: Binds<'a, DB>,
+    String: Binds<'a, DB>,
+    DateTime<Utc>: Binds<'a, DB>,
+{
     if !query.statuses.is_empty() {
         q.push(" AND l.status IN (");
         let mut sep = q.separated(", ");
@@ -104,11 +209,7 @@ where
         None => {}
     }
     for tag in &query.tags {
-        q.push(" AND l.id IN (SELECT lead_id FROM lead_tags WHERE org_id = ")
-            .push_bind(query.org)
-            .push(" AND tag = ")
-            .push_bind(tag.clone())
-            .push(")");
+        q.push(" AND EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag = ").push_bind(tag.clone()).push(")");
     }
     if let Some(country) = &query.country {
         q.push(" AND l.country = ").push_bind(country.clone());
@@ -122,44 +223,17 @@ where
     if let Some(to) = query.created_to {
         q.push(" AND l.created_at < ").push_bind(to);
     }
-    if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        q.push(" AND (");
-        let mut any = false;
-        if let Some(digits) = search::phone_digits(text) {
-            push_phone_match(q, query, &digits);
-            any = true;
-        }
-        let fts = if postgres { search::tsquery(text) } else { search::fts5_query(text) };
-        if let Some(fts) = fts {
-            if any {
-                q.push(" OR ");
-            }
-            if postgres {
-                q.push("l.search_tsv @@ to_tsquery('simple', ").push_bind(fts).push(")");
-            } else {
-                q.push(
-                    "l.id IN (SELECT s.lead_id FROM lead_fts f JOIN lead_search s ON s.rowid = f.rowid WHERE lead_fts MATCH ",
-                )
-                .push_bind(fts)
-                .push(")");
-            }
-            any = true;
-        }
-        if !any {
-            q.push("1 = 0");
-        }
-        q.push(")");
-    }
 }
 
-/// Digits typed in any form find the stored number: as a prefix of the E.164 digits
-/// (`358401...`), of the national number (`401...`, `2065550100`), as its ending
-/// (`555-0100`), or as the number the query means in the organization's region.
-fn push_phone_match<'a, DB>(q: &mut QueryBuilder<DB>, query: &'a LeadQuery, digits: &str)
+/// Leads whose phones match the digits typed in any form: as a prefix of the E.164
+/// digits (`358401...`), of the national number (`401...`, `2065550100`), as its
+/// ending (`555-0100`), or as the number the query means in the organization's
+/// region. Each arm is an index range scan (':' sorts right after '9').
+fn push_phone_matches<'a, DB>(q: &mut QueryBuilder<DB>, query: &'a LeadQuery, digits: &str)
 where
     DB: Database,
-    Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Uuid: Binds<'a, DB>,
+    String: Binds<'a, DB>,
 {
     let trimmed = digits.trim_start_matches('0');
     let mut ranges: Vec<(&str, String)> = vec![("digits", digits.to_owned()), ("national", trimmed.to_owned())];
@@ -172,31 +246,36 @@ where
     if digits.len() >= 4 {
         ranges.push(("national_reversed", digits.chars().rev().collect()));
     }
-    q.push("l.id IN (SELECT p.lead_id FROM contact_phones p WHERE p.org_id = ").push_bind(query.org).push(" AND (");
-    for (i, (column, prefix)) in ranges.into_iter().filter(|(_, p)| !p.is_empty()).enumerate() {
+    ranges.retain(|(_, p)| !p.is_empty());
+    ranges.dedup();
+    for (i, (column, prefix)) in ranges.into_iter().enumerate() {
         if i > 0 {
-            q.push(" OR ");
+            q.push(" UNION ");
         }
-        // A prefix range an index can use: "abc" <= x < "abc:" (':' sorts right after '9').
         let upper = format!("{prefix}:");
-        q.push(format!("(p.{column} >= "))
-            .push_bind(prefix)
-            .push(format!(" AND p.{column} < "))
-            .push_bind(upper)
-            .push(")");
+        q.push("SELECT p.lead_id FROM contact_phones p WHERE p.org_id = ").push_bind(query.org);
+        q.push(format!(" AND p.{column} >= ")).push_bind(prefix).push(format!(" AND p.{column} < ")).push_bind(upper);
     }
-    q.push("))");
 }
 
-fn push_keyset<'a, DB>(q: &mut QueryBuilder<DB>, query: &'a LeadQuery)
+fn push_keyset<'a, DB>(q: &mut QueryBuilder<DB>, query: &'a LeadQuery, plan: &Plan)
 where
     DB: Database,
-    Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    DateTime<Utc>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Uuid: Binds<'a, DB>,
+    String: Binds<'a, DB>,
+    DateTime<Utc>: Binds<'a, DB>,
 {
-    let col = query.sort.column();
     let op = if query.descending { "<" } else { ">" };
+    let dir = if query.descending { "DESC" } else { "ASC" };
+    if matches!(plan, Plan::FtsInCreationOrder(_)) {
+        if let Some(After::Time(_, id)) = &query.after {
+            q.push(format!(" AND f.rowid {op} (SELECT rowid FROM lead_search WHERE lead_id = ")).push_bind(*id).push(")");
+        }
+        // The limit is a number we produced, not user text: safe to write inline.
+        q.push(format!(" ORDER BY f.rowid {dir} LIMIT {}", u64::from(query.limit) + 1));
+        return;
+    }
+    let col = query.sort.column();
     match &query.after {
         Some(After::Time(t, id)) => {
             q.push(format!(" AND ({col} {op} ")).push_bind(*t);
@@ -204,33 +283,28 @@ where
         }
         Some(After::Text(s, id)) => {
             q.push(format!(" AND ({col} {op} ")).push_bind(s.clone());
-            q.push(format!(" OR ({col} = "))
-                .push_bind(s.clone())
-                .push(format!(" AND l.id {op} "))
-                .push_bind(*id)
-                .push("))");
+            q.push(format!(" OR ({col} = ")).push_bind(s.clone()).push(format!(" AND l.id {op} ")).push_bind(*id).push("))");
         }
         None => {}
     }
-    let dir = if query.descending { "DESC" } else { "ASC" };
-    // The limit is a number we produced, not user text: safe to write inline.
     q.push(format!(" ORDER BY {col} {dir}, l.id {dir} LIMIT {}", u64::from(query.limit) + 1));
 }
 
 /// One page of leads matching `query`, with tags and contacts.
 pub async fn list(tx: &mut Tx, query: &LeadQuery) -> anyhow::Result<Page> {
-    let head = format!("SELECT {LEAD_COLUMNS} FROM {LEAD_FROM}");
     let rows: Vec<LeadRow> = match tx {
         Tx::Sqlite(t) => {
-            let mut q = QueryBuilder::new(head);
-            push_filters(&mut q, query, false);
-            push_keyset(&mut q, query);
+            let plan = plan(query, Engine::Sqlite);
+            let mut q = QueryBuilder::new("");
+            push_query(&mut q, query, &plan, LEAD_COLUMNS);
+            push_keyset(&mut q, query, &plan);
             q.build_query_as().fetch_all(&mut **t).await
         }
         Tx::Postgres(t) => {
-            let mut q = QueryBuilder::new(head);
-            push_filters(&mut q, query, true);
-            push_keyset(&mut q, query);
+            let plan = plan(query, Engine::Postgres);
+            let mut q = QueryBuilder::new("");
+            push_query(&mut q, query, &plan, LEAD_COLUMNS);
+            push_keyset(&mut q, query, &plan);
             q.build_query_as().fetch_all(&mut **t).await
         }
     }
@@ -252,18 +326,20 @@ pub async fn list(tx: &mut Tx, query: &LeadQuery) -> anyhow::Result<Page> {
 
 /// How many leads match, counting at most `cap` (so that it stays cheap).
 pub async fn count(tx: &mut Tx, query: &LeadQuery, cap: i64) -> anyhow::Result<i64> {
-    let head = format!("SELECT COUNT(*) FROM (SELECT 1 FROM {LEAD_FROM}");
+    let limit = format!(" LIMIT {}) AS capped", cap.max(0));
     match tx {
         Tx::Sqlite(t) => {
-            let mut q = QueryBuilder::new(head);
-            push_filters(&mut q, query, false);
-            q.push(" LIMIT ").push_bind(cap).push(") AS capped");
+            let plan = plan(query, Engine::Sqlite);
+            let mut q = QueryBuilder::new("SELECT COUNT(*) FROM (");
+            push_query(&mut q, query, &plan, "1");
+            q.push(limit);
             q.build_query_scalar().fetch_one(&mut **t).await
         }
         Tx::Postgres(t) => {
-            let mut q = QueryBuilder::new(head);
-            push_filters(&mut q, query, true);
-            q.push(" LIMIT ").push_bind(cap).push(") AS capped");
+            let plan = plan(query, Engine::Postgres);
+            let mut q = QueryBuilder::new("SELECT COUNT(*) FROM (");
+            push_query(&mut q, query, &plan, "1");
+            q.push(limit);
             q.build_query_scalar().fetch_one(&mut **t).await
         }
     }

@@ -90,6 +90,7 @@ pub async fn serve_on(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     use axum::serve::ListenerExt;
+    tokio::task::spawn_blocking(leadline_domain::phone::warm_up).await?;
     let app = router(AppState::new(db.clone()));
     // Without TCP_NODELAY, small responses wait on Nagle's algorithm (tens of ms).
     let listener = listener.tap_io(|tcp| {

@@ -41,7 +41,7 @@ pub struct AuditPage {
 }
 
 /// The organization's audit log, newest first (admins).
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams),
+#[utoipa::path(get, operation_id = "listAuditLog", path = "/api/v1/audit", tag = "audit", params(AuditParams),
     responses((status = 200, body = AuditPage), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
@@ -79,7 +79,7 @@ fn decode(c: &str) -> Option<(DateTime<Utc>, Uuid)> {
 }
 
 /// Changes to one lead, its contacts and notes, newest first.
-#[utoipa::path(get, path = "/api/v1/leads/{id}/audit", tag = "audit", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "listLeadAudit", path = "/api/v1/leads/{id}/audit", tag = "audit", params(("id" = String, Path)),
     responses((status = 200, body = Items<AuditEntry>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn for_lead(
     State(s): State<AppState>,

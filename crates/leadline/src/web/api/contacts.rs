@@ -26,7 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/contacts/{id}", get(show).patch(update).delete(remove))
 }
 
-#[utoipa::path(get, path = "/api/v1/leads/{id}/contacts", tag = "contacts", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "listContacts", path = "/api/v1/leads/{id}/contacts", tag = "contacts", params(("id" = String, Path)),
     responses((status = 200, body = Items<Contact>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn list(
     State(s): State<AppState>,
@@ -37,7 +37,7 @@ pub async fn list(
     Ok(Json(Items { items: lead.contacts }))
 }
 
-#[utoipa::path(post, path = "/api/v1/leads/{id}/contacts", tag = "contacts", params(("id" = String, Path)),
+#[utoipa::path(post, operation_id = "createContact", path = "/api/v1/leads/{id}/contacts", tag = "contacts", params(("id" = String, Path)),
     request_body = NewContact,
     responses((status = 201, body = Contact), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -51,7 +51,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(c)))
 }
 
-#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "getContact", path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
     responses((status = 200, body = Contact), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn show(
     State(s): State<AppState>,
@@ -62,7 +62,7 @@ pub async fn show(
 }
 
 /// Changes a contact; `phones` and `emails`, when given, replace the lists.
-#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
+#[utoipa::path(patch, operation_id = "updateContact", path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
     request_body = ContactPatch,
     responses((status = 200, body = Contact), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -75,7 +75,7 @@ pub async fn update(
     Ok(Json(app::contacts::update(&s.db, &actor, parse_id(&id, "contact")?, patch).await?))
 }
 
-#[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
+#[utoipa::path(delete, operation_id = "deleteContact", path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = String, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn remove(
     State(s): State<AppState>,

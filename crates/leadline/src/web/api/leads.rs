@@ -36,7 +36,7 @@ pub struct LeadPage {
 }
 
 /// Finds leads: filters, free text (names, e-mails, phone digits in any format), sorting, keyset pages.
-#[utoipa::path(get, path = "/api/v1/leads", tag = "leads", params(ListParams),
+#[utoipa::path(get, operation_id = "listLeads", path = "/api/v1/leads", tag = "leads", params(ListParams),
     responses((status = 200, body = LeadPage), (status = 401, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
@@ -52,7 +52,7 @@ pub async fn list(
 
 /// Creates a lead with its contacts. Phones in local form are read with the
 /// organization's default region; the time zones follow from the first phone.
-#[utoipa::path(post, path = "/api/v1/leads", tag = "leads", request_body = NewLead,
+#[utoipa::path(post, operation_id = "createLead", path = "/api/v1/leads", tag = "leads", request_body = NewLead,
     params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe POST: same key and body give the same response")),
     responses((status = 201, body = Lead), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -65,7 +65,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(lead)))
 }
 
-#[utoipa::path(get, path = "/api/v1/leads/{id}", tag = "leads", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "getLead", path = "/api/v1/leads/{id}", tag = "leads", params(("id" = String, Path)),
     responses((status = 200, body = Lead), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn show(
@@ -77,7 +77,7 @@ pub async fn show(
 }
 
 /// Changes a lead. Missing fields stay; `null` clears an optional field.
-#[utoipa::path(patch, path = "/api/v1/leads/{id}", tag = "leads", params(("id" = String, Path)), request_body = LeadPatch,
+#[utoipa::path(patch, operation_id = "updateLead", path = "/api/v1/leads/{id}", tag = "leads", params(("id" = String, Path)), request_body = LeadPatch,
     responses((status = 200, body = Lead), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -91,7 +91,7 @@ pub async fn update(
 }
 
 /// Deletes a lead with its contacts and notes (admins and managers). The audit log keeps the record.
-#[utoipa::path(delete, path = "/api/v1/leads/{id}", tag = "leads", params(("id" = String, Path)),
+#[utoipa::path(delete, operation_id = "deleteLead", path = "/api/v1/leads/{id}", tag = "leads", params(("id" = String, Path)),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn remove(

@@ -26,7 +26,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The lead's timeline (notes, and later calls and e-mails), newest first.
-#[utoipa::path(get, path = "/api/v1/leads/{id}/activities", tag = "activities", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "listActivities", path = "/api/v1/leads/{id}/activities", tag = "activities", params(("id" = String, Path)),
     responses((status = 200, body = Items<Activity>), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn timeline(
     State(s): State<AppState>,
@@ -38,7 +38,7 @@ pub async fn timeline(
 }
 
 /// Adds a note to the lead's timeline.
-#[utoipa::path(post, path = "/api/v1/leads/{id}/notes", tag = "activities", params(("id" = String, Path)),
+#[utoipa::path(post, operation_id = "createNote", path = "/api/v1/leads/{id}/notes", tag = "activities", params(("id" = String, Path)),
     request_body = NewNote,
     responses((status = 201, body = Activity), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -53,7 +53,7 @@ pub async fn create(
 }
 
 /// Deletes a note (its author, a manager or an admin).
-#[utoipa::path(delete, path = "/api/v1/activities/{id}", tag = "activities", params(("id" = String, Path)),
+#[utoipa::path(delete, operation_id = "deleteActivity", path = "/api/v1/activities/{id}", tag = "activities", params(("id" = String, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn remove(
     State(s): State<AppState>,

@@ -11,7 +11,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The caller's organization.
-#[utoipa::path(get, path = "/api/v1/orgs/me", tag = "organization",
+#[utoipa::path(get, operation_id = "getCurrentOrg", path = "/api/v1/orgs/me", tag = "organization",
     responses((status = 200, body = Org), (status = 401, body = Problem)), security(("bearer" = [])))]
 pub async fn me(ApiActor(actor): ApiActor) -> Json<Org> {
     Json(actor.org)

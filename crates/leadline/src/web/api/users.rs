@@ -28,20 +28,20 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The organization's users.
-#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+#[utoipa::path(get, operation_id = "listUsers", path = "/api/v1/users", tag = "users",
     responses((status = 200, body = Items<User>), (status = 401, body = Problem)), security(("bearer" = [])))]
 pub async fn list(State(s): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<Items<User>>, ApiError> {
     Ok(Json(Items { items: app::users::list(&s.db, actor.org_id()).await? }))
 }
 
 /// The calling user.
-#[utoipa::path(get, path = "/api/v1/users/me", tag = "users",
+#[utoipa::path(get, operation_id = "getCurrentUser", path = "/api/v1/users/me", tag = "users",
     responses((status = 200, body = User), (status = 401, body = Problem)), security(("bearer" = [])))]
 pub async fn me(ApiActor(actor): ApiActor) -> Json<User> {
     Json(actor.user)
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "getUser", path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
     responses((status = 200, body = User), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn show(
     State(s): State<AppState>,
@@ -52,7 +52,7 @@ pub async fn show(
 }
 
 /// Adds a user (admins).
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser,
+#[utoipa::path(post, operation_id = "createUser", path = "/api/v1/users", tag = "users", request_body = NewUser,
     responses((status = 201, body = User), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create(
@@ -64,7 +64,7 @@ pub async fn create(
 }
 
 /// Changes a user's name, role, password or active flag (admins).
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)), request_body = UserPatch,
+#[utoipa::path(patch, operation_id = "updateUser", path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)), request_body = UserPatch,
     responses((status = 200, body = User), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update(
