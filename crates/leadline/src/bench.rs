@@ -4,10 +4,11 @@
 
 use crate::{
     app::{self, audit::By, users::NewUser},
-    demo::{Rng, generate},
+    demo::{Numbers, Rng, generate},
     store::{self, Db, bulk::insert_leads, orgs::Org},
 };
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::{
@@ -117,7 +118,7 @@ async fn fill(db: &Db, org: &Org, target: usize) -> anyhow::Result<()> {
         let rows: Vec<_> = (0..n)
             .map(|i| {
                 let at = start + chrono::Duration::seconds(i64::try_from((done + i) * 60).unwrap_or(0));
-                generate(&mut rng, &owners, creator, at, Some(2))
+                generate(&mut rng, &owners, creator, at, Some(2), Numbers::Spread)
             })
             .collect();
         let mut tx = db.write().await?;
@@ -144,16 +145,24 @@ struct Samples {
 
 impl Samples {
     async fn load(db: &Db, org: &Org, n: usize) -> anyhow::Result<Self> {
-        let total = count_leads(db, org.id).await?.max(1);
+        // Random points in time between the oldest and newest lead, each found by index.
+        let range_sql = "SELECT MIN(created_at), MAX(created_at) FROM leads WHERE org_id = $1";
+        let (first, last): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = match db {
+            Db::Sqlite(p) => sqlx::query_as(range_sql).bind(org.id).fetch_one(p).await?,
+            Db::Postgres(p) => sqlx::query_as(range_sql).bind(org.id).fetch_one(p).await?,
+        };
+        let (Some(first), Some(last)) = (first, last) else { anyhow::bail!("the bench organization has no leads") };
+        let span = (last - first).num_seconds().max(1);
         let mut rng = Rng::new(99);
         let mut out = Samples { ids: Vec::new(), fragments: Vec::new(), phones: Vec::new() };
         for _ in 0..n {
-            let offset = i64::try_from(rng.below(total)).unwrap_or(0);
-            let sql = "SELECT l.id, l.name, (SELECT p.e164 FROM contact_phones p WHERE p.lead_id = l.id LIMIT 1)
-                       FROM leads l WHERE l.org_id = $1 ORDER BY l.created_at LIMIT 1 OFFSET $2";
+            let at = first + chrono::Duration::seconds(i64::try_from(rng.below(usize::try_from(span).unwrap_or(1))).unwrap_or(0));
+            let sql = "SELECT l.id, l.name, (SELECT p.e164 FROM contact_phones p JOIN contacts c ON c.id = p.contact_id
+                       WHERE c.lead_id = l.id LIMIT 1)
+                       FROM leads l WHERE l.org_id = $1 AND l.created_at >= $2 ORDER BY l.created_at LIMIT 1";
             let row: (Uuid, String, Option<String>) = match db {
-                Db::Sqlite(p) => sqlx::query_as(sql).bind(org.id).bind(offset).fetch_one(p).await,
-                Db::Postgres(p) => sqlx::query_as(sql).bind(org.id).bind(offset).fetch_one(p).await,
+                Db::Sqlite(p) => sqlx::query_as(sql).bind(org.id).bind(at).fetch_one(p).await,
+                Db::Postgres(p) => sqlx::query_as(sql).bind(org.id).bind(at).fetch_one(p).await,
             }
             .context("sampling leads")?;
             out.ids.push(row.0);

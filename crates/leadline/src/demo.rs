@@ -297,10 +297,38 @@ const NOTES: &[&str] = &[
     "Wants the field team to visit the main office.",
 ];
 
-/// A phone number valid for the market: fictional ranges where the regulator has them.
-fn phone(rng: &mut Rng, m: &Market, city_code: &str, mobile: bool) -> String {
+/// Which phone numbers to generate.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Numbers {
+    /// The ranges regulators keep for fiction (US 555-01xx, UK 020 7946 0xxx, ...), for
+    /// demo data people may click on. Few distinct numbers.
+    Fictional,
+    /// Numbers spread over whole ranges, nearly all distinct, as in a real database
+    /// (for benchmarks, never dialled).
+    Spread,
+}
+
+/// A phone number valid for the market.
+fn phone(rng: &mut Rng, m: &Market, city_code: &str, mobile: bool, numbers: Numbers) -> String {
     let n = rng.below(100);
     let k = rng.below(1000);
+    if numbers == Numbers::Spread && !(m.country == "FI" || (m.country == "DE" && mobile)) {
+        let area = city_code.split_whitespace().next().unwrap_or("20");
+        return match (m.country, mobile) {
+            ("US", _) => {
+                let exchange = match 200 + rng.below(800) {
+                    555 => 556,
+                    e if e % 100 == 11 => e + 1,
+                    e => e,
+                };
+                format!("+1 {area} {exchange} {:04}", rng.below(10_000))
+            }
+            ("GB", true) => format!("+44 7{:03} {:06}", 400 + rng.below(500), rng.below(1_000_000)),
+            ("GB", false) => format!("+44 20 {}{:03} {:04}", [3, 7, 8][rng.below(3)], rng.below(1000), rng.below(10_000)),
+            _ if area.len() == 2 => format!("+49 {area} {:08}", 10_000_000 + rng.below(89_999_999)),
+            _ => format!("+49 {area} {:07}", 1_000_000 + rng.below(8_999_999)),
+        };
+    }
     match (m.country, mobile) {
         ("US", _) => format!("+1 {city_code} 555 01{n:02}"),
         ("GB", true) => format!("+44 7911 {:06}", rng.below(1_000_000)),
@@ -338,6 +366,7 @@ pub fn generate(
     creator: Uuid,
     created_at: DateTime<Utc>,
     contacts_per_lead: Option<usize>,
+    numbers: Numbers,
 ) -> NewLeadRows {
     let m = *rng.pick(&MARKETS);
     let company = rng.chance(75);
@@ -371,7 +400,7 @@ pub fn generate(
         }
         for mobile in kinds {
             let kind = if mobile { PhoneType::Mobile } else { PhoneType::Work };
-            if let Ok(p) = Phone::parse(&phone(rng, m, code, mobile), None, Some(kind))
+            if let Ok(p) = Phone::parse(&phone(rng, m, code, mobile, numbers), None, Some(kind))
                 && !phones.iter().any(|q: &Phone| q.e164() == p.e164())
             {
                 phones.push(p);
@@ -517,7 +546,7 @@ async fn create_people_and_leads(db: &Db, org: &store::orgs::Org) -> anyhow::Res
     let rows: Vec<NewLeadRows> = (0..LEADS)
         .map(|i| {
             let age = Duration::minutes(i64::try_from((LEADS - i) * 131).unwrap_or(0));
-            generate(&mut rng, &reps, admin, now - age, None)
+            generate(&mut rng, &reps, admin, now - age, None, Numbers::Fictional)
         })
         .collect();
     let mut tx = db.write().await?;
@@ -537,4 +566,26 @@ async fn create_people_and_leads(db: &Db, org: &store::orgs::Org) -> anyhow::Res
     }
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_leads_have_valid_phones_and_zones() {
+        let mut rng = Rng::new(1);
+        let owner = Uuid::now_v7();
+        for numbers in [Numbers::Fictional, Numbers::Spread] {
+            let mut phones = 0;
+            for _ in 0..400 {
+                let r = generate(&mut rng, &[owner], owner, Utc::now(), Some(2), numbers);
+                assert_eq!(r.contacts.len(), 2);
+                assert!(!r.lead.time_zones.is_empty(), "{}", r.lead.name);
+                phones += r.contacts.iter().map(|(_, p)| p.len()).sum::<usize>();
+            }
+            // Every contact gets a phone the parser accepts (valid for its region).
+            assert!(phones >= 800, "{phones} phones for 800 contacts with {}", numbers == Numbers::Spread);
+        }
+    }
 }

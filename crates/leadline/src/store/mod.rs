@@ -88,7 +88,7 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
-                .pragma("cache_size", "-32000");
+                .pragma("cache_size", "-16000");
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(options)
