@@ -178,7 +178,9 @@ impl Phone {
 /// Parses a number of each common shape once, so that the phone-number library's
 /// lazily built patterns are ready before the first request needs them.
 pub fn warm_up() {
-    for (number, region) in [("(206) 555-0100", "US"), ("020 7946 0018", "GB"), ("040 123 4567", "FI"), ("030 12345678", "DE")] {
+    for (number, region) in
+        [("(206) 555-0100", "US"), ("020 7946 0018", "GB"), ("040 123 4567", "FI"), ("030 12345678", "DE")]
+    {
         let _ = Phone::parse(number, Region::parse(region).ok(), None).map(|p| p.display());
     }
 }

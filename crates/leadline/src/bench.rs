@@ -73,7 +73,8 @@ async fn bench_org(db: &Db) -> anyhow::Result<(Org, String)> {
     }
     let org = app::orgs::create(db, ORG, "US", "America/New_York").await.map_err(|e| anyhow::anyhow!("{e}"))?;
     for i in 0..11 {
-        let (email, role) = if i == 0 { (admin.clone(), "admin") } else { (format!("rep{i}@bench.leadline.test"), "inside_rep") };
+        let (email, role) =
+            if i == 0 { (admin.clone(), "admin") } else { (format!("rep{i}@bench.leadline.test"), "inside_rep") };
         let input = NewUser {
             email: Some(email),
             name: Some(format!("Bench User {i}")),
@@ -89,8 +90,12 @@ async fn bench_org(db: &Db) -> anyhow::Result<(Org, String)> {
 
 async fn count_leads(db: &Db, org: Uuid) -> anyhow::Result<usize> {
     let n: i64 = match db {
-        Db::Sqlite(p) => sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE org_id = $1").bind(org).fetch_one(p).await?,
-        Db::Postgres(p) => sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE org_id = $1").bind(org).fetch_one(p).await?,
+        Db::Sqlite(p) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE org_id = $1").bind(org).fetch_one(p).await?
+        }
+        Db::Postgres(p) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE org_id = $1").bind(org).fetch_one(p).await?
+        }
     };
     Ok(usize::try_from(n).unwrap_or(0))
 }
@@ -156,7 +161,8 @@ impl Samples {
         let mut rng = Rng::new(99);
         let mut out = Samples { ids: Vec::new(), fragments: Vec::new(), phones: Vec::new() };
         for _ in 0..n {
-            let at = first + chrono::Duration::seconds(i64::try_from(rng.below(usize::try_from(span).unwrap_or(1))).unwrap_or(0));
+            let at = first
+                + chrono::Duration::seconds(i64::try_from(rng.below(usize::try_from(span).unwrap_or(1))).unwrap_or(0));
             let sql = "SELECT l.id, l.name, (SELECT p.e164 FROM contact_phones p JOIN contacts c ON c.id = p.contact_id
                        WHERE c.lead_id = l.id LIMIT 1)
                        FROM leads l WHERE l.org_id = $1 AND l.created_at >= $2 ORDER BY l.created_at LIMIT 1";
@@ -240,11 +246,26 @@ fn measure(base: &str, token: &str, s: &Samples, n: usize) -> anyhow::Result<Rep
     let scenarios: Vec<(&'static str, Box<dyn Fn(usize) -> String>)> = vec![
         (
             "list: status+country, newest first",
-            Box::new(|i| format!("/api/v1/leads?status={}&country={}&sort=-created&limit=50", statuses[i % 4], countries[(i / 4) % 4])),
+            Box::new(|i| {
+                format!(
+                    "/api/v1/leads?status={}&country={}&sort=-created&limit=50",
+                    statuses[i % 4],
+                    countries[(i / 4) % 4]
+                )
+            }),
         ),
-        ("list: by owner, name A-Z", Box::new(|i| format!("/api/v1/leads?owner=me&sort=name&limit=50&status={}", statuses[i % 4]))),
-        ("search: name fragment", Box::new(|i| format!("/api/v1/leads?q={}&limit=50", enc(&s.fragments[i % s.fragments.len()])))),
-        ("search: phone digits", Box::new(|i| format!("/api/v1/leads?q={}&limit=50", enc(&s.phones[i % s.phones.len()])))),
+        (
+            "list: by owner, name A-Z",
+            Box::new(|i| format!("/api/v1/leads?owner=me&sort=name&limit=50&status={}", statuses[i % 4])),
+        ),
+        (
+            "search: name fragment",
+            Box::new(|i| format!("/api/v1/leads?q={}&limit=50", enc(&s.fragments[i % s.fragments.len()]))),
+        ),
+        (
+            "search: phone digits",
+            Box::new(|i| format!("/api/v1/leads?q={}&limit=50", enc(&s.phones[i % s.phones.len()]))),
+        ),
         ("lead page: GET /leads/{id}", Box::new(|i| format!("/api/v1/leads/{}", s.ids[i % s.ids.len()]))),
     ];
     let mut report = Vec::new();

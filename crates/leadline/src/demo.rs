@@ -324,7 +324,9 @@ fn phone(rng: &mut Rng, m: &Market, city_code: &str, mobile: bool, numbers: Numb
                 format!("+1 {area} {exchange} {:04}", rng.below(10_000))
             }
             ("GB", true) => format!("+44 7{:03} {:06}", 400 + rng.below(500), rng.below(1_000_000)),
-            ("GB", false) => format!("+44 20 {}{:03} {:04}", [3, 7, 8][rng.below(3)], rng.below(1000), rng.below(10_000)),
+            ("GB", false) => {
+                format!("+44 20 {}{:03} {:04}", [3, 7, 8][rng.below(3)], rng.below(1000), rng.below(10_000))
+            }
             _ if area.len() == 2 => format!("+49 {area} {:08}", 10_000_000 + rng.below(89_999_999)),
             _ => format!("+49 {area} {:07}", 1_000_000 + rng.below(8_999_999)),
         };
@@ -342,7 +344,8 @@ fn phone(rng: &mut Rng, m: &Market, city_code: &str, mobile: bool, numbers: Numb
 
 /// An invented brand name ("Korvalin", "Brenta"): many distinct names, as real lists have.
 fn brand(rng: &mut Rng) -> String {
-    const ONSETS: &[&str] = &["B", "K", "V", "T", "S", "M", "L", "R", "N", "Br", "Kr", "St", "Tr", "H", "P", "D", "G", "J"];
+    const ONSETS: &[&str] =
+        &["B", "K", "V", "T", "S", "M", "L", "R", "N", "Br", "Kr", "St", "Tr", "H", "P", "D", "G", "J"];
     const VOWELS: &[&str] = &["a", "e", "i", "o", "u", "ai", "ea", "or", "el", "an"];
     const CODAS: &[&str] = &["n", "r", "l", "s", "x", "k", "nt", "rd", "la", "ton", "vik", "berg", "ford", "ia"];
     let mut s = String::new();

@@ -166,3 +166,43 @@ pub struct LeadPatch {
 pub struct NewNote {
     pub body: Option<String>,
 }
+
+/// A new contact, naming its lead in the body (`POST /api/v1/contacts`).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewContactForLead {
+    pub lead_id: Uuid,
+    pub name: Option<String>,
+    pub title: Option<String>,
+    #[serde(default)]
+    pub phones: Vec<PhoneInput>,
+    #[serde(default)]
+    pub emails: Vec<String>,
+    #[serde(default)]
+    pub do_not_call: bool,
+    #[serde(default)]
+    pub do_not_email: bool,
+}
+
+impl NewContactForLead {
+    #[must_use]
+    pub fn split(self) -> (Uuid, NewContact) {
+        let contact = NewContact {
+            name: self.name,
+            title: self.title,
+            phones: self.phones,
+            emails: self.emails,
+            do_not_call: self.do_not_call,
+            do_not_email: self.do_not_email,
+        };
+        (self.lead_id, contact)
+    }
+}
+
+/// A note, naming its lead in the body (`POST /api/v1/notes`).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewNoteForLead {
+    pub lead_id: Uuid,
+    pub body: Option<String>,
+}

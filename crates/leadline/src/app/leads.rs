@@ -351,6 +351,45 @@ pub struct ListParams {
 }
 
 impl ListParams {
+    /// Reads a query string. Repeated `status` and `tag` parameters add up
+    /// (`status=new&status=lost` = `status=new,lost`); `owner_id`, `created_after`,
+    /// `created_before` and `per_page` are accepted as other names; a `limit` that is not a
+    /// number is reported as a field error.
+    pub fn from_query(raw: Option<&str>) -> Result<Self, AppError> {
+        let mut p = ListParams::default();
+        let mut errs = Errors::default();
+        for pair in raw.unwrap_or("").split('&').filter(|s| !s.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let key = crate::web::urldecode(k);
+            let value = crate::web::urldecode(v);
+            let append = |slot: &mut Option<String>, v: String| match slot {
+                Some(existing) if !existing.is_empty() && !v.is_empty() => existing.push_str(&format!(",{v}")),
+                _ => *slot = Some(v),
+            };
+            match key.as_str() {
+                "q" | "search" => p.q = Some(value),
+                "status" | "status[]" => append(&mut p.status, value),
+                "tag" | "tags" | "tag[]" => append(&mut p.tag, value),
+                "owner" | "owner_id" => p.owner = Some(value),
+                "country" => p.country = Some(value),
+                "kind" => p.kind = Some(value),
+                "created_from" | "created_after" | "created_since" => p.created_from = Some(value),
+                "created_to" | "created_before" | "created_until" => p.created_to = Some(value),
+                "sort" => p.sort = Some(value),
+                "order" | "direction" => p.order = Some(value),
+                "cursor" => p.cursor = Some(value),
+                "limit" | "per_page" => match value.trim().parse::<u32>() {
+                    Ok(n) => p.limit = Some(n),
+                    Err(_) if value.trim().is_empty() => {}
+                    Err(_) => errs.push("limit", "must be a whole number between 1 and 200"),
+                },
+                _ => {}
+            }
+        }
+        errs.into_result()?;
+        Ok(p)
+    }
+
     /// The parameters as a query string (for links that keep the view).
     #[must_use]
     pub fn to_query_string(&self, cursor: Option<&str>) -> String {

@@ -337,11 +337,12 @@ pub(super) async fn search_rowids(
         let slot = match next.get(&base) {
             Some(n) => *n,
             None => {
-                let max: Option<i64> = sqlx::query_scalar("SELECT MAX(rowid) FROM lead_search WHERE rowid >= $1 AND rowid < $2")
-                    .bind(base)
-                    .bind(base + (1 << 20))
-                    .fetch_one(&mut *c)
-                    .await?;
+                let max: Option<i64> =
+                    sqlx::query_scalar("SELECT MAX(rowid) FROM lead_search WHERE rowid >= $1 AND rowid < $2")
+                        .bind(base)
+                        .bind(base + (1 << 20))
+                        .fetch_one(&mut *c)
+                        .await?;
                 max.map_or(base, |m| m + 1)
             }
         };

@@ -117,10 +117,7 @@ fn plan(query: &LeadQuery, engine: Engine) -> Plan {
     }
 }
 
-trait Binds<'a, DB: Database>:
-    sqlx::Encode<'a, DB> + sqlx::Type<DB> + Send + 'a
-{
-}
+trait Binds<'a, DB: Database>: sqlx::Encode<'a, DB> + sqlx::Type<DB> + Send + 'a {}
 impl<'a, DB: Database, T: sqlx::Encode<'a, DB> + sqlx::Type<DB> + Send + 'a> Binds<'a, DB> for T {}
 
 /// Writes `SELECT <select> FROM ... WHERE ...` for the query (without order and limit).
@@ -144,8 +141,10 @@ where
                 if !first {
                     q.push(" UNION ");
                 }
-                q.push("SELECT s.lead_id FROM lead_fts f JOIN lead_search s ON s.rowid = f.rowid WHERE lead_fts MATCH ")
-                    .push_bind(fts.clone());
+                q.push(
+                    "SELECT s.lead_id FROM lead_fts f JOIN lead_search s ON s.rowid = f.rowid WHERE lead_fts MATCH ",
+                )
+                .push_bind(fts.clone());
             }
             q.push(") m CROSS JOIN leads l ON l.id = m.lead_id ");
         }
@@ -209,7 +208,9 @@ where
         None => {}
     }
     for tag in &query.tags {
-        q.push(" AND EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag = ").push_bind(tag.clone()).push(")");
+        q.push(" AND EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag = ")
+            .push_bind(tag.clone())
+            .push(")");
     }
     if let Some(country) = &query.country {
         q.push(" AND l.country = ").push_bind(country.clone());
@@ -269,7 +270,9 @@ where
     let dir = if query.descending { "DESC" } else { "ASC" };
     if matches!(plan, Plan::FtsInCreationOrder(_)) {
         if let Some(After::Time(_, id)) = &query.after {
-            q.push(format!(" AND f.rowid {op} (SELECT rowid FROM lead_search WHERE lead_id = ")).push_bind(*id).push(")");
+            q.push(format!(" AND f.rowid {op} (SELECT rowid FROM lead_search WHERE lead_id = "))
+                .push_bind(*id)
+                .push(")");
         }
         // The limit is a number we produced, not user text: safe to write inline.
         q.push(format!(" ORDER BY f.rowid {dir} LIMIT {}", u64::from(query.limit) + 1));
@@ -283,7 +286,11 @@ where
         }
         Some(After::Text(s, id)) => {
             q.push(format!(" AND ({col} {op} ")).push_bind(s.clone());
-            q.push(format!(" OR ({col} = ")).push_bind(s.clone()).push(format!(" AND l.id {op} ")).push_bind(*id).push("))");
+            q.push(format!(" OR ({col} = "))
+                .push_bind(s.clone())
+                .push(format!(" AND l.id {op} "))
+                .push_bind(*id)
+                .push("))");
         }
         None => {}
     }

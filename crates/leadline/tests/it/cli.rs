@@ -8,6 +8,40 @@ use std::{
 
 crate::on_both!(administer_from_the_command_line);
 
+/// `leadline serve` answers, then stops cleanly on SIGTERM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_stops_gracefully_on_sigterm() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let url = db.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(env!("CARGO_BIN_EXE_leadline"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("LEADLINE_DATABASE_URL", &url)
+            .env("LEADLINE_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if let Ok(res) = ureq::get(&format!("http://127.0.0.1:{port}/healthz")).call() {
+                assert_eq!(res.status(), 200);
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "server did not start");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        assert!(killed.success());
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "exit status {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("shutting down"));
+    })
+    .await
+    .unwrap();
+}
+
 fn run(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_leadline"))
         .args(args)

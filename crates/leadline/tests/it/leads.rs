@@ -241,6 +241,19 @@ async fn contacts_crud_updates_the_lead(b: Backend) {
     assert_eq!(u.body["phones"], json!([{"number": "+447911123456", "e164": "+447911123456", "type": "mobile"}]));
     let bad = app.patch(&format!("/api/v1/contacts/{cid}"), &token, json!({"emails": ["nope"]})).await;
     assert_eq!(problem_fields(&bad), vec!["emails[0]"]);
+    // Contacts and notes can also name their lead in the body.
+    let c2 = app
+        .post("/api/v1/contacts", &token, json!({"lead_id": id, "name": "Second Person", "emails": ["two@brit.test"]}))
+        .await;
+    assert_eq!(c2.status, StatusCode::CREATED, "{}", c2.text);
+    let no_lead = app.post("/api/v1/contacts", &token, json!({"name": "Orphan"})).await;
+    assert_eq!(problem_fields(&no_lead), vec!["lead_id"]);
+    let n = app.post("/api/v1/notes", &token, json!({"lead_id": id, "body": "Called the office."})).await;
+    assert_eq!(n.status, StatusCode::CREATED, "{}", n.text);
+    assert_eq!(
+        app.delete(&format!("/api/v1/contacts/{}", c2.body["id"].as_str().unwrap()), &token).await.status,
+        StatusCode::NO_CONTENT
+    );
     let list = app.get(&format!("/api/v1/leads/{id}/contacts"), &token).await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
     assert_eq!(app.delete(&format!("/api/v1/contacts/{cid}"), &token).await.status, StatusCode::NO_CONTENT);

@@ -69,6 +69,7 @@ async fn filters_combine(b: Backend) {
     let get = |p: &str| format!("/api/v1/leads?sort=name&{p}");
     assert_eq!(names(&app.get(&get("status=new"), &token).await.body), vec!["A1", "A3"]);
     assert_eq!(names(&app.get(&get("status=new,qualified"), &token).await.body), vec!["A1", "A2", "A3"]);
+    assert_eq!(names(&app.get(&get("status=new&status=qualified"), &token).await.body), vec!["A1", "A2", "A3"]);
     assert_eq!(names(&app.get(&get("country=fi"), &token).await.body), vec!["A2", "A3"]);
     assert_eq!(names(&app.get(&get("tag=vip"), &token).await.body), vec!["A1", "A2"]);
     assert_eq!(names(&app.get(&get("tag=vip,smb"), &token).await.body), vec!["A2"]);
@@ -142,6 +143,7 @@ async fn bad_list_parameters_are_named(b: Backend) {
         ("sort=colour", "sort"),
         ("limit=0", "limit"),
         ("limit=1000", "limit"),
+        ("limit=ten", "limit"),
         ("owner=bob", "owner"),
         ("created_from=yesterday", "created_from"),
         ("cursor=zz", "cursor"),

@@ -4,7 +4,7 @@ use super::{Items, parse_id};
 use crate::{
     app::{
         self,
-        input::{ContactPatch, NewContact},
+        input::{ContactPatch, NewContact, NewContactForLead},
     },
     store::contacts::Contact,
     web::{
@@ -17,12 +17,13 @@ use axum::{
     Json, Router,
     extract::{Path, State},
     http::StatusCode,
-    routing::get,
+    routing::{get, post},
 };
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/leads/{id}/contacts", get(list).post(create))
+        .route("/contacts", post(create_for_lead))
         .route("/contacts/{id}", get(show).patch(update).delete(remove))
 }
 
@@ -84,4 +85,19 @@ pub async fn remove(
 ) -> Result<StatusCode, ApiError> {
     app::contacts::delete(&s.db, &actor, parse_id(&id, "contact")?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Creates a contact for the lead named in the body.
+#[utoipa::path(post, operation_id = "createContactForLead", path = "/api/v1/contacts", tag = "contacts",
+    request_body = NewContactForLead,
+    responses((status = 201, body = Contact), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create_for_lead(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(input): ApiJson<NewContactForLead>,
+) -> Result<(StatusCode, Json<Contact>), ApiError> {
+    let (lead_id, input) = input.split();
+    let c = app::contacts::create(&s.db, &actor, lead_id, input).await?;
+    Ok((StatusCode::CREATED, Json(c)))
 }

@@ -16,7 +16,7 @@ use crate::{
 };
 use axum::{
     Json, Router,
-    extract::{Path, Query, State},
+    extract::{Path, RawQuery, State},
     http::StatusCode,
     routing::get,
 };
@@ -42,8 +42,9 @@ pub struct LeadPage {
 pub async fn list(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Query(params): Query<ListParams>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Json<LeadPage>, ApiError> {
+    let params = ListParams::from_query(raw.as_deref())?;
     let query = app::leads::parse_query(&actor, &params)?;
     let page = app::leads::list(&s.db, &query).await?;
     let next_cursor = page.next.as_ref().map(|a| app::leads::encode_cursor(query.sort, a));

@@ -2,7 +2,10 @@
 
 use super::{Items, parse_id};
 use crate::{
-    app::{self, input::NewNote},
+    app::{
+        self,
+        input::{NewNote, NewNoteForLead},
+    },
     store::activities::Activity,
     web::{
         AppState,
@@ -14,7 +17,7 @@ use axum::{
     Json, Router,
     extract::{Path, State},
     http::StatusCode,
-    routing::{delete, get},
+    routing::{delete, get, post},
 };
 
 pub fn router() -> Router<AppState> {
@@ -22,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/leads/{id}/activities", get(timeline))
         .route("/leads/{id}/notes", get(timeline).post(create))
         .route("/activities/{id}", delete(remove))
+        .route("/notes", post(create_for_lead))
         .route("/notes/{id}", delete(remove))
 }
 
@@ -62,4 +66,18 @@ pub async fn remove(
 ) -> Result<StatusCode, ApiError> {
     app::notes::delete(&s.db, &actor, parse_id(&id, "activity")?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Adds a note to the lead named in the body.
+#[utoipa::path(post, operation_id = "createNoteForLead", path = "/api/v1/notes", tag = "activities",
+    request_body = NewNoteForLead,
+    responses((status = 201, body = Activity), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create_for_lead(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(input): ApiJson<NewNoteForLead>,
+) -> Result<(StatusCode, Json<Activity>), ApiError> {
+    let note = app::notes::create(&s.db, &actor, input.lead_id, NewNote { body: input.body }).await?;
+    Ok((StatusCode::CREATED, Json(note)))
 }

@@ -13,7 +13,7 @@ use crate::{
 use askama::Template;
 use axum::{
     Form, Router,
-    extract::{Path, Query, State},
+    extract::{Path, RawQuery, State},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -91,7 +91,8 @@ struct ListPage {
     next_href: Option<String>,
 }
 
-async fn list(State(state): State<AppState>, user: PageUser, Query(params): Query<ListParams>) -> Response {
+async fn list(State(state): State<AppState>, user: PageUser, RawQuery(raw): RawQuery) -> Response {
+    let params = ListParams::from_query(raw.as_deref()).unwrap_or_default();
     let val = |v: &Option<String>| v.clone().unwrap_or_default();
     let f = Filters {
         q: val(&params.q),

@@ -84,7 +84,7 @@ impl FromRequestParts<AppState> for PageUser {
         };
         match app_auth::session(&state.db, token, crate::store::now()).await {
             Ok(Some((actor, csrf))) => {
-                let flash = cookie(&parts.headers, FLASH_COOKIE).map(format::urldecode);
+                let flash = cookie(&parts.headers, FLASH_COOKIE).map(super::urldecode);
                 Ok(PageUser { actor, csrf, flash })
             }
             Ok(None) => Err(login()),
