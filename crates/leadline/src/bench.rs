@@ -229,6 +229,8 @@ impl Server {
 }
 
 type Report = Vec<(&'static str, Vec<f64>)>;
+/// A scenario's name and how to build its i-th request path.
+type Scenario<'a> = (&'static str, Box<dyn Fn(usize) -> String + 'a>);
 
 fn measure(base: &str, token: &str, s: &Samples, n: usize) -> anyhow::Result<Report> {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
@@ -243,7 +245,7 @@ fn measure(base: &str, token: &str, s: &Samples, n: usize) -> anyhow::Result<Rep
     let statuses = ["new", "attempting", "contacted", "qualified"];
     let countries = ["US", "GB", "FI", "DE"];
     let enc = crate::web::urlencode;
-    let scenarios: Vec<(&'static str, Box<dyn Fn(usize) -> String>)> = vec![
+    let scenarios: Vec<Scenario> = vec![
         (
             "list: status+country, newest first",
             Box::new(|i| {
