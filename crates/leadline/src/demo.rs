@@ -350,10 +350,12 @@ fn brand(rng: &mut Rng) -> String {
     const CODAS: &[&str] = &["n", "r", "l", "s", "x", "k", "nt", "rd", "la", "ton", "vik", "berg", "ford", "ia"];
     let mut s = String::new();
     for _ in 0..1 + rng.below(2) {
-        s.push_str(rng.pick(ONSETS));
-        s.push_str(rng.pick(VOWELS));
+        for part in [rng.pick(ONSETS), rng.pick(VOWELS)] {
+            s.push_str(part);
+        }
     }
-    s.push_str(rng.pick(CODAS));
+    let coda: &str = rng.pick(CODAS);
+    s.push_str(coda);
     let mut chars = s.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars.map(|c| c.to_ascii_lowercase())).collect()).unwrap_or(s)
 }
