@@ -354,7 +354,7 @@ fn brand(rng: &mut Rng) -> String {
             s.push_str(part);
         }
     }
-    let coda: &str = rng.pick(CODAS);
+    let coda: &&str = rng.pick(CODAS);
     s.push_str(coda);
     let mut chars = s.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars.map(|c| c.to_ascii_lowercase())).collect()).unwrap_or(s)
