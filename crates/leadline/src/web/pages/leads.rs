@@ -172,7 +172,11 @@ fn row(l: Lead, now: chrono::DateTime<chrono::Utc>, zone: &str) -> Row {
         status: l.status.as_str(),
         status_label: l.status.label(),
         contact: first.map(|c| c.name.clone()).unwrap_or_default(),
-        phone: phone.map(|p| p.e164.clone()).unwrap_or_default(),
+        phone: phone
+            .map(|p| {
+                leadline_domain::Phone::from_e164(&p.e164, p.kind).map_or_else(|_| p.e164.clone(), |x| x.display())
+            })
+            .unwrap_or_default(),
         local_time: format::their_time(&l.time_zones, now).replace(" their time", ""),
         zone_title: l.time_zones.join(", "),
         owner: l.owner_name.clone().unwrap_or_else(|| "—".into()),
