@@ -148,6 +148,20 @@ async fn forms_need_the_csrf_token(b: Backend) {
     let shown = page(&app, &lead_path, &format!("{session}; leadline_flash=Lead%20created.")).await;
     assert!(shown.text.contains("Real Lead"));
     assert!(shown.text.contains("Lead created."));
+    // Notes are added and deleted from the lead page.
+    let note =
+        form(&app, &format!("{lead_path}/notes"), &session, &[("csrf", &csrf), ("body", "Spoke to the CFO.")], &[])
+            .await;
+    assert_eq!(note.status, StatusCode::SEE_OTHER);
+    let shown = page(&app, &lead_path, &session).await;
+    assert!(shown.text.contains("Spoke to the CFO."));
+    let marker = "action=\"/notes/";
+    let start = shown.text.find(marker).expect("a delete button for the author") + marker.len();
+    let note_id = shown.text[start..].split('/').next().unwrap().to_owned();
+    let gone = form(&app, &format!("/notes/{note_id}/delete"), &session, &[("csrf", &csrf)], &[]).await;
+    assert_eq!(gone.status, StatusCode::SEE_OTHER);
+    // Off the timeline (the audit log below it still records what was deleted).
+    assert!(!page(&app, &lead_path, &session).await.text.contains(&format!("/notes/{note_id}/delete")));
     // Another session's token is not accepted either.
     let (_, other) = login(&app, "admin@csrf.test", PASSWORD, &[]).await;
     let other_csrf = hidden(&page(&app, "/leads/new", other.as_deref().unwrap()).await.text, "csrf");

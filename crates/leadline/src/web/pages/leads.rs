@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/leads/{id}/edit", get(edit_form))
         .route("/leads/{id}/delete", post(delete))
         .route("/leads/{id}/notes", post(add_note))
+        .route("/notes/{id}/delete", post(delete_note))
 }
 
 fn statuses() -> Vec<(&'static str, &'static str)> {
@@ -205,6 +206,8 @@ pub struct PhoneView {
 }
 
 pub struct EventView {
+    id: Uuid,
+    deletable: bool,
     kind: String,
     who: String,
     when: String,
@@ -370,6 +373,8 @@ async fn lead_page(
         timeline: timeline
             .iter()
             .map(|t| EventView {
+                id: t.id,
+                deletable: t.kind == "note" && (t.user_id == Some(actor.user.id) || role.deletes_leads()),
                 kind: t.kind.replace('_', " "),
                 who: t.user_name.clone().unwrap_or_else(|| "—".into()),
                 when: format::org_time(t.occurred_at, zone),
@@ -769,5 +774,32 @@ async fn add_note(
             res
         }
         Err(e) => error_page(&e),
+    }
+}
+
+async fn delete_note(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Err(r) = user.check_csrf(&f.csrf) {
+        return r;
+    }
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(&AppError::NotFound("note"));
+    };
+    let lead = async {
+        let mut tx = state.db.read().await?;
+        let a = store::activities::get(&mut tx, user.actor.org_id(), id).await?;
+        tx.commit().await?;
+        Ok::<_, anyhow::Error>(a.map(|a| a.lead_id))
+    }
+    .await;
+    match (lead, app::notes::delete(&state.db, &user.actor, id).await) {
+        (Ok(Some(lead_id)), Ok(())) => redirect_with_flash(&format!("/leads/{lead_id}#timeline-h"), "Note deleted."),
+        (_, Err(e)) => error_page(&e),
+        (Err(e), _) => error_page(&e.into()),
+        (Ok(None), Ok(())) => redirect_with_flash("/leads", "Note deleted."),
     }
 }
