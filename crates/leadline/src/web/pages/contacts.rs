@@ -1,6 +1,6 @@
 //! Contact forms: add, edit and delete the people at a lead.
 
-use super::{PageUser, error_page, redirect_with_flash, render};
+use super::{CsrfForm, PageUser, error_page, path_id, redirect_with_flash, render};
 use crate::{
     app::{
         self, AppError, FieldError,
@@ -208,12 +208,8 @@ fn page(
     res
 }
 
-fn parse(raw: &str, what: &'static str) -> Result<Uuid, Response> {
-    Uuid::parse_str(raw).map_err(|_| error_page(&AppError::NotFound(what)))
-}
-
 async fn new_form(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
-    let id = match parse(&id, "lead") {
+    let id = match path_id(&id, "lead") {
         Ok(id) => id,
         Err(r) => return r,
     };
@@ -232,7 +228,7 @@ async fn create(
     if let Err(r) = user.check_csrf(&form.csrf) {
         return r;
     }
-    let id = match parse(&id, "lead") {
+    let id = match path_id(&id, "lead") {
         Ok(id) => id,
         Err(r) => return r,
     };
@@ -260,7 +256,7 @@ async fn create(
 }
 
 async fn edit_form(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
-    let id = match parse(&id, "contact") {
+    let id = match path_id(&id, "contact") {
         Ok(id) => id,
         Err(r) => return r,
     };
@@ -283,7 +279,7 @@ async fn update(
     if let Err(r) = user.check_csrf(&form.csrf) {
         return r;
     }
-    let id = match parse(&id, "contact") {
+    let id = match path_id(&id, "contact") {
         Ok(id) => id,
         Err(r) => return r,
     };
@@ -312,12 +308,6 @@ async fn update(
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 async fn delete(
     State(state): State<AppState>,
     user: PageUser,
@@ -327,7 +317,7 @@ async fn delete(
     if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
-    let id = match parse(&id, "contact") {
+    let id = match path_id(&id, "contact") {
         Ok(id) => id,
         Err(r) => return r,
     };

@@ -1,6 +1,6 @@
 //! Lead pages: the list, a lead, and the forms to create and edit one.
 
-use super::{PageUser, error_page, format, redirect_with_flash, render};
+use super::{CsrfForm, PageUser, error_page, format, path_id, redirect_with_flash, render};
 use crate::{
     app::{
         self, Actor, AppError, FieldError,
@@ -286,10 +286,6 @@ struct LeadPage {
     note_error: Option<String>,
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, Response> {
-    Uuid::parse_str(raw).map_err(|_| error_page(&AppError::NotFound("lead")))
-}
-
 async fn lead_page(
     state: &AppState,
     user: &PageUser,
@@ -396,7 +392,7 @@ async fn lead_page(
 }
 
 async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
-    match parse_id(&id) {
+    match path_id(&id, "lead") {
         Ok(id) => lead_page(&state, &user, id, String::new(), None).await,
         Err(r) => r,
     }
@@ -652,7 +648,7 @@ async fn create(State(state): State<AppState>, user: PageUser, Form(form): Form<
 }
 
 async fn edit_form(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
+    let id = match path_id(&id, "lead") {
         Ok(id) => id,
         Err(r) => return r,
     };
@@ -674,7 +670,7 @@ async fn update(
     if let Err(r) = user.check_csrf(&form.csrf) {
         return r;
     }
-    let id = match parse_id(&id) {
+    let id = match path_id(&id, "lead") {
         Ok(id) => id,
         Err(r) => return r,
     };
@@ -720,12 +716,6 @@ async fn update(
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 async fn delete(
     State(state): State<AppState>,
     user: PageUser,
@@ -735,7 +725,7 @@ async fn delete(
     if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
-    let id = match parse_id(&id) {
+    let id = match path_id(&id, "lead") {
         Ok(id) => id,
         Err(r) => return r,
     };
@@ -761,7 +751,7 @@ async fn add_note(
     if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
-    let id = match parse_id(&id) {
+    let id = match path_id(&id, "lead") {
         Ok(id) => id,
         Err(r) => return r,
     };
@@ -786,8 +776,9 @@ async fn delete_note(
     if let Err(r) = user.check_csrf(&f.csrf) {
         return r;
     }
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return error_page(&AppError::NotFound("note"));
+    let id = match path_id(&id, "note") {
+        Ok(id) => id,
+        Err(r) => return r,
     };
     let lead = async {
         let mut tx = state.db.read().await?;

@@ -125,6 +125,18 @@ impl PageUser {
     }
 }
 
+/// A form that carries only its CSRF token (delete buttons).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+/// An id from the path; anything that is not an id cannot exist, so it is not found.
+pub fn path_id(raw: &str, what: &'static str) -> Result<uuid::Uuid, Response> {
+    uuid::Uuid::parse_str(raw).map_err(|_| error_page(&AppError::NotFound(what)))
+}
+
 /// What the layout shows around every page.
 pub struct Shell {
     pub user_name: String,

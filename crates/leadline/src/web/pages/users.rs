@@ -139,8 +139,9 @@ async fn update(
     if let Err(r) = user.check_csrf(&form.csrf).and_then(|()| require_admin(&user)) {
         return r;
     }
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return error_page(&AppError::NotFound("user"));
+    let id = match super::path_id(&id, "user") {
+        Ok(id) => id,
+        Err(r) => return r,
     };
     let patch = UserPatch { role: Some(form.role), active: Some(form.active.is_some()), ..UserPatch::default() };
     match app::users::update(&state.db, &user.actor, id, &patch).await {
