@@ -38,6 +38,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     db.migrate().await?;
     let (org, admin_email) = bench_org(&db).await?;
     fill(&db, &org, args.leads).await?;
+    // Fresh statistics, as after any bulk load.
+    match &db {
+        Db::Postgres(p) => sqlx::query("ANALYZE").execute(p).await.map(drop),
+        Db::Sqlite(p) => sqlx::query("ANALYZE").execute(p).await.map(drop),
+    }
+    .context("analyzing the database")?;
     let samples = Samples::load(&db, &org, 200).await?;
     let token = app::auth::create_token(&db, &admin_email, "bench").await.map_err(|e| anyhow::anyhow!("{e}"))?;
     db.close().await;
@@ -133,11 +139,6 @@ async fn fill(db: &Db, org: &Org, target: usize) -> anyhow::Result<()> {
         bar.inc(n as u64);
     }
     bar.finish();
-    if let Db::Postgres(p) = db {
-        sqlx::query("ANALYZE").execute(p).await?;
-    } else if let Db::Sqlite(p) = db {
-        sqlx::query("ANALYZE").execute(p).await?;
-    }
     Ok(())
 }
 

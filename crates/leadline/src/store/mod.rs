@@ -20,7 +20,7 @@ use anyhow::Context;
 use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::{
     PgPool, Postgres, Sqlite, SqlitePool, Transaction,
-    postgres::PgPoolOptions,
+    postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 use std::{str::FromStr, time::Duration};
@@ -73,10 +73,17 @@ impl Db {
     /// created if missing and runs in WAL mode.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // Plan every statement for its actual values: searches by prefix ranges and
+            // full text vary by orders of magnitude in selectivity, and a generic plan
+            // picked for one of them can be a full scan for another. JIT only slows
+            // these short queries down.
+            let options = PgConnectOptions::from_str(url)
+                .with_context(|| format!("reading the PostgreSQL URL {}", redact(url)))?
+                .options([("plan_cache_mode", "force_custom_plan"), ("jit", "off")]);
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
+                .connect_with(options)
                 .await
                 .with_context(|| format!("connecting to PostgreSQL at {}", redact(url)))?;
             Ok(Db::Postgres(pool))

@@ -160,20 +160,24 @@ where
         Plan::FtsInCreationOrder(fts) => {
             q.push(" AND lead_fts MATCH ").push_bind(fts.clone());
         }
-        Plan::Conditions { digits, tsquery } => {
-            q.push(" AND (");
-            if let Some(d) = digits {
-                q.push("l.id IN (");
-                push_phone_matches(q, query, d);
-                q.push(")");
-                if tsquery.is_some() {
-                    q.push(" OR ");
-                }
-            }
+        Plan::Conditions { digits: Some(d), tsquery } => {
+            // One IN over index-driven arms (phones, then text), so the planner starts
+            // from the few matches instead of testing every lead.
+            q.push(" AND l.id IN (");
+            push_phone_matches(q, query, d);
             if let Some(t) = tsquery {
-                q.push("l.search_tsv @@ to_tsquery('simple', ").push_bind(t.clone()).push(")");
+                q.push(" UNION SELECT x.id FROM leads x WHERE x.org_id = ")
+                    .push_bind(query.org)
+                    .push(" AND x.search_tsv @@ to_tsquery('simple', ")
+                    .push_bind(t.clone())
+                    .push(")");
             }
             q.push(")");
+        }
+        Plan::Conditions { digits: None, tsquery } => {
+            if let Some(t) = tsquery {
+                q.push(" AND l.search_tsv @@ to_tsquery('simple', ").push_bind(t.clone()).push(")");
+            }
         }
         Plan::Nothing => {
             q.push(" AND 1 = 0");
