@@ -381,7 +381,7 @@ pub fn generate(
         let base = match rng.below(10) {
             0..=3 => brand(rng),
             4..=6 => last.to_owned(),
-            _ => format!("{} {}", rng.pick(m.cities).0, rng.pick(m.industries)),
+            _ => format!("{city} {}", rng.pick(m.industries)),
         };
         format!("{base} {} {}", if rng.chance(40) { rng.pick(m.industries) } else { "" }, rng.pick(m.company_forms))
             .split_whitespace()
