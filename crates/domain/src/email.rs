@@ -40,7 +40,10 @@ impl Email {
                     && !l.ends_with('-')
                     && l.chars().all(|c| c.is_alphanumeric() || c == '-')
             })
-            && labels.last().is_some_and(|tld| tld.chars().all(char::is_alphabetic) && tld.len() >= 2);
+            // A top-level domain is letters, or an internationalized one in its xn-- form.
+            && labels.last().is_some_and(|tld| {
+                tld.len() >= 2 && (tld.chars().all(char::is_alphabetic) || tld.starts_with("xn--"))
+            });
         if !domain_ok {
             return Err(invalid());
         }
@@ -81,7 +84,8 @@ mod tests {
 
     #[test]
     fn accepts_common_forms() {
-        for ok in ["a.b+tag@example.co.uk", "väinö@kärkkäinen.fi", "x_y@sub-domain.example.com"] {
+        for ok in ["a.b+tag@example.co.uk", "väinö@kärkkäinen.fi", "x_y@sub-domain.example.com", "ivan@пример.xn--p1ai"]
+        {
             assert!(Email::parse(ok).is_ok(), "{ok}");
         }
     }
