@@ -96,6 +96,7 @@ pub async fn login(db: &Db, email: &str, password: &str, now: DateTime<Utc>) -> 
         return Err(AppError::Unauthorized);
     };
     store::auth::clear_login_failures(&mut tx, &email, window_start).await?;
+    store::auth::delete_expired_sessions(&mut tx, now).await?;
     let token = random_secret(32);
     let csrf = random_secret(32);
     let expires_at = now + Duration::days(SESSION_DAYS);

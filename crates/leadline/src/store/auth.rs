@@ -245,3 +245,9 @@ pub async fn clear_login_failures(tx: &mut Tx, email: &str, before: DateTime<Utc
         .map(drop))
     .context("clearing failed log-ins")
 }
+
+/// Removes sessions that have expired.
+pub async fn delete_expired_sessions(tx: &mut Tx, now: DateTime<Utc>) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(c).await.map(drop))
+        .context("deleting expired sessions")
+}

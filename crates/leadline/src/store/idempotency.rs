@@ -17,6 +17,14 @@ pub enum Recorded {
 
 /// Reserves `key` for this request, or reports what an earlier request with it did.
 pub async fn reserve(tx: &mut Tx, user: Uuid, key: &str, request_hash: &str) -> anyhow::Result<Recorded> {
+    // Keys are kept for a day; a client retrying later than that is making a new request.
+    on_tx!(tx, |c| sqlx::query("DELETE FROM idempotency_keys WHERE user_id = $1 AND created_at < $2")
+        .bind(user)
+        .bind(super::now() - chrono::Duration::hours(24))
+        .execute(c)
+        .await
+        .map(drop))
+    .context("forgetting old idempotency keys")?;
     let inserted = on_tx!(tx, |c| sqlx::query(
         "INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (user_id, key) DO NOTHING"
