@@ -72,7 +72,8 @@ async fn login(app: &TestApp, email: &str, password: &str, extra: &[(&str, &str)
 async fn login_sets_a_safe_session_cookie(b: Backend) {
     let app = TestApp::new(b).await;
     let org = app.org("Cookies", "US").await;
-    app.user(&org, "rep@cookies.test", "inside_rep").await;
+    let (_, token) = app.user(&org, "rep@cookies.test", "inside_rep").await;
+    app.lead(&token, serde_json::json!({"name": "Listed Lead"})).await;
     let (r, session) = login(&app, "rep@cookies.test", PASSWORD, &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.headers[header::LOCATION], "/leads");
@@ -81,6 +82,10 @@ async fn login_sets_a_safe_session_cookie(b: Backend) {
     let home = page(&app, "/leads", session.as_deref().unwrap()).await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.text.contains("User rep@cookies.test"));
+    // Column headers sort, keeping the filters; the sorted column reverses.
+    assert!(home.text.contains("href=\"/leads?sort=name\""), "{}", home.text);
+    let by_name = page(&app, "/leads?status=new&sort=name", session.as_deref().unwrap()).await;
+    assert!(by_name.text.contains("status=new&#38;sort=-name\""), "{}", by_name.text);
 
     let (r, _) = login(&app, "REP@cookies.test", PASSWORD, &[("x-forwarded-proto", "https")]).await;
     let c = set_cookies(&r).into_iter().find(|c| c.starts_with("leadline_session=")).unwrap();

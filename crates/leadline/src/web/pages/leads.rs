@@ -90,6 +90,8 @@ struct ListPage {
     rows: Vec<Row>,
     filtered: bool,
     next_href: Option<String>,
+    /// Column header links: (label, href, current direction arrow).
+    sort_links: Vec<(&'static str, String, &'static str)>,
 }
 
 async fn list(State(state): State<AppState>, user: PageUser, RawQuery(raw): RawQuery) -> Response {
@@ -126,9 +128,25 @@ async fn list(State(state): State<AppState>, user: PageUser, RawQuery(raw): RawQ
         rows: Vec::new(),
         filtered,
         next_href: None,
+        sort_links: Vec::new(),
     };
     let mut params = params;
     params.limit = Some(params.limit.unwrap_or(50));
+    let current = page.f.sort.clone();
+    page.sort_links = [("Lead", "name"), ("Created", "created")]
+        .into_iter()
+        .map(|(label, key)| {
+            // Clicking the sorted column reverses it; another column starts in its natural order.
+            let (next, arrow) = match current.as_str() {
+                c if c == key => (format!("-{key}"), " ↑"),
+                c if c.strip_prefix('-') == Some(key) => (key.to_owned(), " ↓"),
+                _ if key == "name" => (key.to_owned(), ""),
+                _ => (format!("-{key}"), ""),
+            };
+            let link = ListParams { sort: Some(next), order: None, cursor: None, ..params.clone() };
+            (label, format!("/leads?{}", link.to_query_string(None)), arrow)
+        })
+        .collect();
     let query = match app::leads::parse_query(&user.actor, &params) {
         Ok(q) => q,
         Err(AppError::Validation(errors)) => {
