@@ -1,6 +1,6 @@
 //! Contact forms: add, edit and delete the people at a lead.
 
-use super::{CsrfForm, PageUser, error_page, path_id, redirect_with_flash, render};
+use super::{CsrfForm, OrPage, PageResult, PageUser, error_page, path_id, redirect_with_flash, render};
 use crate::{
     app::{
         self, AppError, FieldError,
@@ -208,15 +208,12 @@ fn page(
     res
 }
 
-async fn new_form(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
-    let id = match path_id(&id, "lead") {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    match app::leads::get(&state.db, &user.actor, id).await {
+async fn new_form(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id, "lead")?;
+    Ok(match app::leads::get(&state.db, &user.actor, id).await {
         Ok(lead) => page(&user, lead.id, &lead.name, None, ContactForm::default(), HashMap::new()),
         Err(e) => error_page(&e),
-    }
+    })
 }
 
 async fn create(
@@ -224,18 +221,10 @@ async fn create(
     user: PageUser,
     Path(id): Path<String>,
     Form(form): Form<ContactForm>,
-) -> Response {
-    if let Err(r) = user.check_csrf(&form.csrf) {
-        return r;
-    }
-    let id = match path_id(&id, "lead") {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let lead = match app::leads::get(&state.db, &user.actor, id).await {
-        Ok(l) => l,
-        Err(e) => return error_page(&e),
-    };
+) -> PageResult {
+    user.check_csrf(&form.csrf)?;
+    let id = path_id(&id, "lead")?;
+    let lead = app::leads::get(&state.db, &user.actor, id).await.or_page()?;
     let (phones, phone_pos) = form.phones();
     let (emails, email_pos) = form.emails();
     let input = NewContact {
@@ -246,28 +235,22 @@ async fn create(
         do_not_call: form.do_not_call.is_some(),
         do_not_email: form.do_not_email.is_some(),
     };
-    match app::contacts::create(&state.db, &user.actor, id, input).await {
+    Ok(match app::contacts::create(&state.db, &user.actor, id, input).await {
         Ok(_) => redirect_with_flash(&format!("/leads/{id}"), "Contact added."),
         Err(AppError::Validation(errors)) => {
             page(&user, id, &lead.name, None, form, form_errors(errors, &phone_pos, &email_pos))
         }
         Err(e) => error_page(&e),
-    }
+    })
 }
 
-async fn edit_form(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
-    let id = match path_id(&id, "contact") {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let contact = match app::contacts::get(&state.db, &user.actor, id).await {
-        Ok(c) => c,
-        Err(e) => return error_page(&e),
-    };
-    match app::leads::get(&state.db, &user.actor, contact.lead_id).await {
+async fn edit_form(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id, "contact")?;
+    let contact = app::contacts::get(&state.db, &user.actor, id).await.or_page()?;
+    Ok(match app::leads::get(&state.db, &user.actor, contact.lead_id).await {
         Ok(lead) => page(&user, lead.id, &lead.name, Some(id), ContactForm::from_contact(&contact), HashMap::new()),
         Err(e) => error_page(&e),
-    }
+    })
 }
 
 async fn update(
@@ -275,18 +258,10 @@ async fn update(
     user: PageUser,
     Path(id): Path<String>,
     Form(form): Form<ContactForm>,
-) -> Response {
-    if let Err(r) = user.check_csrf(&form.csrf) {
-        return r;
-    }
-    let id = match path_id(&id, "contact") {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let contact = match app::contacts::get(&state.db, &user.actor, id).await {
-        Ok(c) => c,
-        Err(e) => return error_page(&e),
-    };
+) -> PageResult {
+    user.check_csrf(&form.csrf)?;
+    let id = path_id(&id, "contact")?;
+    let contact = app::contacts::get(&state.db, &user.actor, id).await.or_page()?;
     let (phones, phone_pos) = form.phones();
     let (emails, email_pos) = form.emails();
     let patch = ContactPatch {
@@ -297,7 +272,7 @@ async fn update(
         do_not_call: Some(form.do_not_call.is_some()),
         do_not_email: Some(form.do_not_email.is_some()),
     };
-    match app::contacts::update(&state.db, &user.actor, id, patch).await {
+    Ok(match app::contacts::update(&state.db, &user.actor, id, patch).await {
         Ok(c) => redirect_with_flash(&format!("/leads/{}", c.lead_id), "Contact saved."),
         Err(AppError::Validation(errors)) => {
             let lead_name =
@@ -305,7 +280,7 @@ async fn update(
             page(&user, contact.lead_id, &lead_name, Some(id), form, form_errors(errors, &phone_pos, &email_pos))
         }
         Err(e) => error_page(&e),
-    }
+    })
 }
 
 async fn delete(
@@ -313,20 +288,12 @@ async fn delete(
     user: PageUser,
     Path(id): Path<String>,
     Form(f): Form<CsrfForm>,
-) -> Response {
-    if let Err(r) = user.check_csrf(&f.csrf) {
-        return r;
-    }
-    let id = match path_id(&id, "contact") {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let lead_id = match app::contacts::get(&state.db, &user.actor, id).await {
-        Ok(c) => c.lead_id,
-        Err(e) => return error_page(&e),
-    };
-    match app::contacts::delete(&state.db, &user.actor, id).await {
+) -> PageResult {
+    user.check_csrf(&f.csrf)?;
+    let id = path_id(&id, "contact")?;
+    let lead_id = app::contacts::get(&state.db, &user.actor, id).await.or_page()?.lead_id;
+    Ok(match app::contacts::delete(&state.db, &user.actor, id).await {
         Ok(()) => redirect_with_flash(&format!("/leads/{lead_id}"), "Contact deleted."),
         Err(e) => error_page(&e),
-    }
+    })
 }

@@ -1,6 +1,6 @@
 //! Lead pages: the list, a lead, and the forms to create and edit one.
 
-use super::{CsrfForm, PageUser, error_page, format, path_id, redirect_with_flash, render};
+use super::{CsrfForm, OrPage, PageResult, PageUser, error_page, format, path_id, redirect_with_flash, render};
 use crate::{
     app::{
         self, Actor, AppError, FieldError,
@@ -94,7 +94,7 @@ struct ListPage {
     sort_links: Vec<(&'static str, String, &'static str)>,
 }
 
-async fn list(State(state): State<AppState>, user: PageUser, RawQuery(raw): RawQuery) -> Response {
+async fn list(State(state): State<AppState>, user: PageUser, RawQuery(raw): RawQuery) -> PageResult {
     let params = ListParams::from_query(raw.as_deref()).unwrap_or_default();
     let val = |v: &Option<String>| v.clone().unwrap_or_default();
     let f = Filters {
@@ -152,16 +152,13 @@ async fn list(State(state): State<AppState>, user: PageUser, RawQuery(raw): RawQ
         Err(AppError::Validation(errors)) => {
             page.errors = errors;
             page.count_label = "Fix the filters to see leads".into();
-            return render(&page, user.flash.is_some());
+            return Ok(render(&page, user.flash.is_some()));
         }
-        Err(e) => return error_page(&e),
+        Err(e) => return Err(error_page(&e)),
     };
     let (listed, counted) =
         tokio::join!(app::leads::list(&state.db, &query), app::leads::count(&state.db, &query, 1001));
-    let listed = match listed {
-        Ok(p) => p,
-        Err(e) => return error_page(&e),
-    };
+    let listed = listed.or_page()?;
     page.count_label = match counted {
         Ok(n) if n > 1000 => "1,000+ leads".into(),
         Ok(1) => "1 lead".into(),
@@ -175,7 +172,7 @@ async fn list(State(state): State<AppState>, user: PageUser, RawQuery(raw): RawQ
     let now = store::now();
     let zone = &user.actor.org.time_zone;
     page.rows = listed.items.into_iter().map(|l| row(l, now, zone)).collect();
-    render(&page, user.flash.is_some())
+    Ok(render(&page, user.flash.is_some()))
 }
 
 fn row(l: Lead, now: chrono::DateTime<chrono::Utc>, zone: &str) -> Row {
@@ -310,12 +307,9 @@ async fn lead_page(
     id: Uuid,
     note_body: String,
     note_error: Option<String>,
-) -> Response {
+) -> PageResult {
     let actor = &user.actor;
-    let lead = match app::leads::get(&state.db, actor, id).await {
-        Ok(l) => l,
-        Err(e) => return error_page(&e),
-    };
+    let lead = app::leads::get(&state.db, actor, id).await.or_page()?;
     let timeline = app::notes::timeline(&state.db, actor, id, 200).await.unwrap_or_default();
     let audit = async {
         let mut tx = state.db.read().await?;
@@ -406,14 +400,11 @@ async fn lead_page(
         note_error,
         lead,
     };
-    render(&page, user.flash.is_some())
+    Ok(render(&page, user.flash.is_some()))
 }
 
-async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
-    match path_id(&id, "lead") {
-        Ok(id) => lead_page(&state, &user, id, String::new(), None).await,
-        Err(r) => r,
-    }
+async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> PageResult {
+    lead_page(&state, &user, path_id(&id, "lead")?, String::new(), None).await
 }
 
 /// The lead form's fields, as typed (kept when the form comes back with errors).
@@ -599,9 +590,9 @@ async fn form_page(
     res
 }
 
-async fn new_form(State(state): State<AppState>, user: PageUser) -> Response {
+async fn new_form(State(state): State<AppState>, user: PageUser) -> PageResult {
     if !user.actor.user.role.creates_leads() {
-        return error_page(&AppError::Forbidden("field reps cannot create leads".into()));
+        return Err(error_page(&AppError::Forbidden("field reps cannot create leads".into())));
     }
     let form = LeadForm {
         status: "new".into(),
@@ -609,13 +600,11 @@ async fn new_form(State(state): State<AppState>, user: PageUser) -> Response {
         owner_id: user.actor.user.id.to_string(),
         ..LeadForm::default()
     };
-    form_page(&state, &user, None, form, Vec::new()).await
+    Ok(form_page(&state, &user, None, form, Vec::new()).await)
 }
 
-async fn create(State(state): State<AppState>, user: PageUser, Form(form): Form<LeadForm>) -> Response {
-    if let Err(r) = user.check_csrf(&form.csrf) {
-        return r;
-    }
+async fn create(State(state): State<AppState>, user: PageUser, Form(form): Form<LeadForm>) -> PageResult {
+    user.check_csrf(&form.csrf)?;
     let mut owner_error = None;
     let owner_id = match form.owner_id.trim() {
         "" => None,
@@ -656,27 +645,24 @@ async fn create(State(state): State<AppState>, user: PageUser, Form(form): Form<
         ..NewLead::default()
     };
     if let Some(e) = owner_error {
-        return form_page(&state, &user, None, form, vec![e]).await;
+        return Ok(form_page(&state, &user, None, form, vec![e]).await);
     }
-    match app::leads::create(&state.db, &user.actor, input).await {
+    Ok(match app::leads::create(&state.db, &user.actor, input).await {
         Ok(lead) => redirect_with_flash(&format!("/leads/{}", lead.id), "Lead created."),
         Err(AppError::Validation(errors)) => form_page(&state, &user, None, form, errors).await,
         Err(e) => error_page(&e),
-    }
+    })
 }
 
-async fn edit_form(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
-    let id = match path_id(&id, "lead") {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    match app::leads::get(&state.db, &user.actor, id).await {
+async fn edit_form(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id, "lead")?;
+    Ok(match app::leads::get(&state.db, &user.actor, id).await {
         Ok(lead) if !user.actor.user.role.edits_lead(lead.owner_id == Some(user.actor.user.id)) => {
             error_page(&AppError::Forbidden("field reps can only change leads they own".into()))
         }
         Ok(lead) => form_page(&state, &user, Some(&lead), LeadForm::from_lead(&lead), Vec::new()).await,
         Err(e) => error_page(&e),
-    }
+    })
 }
 
 async fn update(
@@ -684,25 +670,23 @@ async fn update(
     user: PageUser,
     Path(id): Path<String>,
     Form(form): Form<LeadForm>,
-) -> Response {
-    if let Err(r) = user.check_csrf(&form.csrf) {
-        return r;
-    }
-    let id = match path_id(&id, "lead") {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let lead = match app::leads::get(&state.db, &user.actor, id).await {
-        Ok(l) => l,
-        Err(e) => return error_page(&e),
-    };
+) -> PageResult {
+    user.check_csrf(&form.csrf)?;
+    let id = path_id(&id, "lead")?;
+    let lead = app::leads::get(&state.db, &user.actor, id).await.or_page()?;
     let owner_id = match form.owner_id.trim() {
         "" => None,
         raw => match Uuid::parse_str(raw) {
             Ok(u) => Some(u),
             Err(_) => {
-                return form_page(&state, &user, Some(&lead), form, vec![FieldError::new("owner_id", "is not a user")])
-                    .await;
+                return Ok(form_page(
+                    &state,
+                    &user,
+                    Some(&lead),
+                    form,
+                    vec![FieldError::new("owner_id", "is not a user")],
+                )
+                .await);
             }
         },
     };
@@ -727,11 +711,11 @@ async fn update(
         tags: Some(form.tag_list()),
         ..LeadPatch::default()
     };
-    match app::leads::update(&state.db, &user.actor, id, patch).await {
+    Ok(match app::leads::update(&state.db, &user.actor, id, patch).await {
         Ok(l) => redirect_with_flash(&format!("/leads/{}", l.id), "Changes saved."),
         Err(AppError::Validation(errors)) => form_page(&state, &user, Some(&lead), form, errors).await,
         Err(e) => error_page(&e),
-    }
+    })
 }
 
 async fn delete(
@@ -739,18 +723,13 @@ async fn delete(
     user: PageUser,
     Path(id): Path<String>,
     Form(f): Form<CsrfForm>,
-) -> Response {
-    if let Err(r) = user.check_csrf(&f.csrf) {
-        return r;
-    }
-    let id = match path_id(&id, "lead") {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    match app::leads::delete(&state.db, &user.actor, id).await {
+) -> PageResult {
+    user.check_csrf(&f.csrf)?;
+    let id = path_id(&id, "lead")?;
+    Ok(match app::leads::delete(&state.db, &user.actor, id).await {
         Ok(()) => redirect_with_flash("/leads", "Lead deleted."),
         Err(e) => error_page(&e),
-    }
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -765,24 +744,19 @@ async fn add_note(
     user: PageUser,
     Path(id): Path<String>,
     Form(f): Form<NoteForm>,
-) -> Response {
-    if let Err(r) = user.check_csrf(&f.csrf) {
-        return r;
-    }
-    let id = match path_id(&id, "lead") {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    match app::notes::create(&state.db, &user.actor, id, NewNote { body: Some(f.body.clone()) }).await {
+) -> PageResult {
+    user.check_csrf(&f.csrf)?;
+    let id = path_id(&id, "lead")?;
+    Ok(match app::notes::create(&state.db, &user.actor, id, NewNote { body: Some(f.body.clone()) }).await {
         Ok(_) => Redirect::to(&format!("/leads/{id}#timeline-h")).into_response(),
         Err(AppError::Validation(errors)) => {
             let msg = errors.into_iter().next().map(|e| e.message);
-            let mut res = lead_page(&state, &user, id, f.body, msg).await;
+            let mut res = lead_page(&state, &user, id, f.body, msg).await?;
             *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             res
         }
         Err(e) => error_page(&e),
-    }
+    })
 }
 
 async fn delete_note(
@@ -790,14 +764,9 @@ async fn delete_note(
     user: PageUser,
     Path(id): Path<String>,
     Form(f): Form<CsrfForm>,
-) -> Response {
-    if let Err(r) = user.check_csrf(&f.csrf) {
-        return r;
-    }
-    let id = match path_id(&id, "note") {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    user.check_csrf(&f.csrf)?;
+    let id = path_id(&id, "note")?;
     let lead = async {
         let mut tx = state.db.read().await?;
         let a = store::activities::get(&mut tx, user.actor.org_id(), id).await?;
@@ -805,10 +774,10 @@ async fn delete_note(
         Ok::<_, anyhow::Error>(a.map(|a| a.lead_id))
     }
     .await;
-    match (lead, app::notes::delete(&state.db, &user.actor, id).await) {
+    Ok(match (lead, app::notes::delete(&state.db, &user.actor, id).await) {
         (Ok(Some(lead_id)), Ok(())) => redirect_with_flash(&format!("/leads/{lead_id}#timeline-h"), "Note deleted."),
         (_, Err(e)) => error_page(&e),
         (Err(e), _) => error_page(&e.into()),
         (Ok(None), Ok(())) => redirect_with_flash("/leads", "Note deleted."),
-    }
+    })
 }

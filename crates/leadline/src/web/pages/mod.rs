@@ -125,6 +125,20 @@ impl PageUser {
     }
 }
 
+/// What a page handler answers: the page, or (through `?`) an error page.
+pub type PageResult = Result<Response, Response>;
+
+/// Turns an application error into its error page, for `?` in page handlers.
+pub trait OrPage<T> {
+    fn or_page(self) -> Result<T, Response>;
+}
+
+impl<T> OrPage<T> for Result<T, AppError> {
+    fn or_page(self) -> Result<T, Response> {
+        self.map_err(|e| error_page(&e))
+    }
+}
+
 /// A form that carries only its CSRF token (delete buttons).
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]

@@ -1,6 +1,6 @@
 //! The users page and the audit log page (admins).
 
-use super::{PageUser, error_page, leads::AuditView, redirect_with_flash, render};
+use super::{OrPage, PageResult, PageUser, error_page, leads::AuditView, redirect_with_flash, render};
 use crate::{
     app::{
         self, AppError,
@@ -66,11 +66,13 @@ pub struct NewUserForm {
     password: String,
 }
 
-async fn users_page(state: &AppState, user: &PageUser, form: NewUserForm, errors: HashMap<String, String>) -> Response {
-    let users = match app::users::list(&state.db, user.actor.org_id()).await {
-        Ok(u) => u,
-        Err(e) => return error_page(&e),
-    };
+async fn users_page(
+    state: &AppState,
+    user: &PageUser,
+    form: NewUserForm,
+    errors: HashMap<String, String>,
+) -> PageResult {
+    let users = app::users::list(&state.db, user.actor.org_id()).await.or_page()?;
     let failed = !errors.is_empty();
     let page = UsersPage {
         shell: user.shell("users", ""),
@@ -88,38 +90,34 @@ async fn users_page(state: &AppState, user: &PageUser, form: NewUserForm, errors
     if failed && res.status().is_success() {
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    res
+    Ok(res)
 }
 
-async fn list(State(state): State<AppState>, user: PageUser) -> Response {
-    if let Err(r) = require_admin(&user) {
-        return r;
-    }
+async fn list(State(state): State<AppState>, user: PageUser) -> PageResult {
+    require_admin(&user)?;
     users_page(&state, &user, NewUserForm::default(), HashMap::new()).await
 }
 
-async fn create(State(state): State<AppState>, user: PageUser, Form(form): Form<NewUserForm>) -> Response {
-    if let Err(r) = user.check_csrf(&form.csrf).and_then(|()| require_admin(&user)) {
-        return r;
-    }
+async fn create(State(state): State<AppState>, user: PageUser, Form(form): Form<NewUserForm>) -> PageResult {
+    user.check_csrf(&form.csrf).and_then(|()| require_admin(&user))?;
     let input = NewUser {
         email: Some(form.email.clone()),
         name: Some(form.name.clone()),
         role: Some(form.role.clone()),
         password: Some(form.password.clone()),
     };
-    match app::users::create_by_admin(&state.db, &user.actor, &input).await {
+    Ok(match app::users::create_by_admin(&state.db, &user.actor, &input).await {
         Ok(u) => redirect_with_flash("/users", &format!("Added {}.", u.name)),
         Err(AppError::Validation(errors)) => {
             let errors = errors.into_iter().map(|e| (e.field, e.message)).collect();
-            users_page(&state, &user, form, errors).await
+            users_page(&state, &user, form, errors).await?
         }
         Err(AppError::Conflict { field, message }) => {
             let errors = HashMap::from([(field.unwrap_or_else(|| "email".into()), message)]);
-            users_page(&state, &user, form, errors).await
+            users_page(&state, &user, form, errors).await?
         }
         Err(e) => error_page(&e),
-    }
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -135,23 +133,18 @@ async fn update(
     user: PageUser,
     Path(id): Path<String>,
     Form(form): Form<UpdateForm>,
-) -> Response {
-    if let Err(r) = user.check_csrf(&form.csrf).and_then(|()| require_admin(&user)) {
-        return r;
-    }
-    let id = match super::path_id(&id, "user") {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    user.check_csrf(&form.csrf).and_then(|()| require_admin(&user))?;
+    let id = super::path_id(&id, "user")?;
     let patch = UserPatch { role: Some(form.role), active: Some(form.active.is_some()), ..UserPatch::default() };
-    match app::users::update(&state.db, &user.actor, id, &patch).await {
+    Ok(match app::users::update(&state.db, &user.actor, id, &patch).await {
         Ok(u) => redirect_with_flash("/users", &format!("Saved {}.", u.name)),
         Err(AppError::Validation(errors)) => {
             let msg = errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; ");
             redirect_with_flash("/users", &format!("Not saved: {msg}"))
         }
         Err(e) => error_page(&e),
-    }
+    })
 }
 
 #[derive(Template)]
@@ -169,9 +162,9 @@ pub struct AuditQuery {
     before: String,
 }
 
-async fn audit(State(state): State<AppState>, user: PageUser, Query(q): Query<AuditQuery>) -> Response {
+async fn audit(State(state): State<AppState>, user: PageUser, Query(q): Query<AuditQuery>) -> PageResult {
     if !user.actor.user.role.reads_audit_log() {
-        return error_page(&AppError::Forbidden("Only admins can read the audit log.".into()));
+        return Err(error_page(&AppError::Forbidden("Only admins can read the audit log.".into())));
     }
     let before = q.before.split_once('_').and_then(|(at, id)| {
         let at = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
@@ -185,10 +178,7 @@ async fn audit(State(state): State<AppState>, user: PageUser, Query(q): Query<Au
         Ok::<_, anyhow::Error>(e)
     }
     .await;
-    let mut entries = match entries {
-        Ok(e) => e,
-        Err(e) => return error_page(&e.into()),
-    };
+    let mut entries = entries.map_err(AppError::from).or_page()?;
     let next_href = if entries.len() > usize::try_from(limit).unwrap_or(100) {
         entries.truncate(usize::try_from(limit).unwrap_or(100));
         entries.last().map(|e| format!("/audit?before={}_{}", crate::web::urlencode(&e.at.to_rfc3339()), e.id))
@@ -206,5 +196,5 @@ async fn audit(State(state): State<AppState>, user: PageUser, Query(q): Query<Au
         zone,
         next_href,
     };
-    render(&page, user.flash.is_some())
+    Ok(render(&page, user.flash.is_some()))
 }
