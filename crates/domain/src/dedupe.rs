@@ -1,0 +1,138 @@
+//! Keys that say when two records describe the same lead.
+//!
+//! Company names are compared without legal suffixes, case, punctuation or
+//! diacritics ("Acme, Inc." = "ACME Inc" = "Acme"); web sites by their host
+//! without `www.`.
+
+use crate::search;
+
+/// Legal-form words dropped from the end of a company name, after dots are removed
+/// ("S.A." → "sa", "Co." → "co").
+const LEGAL_SUFFIXES: &[&str] = &[
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "llc",
+    "lc",
+    "ltd",
+    "limited",
+    "plc",
+    "llp",
+    "lp",
+    "pllc",
+    "pc",
+    "gmbh",
+    "mbh",
+    "ag",
+    "kg",
+    "kgaa",
+    "ohg",
+    "ug",
+    "gbr",
+    "ev",
+    "se",
+    "oy",
+    "oyj",
+    "ky",
+    "tmi",
+    "ab",
+    "hb",
+    "as",
+    "asa",
+    "aps",
+    "bv",
+    "nv",
+    "vof",
+    "sa",
+    "sas",
+    "sarl",
+    "sasu",
+    "srl",
+    "spa",
+    "sl",
+    "slu",
+    "sro",
+    "kft",
+    "zrt",
+    "nyrt",
+    "pty",
+    "pvt",
+    "ltda",
+    "sp",
+    "zoo",
+    "doo",
+    "ou",
+    "kk",
+    "bhd",
+    "sdn",
+    "holding",
+    "holdings",
+    "group",
+    "the",
+    "and",
+];
+
+/// The comparable form of a company name, or `None` when nothing is left to compare.
+#[must_use]
+pub fn company_key(name: &str) -> Option<String> {
+    let undotted: String = name.chars().filter(|c| *c != '.').collect();
+    let mut words = search::terms(&undotted.replace('&', " and "));
+    let all = words.clone();
+    while words.len() > 1 && words.last().is_some_and(|w| LEGAL_SUFFIXES.contains(&w.as_str())) {
+        words.pop();
+    }
+    if words.first().is_some_and(|w| w == "the") && words.len() > 1 {
+        words.remove(0);
+    }
+    if words.is_empty() {
+        words = all;
+    }
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// The host of a web address without scheme, `www.`, port or path, lower-cased.
+#[must_use]
+pub fn web_domain(website: &str) -> Option<String> {
+    let rest = website.trim();
+    let rest = rest.split_once("://").map_or(rest, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = host.split(':').next().unwrap_or("").trim_end_matches('.').to_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    (host.contains('.') && !host.starts_with('.')).then(|| host.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legal_suffixes_case_and_punctuation_do_not_matter() {
+        let acme = company_key("Acme").unwrap();
+        for name in ["Acme, Inc.", "ACME Inc", "acme inc.", "Acme Corporation", "The Acme Co.", "Acme Ltd", "  ACME  "]
+        {
+            assert_eq!(company_key(name).as_deref(), Some(acme.as_str()), "{name}");
+        }
+        assert_eq!(company_key("Kärkkäinen Oy"), company_key("KARKKAINEN OY"));
+        assert_eq!(company_key("Müller GmbH & Co. KG"), company_key("Muller"));
+        assert_eq!(company_key("Nordic S.A."), company_key("Nordic SA"));
+        assert_ne!(company_key("Acme Robotics"), company_key("Acme"));
+    }
+
+    #[test]
+    fn a_name_made_only_of_suffixes_is_kept() {
+        assert_eq!(company_key("Company").as_deref(), Some("company"));
+        assert_eq!(company_key(" ,. "), None);
+    }
+
+    #[test]
+    fn domains_ignore_scheme_www_and_path() {
+        for site in ["https://www.acme.com/about", "acme.com", "http://ACME.com:8080", "www.acme.com."] {
+            assert_eq!(web_domain(site).as_deref(), Some("acme.com"), "{site}");
+        }
+        assert_eq!(web_domain("localhost"), None);
+    }
+}

@@ -1,0 +1,541 @@
+//! Recognising the columns of other CRMs' exports.
+//!
+//! Headers are compared by their key: lower-case letters and digits only, diacritics
+//! folded ("E-mail" → `email`, "Person - Email - Work" → `personemailwork`). A header
+//! maps to one of the fields of an import kind; unmatched headers become custom fields
+//! or are ignored, as the user chooses.
+
+/// What is being imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    Leads,
+    Products,
+    Opportunities,
+    Users,
+}
+
+impl ImportKind {
+    pub const ALL: [ImportKind; 4] =
+        [ImportKind::Leads, ImportKind::Products, ImportKind::Opportunities, ImportKind::Users];
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Leads => "leads",
+            ImportKind::Products => "products",
+            ImportKind::Opportunities => "opportunities",
+            ImportKind::Users => "users",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, crate::Invalid> {
+        Self::ALL.into_iter().find(|k| k.as_str() == input.trim().to_lowercase()).ok_or_else(|| {
+            crate::Invalid::new(format!("'{input}' is not an import kind; use leads, products, opportunities or users"))
+        })
+    }
+
+    /// The fields a column can be mapped to.
+    #[must_use]
+    pub fn fields(self) -> &'static [Field] {
+        match self {
+            ImportKind::Leads => LEAD_FIELDS,
+            ImportKind::Products => PRODUCT_FIELDS,
+            ImportKind::Opportunities => OPPORTUNITY_FIELDS,
+            ImportKind::Users => USER_FIELDS,
+        }
+    }
+
+    /// Whether unmatched columns can be kept as custom fields.
+    #[must_use]
+    pub fn has_custom_fields(self) -> bool {
+        self == ImportKind::Leads
+    }
+}
+
+/// A field a column can fill.
+#[derive(Debug)]
+pub struct Field {
+    pub name: &'static str,
+    /// Header keys recognised for this field.
+    pub aliases: &'static [&'static str],
+    /// Several columns may fill it (phones, e-mails, tags).
+    pub multi: bool,
+}
+
+const fn f(name: &'static str, aliases: &'static [&'static str]) -> Field {
+    Field { name, aliases, multi: false }
+}
+
+const fn m(name: &'static str, aliases: &'static [&'static str]) -> Field {
+    Field { name, aliases, multi: true }
+}
+
+/// Lead and contact fields. `name` is the lead (company or household); the contact
+/// is named by `contact_name` or `first_name` + `last_name`.
+pub const LEAD_FIELDS: &[Field] = &[
+    f(
+        "name",
+        &[
+            "company",
+            "companyname",
+            "account",
+            "accountname",
+            "companyaccount",
+            "organization",
+            "organisation",
+            "organizationname",
+            "organisationname",
+            "personorganization",
+            "firma",
+            "firmenname",
+            "unternehmen",
+            "yritys",
+            "yrityksennimi",
+            "businessname",
+            "business",
+            "displayname",
+            "leadname",
+            "customer",
+            "customername",
+            "kunde",
+            "empresa",
+            "entreprise",
+            "societe",
+            "associatedcompany",
+            "primaryassociatedcompany",
+            "company1",
+            "dealorganization",
+            "orgname",
+        ],
+    ),
+    f(
+        "contact_name",
+        &[
+            "contactname",
+            "fullname",
+            "personname",
+            "contact",
+            "primarycontactname",
+            "kontakt",
+            "ansprechpartner",
+            "yhteyshenkilo",
+            "contactperson",
+            "dealcontactperson",
+            "nimi",
+        ],
+    ),
+    f("first_name", &["firstname", "personfirstname", "givenname", "fname", "vorname", "etunimi", "forename", "first"]),
+    f("last_name", &["lastname", "personlastname", "surname", "familyname", "lname", "nachname", "sukunimi", "last"]),
+    f(
+        "title",
+        &[
+            "title",
+            "jobtitle",
+            "position",
+            "designation",
+            "contacttitle",
+            "primarycontacttitle",
+            "titel",
+            "titteli",
+            "asema",
+            "personjobtitle",
+            "persontitle",
+            "role",
+            "jobrole",
+        ],
+    ),
+    m(
+        "phone",
+        &[
+            "phone",
+            "phonenumber",
+            "telephone",
+            "telephonenumber",
+            "tel",
+            "telefon",
+            "telefonnummer",
+            "puhelin",
+            "puhelinnumero",
+            "personphone",
+            "contactphone",
+            "primarycontactprimaryphone",
+            "companyphone",
+            "primaryphone",
+            "organizationphone",
+            "mainphone",
+            "phoneno",
+            "number",
+        ],
+    ),
+    m(
+        "mobile_phone",
+        &[
+            "mobile",
+            "mobilephone",
+            "mobilephonenumber",
+            "mobilenumber",
+            "cell",
+            "cellphone",
+            "cellular",
+            "handy",
+            "mobil",
+            "matkapuhelin",
+            "gsm",
+            "personphonemobile",
+            "mobiili",
+            "handynummer",
+        ],
+    ),
+    m("work_phone", &["workphone", "officephone", "personphonework", "businessphone", "businessphonenumber", "work"]),
+    m("home_phone", &["homephone", "personphonehome", "privatephone", "home"]),
+    m("direct_phone", &["directphone", "directdial", "directline", "direct"]),
+    m("fax", &["fax", "faxnumber", "telefax"]),
+    m("other_phone", &["otherphone", "otherphonenumber", "personphoneother", "alternatephone", "phoneother"]),
+    m(
+        "email",
+        &[
+            "email",
+            "emailaddress",
+            "mail",
+            "personemail",
+            "personemailwork",
+            "personemailhome",
+            "personemailother",
+            "workemail",
+            "contactemail",
+            "primarycontactprimaryemail",
+            "secondaryemail",
+            "sahkoposti",
+            "emailadresse",
+            "courriel",
+            "correo",
+            "primaryemail",
+            "otheremail",
+            "additionalemail",
+            "businessemail",
+            "privateemail",
+            "homeemail",
+        ],
+    ),
+    f("status", &["status", "leadstatus", "statuslabel", "leadstatuslabel", "tila"]),
+    f(
+        "owner",
+        &[
+            "owner",
+            "leadowner",
+            "contactowner",
+            "companyowner",
+            "accountowner",
+            "personowner",
+            "organizationowner",
+            "recordowner",
+            "assignedto",
+            "salesrep",
+            "omistaja",
+            "besitzer",
+            "ownername",
+            "owneremail",
+            "leadownername",
+        ],
+    ),
+    f("source", &["source", "leadsource", "originalsource", "personsource", "lahde", "quelle", "origin"]),
+    f(
+        "website",
+        &[
+            "website",
+            "websiteurl",
+            "web",
+            "url",
+            "companydomainname",
+            "domain",
+            "companywebsite",
+            "homepage",
+            "organizationwebsite",
+            "webseite",
+            "kotisivu",
+            "www",
+            "webaddress",
+        ],
+    ),
+    f(
+        "street",
+        &[
+            "street",
+            "streetaddress",
+            "address",
+            "address1",
+            "addressline1",
+            "mailingstreet",
+            "street1",
+            "primaryaddressaddress1",
+            "billingstreet",
+            "strasse",
+            "katuosoite",
+            "osoite",
+            "organizationaddress",
+            "personaddress",
+            "postaladdress",
+            "adresse",
+        ],
+    ),
+    f(
+        "city",
+        &[
+            "city",
+            "town",
+            "mailingcity",
+            "billingcity",
+            "primaryaddresscity",
+            "ort",
+            "stadt",
+            "kaupunki",
+            "postitoimipaikka",
+            "ville",
+            "ciudad",
+            "organizationaddresscity",
+        ],
+    ),
+    f(
+        "region",
+        &[
+            "state",
+            "region",
+            "province",
+            "stateregion",
+            "stateprovince",
+            "mailingstateprovince",
+            "billingstateprovince",
+            "county",
+            "primaryaddressstate",
+            "bundesland",
+            "maakunta",
+            "organizationaddressstate",
+        ],
+    ),
+    f(
+        "postcode",
+        &[
+            "postcode",
+            "postalcode",
+            "zip",
+            "zipcode",
+            "zippostalcode",
+            "mailingzippostalcode",
+            "billingzippostalcode",
+            "plz",
+            "postleitzahl",
+            "postinumero",
+            "primaryaddresszipcode",
+            "codepostal",
+            "organizationaddresspostalcode",
+        ],
+    ),
+    f(
+        "country",
+        &[
+            "country",
+            "countryregion",
+            "mailingcountry",
+            "billingcountry",
+            "land",
+            "maa",
+            "primaryaddresscountry",
+            "countrycode",
+            "pays",
+            "pais",
+            "organizationaddresscountry",
+        ],
+    ),
+    f("description", &["description", "notes", "note", "comments", "comment", "about", "beschreibung", "kuvaus"]),
+    m("tags", &["tags", "tag", "labels", "label", "personlabel", "organizationlabel", "keywords"]),
+    f("time_zone", &["timezone", "tz", "zone"]),
+    f(
+        "external_id",
+        &[
+            "id",
+            "recordid",
+            "leadid",
+            "contactid",
+            "accountid",
+            "companyid",
+            "personid",
+            "organizationid",
+            "externalid",
+            "crmid",
+            "hubspotid",
+            "salesforceid",
+            "zohoid",
+            "closeid",
+            "uniqueid",
+        ],
+    ),
+    f("kind", &["kind", "leadkind", "leadtype", "customertype"]),
+    f("do_not_call", &["donotcall", "dnc", "donotphone", "phoneoptout", "nocalls"]),
+    f("do_not_email", &["donotemail", "emailoptout", "unsubscribed", "optedout", "hasoptedoutofemail", "optout"]),
+];
+
+pub const PRODUCT_FIELDS: &[Field] = &[
+    f("name", &["name", "productname", "product", "title", "itemname", "item", "tuote", "produkt"]),
+    f("code", &["code", "productcode", "sku", "itemcode", "articlenumber", "partnumber", "productid", "id", "koodi"]),
+    f("price", &["price", "unitprice", "listprice", "amount", "hinta", "preis", "cost"]),
+    f("currency", &["currency", "currencycode", "pricecurrency", "valuta", "waehrung", "wahrung"]),
+    f("description", &["description", "productdescription", "details", "kuvaus", "beschreibung"]),
+];
+
+pub const OPPORTUNITY_FIELDS: &[Field] = &[
+    f("name", &["name", "opportunityname", "dealname", "dealtitle", "title", "deal", "opportunity", "potentialname"]),
+    f(
+        "lead",
+        &[
+            "lead",
+            "leadname",
+            "company",
+            "companyname",
+            "account",
+            "accountname",
+            "organization",
+            "organizationname",
+            "dealorganization",
+            "associatedcompany",
+            "customer",
+            "dealorganizationname",
+        ],
+    ),
+    f(
+        "lead_external_id",
+        &[
+            "leadid",
+            "accountid",
+            "companyid",
+            "organizationid",
+            "leadexternalid",
+            "associatedcompanyid",
+            "dealorganizationid",
+        ],
+    ),
+    f("product", &["product", "productname", "productcode", "sku", "dealproduct", "products"]),
+    f("owner", &["owner", "dealowner", "opportunityowner", "ownername", "owneremail", "assignedto", "salesrep"]),
+    f("stage", &["stage", "dealstage", "opportunitystage", "pipelinestage", "salesstage"]),
+    f("amount", &["amount", "value", "dealvalue", "dealamount", "opportunityamount", "expectedrevenue", "total"]),
+    f("currency", &["currency", "dealcurrency", "currencycode", "valuecurrency", "opportunitycurrency"]),
+    f("close_date", &["closedate", "expectedclosedate", "expectedclose", "dealexpectedclosedate", "closingdate"]),
+    f("status", &["status", "dealstatus", "wonlost", "outcome", "result", "won"]),
+    f("lost_reason", &["lostreason", "closedlostreason", "reasonlost", "deallostreason", "lossreason"]),
+    f("external_id", &["id", "recordid", "dealid", "opportunityid", "externalid", "potentialid"]),
+];
+
+pub const USER_FIELDS: &[Field] = &[
+    f("name", &["name", "fullname", "username", "displayname", "nimi"]),
+    f("first_name", &["firstname", "givenname", "etunimi", "vorname"]),
+    f("last_name", &["lastname", "surname", "familyname", "sukunimi", "nachname"]),
+    f("email", &["email", "emailaddress", "mail", "useremail", "login", "sahkoposti"]),
+    f("role", &["role", "userrole", "profile", "rooli", "rolle", "position"]),
+    f("team", &["team", "teamname", "group", "department", "tiimi", "salesteam"]),
+    f("manager", &["manager", "managername", "manageremail", "reportsto", "esimies", "supervisor"]),
+];
+
+/// The comparable key of a header.
+#[must_use]
+pub fn header_key(header: &str) -> String {
+    crate::search::terms(header).concat()
+}
+
+/// Words other CRMs put in front of a field name ("Person - Email", "Mailing City").
+const PREFIXES: &[&str] =
+    &["person", "deal", "organization", "contact", "company", "lead", "mailing", "billing", "primary"];
+
+/// Finds the field a header means, by its key, then without a trailing number
+/// ("Phone 2"), then without a CRM's prefix.
+#[must_use]
+pub fn recognise(kind: ImportKind, header: &str) -> Option<&'static Field> {
+    let key = header_key(header);
+    let find = |k: &str| kind.fields().iter().find(|f| f.name.replace('_', "") == k || f.aliases.contains(&k));
+    if key.is_empty() {
+        return None;
+    }
+    if let Some(f) = find(&key) {
+        return Some(f);
+    }
+    let unnumbered = key.trim_end_matches(|c: char| c.is_ascii_digit());
+    if unnumbered != key
+        && let Some(f) = find(unnumbered).filter(|f| f.multi)
+    {
+        return Some(f);
+    }
+    PREFIXES.iter().filter_map(|p| key.strip_prefix(p)).filter(|r| !r.is_empty()).find_map(find)
+}
+
+/// A field by its name as users write it in a mapping (`email`, `mobile`, `company`).
+#[must_use]
+pub fn field_named(kind: ImportKind, name: &str) -> Option<&'static Field> {
+    let n = name.trim().to_lowercase().replace([' ', '-'], "_");
+    let n = match (kind, n.as_str()) {
+        (ImportKind::Leads, "company" | "lead_name") => "name",
+        (ImportKind::Leads, "mobile") => "mobile_phone",
+        (ImportKind::Leads, "e_mail") => "email",
+        (_, "zip" | "postal_code") => "postcode",
+        _ => n.as_str(),
+    };
+    kind.fields().iter().find(|f| f.name == n)
+}
+
+/// Maps every header: `Some(field)` where recognised. For leads, a bare "Name" names
+/// the contact when another column names the company.
+#[must_use]
+pub fn auto_map(kind: ImportKind, headers: &[String]) -> Vec<Option<&'static Field>> {
+    let mut out: Vec<Option<&'static Field>> = headers.iter().map(|h| recognise(kind, h)).collect();
+    if kind == ImportKind::Leads {
+        let generic = |h: &String| matches!(header_key(h).as_str(), "name" | "personname" | "nimi");
+        let company_column = headers.iter().zip(&out).any(|(h, f)| f.is_some_and(|f| f.name == "name") && !generic(h));
+        for (h, slot) in headers.iter().zip(out.iter_mut()) {
+            if header_key(h) == "name" {
+                let target = if company_column { "contact_name" } else { "name" };
+                *slot = kind.fields().iter().find(|f| f.name == target);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(kind: ImportKind, headers: &[&str]) -> Vec<&'static str> {
+        let hs: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
+        auto_map(kind, &hs).into_iter().map(|f| f.map_or("-", |f| f.name)).collect()
+    }
+
+    #[test]
+    fn hubspot_salesforce_pipedrive_headers() {
+        assert_eq!(
+            names(
+                ImportKind::Leads,
+                &["First Name", "Last Name", "Email", "Phone Number", "Mobile Phone Number", "Company Name"]
+            ),
+            ["first_name", "last_name", "email", "phone", "mobile_phone", "name"]
+        );
+        assert_eq!(
+            names(ImportKind::Leads, &["Company / Account", "Zip/Postal Code", "State/Province", "Lead Owner"]),
+            ["name", "postcode", "region", "owner"]
+        );
+        assert_eq!(
+            names(
+                ImportKind::Leads,
+                &["Person - Name", "Person - Organization", "Person - Email - Work", "Person - Phone - Mobile"]
+            ),
+            ["contact_name", "name", "email", "mobile_phone"]
+        );
+    }
+
+    #[test]
+    fn generic_names_numbers_and_context() {
+        assert_eq!(
+            names(ImportKind::Leads, &["E-mail", "Firma", "Phone 2", "Name"]),
+            ["email", "name", "phone", "contact_name"]
+        );
+        assert_eq!(names(ImportKind::Leads, &["Name", "Phone"]), ["name", "phone"]);
+        assert_eq!(names(ImportKind::Leads, &["Favourite colour"]), ["-"]);
+        assert_eq!(field_named(ImportKind::Leads, "Company").unwrap().name, "name");
+    }
+}
