@@ -96,6 +96,44 @@ impl LeadStatus {
             ))
         })
     }
+
+    /// Also accepts the status names of other CRMs (HubSpot, Salesforce, Zoho, Close,
+    /// Pipedrive), compared without case or punctuation.
+    pub fn parse_foreign(input: &str) -> Result<Self, Invalid> {
+        if let Ok(s) = Self::parse(input) {
+            return Ok(s);
+        }
+        let key = crate::search::terms(input).join(" ");
+        let status = match key.as_str() {
+            "open" | "open not contacted" | "not contacted" | "lead" | "subscriber" | "unassigned" | "fresh" => {
+                LeadStatus::New
+            }
+            "attempted to contact" | "attempted" | "attempting to contact" | "no answer" | "working" => {
+                LeadStatus::Attempting
+            }
+            "working contacted" | "in progress" | "connected" | "contact in future" | "contacted" | "engaged"
+            | "nurturing" | "interested" => LeadStatus::Contacted,
+            "open deal"
+            | "closed converted"
+            | "pre qualified"
+            | "sales qualified lead"
+            | "marketing qualified lead"
+            | "opportunity"
+            | "potential" => LeadStatus::Qualified,
+            "bad timing"
+            | "closed not converted"
+            | "junk lead"
+            | "junk"
+            | "not qualified"
+            | "disqualified"
+            | "bad fit"
+            | "not interested" => LeadStatus::Unqualified,
+            "won" | "closed won" | "client" | "active customer" | "evangelist" => LeadStatus::Customer,
+            "lost lead" | "closed lost" | "canceled" | "cancelled" | "churned" => LeadStatus::Lost,
+            _ => return Self::parse(input),
+        };
+        Ok(status)
+    }
 }
 
 #[cfg(test)]
@@ -110,5 +148,9 @@ mod tests {
         assert_eq!(LeadKind::parse("Household").unwrap(), LeadKind::Person);
         assert!(LeadStatus::parse("won").is_err());
         assert!(LeadKind::parse("planet").is_err());
+        assert_eq!(LeadStatus::parse_foreign("Working - Contacted").unwrap(), LeadStatus::Contacted);
+        assert_eq!(LeadStatus::parse_foreign("ATTEMPTED_TO_CONTACT").unwrap(), LeadStatus::Attempting);
+        assert_eq!(LeadStatus::parse_foreign("Closed Won").unwrap(), LeadStatus::Customer);
+        assert!(LeadStatus::parse_foreign("sleeping").is_err());
     }
 }

@@ -133,7 +133,7 @@ async fn fill(db: &Db, org: &Org, target: usize) -> anyhow::Result<()> {
             })
             .collect();
         let mut tx = db.write().await?;
-        insert_leads(&mut tx, org.id, &rows).await?;
+        insert_leads(&mut tx, org.id, None, &rows).await?;
         tx.commit().await?;
         done += n;
         bar.inc(n as u64);

@@ -1,4 +1,4 @@
-//! The command line: `leadline serve | demo | migrate | org | user | token | bench`.
+//! The command line: `leadline serve | demo | migrate | org | user | token | import | export | bench`.
 
 use crate::{
     app::{self, AppError, audit::By},
@@ -75,6 +75,20 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Import leads, products, opportunities or users from CSV; list, report on and undo imports.
+    Import {
+        #[command(subcommand)]
+        command: crate::import::command::ImportCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Export leads with their contacts as CSV.
+    Export {
+        #[command(subcommand)]
+        command: crate::import::command::ExportCommand,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -176,6 +190,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("API token for {email} (shown only once; send it as 'Authorization: Bearer <token>'):");
             println!("{token}");
             Ok(())
+        }
+        Command::Import { command, db } => {
+            crate::import::command::import(command, &open(&db.url(DEFAULT_DB)).await?).await
+        }
+        Command::Export { command, db } => {
+            crate::import::command::export(command, &open(&db.url(DEFAULT_DB)).await?).await
         }
         Command::Bench(args) => crate::bench::run(args).await,
     }

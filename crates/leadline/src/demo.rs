@@ -470,6 +470,7 @@ pub fn generate(
         status,
         owner_id: if rng.chance(90) && !owners.is_empty() { Some(*rng.pick(owners)) } else { None },
         owner_name: None,
+        external_id: None,
         source: Some((*rng.pick(SOURCES)).to_owned()),
         website: company.then(|| format!("https://www.{domain}")),
         address,
@@ -555,7 +556,7 @@ async fn create_people_and_leads(db: &Db, org: &store::orgs::Org) -> anyhow::Res
         })
         .collect();
     let mut tx = db.write().await?;
-    insert_leads(&mut tx, org.id, &rows).await?;
+    insert_leads(&mut tx, org.id, None, &rows).await?;
     for (i, r) in rows.iter().enumerate().filter(|(i, _)| i % 3 == 0) {
         let author = r.lead.owner_id.unwrap_or(admin);
         let note = Activity {

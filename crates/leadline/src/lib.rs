@@ -8,6 +8,7 @@ pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod demo;
+pub mod import;
 pub mod store;
 pub mod telemetry;
 pub mod web;

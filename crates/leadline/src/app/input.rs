@@ -93,6 +93,8 @@ pub struct NewLead {
     /// Default: the creating user.
     pub owner_id: Option<Uuid>,
     pub source: Option<String>,
+    /// The lead's id in the system it came from.
+    pub external_id: Option<String>,
     pub website: Option<String>,
     pub description: Option<String>,
     pub address: Option<AddressInput>,
@@ -123,6 +125,9 @@ pub struct LeadPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Uuid>)]
     pub owner_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub external_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub source: Option<Option<String>>,

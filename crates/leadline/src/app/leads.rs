@@ -24,7 +24,7 @@ use uuid::Uuid;
 pub fn snapshot(lead: &Lead) -> Map<String, Value> {
     let v = json!({
         "name": lead.name, "kind": lead.kind, "status": lead.status, "owner_id": lead.owner_id,
-        "source": lead.source, "website": lead.website, "street": lead.address.street,
+        "source": lead.source, "external_id": lead.external_id, "website": lead.website, "street": lead.address.street,
         "city": lead.address.city, "region": lead.address.region, "postcode": lead.address.postcode,
         "country": lead.address.country, "time_zones": lead.time_zones, "description": lead.description,
         "tags": lead.tags, "custom_fields": lead.custom_fields,
@@ -60,6 +60,7 @@ pub async fn create(db: &Db, actor: &Actor, input: NewLead) -> Result<Lead, AppE
         None => Some(LeadStatus::New),
     };
     let source = errs.take("source", text::optional_line(input.source.as_deref(), 100)).flatten();
+    let external_id = errs.take("external_id", text::optional_line(input.external_id.as_deref(), 200)).flatten();
     let website = errs.take("website", text::website(input.website.as_deref())).flatten();
     let description = errs.take("description", text::optional_block(input.description.as_deref(), 10_000)).flatten();
     let tags = errs.take("tags", text::tags(input.tags.iter().map(String::as_str))).unwrap_or_default();
@@ -97,6 +98,7 @@ pub async fn create(db: &Db, actor: &Actor, input: NewLead) -> Result<Lead, AppE
         status,
         owner_id,
         owner_name: None,
+        external_id,
         source,
         website,
         address,
@@ -249,6 +251,9 @@ pub async fn update(db: &Db, actor: &Actor, id: Uuid, patch: LeadPatch) -> Resul
             Some(o) => check_owner(&mut tx, actor, &mut errs, o).await?,
             None => None,
         };
+    }
+    if let Some(external_id) = &patch.external_id {
+        lead.external_id = errs.take("external_id", text::optional_line(external_id.as_deref(), 200)).flatten();
     }
     if let Some(source) = &patch.source {
         lead.source = errs.take("source", text::optional_line(source.as_deref(), 100)).flatten();

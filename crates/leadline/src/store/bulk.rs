@@ -25,13 +25,15 @@ fn search_doc(r: &NewLeadRows) -> String {
 }
 
 macro_rules! bulk_body {
-    ($c:expr, $org:expr, $rows:expr, $postgres:expr) => {{
+    ($c:expr, $org:expr, $import:expr, $rows:expr, $postgres:expr) => {{
         let c = $c;
         let org: Uuid = $org;
+        let import: Option<Uuid> = $import;
         for chunk in $rows.chunks(BATCH) {
             let mut q = QueryBuilder::new(
                 "INSERT INTO leads (id, org_id, name, name_key, kind, status, owner_id, source, website, street, city, \
-                 region, postcode, country, time_zones, time_zone_manual, description, custom_fields, created_by, created_at, updated_at",
+                 region, postcode, country, time_zones, time_zone_manual, description, custom_fields, created_by, created_at, updated_at, \
+                 external_id, import_id",
             );
             q.push(if $postgres { ", search_doc) " } else { ") " });
             q.push_values(chunk, |mut b, r| {
@@ -56,7 +58,9 @@ macro_rules! bulk_body {
                     .push_bind(serde_json::Value::Object(l.custom_fields.clone()).to_string())
                     .push_bind(l.created_by)
                     .push_bind(l.created_at)
-                    .push_bind(l.updated_at);
+                    .push_bind(l.updated_at)
+                    .push_bind(l.external_id.clone())
+                    .push_bind(import);
                 if $postgres {
                     b.push_bind(search_doc(r));
                 }
@@ -75,7 +79,8 @@ macro_rules! bulk_body {
             let contacts: Vec<&(Contact, Vec<Phone>)> = chunk.iter().flat_map(|r| r.contacts.iter()).collect();
             for part in contacts.chunks(BATCH) {
                 let mut q = QueryBuilder::new(
-                    "INSERT INTO contacts (id, org_id, lead_id, name, title, do_not_call, do_not_email, created_at, updated_at) ",
+                    "INSERT INTO contacts (id, org_id, lead_id, name, title, do_not_call, do_not_email, created_at, updated_at, \
+                     import_id) ",
                 );
                 q.push_values(part, |mut b, (ct, _)| {
                     b.push_bind(ct.id)
@@ -86,7 +91,8 @@ macro_rules! bulk_body {
                         .push_bind(ct.do_not_call)
                         .push_bind(ct.do_not_email)
                         .push_bind(ct.created_at)
-                        .push_bind(ct.updated_at);
+                        .push_bind(ct.updated_at)
+                        .push_bind(import);
                 });
                 q.build().execute(&mut *c).await?;
             }
@@ -123,13 +129,14 @@ macro_rules! bulk_body {
     }};
 }
 
-/// Inserts the leads with tags, contacts, phones, e-mails and search documents.
-pub async fn insert_leads(tx: &mut Tx, org: Uuid, rows: &[NewLeadRows]) -> anyhow::Result<()> {
+/// Inserts the leads with tags, contacts, phones, e-mails and search documents;
+/// `import` marks them as created by that import.
+pub async fn insert_leads(tx: &mut Tx, org: Uuid, import: Option<Uuid>, rows: &[NewLeadRows]) -> anyhow::Result<()> {
     use anyhow::Context;
     match tx {
         Tx::Sqlite(t) => {
             let c: &mut sqlx::SqliteConnection = t;
-            bulk_body!(&mut *c, org, rows, false)?;
+            bulk_body!(&mut *c, org, import, rows, false)?;
             // FTS rows: one lead_search row per lead, then its document under the same rowid.
             for chunk in rows.chunks(BATCH) {
                 let created: Vec<_> = chunk.iter().map(|r| r.lead.created_at).collect();
@@ -152,7 +159,7 @@ pub async fn insert_leads(tx: &mut Tx, org: Uuid, rows: &[NewLeadRows]) -> anyho
         }
         Tx::Postgres(t) => {
             let c: &mut sqlx::PgConnection = t;
-            bulk_body!(&mut *c, org, rows, true)
+            bulk_body!(&mut *c, org, import, rows, true)
         }
     }
     .context("inserting leads in bulk")

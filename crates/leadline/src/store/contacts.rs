@@ -5,13 +5,13 @@ use crate::on_tx;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use leadline_domain::{Phone, PhoneType};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// A phone number of a contact.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ContactPhone {
     /// E.164 form, e.g. `+12065550100`.
     pub number: String,
@@ -29,7 +29,7 @@ impl From<&Phone> for ContactPhone {
 }
 
 /// A person at a lead.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Contact {
     pub id: Uuid,
     pub lead_id: Uuid,

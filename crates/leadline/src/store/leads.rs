@@ -5,13 +5,13 @@ use crate::on_tx;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use leadline_domain::{LeadKind, LeadStatus};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// A postal address.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Address {
     pub street: Option<String>,
     pub city: Option<String>,
@@ -22,7 +22,7 @@ pub struct Address {
 }
 
 /// A lead with its tags and contacts, as stored.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Lead {
     pub id: Uuid,
     pub name: String,
@@ -32,6 +32,8 @@ pub struct Lead {
     pub status: LeadStatus,
     pub owner_id: Option<Uuid>,
     pub owner_name: Option<String>,
+    /// The lead's id in the system it was imported from.
+    pub external_id: Option<String>,
     pub source: Option<String>,
     pub website: Option<String>,
     pub address: Address,
@@ -73,6 +75,7 @@ pub(super) struct LeadRow {
     status: String,
     owner_id: Option<Uuid>,
     owner_name: Option<String>,
+    external_id: Option<String>,
     source: Option<String>,
     website: Option<String>,
     street: Option<String>,
@@ -89,7 +92,7 @@ pub(super) struct LeadRow {
     updated_at: DateTime<Utc>,
 }
 
-pub(super) const LEAD_COLUMNS: &str = "l.id, l.name, l.kind, l.status, l.owner_id, o.name AS owner_name, l.source, \
+pub(super) const LEAD_COLUMNS: &str = "l.id, l.name, l.kind, l.status, l.owner_id, o.name AS owner_name, l.external_id, l.source, \
     l.website, l.street, l.city, l.region, l.postcode, l.country, l.time_zones, l.time_zone_manual, l.description, \
     l.custom_fields, l.created_by, l.created_at, l.updated_at";
 
@@ -104,6 +107,7 @@ impl LeadRow {
             status: LeadStatus::parse(&self.status).unwrap_or(LeadStatus::New),
             owner_id: self.owner_id,
             owner_name: self.owner_name,
+            external_id: self.external_id,
             source: self.source,
             website: self.website,
             address: Address {
@@ -136,8 +140,9 @@ impl LeadRow {
 pub async fn insert(tx: &mut Tx, org: Uuid, lead: &Lead) -> anyhow::Result<()> {
     on_tx!(tx, |c| sqlx::query(
         "INSERT INTO leads (id, org_id, name, name_key, kind, status, owner_id, source, website, street, city, region,
-            postcode, country, time_zones, time_zone_manual, description, custom_fields, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+            postcode, country, time_zones, time_zone_manual, description, custom_fields, created_by, created_at, updated_at,
+            external_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
     )
     .bind(lead.id)
     .bind(org)
@@ -160,6 +165,7 @@ pub async fn insert(tx: &mut Tx, org: Uuid, lead: &Lead) -> anyhow::Result<()> {
     .bind(lead.created_by)
     .bind(lead.created_at)
     .bind(lead.updated_at)
+    .bind(&lead.external_id)
     .execute(c)
     .await
     .map(drop))
@@ -170,7 +176,7 @@ pub async fn update(tx: &mut Tx, org: Uuid, lead: &Lead) -> anyhow::Result<()> {
     on_tx!(tx, |c| sqlx::query(
         "UPDATE leads SET name = $1, name_key = $2, kind = $3, status = $4, owner_id = $5, source = $6, website = $7,
             street = $8, city = $9, region = $10, postcode = $11, country = $12, time_zones = $13,
-            time_zone_manual = $14, description = $15, custom_fields = $16, updated_at = $17
+            time_zone_manual = $14, description = $15, custom_fields = $16, updated_at = $17, external_id = $20
          WHERE id = $18 AND org_id = $19"
     )
     .bind(&lead.name)
@@ -192,6 +198,7 @@ pub async fn update(tx: &mut Tx, org: Uuid, lead: &Lead) -> anyhow::Result<()> {
     .bind(lead.updated_at)
     .bind(lead.id)
     .bind(org)
+    .bind(&lead.external_id)
     .execute(c)
     .await
     .map(drop))

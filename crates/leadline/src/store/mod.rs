@@ -12,8 +12,10 @@ pub mod auth;
 pub mod bulk;
 pub mod contacts;
 pub mod idempotency;
+pub mod imports;
 pub mod leads;
 pub mod orgs;
+pub mod sales;
 pub mod search;
 
 use anyhow::Context;

@@ -1,0 +1,175 @@
+//! Which column fills which field: the automatic mapping, the user's overrides,
+//! and reading a row's values through it.
+
+use super::{ImportOptions, Unmapped, source::FileError};
+use csv::ByteRecord;
+use leadline_domain::mapping::{self, Field, ImportKind};
+use std::{borrow::Cow, collections::HashMap};
+
+/// Where one column goes.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Field(&'static Field),
+    /// A custom field of the lead, by name.
+    Custom(String),
+    Ignore,
+}
+
+impl Target {
+    /// How the mapping screen and the API name it.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Field(f) => f.name.to_owned(),
+            Target::Custom(name) => format!("custom:{name}"),
+            Target::Ignore => "ignore".to_owned(),
+        }
+    }
+}
+
+/// The columns of one file and where each goes.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    pub kind: ImportKind,
+    pub headers: Vec<String>,
+    pub targets: Vec<Target>,
+    by_field: HashMap<&'static str, Vec<usize>>,
+}
+
+/// A custom field named after a header; Close exports prefix them with `custom.`.
+fn custom_name(header: &str) -> String {
+    header.trim().strip_prefix("custom.").unwrap_or(header.trim()).to_owned()
+}
+
+impl Columns {
+    /// Maps `headers` automatically, then applies the user's mapping; fails when a
+    /// mapping names a missing column or field, or when no column names the record.
+    pub fn build(kind: ImportKind, headers: Vec<String>, options: &ImportOptions) -> Result<Self, FileError> {
+        if headers.iter().all(|h| h.trim().is_empty()) {
+            return Err(FileError("the file has no header row".into()));
+        }
+        let auto = mapping::auto_map(kind, &headers);
+        let mut targets: Vec<Target> = headers
+            .iter()
+            .zip(auto)
+            .map(|(h, f)| match f {
+                Some(f) => Target::Field(f),
+                None if kind.has_custom_fields() && options.unmapped == Unmapped::Custom && !h.trim().is_empty() => {
+                    Target::Custom(custom_name(h))
+                }
+                None => Target::Ignore,
+            })
+            .collect();
+        for (header, field) in &options.mapping {
+            let key = mapping::header_key(header);
+            let Some(i) = headers
+                .iter()
+                .position(|h| h.trim() == header.trim())
+                .or_else(|| headers.iter().position(|h| !key.is_empty() && mapping::header_key(h) == key))
+            else {
+                return Err(FileError(format!("the mapping names the column '{header}', which is not in the file")));
+            };
+            targets[i] = parse_target(kind, &headers[i], field)?;
+        }
+        let mut by_field: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        for (i, t) in targets.iter().enumerate() {
+            if let Target::Field(f) = t {
+                by_field.entry(f.name).or_default().push(i);
+            }
+        }
+        let columns = Self { kind, headers, targets, by_field };
+        columns.check_required()?;
+        Ok(columns)
+    }
+
+    fn check_required(&self) -> Result<(), FileError> {
+        let has = |names: &[&str]| names.iter().any(|n| self.has(n));
+        let found = self.headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ");
+        let missing = |what: &str, hint: &str| {
+            Err(FileError(format!(
+                "the file has no {what} column (its columns are {found}); map one with --map \"Header={hint}\""
+            )))
+        };
+        match self.kind {
+            ImportKind::Leads if !has(&["name", "contact_name", "first_name", "last_name"]) => missing("name", "name"),
+            ImportKind::Products if !has(&["name"]) => missing("product name", "name"),
+            ImportKind::Opportunities if !has(&["lead", "lead_external_id"]) => missing("lead (company)", "lead"),
+            ImportKind::Users if !has(&["name", "first_name", "last_name"]) => missing("name", "name"),
+            ImportKind::Users if !has(&["email"]) => missing("e-mail", "email"),
+            _ => Ok(()),
+        }
+    }
+
+    #[must_use]
+    pub fn has(&self, field: &str) -> bool {
+        self.by_field.contains_key(field)
+    }
+
+    /// The first non-empty value of `field` in `rec`, with its column's header.
+    #[must_use]
+    pub fn first<'r>(&'r self, rec: &'r ByteRecord, field: &str) -> Option<(&'r str, Cow<'r, str>)> {
+        self.all(rec, field).next()
+    }
+
+    /// Every non-empty value of `field` in `rec`, in column order.
+    pub fn all<'r>(&'r self, rec: &'r ByteRecord, field: &str) -> impl Iterator<Item = (&'r str, Cow<'r, str>)> + 'r {
+        self.by_field.get(field).into_iter().flatten().filter_map(move |&i| {
+            let v = value(rec, i)?;
+            Some((self.headers[i].as_str(), v))
+        })
+    }
+
+    /// Custom-field columns with their non-empty values in `rec`.
+    pub fn customs<'r>(&'r self, rec: &'r ByteRecord) -> impl Iterator<Item = (&'r str, &'r str, Cow<'r, str>)> + 'r {
+        self.targets.iter().enumerate().filter_map(move |(i, t)| match t {
+            Target::Custom(name) => value(rec, i).map(|v| (self.headers[i].as_str(), name.as_str(), v)),
+            _ => None,
+        })
+    }
+
+    /// Header → target name, for showing the mapping.
+    #[must_use]
+    pub fn describe(&self) -> Vec<(String, String)> {
+        self.headers.iter().cloned().zip(self.targets.iter().map(Target::describe)).collect()
+    }
+}
+
+/// A trimmed, non-empty cell.
+fn value(rec: &ByteRecord, i: usize) -> Option<Cow<'_, str>> {
+    let raw = rec.get(i)?;
+    let text = String::from_utf8_lossy(raw);
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    Some(match text {
+        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+        Cow::Owned(o) => Cow::Owned(o.trim().to_owned()),
+    })
+}
+
+fn parse_target(kind: ImportKind, header: &str, field: &str) -> Result<Target, FileError> {
+    let f = field.trim();
+    if f.is_empty() || f.eq_ignore_ascii_case("ignore") || f == "-" {
+        return Ok(Target::Ignore);
+    }
+    if kind.has_custom_fields() {
+        if f.eq_ignore_ascii_case("custom") {
+            return Ok(Target::Custom(custom_name(header)));
+        }
+        if let Some(name) = f.strip_prefix("custom:").or_else(|| f.strip_prefix("custom.")) {
+            let name = name.trim();
+            if !name.is_empty() {
+                return Ok(Target::Custom(name.to_owned()));
+            }
+        }
+    }
+    mapping::field_named(kind, f).map(Target::Field).ok_or_else(|| {
+        let names: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
+        let extra = if kind.has_custom_fields() { ", custom, custom:<name>" } else { "" };
+        FileError(format!(
+            "'{f}' (for the column '{header}') is not a field; use {}{extra} or ignore",
+            names.join(", ")
+        ))
+    })
+}

@@ -1,0 +1,303 @@
+//! `leadline import ...` and `leadline export ...`.
+
+use super::{ImportOptions, OnDuplicate, Progress, Unmapped, engine, report, undo};
+use crate::{
+    app::audit::By,
+    store::{self, Db, auth::User, orgs::Org},
+};
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use leadline_domain::{Role, mapping::ImportKind};
+use std::{io::Write, path::PathBuf, sync::Arc, sync::atomic::Ordering, time::Duration};
+use uuid::Uuid;
+
+#[derive(Args, Debug, Clone)]
+pub struct ImportArgs {
+    /// The CSV file (UTF-8, UTF-16 or Windows-1252; `,` `;` or tab separated).
+    pub file: PathBuf,
+    /// The organization to import into.
+    #[arg(long)]
+    pub org: String,
+    /// E-mail of the user the import is done as (default: the organization's first admin).
+    #[arg(long = "as", value_name = "EMAIL")]
+    pub as_user: Option<String>,
+    /// Map a column to a field, over the automatic mapping: "Header=field" (fields: name,
+    /// contact_name, first_name, last_name, title, phone, mobile_phone, email, status, owner,
+    /// website, street, city, region, postcode, country, tags, external_id, custom, custom:NAME, ignore, ...).
+    #[arg(long = "map", value_name = "HEADER=FIELD")]
+    pub map: Vec<String>,
+    /// What to do with rows that match an existing record: skip, update or merge.
+    #[arg(long, default_value = "skip")]
+    pub on_duplicate: String,
+    /// Region for phone numbers without a country code (default: the organization's).
+    #[arg(long)]
+    pub default_region: Option<String>,
+    /// The file's encoding (detected when not given): utf-8, utf-16le, utf-16be, windows-1252, latin1, ...
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// The delimiter (sniffed when not given): , ; tab or |
+    #[arg(long)]
+    pub delimiter: Option<String>,
+    /// Columns no field claims: keep them as custom fields (custom) or drop them (ignore).
+    #[arg(long, default_value = "custom")]
+    pub unmapped: String,
+    /// Also treat leads with the same web domain as duplicates.
+    #[arg(long)]
+    pub match_domain: bool,
+    /// Map a stage name of the old CRM to a Leadline stage: "Name=stage" (opportunities).
+    #[arg(long = "stage", value_name = "NAME=STAGE")]
+    pub stages: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Import leads with their contacts.
+    Leads(ImportArgs),
+    /// Import products (name, code, price, currency).
+    Products(ImportArgs),
+    /// Import opportunities (lead, product, owner, stage, amount, dates, won/lost).
+    Opportunities(ImportArgs),
+    /// Import users and teams (name, e-mail, role, team, manager).
+    Users(ImportArgs),
+    /// Undo an import: delete what it created, restore what it changed.
+    Undo { id: Uuid },
+    /// List an organization's imports.
+    List {
+        #[arg(long)]
+        org: String,
+    },
+    /// Print an import's report (rejected, duplicate, changed and warned rows) as CSV.
+    Report { id: Uuid },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// Export leads with their contacts as CSV to standard output.
+    Leads {
+        #[arg(long)]
+        org: String,
+        /// A lead-list filter, as in the web list: status=new, owner=EMAIL, tag=vip,
+        /// country=FI, kind=company, q=text, created_from=2026-01-01. Repeatable.
+        #[arg(long = "filter", value_name = "KEY=VALUE")]
+        filters: Vec<String>,
+    },
+}
+
+fn split_pair(s: &str, what: &str) -> anyhow::Result<(String, String)> {
+    let (k, v) = s.rsplit_once('=').with_context(|| format!("{what} '{s}' must look like NAME=VALUE"))?;
+    Ok((k.trim().to_owned(), v.trim().to_owned()))
+}
+
+impl ImportArgs {
+    fn options(&self) -> anyhow::Result<ImportOptions> {
+        let mut o = ImportOptions {
+            on_duplicate: OnDuplicate::parse(&self.on_duplicate).map_err(anyhow::Error::msg)?,
+            default_region: self.default_region.clone(),
+            encoding: self.encoding.clone(),
+            delimiter: self.delimiter.clone(),
+            unmapped: match self.unmapped.as_str() {
+                "custom" | "keep" => Unmapped::Custom,
+                "ignore" | "drop" => Unmapped::Ignore,
+                other => anyhow::bail!("--unmapped '{other}': use custom or ignore"),
+            },
+            match_domain: self.match_domain,
+            ..ImportOptions::default()
+        };
+        for m in &self.map {
+            let (k, v) = split_pair(m, "--map")?;
+            o.mapping.insert(k, v);
+        }
+        for s in &self.stages {
+            let (k, v) = split_pair(s, "--stage")?;
+            leadline_domain::Stage::parse(&v).map_err(|e| anyhow::anyhow!("--stage '{s}': {e}"))?;
+            o.stages.insert(k, v);
+        }
+        Ok(o)
+    }
+}
+
+async fn org_named(db: &Db, name: &str) -> anyhow::Result<Org> {
+    let mut tx = db.read().await?;
+    store::orgs::by_name(&mut tx, name)
+        .await?
+        .with_context(|| format!("no organization named '{name}' (see `leadline org list`)"))
+}
+
+/// The user an import runs as: the one named, else the first admin, else nobody.
+async fn importer(db: &Db, org: &Org, email: Option<&str>) -> anyhow::Result<Option<User>> {
+    let mut tx = db.read().await?;
+    let users = store::auth::users_in_org(&mut tx, org.id).await?;
+    if let Some(email) = email {
+        let u = users.into_iter().find(|u| u.email.eq_ignore_ascii_case(email));
+        return u.map(Some).with_context(|| format!("no user {email} in '{}'", org.name));
+    }
+    Ok(users.into_iter().filter(|u| u.active).min_by_key(|u| (u.role != Role::Admin, u.created_at)))
+}
+
+pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
+    let (kind, args) = match command {
+        ImportCommand::Leads(a) => (ImportKind::Leads, a),
+        ImportCommand::Products(a) => (ImportKind::Products, a),
+        ImportCommand::Opportunities(a) => (ImportKind::Opportunities, a),
+        ImportCommand::Users(a) => (ImportKind::Users, a),
+        ImportCommand::Undo { id } => return undo_command(db, id).await,
+        ImportCommand::List { org } => return list(db, &org).await,
+        ImportCommand::Report { id } => {
+            let mut out = Vec::new();
+            report::write(db, id, &mut out).await?;
+            std::io::stdout().write_all(&out)?;
+            return Ok(());
+        }
+    };
+    let options = args.options()?;
+    let org = org_named(db, &args.org).await?;
+    let user = importer(db, &org, args.as_user.as_deref()).await?;
+    let progress = Arc::new(Progress::default());
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {per_sec}  ETA {eta}  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let watcher = {
+        let (progress, bar) = (Arc::clone(&progress), bar.clone());
+        tokio::spawn(async move {
+            while !progress.finished.load(Ordering::Relaxed) {
+                bar.set_length(
+                    progress.rows_total.load(Ordering::Relaxed).max(progress.rows_done.load(Ordering::Relaxed)),
+                );
+                bar.set_position(progress.rows_done.load(Ordering::Relaxed));
+                bar.set_message(format!(
+                    "{} created, {} duplicates, {} rejected",
+                    progress.created.load(Ordering::Relaxed),
+                    progress.duplicates.load(Ordering::Relaxed),
+                    progress.rejected.load(Ordering::Relaxed)
+                ));
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        })
+    };
+    let started = std::time::Instant::now();
+    let result = engine::run_file(db, &org, user.as_ref(), kind, &args.file, options, Arc::clone(&progress)).await;
+    progress.finished.store(true, Ordering::Relaxed);
+    let _ = watcher.await;
+    bar.finish_and_clear();
+    let summary = match result? {
+        Ok(s) => s,
+        Err(file_error) => anyhow::bail!("{}: {file_error}; nothing was imported", args.file.display()),
+    };
+    let resumed = progress.resumed_from.load(Ordering::Relaxed);
+    if resumed > 0 {
+        eprintln!("Resumed an interrupted import of this file after row {resumed}.");
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "Import {} {}: {} rows in {:.1} s ({:.0} rows/s)",
+        summary.id,
+        summary.status,
+        summary.rows_done,
+        secs,
+        summary.rows_done as f64 / secs.max(0.001)
+    );
+    let c = &summary.counts;
+    println!(
+        "  created {}, updated {}, merged {}, skipped as duplicates {}, rejected {}, with warnings {}",
+        c.created, c.updated, c.merged, c.duplicates, c.rejected, c.warnings
+    );
+    if c.rejected + c.duplicates + c.warnings + c.updated + c.merged > 0 {
+        println!("  report: leadline import report {}", summary.id);
+    }
+    println!("  undo:   leadline import undo {}", summary.id);
+    if let Some(e) = &summary.error {
+        anyhow::bail!("the import failed: {e}");
+    }
+    Ok(())
+}
+
+async fn undo_command(db: &Db, id: Uuid) -> anyhow::Result<()> {
+    let org: Option<Uuid> =
+        crate::on_tx!(&mut db.read().await?, |c| sqlx::query_scalar("SELECT org_id FROM imports WHERE id = $1")
+            .bind(id)
+            .fetch_optional(c)
+            .await)?;
+    let org = org.with_context(|| format!("no import {id}"))?;
+    let by = By { org, user_id: None, name: "command line" };
+    let r = undo::undo_as(db, by, id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("Undid import {id}: deleted {}, restored {}.", r.deleted, r.restored);
+    if !r.kept_edited.is_empty() {
+        println!("Kept {} records edited since the import:", r.kept_edited.len());
+        for k in &r.kept_edited {
+            println!("  {k}");
+        }
+    }
+    Ok(())
+}
+
+async fn list(db: &Db, org: &str) -> anyhow::Result<()> {
+    let org = org_named(db, org).await?;
+    let mut tx = db.read().await?;
+    let imports = store::imports::list(&mut tx, org.id, 100).await?;
+    println!(
+        "{:<38} {:<14} {:<10} {:>8} {:>8} {:>8} {:>8} FILE",
+        "ID", "KIND", "STATUS", "ROWS", "CREATED", "DUPES", "REJECTED"
+    );
+    for i in imports {
+        println!(
+            "{:<38} {:<14} {:<10} {:>8} {:>8} {:>8} {:>8} {}",
+            i.id.to_string(),
+            i.kind,
+            i.status,
+            i.rows_done,
+            i.counts.created,
+            i.counts.duplicates,
+            i.counts.rejected,
+            i.file_name
+        );
+    }
+    Ok(())
+}
+
+pub async fn export(command: ExportCommand, db: &Db) -> anyhow::Result<()> {
+    let ExportCommand::Leads { org, filters } = command;
+    let org = org_named(db, &org).await?;
+    let mut tx = db.read().await?;
+    let users = store::auth::users_in_org(&mut tx, org.id).await?;
+    drop(tx);
+    let mut pairs = Vec::new();
+    for f in &filters {
+        let (k, mut v) = split_pair(f, "--filter")?;
+        if k == "owner" && v.contains('@') {
+            v = users
+                .iter()
+                .find(|u| u.email.eq_ignore_ascii_case(&v))
+                .map(|u| u.id.to_string())
+                .with_context(|| format!("no user {v}"))?;
+        }
+        pairs.push(format!("{}={}", crate::web::urlencode(&k), crate::web::urlencode(&v)));
+    }
+    let params =
+        crate::app::leads::ListParams::from_query(Some(&pairs.join("&"))).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let anyone = users.into_iter().next();
+    let actor_user = anyone.unwrap_or_else(|| User {
+        id: Uuid::nil(),
+        org_id: org.id,
+        email: String::new(),
+        name: "command line".into(),
+        role: Role::Admin,
+        active: true,
+        created_at: store::now(),
+    });
+    let actor = crate::app::Actor { user: actor_user, org: org.clone() };
+    let query = crate::app::leads::parse_query(&actor, &params).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (send, mut recv) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    let db2 = db.clone();
+    let task = tokio::spawn(async move { super::export::leads(&db2, query, send).await });
+    let mut stdout = std::io::stdout().lock();
+    while let Some(chunk) = recv.recv().await {
+        stdout.write_all(&chunk)?;
+    }
+    stdout.flush()?;
+    let n = task.await??;
+    eprintln!("Exported {n} leads.");
+    Ok(())
+}

@@ -1,0 +1,382 @@
+//! Running an import: the reader thread, the batch writer, progress, resumption.
+
+use super::{
+    ImportOptions, Issue,
+    columns::Columns,
+    leads::{self, LeadContext, Prepared},
+    merge,
+    source::{self, FileError, Sniffed},
+};
+use crate::store::{
+    self, Db,
+    auth::User,
+    bulk::NewLeadRows,
+    imports::{Counts, NewReportRow},
+    orgs::Org,
+};
+use anyhow::Context;
+use csv::ByteRecord;
+use leadline_domain::{Region, mapping::ImportKind};
+use std::{
+    collections::HashMap,
+    fs::File,
+    path::{Path, PathBuf},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+};
+use uuid::Uuid;
+
+/// Rows per transaction: small enough that other writers wait milliseconds, large
+/// enough that multi-row statements pay off.
+pub const BATCH_ROWS: usize = 2_000;
+
+/// An import is taken to have stopped when its heartbeat is older than this.
+pub const STALE_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+
+/// Live counters for a progress bar.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub rows_done: AtomicU64,
+    pub rows_total: AtomicU64,
+    pub created: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub rejected: AtomicU64,
+    pub resumed_from: AtomicU64,
+    pub finished: AtomicBool,
+}
+
+/// How an import ended.
+pub type Summary = store::imports::Import;
+
+/// An import ready to run.
+pub struct Job {
+    pub id: Uuid,
+    pub org: Org,
+    /// The user importing; `None` for an operator at the command line in an
+    /// organization without users.
+    pub importer: Option<Uuid>,
+    pub kind: ImportKind,
+    pub options: ImportOptions,
+    pub sniffed: Sniffed,
+    pub columns: Columns,
+    /// Data rows already stored by an earlier, interrupted run.
+    pub resume_from: u64,
+    pub path: PathBuf,
+}
+
+/// Reads the file's header and maps its columns; fails before anything is written.
+pub fn open(path: &Path, kind: ImportKind, options: &ImportOptions) -> Result<(Sniffed, Columns), FileError> {
+    let mut file = File::open(path).map_err(|e| FileError(format!("cannot open {}: {e}", path.display())))?;
+    let sniffed = source::sniff(&mut file, options.encoding.as_deref(), options.delimiter_byte()?)?;
+    let mut reader = source::csv_reader(
+        source::utf8_reader(file, &sniffed).map_err(|e| FileError(format!("cannot read the file: {e:#}")))?,
+        &sniffed,
+    );
+    let mut header = ByteRecord::new();
+    match reader.read_byte_record(&mut header) {
+        Ok(true) => {}
+        Ok(false) => return Err(FileError("the file is empty".into())),
+        Err(e) => return Err(FileError(format!("the file is not valid CSV: {e}"))),
+    }
+    let headers: Vec<String> =
+        header.iter().map(|h| String::from_utf8_lossy(h).trim_start_matches('\u{feff}').trim().to_owned()).collect();
+    let columns = Columns::build(kind, headers, options)?;
+    Ok((sniffed, columns))
+}
+
+/// Imports a local file (the CLI): resumes an interrupted import of the same file
+/// and kind, otherwise records a new one, then runs it to the end.
+pub async fn run_file(
+    db: &Db,
+    org: &Org,
+    user: Option<&User>,
+    kind: ImportKind,
+    path: &Path,
+    options: ImportOptions,
+    progress: Arc<Progress>,
+) -> anyhow::Result<Result<Summary, FileError>> {
+    let (sniffed, columns) = match open(path, kind, &options) {
+        Ok(v) => v,
+        Err(e) => return Ok(Err(e)),
+    };
+    let file_name = path.file_name().map_or_else(|| "import.csv".into(), |n| n.to_string_lossy().into_owned());
+    let now = store::now();
+    let mut tx = db.write().await?;
+    let earlier = store::imports::resumable(&mut tx, org.id, kind.as_str(), &sniffed.sha256, now - STALE_AFTER).await?;
+    let (id, resume_from) = match earlier {
+        Some(e) if store::imports::claim(&mut tx, e.id, now - STALE_AFTER, now).await? => {
+            (e.id, u64::try_from(e.rows_done).unwrap_or(0))
+        }
+        _ => {
+            let id = store::new_id();
+            let opts = serde_json::to_value(&options)?;
+            store::imports::insert(
+                &mut tx,
+                id,
+                org.id,
+                user.map(|u| u.id),
+                kind.as_str(),
+                &file_name,
+                &sniffed.sha256,
+                i64::try_from(sniffed.size).unwrap_or(i64::MAX),
+                &opts,
+                i64::try_from(sniffed.rows_estimate).unwrap_or(0),
+                now,
+            )
+            .await?;
+            (id, 0)
+        }
+    };
+    tx.commit().await?;
+    progress.resumed_from.store(resume_from, Ordering::Relaxed);
+    let job = Job {
+        id,
+        org: org.clone(),
+        importer: user.map(|u| u.id),
+        kind,
+        options,
+        sniffed,
+        columns,
+        resume_from,
+        path: path.to_owned(),
+    };
+    execute(db, &job, &progress).await?;
+    let mut tx = db.read().await?;
+    let summary = store::imports::get(&mut tx, org.id, id).await?.context("the import vanished")?;
+    Ok(Ok(summary))
+}
+
+/// Runs a recorded import to its end and marks it completed, or failed with the reason.
+pub async fn execute(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Result<()> {
+    progress.rows_total.store(job.sniffed.rows_estimate, Ordering::Relaxed);
+    progress.rows_done.store(job.resume_from, Ordering::Relaxed);
+    let result = match job.kind {
+        ImportKind::Leads => run_leads(db, job, progress).await,
+        _ => super::others::run(db, job, progress).await,
+    };
+    let mut tx = db.write().await?;
+    match &result {
+        Ok(rows) => {
+            let total = i64::try_from(*rows).unwrap_or(i64::MAX);
+            store::imports::finish(&mut tx, job.id, "completed", None, Some(total), store::now()).await?;
+        }
+        Err(e) => {
+            tracing::error!(import = %job.id, error = format!("{e:#}"), "import failed");
+            store::imports::finish(&mut tx, job.id, "failed", Some(&format!("{e:#}")), None, store::now()).await?;
+        }
+    }
+    tx.commit().await?;
+    progress.finished.store(true, Ordering::Relaxed);
+    result.map(drop)
+}
+
+/// A batch of prepared rows and the number of data rows read so far.
+pub struct Batch<T> {
+    pub items: Vec<T>,
+    pub rows_read: u64,
+}
+
+/// Parses and prepares rows on a thread of its own, `BATCH_ROWS` at a time,
+/// skipping the first `skip` data rows. The receiver ends when the file does; the
+/// handle tells whether it ended in an error.
+pub fn spawn_reader<T: Send + 'static>(
+    job: &Job,
+    prepare: impl Fn(u64, &ByteRecord) -> T + Send + 'static,
+) -> (tokio::sync::mpsc::Receiver<Batch<T>>, std::thread::JoinHandle<anyhow::Result<u64>>) {
+    let (send, recv) = tokio::sync::mpsc::channel::<Batch<T>>(3);
+    let path = job.path.clone();
+    let sniffed = job.sniffed.clone();
+    let skip = job.resume_from;
+    let handle = std::thread::spawn(move || -> anyhow::Result<u64> {
+        let file = File::open(&path).with_context(|| format!("opening {}", path.display()))?;
+        let mut reader = source::csv_reader(source::utf8_reader(file, &sniffed)?, &sniffed);
+        let mut rec = ByteRecord::new();
+        reader.read_byte_record(&mut rec).context("reading the header")?;
+        let mut read = 0_u64;
+        let mut items = Vec::with_capacity(BATCH_ROWS);
+        loop {
+            match reader.read_byte_record(&mut rec) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => anyhow::bail!("the file is not valid CSV after data row {read}: {e}"),
+            }
+            read += 1;
+            if read <= skip || rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                continue;
+            }
+            let line = rec.position().map_or(read + 1, csv::Position::line);
+            items.push(prepare(line, &rec));
+            if items.len() >= BATCH_ROWS {
+                let batch =
+                    Batch { items: std::mem::replace(&mut items, Vec::with_capacity(BATCH_ROWS)), rows_read: read };
+                if send.blocking_send(batch).is_err() {
+                    return Ok(read);
+                }
+            }
+        }
+        if !items.is_empty() || read > skip {
+            let _ = send.blocking_send(Batch { items, rows_read: read });
+        }
+        Ok(read)
+    });
+    (recv, handle)
+}
+
+/// Users of the organization by lower-cased name and e-mail.
+pub async fn owners(db: &Db, org: uuid::Uuid) -> anyhow::Result<HashMap<String, Uuid>> {
+    let mut tx = db.read().await?;
+    let users = store::auth::users_in_org(&mut tx, org).await?;
+    let mut map = HashMap::new();
+    for u in users.iter().filter(|u| u.active) {
+        map.insert(u.email.to_lowercase(), u.id);
+        map.entry(u.name.to_lowercase()).or_insert(u.id);
+    }
+    Ok(map)
+}
+
+async fn run_leads(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Result<u64> {
+    let region = job
+        .options
+        .default_region
+        .as_deref()
+        .and_then(|r| Region::parse(r).ok())
+        .or_else(|| Region::parse(&job.org.default_region).ok());
+    let ctx = Arc::new(LeadContext {
+        columns: job.columns.clone(),
+        region,
+        owners: owners(db, job.org.id).await?,
+        importer: job.importer,
+        match_domain: job.options.match_domain,
+    });
+    let mut index = merge::Index::load(db, job.org.id, job.id, job.options.match_domain).await?;
+    let prep = Arc::clone(&ctx);
+    let (mut batches, reader) = spawn_reader(job, move |line, rec| leads::prepare(&prep, line, rec));
+    while let Some(batch) = batches.recv().await {
+        let counts = write_lead_batch(db, job, &mut index, batch.items, batch.rows_read).await?;
+        progress.rows_done.store(batch.rows_read, Ordering::Relaxed);
+        progress.created.fetch_add(u64::try_from(counts.created).unwrap_or(0), Ordering::Relaxed);
+        progress.duplicates.fetch_add(u64::try_from(counts.duplicates).unwrap_or(0), Ordering::Relaxed);
+        progress.rejected.fetch_add(u64::try_from(counts.rejected).unwrap_or(0), Ordering::Relaxed);
+    }
+    reader.join().map_err(|_| anyhow::anyhow!("the reader thread panicked"))?
+}
+
+/// Report rows for a row's issues.
+pub fn issue_rows(line: u64, outcome: &'static str, issues: &[Issue], entity: Option<Uuid>) -> Vec<NewReportRow> {
+    let row = i64::try_from(line).unwrap_or(i64::MAX);
+    issues
+        .iter()
+        .map(|i| NewReportRow {
+            row,
+            outcome,
+            column: i.column.clone(),
+            value: i.value.clone(),
+            reason: i.reason.clone(),
+            entity,
+        })
+        .collect()
+}
+
+/// A report row about the whole row.
+pub fn row_note(line: u64, outcome: &'static str, reason: String, entity: Option<Uuid>) -> NewReportRow {
+    NewReportRow { row: i64::try_from(line).unwrap_or(i64::MAX), outcome, column: None, value: None, reason, entity }
+}
+
+/// De-duplicates and stores one batch, with its report rows and the import's
+/// progress, in one transaction.
+async fn write_lead_batch(
+    db: &Db,
+    job: &Job,
+    index: &mut merge::Index,
+    items: Vec<Prepared>,
+    rows_read: u64,
+) -> anyhow::Result<Counts> {
+    let now = store::now();
+    let mut counts = Counts::default();
+    let mut report: Vec<NewReportRow> = Vec::new();
+    let mut inserts: Vec<NewLeadRows> = Vec::new();
+    // Rows to apply to leads stored before this batch: (lead, row, rule).
+    let mut stored_changes: Vec<(Uuid, NewLeadRows, merge::Rule)> = Vec::new();
+    for item in items {
+        let rec = match item {
+            Prepared::Rejected(line, issues) => {
+                counts.rejected += 1;
+                report.extend(issue_rows(line, "rejected", &issues, None));
+                continue;
+            }
+            Prepared::Lead(rec) => rec,
+        };
+        let mut rec = *rec;
+        match index.find(&rec.keys) {
+            None => {
+                rec.rows.lead.created_at = now;
+                rec.rows.lead.updated_at = now;
+                for (c, _) in &mut rec.rows.contacts {
+                    c.created_at = now;
+                    c.updated_at = now;
+                }
+                let slot = index.add_created(rec.rows.lead.id, Some(inserts.len()));
+                index.insert_keys(&rec.keys, slot);
+                if !rec.warnings.is_empty() {
+                    counts.warnings += 1;
+                    report.extend(issue_rows(rec.row, "warning", &rec.warnings, Some(rec.rows.lead.id)));
+                }
+                inserts.push(rec.rows);
+                counts.created += 1;
+            }
+            Some(hit) => {
+                let target = index.target(hit.slot);
+                let rule = match (job.options.on_duplicate, target.created_here && hit.external) {
+                    (_, true) => Some(merge::Rule::Merge),
+                    (super::OnDuplicate::Skip, false) => None,
+                    (super::OnDuplicate::Update, false) => Some(merge::Rule::Update),
+                    (super::OnDuplicate::Merge, false) => Some(merge::Rule::Merge),
+                };
+                let lead_id = target.id;
+                let Some(rule) = rule else {
+                    counts.duplicates += 1;
+                    report.push(row_note(
+                        rec.row,
+                        "duplicate",
+                        format!("{}: skipped as a duplicate of an existing lead", hit.reason),
+                        Some(lead_id),
+                    ));
+                    continue;
+                };
+                let (outcome, what) = match rule {
+                    merge::Rule::Update => ("updated", "updated the lead"),
+                    merge::Rule::Merge => ("merged", "merged into the lead"),
+                };
+                if rule == merge::Rule::Update {
+                    counts.updated += 1;
+                } else {
+                    counts.merged += 1;
+                }
+                report.push(row_note(rec.row, outcome, format!("{}: {what}", hit.reason), Some(lead_id)));
+                if !rec.warnings.is_empty() {
+                    counts.warnings += 1;
+                    report.extend(issue_rows(rec.row, "warning", &rec.warnings, Some(lead_id)));
+                }
+                index.insert_keys(&rec.keys, hit.slot);
+                match target.pending {
+                    Some(p) => {
+                        merge::apply_rows(&mut inserts[p], &rec.rows, rule, now);
+                    }
+                    None => stored_changes.push((lead_id, rec.rows, rule)),
+                }
+            }
+        }
+    }
+    index.clear_pending();
+    let mut tx = db.write().await?;
+    store::bulk::insert_leads(&mut tx, job.org.id, Some(job.id), &inserts).await?;
+    for (lead_id, rows, rule) in &stored_changes {
+        merge::apply_stored(&mut tx, job, *lead_id, rows, *rule, now).await?;
+    }
+    store::imports::add_rows(&mut tx, job.id, &report).await?;
+    store::imports::progress(&mut tx, job.id, i64::try_from(rows_read).unwrap_or(i64::MAX), &counts, now).await?;
+    tx.commit().await?;
+    Ok(counts)
+}

@@ -1,0 +1,163 @@
+//! Exporting leads with their contacts as CSV, one row per contact, a page of
+//! leads at a time (constant memory). The columns are the import's field names, so
+//! an export imports back into an empty organization as the same leads.
+
+use crate::store::{self, Db, contacts::Contact, leads::Lead, search::LeadQuery};
+use anyhow::Context;
+use futures_util::TryStreamExt;
+use leadline_domain::PhoneType;
+use std::collections::{BTreeSet, HashMap};
+use uuid::Uuid;
+
+const LEAD_COLUMNS: [&str; 16] = [
+    "external_id",
+    "id",
+    "name",
+    "kind",
+    "status",
+    "owner",
+    "source",
+    "website",
+    "street",
+    "city",
+    "region",
+    "postcode",
+    "country",
+    "time_zone",
+    "description",
+    "tags",
+];
+const CONTACT_COLUMNS: [&str; 11] = [
+    "contact_name",
+    "title",
+    "email",
+    "mobile_phone",
+    "work_phone",
+    "home_phone",
+    "direct_phone",
+    "fax",
+    "other_phone",
+    "do_not_call",
+    "do_not_email",
+];
+const PHONE_COLUMNS: [PhoneType; 6] =
+    [PhoneType::Mobile, PhoneType::Work, PhoneType::Home, PhoneType::Direct, PhoneType::Fax, PhoneType::Other];
+
+/// Names of the custom fields used by the organization's leads.
+async fn custom_field_names(db: &Db, org: Uuid) -> anyhow::Result<Vec<String>> {
+    let mut names = BTreeSet::new();
+    let mut tx = db.read().await?;
+    crate::on_tx!(&mut tx, |c| {
+        let mut rows = sqlx::query_scalar::<_, String>(
+            "SELECT custom_fields FROM leads WHERE org_id = $1 AND custom_fields <> '{}'",
+        )
+        .bind(org)
+        .fetch(&mut *c);
+        while let Some(raw) = rows.try_next().await? {
+            if let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(&raw) {
+                names.extend(m.keys().cloned());
+            }
+        }
+        Ok::<_, sqlx::Error>(())
+    })
+    .context("finding custom field names")?;
+    Ok(names.into_iter().collect())
+}
+
+/// Streams the leads matching `query` as CSV chunks into `out`; stops early when
+/// the receiver goes away.
+pub async fn leads(db: &Db, mut query: LeadQuery, out: tokio::sync::mpsc::Sender<Vec<u8>>) -> anyhow::Result<u64> {
+    let customs = custom_field_names(db, query.org).await?;
+    let mut tx = db.read().await?;
+    let owners: HashMap<Uuid, String> =
+        store::auth::users_in_org(&mut tx, query.org).await?.into_iter().map(|u| (u.id, u.email)).collect();
+    drop(tx);
+    let mut header: Vec<String> = LEAD_COLUMNS.iter().chain(CONTACT_COLUMNS.iter()).map(|s| (*s).to_owned()).collect();
+    header.extend(customs.iter().map(|c| format!("custom.{c}")));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header)?;
+    if out.send(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?).await.is_err() {
+        return Ok(0);
+    }
+    query.limit = 200;
+    query.after = None;
+    let mut leads_written = 0_u64;
+    loop {
+        let mut tx = db.read().await?;
+        let page = store::search::list(&mut tx, &query).await?;
+        drop(tx);
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for lead in &page.items {
+            write_lead(&mut w, lead, &owners, &customs)?;
+            leads_written += 1;
+        }
+        let chunk = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+        if out.send(chunk).await.is_err() {
+            return Ok(leads_written);
+        }
+        match page.next {
+            Some(next) if !page.items.is_empty() => query.after = Some(next),
+            _ => break,
+        }
+    }
+    Ok(leads_written)
+}
+
+fn write_lead(
+    w: &mut csv::Writer<Vec<u8>>,
+    lead: &Lead,
+    owners: &HashMap<Uuid, String>,
+    customs: &[String],
+) -> anyhow::Result<()> {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let mut base = vec![
+        opt(&lead.external_id),
+        lead.id.to_string(),
+        lead.name.clone(),
+        lead.kind.as_str().to_owned(),
+        lead.status.as_str().to_owned(),
+        lead.owner_id.and_then(|o| owners.get(&o).cloned()).unwrap_or_default(),
+        opt(&lead.source),
+        opt(&lead.website),
+        opt(&lead.address.street),
+        opt(&lead.address.city),
+        opt(&lead.address.region),
+        opt(&lead.address.postcode),
+        opt(&lead.address.country),
+        if lead.time_zone_manual { lead.time_zones.first().cloned().unwrap_or_default() } else { String::new() },
+        opt(&lead.description),
+        lead.tags.join(", "),
+    ];
+    let custom_values: Vec<String> = customs
+        .iter()
+        .map(|k| match lead.custom_fields.get(k) {
+            None | Some(serde_json::Value::Null) => String::new(),
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        })
+        .collect();
+    let contacts: Vec<Option<&Contact>> =
+        if lead.contacts.is_empty() { vec![None] } else { lead.contacts.iter().map(Some).collect() };
+    for contact in contacts {
+        let mut row = std::mem::take(&mut base);
+        base.clone_from(&row);
+        match contact {
+            Some(c) => {
+                row.push(c.name.clone());
+                row.push(opt(&c.title));
+                row.push(c.emails.join("; "));
+                for kind in PHONE_COLUMNS {
+                    let numbers: Vec<&str> =
+                        c.phones.iter().filter(|p| p.kind == kind).map(|p| p.e164.as_str()).collect();
+                    row.push(numbers.join("; "));
+                }
+                row.push(if c.do_not_call { "yes" } else { "no" }.to_owned());
+                row.push(if c.do_not_email { "yes" } else { "no" }.to_owned());
+            }
+            None => row.extend(std::iter::repeat_n(String::new(), CONTACT_COLUMNS.len())),
+        }
+        row.extend(custom_values.iter().cloned());
+        w.write_record(&row)?;
+    }
+    Ok(())
+}

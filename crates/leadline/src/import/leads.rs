@@ -1,0 +1,340 @@
+//! Turning one CSV row into a lead with its contact: normalization and the keys
+//! that find its duplicates. Runs on the reader thread; no I/O.
+
+use super::{Issue, columns::Columns};
+use crate::{
+    app::contacts::derive_zones,
+    store::{
+        self,
+        bulk::NewLeadRows,
+        contacts::{Contact, ContactPhone},
+        leads::{Address, Lead},
+    },
+};
+use csv::ByteRecord;
+use leadline_domain::{Country, Email, LeadKind, LeadStatus, Phone, PhoneType, Region, dedupe, text, timezone};
+use serde_json::{Map, Value};
+use std::{
+    collections::HashMap,
+    hash::{DefaultHasher, Hash, Hasher},
+};
+use uuid::Uuid;
+
+/// What a row is matched on, with the words the report uses.
+#[derive(Debug, Clone)]
+pub struct Key {
+    pub hash: u64,
+    pub reason: String,
+    /// Rows with the same external id are one record, not duplicates of each other.
+    pub external: bool,
+}
+
+/// The kinds of key, hashed with the value so they never collide with each other.
+#[derive(Clone, Copy)]
+pub enum KeyKind {
+    External = 1,
+    Email = 2,
+    Phone = 3,
+    Company = 4,
+    Domain = 5,
+}
+
+/// A stable 64-bit hash of a key; two different keys share one with odds of 1 in 2^64.
+#[must_use]
+pub fn key_hash(kind: KeyKind, value: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    (kind as u8).hash(&mut h);
+    value.hash(&mut h);
+    h.finish()
+}
+
+/// The keys a stored or imported lead is found by.
+pub fn keys_of(lead: &Lead, match_domain: bool, contacts: &[Contact]) -> Vec<Key> {
+    let mut keys = Vec::new();
+    if let Some(ext) = &lead.external_id {
+        keys.push(Key {
+            hash: key_hash(KeyKind::External, ext),
+            reason: format!("same external id {ext}"),
+            external: true,
+        });
+    }
+    for c in contacts {
+        for e in &c.emails {
+            keys.push(Key { hash: key_hash(KeyKind::Email, e), reason: format!("same e-mail {e}"), external: false });
+        }
+        for p in &c.phones {
+            keys.push(Key {
+                hash: key_hash(KeyKind::Phone, &p.e164),
+                reason: format!("same phone {}", p.e164),
+                external: false,
+            });
+        }
+    }
+    if lead.kind == LeadKind::Company
+        && let Some(k) = dedupe::company_key(&lead.name)
+    {
+        keys.push(Key {
+            hash: key_hash(KeyKind::Company, &k),
+            reason: format!("same company name ({})", lead.name),
+            external: false,
+        });
+    }
+    if match_domain && let Some(d) = lead.website.as_deref().and_then(dedupe::web_domain) {
+        keys.push(Key { hash: key_hash(KeyKind::Domain, &d), reason: format!("same web domain {d}"), external: false });
+    }
+    keys
+}
+
+/// Everything a row needs that does not come from the row.
+pub struct LeadContext {
+    pub columns: Columns,
+    pub region: Option<Region>,
+    /// Users by lower-cased name and e-mail.
+    pub owners: HashMap<String, Uuid>,
+    pub importer: Option<Uuid>,
+    pub match_domain: bool,
+}
+
+/// A row ready to store.
+pub struct LeadRecord {
+    pub row: u64,
+    pub rows: NewLeadRows,
+    pub keys: Vec<Key>,
+    /// Things changed or left out, reported without refusing the row.
+    pub warnings: Vec<Issue>,
+}
+
+/// A row, prepared or refused.
+pub enum Prepared {
+    Lead(Box<LeadRecord>),
+    Rejected(u64, Vec<Issue>),
+}
+
+const PHONE_FIELDS: [(&str, Option<PhoneType>); 7] = [
+    ("phone", None),
+    ("mobile_phone", Some(PhoneType::Mobile)),
+    ("work_phone", Some(PhoneType::Work)),
+    ("home_phone", Some(PhoneType::Home)),
+    ("direct_phone", Some(PhoneType::Direct)),
+    ("fax", Some(PhoneType::Fax)),
+    ("other_phone", Some(PhoneType::Other)),
+];
+
+/// Reads yes/no cells as people write them.
+pub fn parse_flag(v: &str) -> Option<bool> {
+    match v.trim().to_lowercase().as_str() {
+        "yes" | "y" | "true" | "1" | "x" | "on" | "opted out" | "unsubscribed" | "do not call" | "dnc" | "ja"
+        | "kyllä" | "kylla" => Some(true),
+        "no" | "n" | "false" | "0" | "off" | "opted in" | "subscribed" | "nein" | "ei" | "-" => Some(false),
+        _ => None,
+    }
+}
+
+/// Normalizes one row. Rows that cannot be stored come back with every reason.
+#[must_use]
+pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
+    let cols = &ctx.columns;
+    let issues = std::cell::RefCell::new(Vec::<Issue>::new());
+    let mut warnings: Vec<Issue> = Vec::new();
+    let mut bad = |col: &str, v: &str, reason: String| issues.borrow_mut().push(Issue::new(Some(col), Some(v), reason));
+
+    let line = |field: &str, max: usize, bad: &mut dyn FnMut(&str, &str, String)| -> Option<String> {
+        let (col, v) = cols.first(rec, field)?;
+        match text::optional_line(Some(&v), max) {
+            Ok(s) => s,
+            Err(e) => {
+                bad(col, &v, e.to_string());
+                None
+            }
+        }
+    };
+
+    let company = line("name", 200, &mut bad);
+    let contact_name = line("contact_name", 200, &mut bad).or_else(|| {
+        let first = line("first_name", 100, &mut bad);
+        let last = line("last_name", 100, &mut bad);
+        let joined = [first, last].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        (!joined.is_empty()).then_some(joined)
+    });
+    let kind = match cols.first(rec, "kind") {
+        Some((col, v)) => LeadKind::parse(&v).map_err(|e| bad(col, &v, e.to_string())).ok(),
+        None => Some(if company.is_some() { LeadKind::Company } else { LeadKind::Person }),
+    };
+    let name = company.clone().or_else(|| contact_name.clone());
+    if name.is_none() {
+        let col = ["name", "contact_name", "first_name", "last_name"]
+            .iter()
+            .find_map(|f| cols.all(rec, f).next().map(|(c, _)| c.to_owned()))
+            .or_else(|| {
+                ["name", "contact_name", "first_name"].iter().find_map(|f| {
+                    cols.headers.iter().zip(&cols.targets).find_map(|(h, t)| match t {
+                        super::columns::Target::Field(x) if x.name == *f => Some(h.clone()),
+                        _ => None,
+                    })
+                })
+            });
+        issues.borrow_mut().push(Issue::new(col.as_deref(), Some(""), "the row has no name"));
+    }
+    let status = match cols.first(rec, "status") {
+        Some((col, v)) => LeadStatus::parse_foreign(&v).map_err(|e| bad(col, &v, e.to_string())).ok(),
+        None => Some(LeadStatus::New),
+    };
+    let country = cols.first(rec, "country").and_then(|(col, v)| match Country::parse(&v) {
+        Ok(c) => Some(c.into_inner()),
+        Err(e) => {
+            warnings.push(Issue::new(Some(col), Some(&v), format!("{e}; the country was left out")));
+            None
+        }
+    });
+    let region = country.as_deref().and_then(|c| Region::parse(c).ok()).or(ctx.region);
+
+    let mut phones: Vec<Phone> = Vec::new();
+    for (field, kind) in PHONE_FIELDS {
+        for (col, cell) in cols.all(rec, field) {
+            for part in cell.split([';', '|']).map(str::trim).filter(|p| !p.is_empty()) {
+                match Phone::parse(part, region, kind) {
+                    Ok(p) => {
+                        if !phones.iter().any(|q| q.e164() == p.e164()) {
+                            phones.push(p);
+                        }
+                    }
+                    Err(e) => bad(col, part, e.to_string()),
+                }
+            }
+        }
+    }
+    let mut emails: Vec<String> = Vec::new();
+    for (col, cell) in cols.all(rec, "email") {
+        for part in cell.split([';', ',', ' ', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+            match Email::parse(part) {
+                Ok(e) => {
+                    let e = e.into_inner();
+                    if !emails.contains(&e) {
+                        emails.push(e);
+                    }
+                }
+                Err(err) => bad(col, part, err.to_string()),
+            }
+        }
+    }
+    let flag = |field: &str, bad: &mut dyn FnMut(&str, &str, String)| -> bool {
+        cols.first(rec, field).is_some_and(|(col, v)| {
+            parse_flag(&v).unwrap_or_else(|| {
+                bad(col, &v, "is not yes or no".to_owned());
+                false
+            })
+        })
+    };
+    let do_not_call = flag("do_not_call", &mut bad);
+    let do_not_email = flag("do_not_email", &mut bad);
+    let title = line("title", 200, &mut bad);
+    let source = line("source", 100, &mut bad);
+    let external_id = line("external_id", 200, &mut bad);
+    let description = cols.first(rec, "description").and_then(|(col, v)| {
+        text::optional_block(Some(&v), 10_000).map_err(|e| bad(col, &v, e.to_string())).ok().flatten()
+    });
+    let mut tags: Vec<String> = Vec::new();
+    for (col, cell) in cols.all(rec, "tags") {
+        match text::tags(cell.split([',', ';', '|'])) {
+            Ok(ts) => tags.extend(ts.into_iter().filter(|t| !tags.contains(t)).collect::<Vec<_>>()),
+            Err(e) => bad(col, &cell, e.to_string()),
+        }
+    }
+    let website = cols.first(rec, "website").and_then(|(col, v)| match text::website(Some(&v)) {
+        Ok(w) => w,
+        Err(e) => {
+            warnings.push(Issue::new(Some(col), Some(&v), format!("{e}; the web site was left out")));
+            None
+        }
+    });
+    let zone = cols.first(rec, "time_zone").and_then(|(col, v)| match timezone::parse_zone(&v) {
+        Ok(z) => Some(z),
+        Err(e) => {
+            warnings.push(Issue::new(Some(col), Some(&v), format!("{e}; the time zone was derived instead")));
+            None
+        }
+    });
+    let owner_id = match cols.first(rec, "owner") {
+        Some((col, v)) => ctx.owners.get(&v.to_lowercase()).copied().or_else(|| {
+            let fallback = if ctx.importer.is_some() { "given to the importing user" } else { "left unassigned" };
+            warnings.push(Issue::new(
+                Some(col),
+                Some(&v),
+                format!("is not a user of this organization; the lead was {fallback}"),
+            ));
+            ctx.importer
+        }),
+        None => ctx.importer,
+    };
+    let address = Address {
+        street: line("street", 200, &mut bad),
+        city: line("city", 100, &mut bad),
+        region: line("region", 100, &mut bad),
+        postcode: line("postcode", 20, &mut bad),
+        country,
+    };
+    let mut custom_fields = Map::new();
+    for (_, name, v) in cols.customs(rec) {
+        custom_fields.insert(name.to_owned(), Value::String(v.into_owned()));
+    }
+
+    let issues = issues.into_inner();
+    if !issues.is_empty() {
+        return Prepared::Rejected(row, issues);
+    }
+    let (Some(name), Some(kind), Some(status)) = (name, kind, status) else {
+        return Prepared::Rejected(row, vec![Issue::new(None, None, "the row could not be read")]);
+    };
+    let id = store::new_id();
+    let now = store::now();
+    let mut contacts = Vec::new();
+    if contact_name.is_some() || title.is_some() || !phones.is_empty() || !emails.is_empty() {
+        let contact = Contact {
+            id: store::new_id(),
+            lead_id: id,
+            name: contact_name.unwrap_or_else(|| name.clone()),
+            title,
+            phones: phones.iter().map(ContactPhone::from).collect(),
+            emails,
+            do_not_call,
+            do_not_email,
+            created_at: now,
+            updated_at: now,
+        };
+        contacts.push((contact, phones));
+    }
+    let time_zones = match &zone {
+        Some(z) => vec![z.clone()],
+        None => derive_zones(&address, contacts.first().and_then(|(_, p): &(Contact, Vec<Phone>)| p.first())),
+    };
+    let mut lead = Lead {
+        id,
+        name,
+        kind,
+        status,
+        owner_id,
+        owner_name: None,
+        external_id,
+        source,
+        website,
+        address,
+        street: None,
+        city: None,
+        region: None,
+        postcode: None,
+        country: None,
+        time_zones,
+        time_zone_manual: zone.is_some(),
+        description,
+        tags,
+        custom_fields,
+        contacts: Vec::new(),
+        created_by: ctx.importer,
+        created_at: now,
+        updated_at: now,
+    };
+    lead.sync_address();
+    let contact_list: Vec<Contact> = contacts.iter().map(|(c, _)| c.clone()).collect();
+    let keys = keys_of(&lead, ctx.match_domain, &contact_list);
+    Prepared::Lead(Box::new(LeadRecord { row, rows: NewLeadRows { lead, contacts }, keys, warnings }))
+}

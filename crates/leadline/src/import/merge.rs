@@ -1,0 +1,313 @@
+//! Finding a row's duplicate and applying the row to it (update or merge).
+
+use super::{
+    engine::Job,
+    leads::{Key, KeyKind, key_hash},
+};
+use crate::{
+    app::contacts::derive_zones,
+    store::{self, Db, Tx, bulk::NewLeadRows, contacts::Contact},
+};
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
+use leadline_domain::{LeadKind, Phone, dedupe};
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// How a row changes the lead it matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// The row's non-empty values replace the lead's.
+    Update,
+    /// The row fills the lead's empty fields; contacts, phones and e-mails are added.
+    Merge,
+}
+
+/// A lead rows can match.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub id: Uuid,
+    /// Created by this import (so undo deletes it rather than restoring it).
+    pub created_here: bool,
+    /// Its position among the current batch's inserts, until the batch is stored.
+    pub pending: Option<usize>,
+}
+
+/// A match and why.
+pub struct Hit {
+    pub slot: u32,
+    pub reason: String,
+    pub external: bool,
+}
+
+/// Every key of the organization's leads and of the rows imported so far, as 64-bit
+/// hashes pointing at their lead: about 20 bytes a key, so a million leads with
+/// their e-mails and phones fit in well under 200 MB.
+#[derive(Default)]
+pub struct Index {
+    map: HashMap<u64, u32>,
+    targets: Vec<Target>,
+    pending: Vec<u32>,
+}
+
+impl Index {
+    /// Loads the keys of the organization's stored leads.
+    pub async fn load(db: &Db, org: Uuid, import: Uuid, match_domain: bool) -> anyhow::Result<Self> {
+        let mut index = Index::default();
+        let mut slots: HashMap<Uuid, u32> = HashMap::new();
+        let mut tx = db.read().await?;
+        type LeadKeys = (Uuid, String, String, Option<String>, Option<String>, Option<Uuid>);
+        let sql = "SELECT id, name, kind, website, external_id, import_id FROM leads WHERE org_id = $1";
+        crate::on_tx!(&mut tx, |c| {
+            let mut rows = sqlx::query_as::<_, LeadKeys>(sql).bind(org).fetch(&mut *c);
+            while let Some((id, name, kind, website, external, imported_by)) = rows.try_next().await? {
+                let slot = index.add(Target { id, created_here: imported_by == Some(import), pending: None });
+                slots.insert(id, slot);
+                if let Some(ext) = external {
+                    index.map.entry(key_hash(KeyKind::External, &ext)).or_insert(slot);
+                }
+                if kind == LeadKind::Company.as_str()
+                    && let Some(k) = dedupe::company_key(&name)
+                {
+                    index.map.entry(key_hash(KeyKind::Company, &k)).or_insert(slot);
+                }
+                if match_domain && let Some(d) = website.as_deref().and_then(dedupe::web_domain) {
+                    index.map.entry(key_hash(KeyKind::Domain, &d)).or_insert(slot);
+                }
+            }
+            Ok::<_, sqlx::Error>(())
+        })
+        .context("loading the organization's leads for de-duplication")?;
+        for (sql, kind) in [
+            ("SELECT lead_id, email FROM contact_emails WHERE org_id = $1", KeyKind::Email),
+            ("SELECT lead_id, e164 FROM contact_phones WHERE org_id = $1", KeyKind::Phone),
+        ] {
+            crate::on_tx!(&mut tx, |c| {
+                let mut rows = sqlx::query_as::<_, (Uuid, String)>(sql).bind(org).fetch(&mut *c);
+                while let Some((lead, value)) = rows.try_next().await? {
+                    if let Some(slot) = slots.get(&lead) {
+                        index.map.entry(key_hash(kind, &value)).or_insert(*slot);
+                    }
+                }
+                Ok::<_, sqlx::Error>(())
+            })
+            .context("loading the organization's e-mails and phones for de-duplication")?;
+        }
+        Ok(index)
+    }
+
+    fn add(&mut self, target: Target) -> u32 {
+        self.targets.push(target);
+        u32::try_from(self.targets.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// A lead this import creates; `pending` is its place in the batch being built.
+    pub fn add_created(&mut self, id: Uuid, pending: Option<usize>) -> u32 {
+        let slot = self.add(Target { id, created_here: true, pending });
+        self.pending.push(slot);
+        slot
+    }
+
+    /// The first of `keys` already known, in the order given.
+    #[must_use]
+    pub fn find(&self, keys: &[Key]) -> Option<Hit> {
+        keys.iter().find_map(|k| {
+            self.map.get(&k.hash).map(|slot| Hit { slot: *slot, reason: k.reason.clone(), external: k.external })
+        })
+    }
+
+    pub fn insert_keys(&mut self, keys: &[Key], slot: u32) {
+        for k in keys {
+            self.map.entry(k.hash).or_insert(slot);
+        }
+    }
+
+    #[must_use]
+    pub fn target(&self, slot: u32) -> Target {
+        self.targets[slot as usize]
+    }
+
+    /// The batch was stored: its leads are no longer pending.
+    pub fn clear_pending(&mut self) {
+        for slot in self.pending.drain(..) {
+            self.targets[slot as usize].pending = None;
+        }
+    }
+}
+
+fn fill<T: Clone + PartialEq>(slot: &mut Option<T>, value: Option<&T>, rule: Rule) -> bool {
+    match (value, rule) {
+        (Some(v), Rule::Update) if slot.as_ref() != Some(v) => {
+            *slot = Some(v.clone());
+            true
+        }
+        (Some(v), Rule::Merge) if slot.is_none() => {
+            *slot = Some(v.clone());
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Applies `incoming` to `target` by `rule`; never removes a value, contact, phone or
+/// e-mail. Returns whether anything changed.
+pub fn apply_rows(target: &mut NewLeadRows, incoming: &NewLeadRows, rule: Rule, now: DateTime<Utc>) -> bool {
+    let (t, i) = (&mut target.lead, &incoming.lead);
+    let mut changed = false;
+    if rule == Rule::Update && t.kind == i.kind && t.name != i.name && i.kind == LeadKind::Company {
+        t.name.clone_from(&i.name);
+        changed = true;
+    }
+    if rule == Rule::Update && i.status != leadline_domain::LeadStatus::New && t.status != i.status {
+        t.status = i.status;
+        changed = true;
+    }
+    changed |= fill(&mut t.external_id, i.external_id.as_ref(), rule);
+    changed |= fill(&mut t.source, i.source.as_ref(), rule);
+    changed |= fill(&mut t.website, i.website.as_ref(), rule);
+    changed |= fill(&mut t.description, i.description.as_ref(), rule);
+    changed |= fill(&mut t.address.street, i.address.street.as_ref(), rule);
+    changed |= fill(&mut t.address.city, i.address.city.as_ref(), rule);
+    changed |= fill(&mut t.address.region, i.address.region.as_ref(), rule);
+    changed |= fill(&mut t.address.postcode, i.address.postcode.as_ref(), rule);
+    changed |= fill(&mut t.address.country, i.address.country.as_ref(), rule);
+    for tag in &i.tags {
+        if !t.tags.contains(tag) {
+            t.tags.push(tag.clone());
+            changed = true;
+        }
+    }
+    for (k, v) in &i.custom_fields {
+        let present = t.custom_fields.get(k).is_some_and(|x| !x.is_null() && x.as_str() != Some(""));
+        if (rule == Rule::Update && t.custom_fields.get(k) != Some(v)) || !present {
+            t.custom_fields.insert(k.clone(), v.clone());
+            changed = true;
+        }
+    }
+    if i.time_zone_manual && (rule == Rule::Update || !t.time_zone_manual) && t.time_zones != i.time_zones {
+        t.time_zones.clone_from(&i.time_zones);
+        t.time_zone_manual = true;
+        changed = true;
+    }
+    for (contact, phones) in &incoming.contacts {
+        changed |= merge_contact(target, contact, phones, rule, now);
+    }
+    let t = &mut target.lead;
+    if !t.time_zone_manual {
+        let zones = derive_zones(&t.address, target.contacts.first().and_then(|(_, p)| p.first()));
+        if zones != t.time_zones {
+            t.time_zones = zones;
+            changed = true;
+        }
+    }
+    if changed {
+        t.updated_at = now;
+        t.sync_address();
+    }
+    changed
+}
+
+fn merge_contact(
+    target: &mut NewLeadRows,
+    incoming: &Contact,
+    phones: &[Phone],
+    rule: Rule,
+    now: DateTime<Utc>,
+) -> bool {
+    let same_person = |c: &Contact, ps: &[Phone]| {
+        c.emails.iter().any(|e| incoming.emails.contains(e))
+            || ps.iter().any(|p| phones.iter().any(|q| q.e164() == p.e164()))
+            || c.name.to_lowercase() == incoming.name.to_lowercase()
+    };
+    let Some((c, ps)) = target.contacts.iter_mut().find(|(c, ps)| same_person(c, ps)) else {
+        let mut added = incoming.clone();
+        added.id = store::new_id();
+        added.lead_id = target.lead.id;
+        added.created_at = now;
+        added.updated_at = now;
+        target.contacts.push((added, phones.to_vec()));
+        return true;
+    };
+    let mut changed = fill(&mut c.title, incoming.title.as_ref(), rule);
+    for p in phones {
+        if !ps.iter().any(|q| q.e164() == p.e164()) {
+            ps.push(p.clone());
+            c.phones.push(p.into());
+            changed = true;
+        }
+    }
+    for e in &incoming.emails {
+        if !c.emails.contains(e) {
+            c.emails.push(e.clone());
+            changed = true;
+        }
+    }
+    // An opt-out is never lost.
+    if incoming.do_not_call && !c.do_not_call {
+        c.do_not_call = true;
+        changed = true;
+    }
+    if incoming.do_not_email && !c.do_not_email {
+        c.do_not_email = true;
+        changed = true;
+    }
+    if changed {
+        c.updated_at = now;
+    }
+    changed
+}
+
+/// Applies a row to a lead stored before this batch, keeping the lead's state from
+/// before the import for undo.
+pub async fn apply_stored(
+    tx: &mut Tx,
+    job: &Job,
+    lead_id: Uuid,
+    incoming: &NewLeadRows,
+    rule: Rule,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let org = job.org.id;
+    let Some(lead) = store::leads::get(tx, org, lead_id).await? else { return Ok(()) };
+    let created_here: Option<Uuid> =
+        crate::on_tx!(tx, |c| sqlx::query_scalar("SELECT import_id FROM leads WHERE id = $1")
+            .bind(lead_id)
+            .fetch_one(c)
+            .await)?;
+    let created_here = created_here == Some(job.id);
+    let before = serde_json::to_value(&lead)?;
+    let mut contacts = Vec::new();
+    for c in &lead.contacts {
+        let phones: Vec<Phone> = c.phones.iter().filter_map(|p| Phone::from_e164(&p.e164, p.kind).ok()).collect();
+        contacts.push((c.clone(), phones));
+    }
+    let existing: HashSet<Uuid> = lead.contacts.iter().map(|c| c.id).collect();
+    let originals: HashMap<Uuid, Contact> = lead.contacts.iter().map(|c| (c.id, c.clone())).collect();
+    let mut rows = NewLeadRows { lead, contacts };
+    if !apply_rows(&mut rows, incoming, rule, now) {
+        return Ok(());
+    }
+    let lead = &mut rows.lead;
+    store::leads::update(tx, org, lead).await?;
+    store::leads::set_tags(tx, org, lead.id, &lead.tags).await?;
+    for (c, phones) in &rows.contacts {
+        if !existing.contains(&c.id) {
+            store::contacts::insert(tx, org, c, phones).await?;
+            crate::on_tx!(tx, |x| sqlx::query("UPDATE contacts SET import_id = $1 WHERE id = $2")
+                .bind(job.id)
+                .bind(c.id)
+                .execute(x)
+                .await
+                .map(drop))?;
+        } else if originals.get(&c.id).is_some_and(|o| o.updated_at != c.updated_at) {
+            store::contacts::update(tx, org, c, phones).await?;
+        }
+    }
+    lead.contacts = rows.contacts.iter().map(|(c, _)| c.clone()).collect();
+    store::leads::refresh_search(tx, lead).await?;
+    if !created_here {
+        store::imports::record_change(tx, job.id, "lead", lead.id, &before, now).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,342 @@
+//! Importing opportunities: each names its lead (by name or external id), and may
+//! name a product, an owner, a stage, an amount and dates. Stage names go through
+//! the organization's stage map, the import's own additions and the built-in names.
+
+use super::{
+    Issue, OnDuplicate,
+    columns::Columns,
+    engine::{Job, Progress, owners},
+    others::{Outcome, Row, Writer, default_currency, drive},
+};
+use crate::store::{self, Db, Tx, sales::Opportunity};
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::TryStreamExt;
+use leadline_domain::{Money, Stage, dedupe, money, stage, text};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
+use uuid::Uuid;
+
+/// What resolving a row needs: leads, products, users and stage names.
+struct Lookup {
+    columns: Columns,
+    leads_by_name: HashMap<String, Uuid>,
+    leads_by_external: HashMap<String, Uuid>,
+    products: HashMap<String, Uuid>,
+    owners: HashMap<String, Uuid>,
+    stages: HashMap<String, Stage>,
+    importer: Option<Uuid>,
+    currency: &'static str,
+    us_dates: bool,
+}
+
+pub struct NewOpportunity {
+    o: Opportunity,
+}
+
+struct OpportunityWriter {
+    created: HashSet<Uuid>,
+}
+
+pub async fn run(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Result<u64> {
+    let org = job.org.id;
+    let mut leads_by_name = HashMap::new();
+    let mut leads_by_external = HashMap::new();
+    let mut tx = db.read().await?;
+    crate::on_tx!(&mut tx, |c| {
+        let mut rows = sqlx::query_as::<_, (Uuid, String, Option<String>)>(
+            "SELECT id, name, external_id FROM leads WHERE org_id = $1",
+        )
+        .bind(org)
+        .fetch(&mut *c);
+        while let Some((id, name, ext)) = rows.try_next().await? {
+            if let Some(k) = dedupe::company_key(&name) {
+                leads_by_name.entry(k).or_insert(id);
+            }
+            if let Some(e) = ext {
+                leads_by_external.entry(e).or_insert(id);
+            }
+        }
+        Ok::<_, sqlx::Error>(())
+    })?;
+    let mut products = HashMap::new();
+    for p in store::sales::products(&mut tx, org).await? {
+        products.insert(store::sales::name_key(&p.name), p.id);
+        if let Some(code) = &p.code {
+            products.insert(code.to_lowercase(), p.id);
+        }
+    }
+    let mut stages: HashMap<String, Stage> = HashMap::new();
+    for (alias, s) in store::sales::stage_aliases(&mut tx, org).await? {
+        if let Ok(s) = Stage::parse(&s) {
+            stages.insert(stage::alias_key(&alias), s);
+        }
+    }
+    drop(tx);
+    for (alias, s) in &job.options.stages {
+        let s = Stage::parse(s).map_err(|e| anyhow::anyhow!("stage map '{alias}': {e}"))?;
+        stages.insert(stage::alias_key(alias), s);
+    }
+    let lookup = Arc::new(Lookup {
+        columns: job.columns.clone(),
+        leads_by_name,
+        leads_by_external,
+        products,
+        owners: owners(db, org).await?,
+        stages,
+        importer: job.importer,
+        currency: default_currency(&job.org.default_region),
+        us_dates: job.org.default_region == "US",
+    });
+    let mut writer = OpportunityWriter { created: HashSet::new() };
+    drive(db, job, progress, move |line, rec| prepare(&lookup, line, rec), &mut writer).await
+}
+
+/// Reads a date as CRMs export them: ISO, `31.12.2026`, `12/31/2026` or `31/12/2026`.
+#[must_use]
+pub fn parse_date(v: &str, us: bool) -> Option<NaiveDate> {
+    let v = v.trim();
+    let head = v.get(..10).unwrap_or(v);
+    if let Ok(d) = NaiveDate::parse_from_str(head, "%Y-%m-%d") {
+        return Some(d);
+    }
+    let date_part = v.split([' ', 'T']).next().unwrap_or(v);
+    for fmt in ["%Y/%m/%d", "%d.%m.%Y", "%d.%m.%y"] {
+        if let Ok(d) = NaiveDate::parse_from_str(date_part, fmt) {
+            return Some(d);
+        }
+    }
+    let parts: Vec<&str> = date_part.split('/').collect();
+    if parts.len() == 3 {
+        let first: u32 = parts[0].parse().ok()?;
+        let second: u32 = parts[1].parse().ok()?;
+        let month_first = if first > 12 {
+            false
+        } else if second > 12 {
+            true
+        } else {
+            us
+        };
+        let fmt = if month_first { "%m/%d/%Y" } else { "%d/%m/%Y" };
+        return NaiveDate::parse_from_str(date_part, fmt).ok();
+    }
+    None
+}
+
+fn prepare(l: &Lookup, line: u64, rec: &csv::ByteRecord) -> Row<NewOpportunity> {
+    let cols = &l.columns;
+    let issues = std::cell::RefCell::new(Vec::new());
+    let mut warnings = Vec::new();
+    let bad = |col: &str, v: &str, reason: String| issues.borrow_mut().push(Issue::new(Some(col), Some(v), reason));
+    let lead = match (cols.first(rec, "lead_external_id"), cols.first(rec, "lead")) {
+        (Some((_, ext)), _) if l.leads_by_external.contains_key(ext.as_ref()) => {
+            l.leads_by_external.get(ext.as_ref()).copied()
+        }
+        (_, Some((col, name))) => {
+            let found = dedupe::company_key(&name).and_then(|k| l.leads_by_name.get(&k).copied());
+            if found.is_none() {
+                bad(col, &name, "no lead of this organization has this name".into());
+            }
+            found
+        }
+        (Some((col, ext)), None) => {
+            bad(col, &ext, "no lead of this organization has this external id".into());
+            None
+        }
+        (None, None) => {
+            issues.borrow_mut().push(Issue::new(None, None, "the row names no lead"));
+            None
+        }
+    };
+    let product = cols.first(rec, "product").and_then(|(col, v)| {
+        let found = l.products.get(&v.to_lowercase()).or_else(|| l.products.get(&store::sales::name_key(&v))).copied();
+        if found.is_none() {
+            bad(col, &v, "no product of this organization has this name or code".into());
+        }
+        found
+    });
+    let owner_id = match cols.first(rec, "owner") {
+        Some((col, v)) => l.owners.get(&v.to_lowercase()).copied().or_else(|| {
+            warnings.push(Issue::new(
+                Some(col),
+                Some(&v),
+                "is not a user of this organization; the importing user owns it",
+            ));
+            l.importer
+        }),
+        None => l.importer,
+    };
+    let stage = match cols.first(rec, "stage") {
+        Some((col, v)) => {
+            let key = stage::alias_key(&v);
+            let found = l.stages.get(&key).copied().or_else(|| stage::default_alias(&v));
+            if found.is_none() {
+                bad(col, &v, "is not a known stage; add it to the stage map".into());
+            }
+            found
+        }
+        None => Some(Stage::Qualification),
+    };
+    let status = match cols.first(rec, "status") {
+        Some((col, v)) => match v.trim().to_lowercase().as_str() {
+            "won" | "closed won" | "true" | "yes" => Some("won"),
+            "lost" | "closed lost" | "false" | "no" => Some("lost"),
+            "open" | "" | "in progress" | "active" => None,
+            _ => {
+                bad(col, &v, "is not open, won or lost".into());
+                None
+            }
+        },
+        None => None,
+    };
+    let stage = match (stage, status) {
+        (_, Some("won")) => Some(Stage::Won),
+        (Some(Stage::Won), Some("lost")) | (_, Some("lost")) => Some(Stage::Lost),
+        (s, _) => s,
+    };
+    let status = match stage {
+        Some(Stage::Won) => "won",
+        Some(Stage::Lost) => "lost",
+        _ => "open",
+    };
+    let currency = cols
+        .first(rec, "currency")
+        .and_then(|(col, v)| money::currency(&v).map_err(|e| bad(col, &v, e.to_string())).ok());
+    let amount = cols.first(rec, "amount").and_then(|(col, v)| {
+        Money::parse(&v, Some(currency.as_deref().unwrap_or(l.currency))).map_err(|e| bad(col, &v, e.to_string())).ok()
+    });
+    let close_date = cols.first(rec, "close_date").and_then(|(col, v)| {
+        let d = parse_date(&v, l.us_dates);
+        if d.is_none() {
+            bad(col, &v, "is not a date; write it as 2026-12-31".into());
+        }
+        d
+    });
+    let line_text =
+        |field: &str| cols.first(rec, field).and_then(|(_, v)| text::optional_line(Some(&v), 200).ok().flatten());
+    let external_id = line_text("external_id");
+    let lost_reason = line_text("lost_reason");
+    let name = line_text("name").or_else(|| cols.first(rec, "lead").map(|(_, v)| format!("{} opportunity", v.trim())));
+    let issues = issues.into_inner();
+    if !issues.is_empty() {
+        return Row { line, result: Err(issues) };
+    }
+    let (Some(lead_id), Some(stage)) = (lead, stage) else {
+        return Row { line, result: Err(vec![Issue::new(None, None, "the row could not be read")]) };
+    };
+    let now = store::now();
+    let o = Opportunity {
+        id: store::new_id(),
+        lead_id,
+        product_id: product,
+        owner_id,
+        name: name.unwrap_or_else(|| "Opportunity".into()),
+        stage: stage.as_str().to_owned(),
+        status: status.to_owned(),
+        amount_minor: amount.as_ref().map(|m| m.minor),
+        currency: amount.map(|m| m.currency).or(currency),
+        close_date,
+        lost_reason,
+        external_id,
+        created_at: now,
+        updated_at: now,
+    };
+    Row { line, result: Ok((NewOpportunity { o }, warnings)) }
+}
+
+impl Writer for OpportunityWriter {
+    type Item = NewOpportunity;
+
+    async fn write(
+        &mut self,
+        tx: &mut Tx,
+        job: &Job,
+        item: NewOpportunity,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Outcome> {
+        let org = job.org.id;
+        let mut o = item.o;
+        let existing = match &o.external_id {
+            Some(ext) => store::sales::opportunity_by_external(tx, org, ext)
+                .await?
+                .map(|x| (x, format!("same external id {ext}"))),
+            None => store::sales::opportunities_of_lead(tx, org, o.lead_id)
+                .await?
+                .into_iter()
+                .find(|x| store::sales::name_key(&x.name) == store::sales::name_key(&o.name))
+                .map(|x| (x, format!("same lead and name {}", o.name))),
+        };
+        let Some((mut current, reason)) = existing else {
+            o.created_at = now;
+            o.updated_at = now;
+            store::sales::insert_opportunity(tx, org, &o, Some(job.id)).await?;
+            self.created.insert(o.id);
+            return Ok(Outcome::Created(o.id));
+        };
+        let update = match job.options.on_duplicate {
+            OnDuplicate::Skip => {
+                return Ok(Outcome::Duplicate(current.id, format!("{reason}: skipped as a duplicate")));
+            }
+            OnDuplicate::Update => true,
+            OnDuplicate::Merge => false,
+        };
+        let before = serde_json::to_value(&current)?;
+        if update {
+            current.stage = o.stage;
+            current.status = o.status;
+            current.name = o.name;
+            current.owner_id = o.owner_id;
+        }
+        macro_rules! set {
+            ($f:ident) => {
+                if o.$f.is_some() && (update || current.$f.is_none()) {
+                    current.$f = o.$f.clone();
+                }
+            };
+        }
+        set!(product_id);
+        set!(amount_minor);
+        set!(currency);
+        set!(close_date);
+        set!(lost_reason);
+        current.updated_at = now;
+        store::sales::update_opportunity(tx, org, &current).await?;
+        if !self.created.contains(&current.id) {
+            store::imports::record_change(tx, job.id, "opportunity", current.id, &before, now).await?;
+        }
+        Ok(if update {
+            Outcome::Updated(current.id, format!("{reason}: updated the opportunity"))
+        } else {
+            Outcome::Merged(current.id, format!("{reason}: merged into the opportunity"))
+        })
+    }
+}
+
+/// Puts an opportunity back as it was, unless edited since the import.
+pub async fn restore(tx: &mut Tx, org: Uuid, id: Uuid, before: &str, touched: DateTime<Utc>) -> anyhow::Result<bool> {
+    if super::others::updated_at(tx, "opportunity", id).await? != Some(touched) {
+        return Ok(false);
+    }
+    let mut o: Opportunity = serde_json::from_str(before)?;
+    o.updated_at = store::now();
+    store::sales::update_opportunity(tx, org, &o).await?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_date;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn dates_in_the_usual_forms() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+        for v in ["2026-12-31", "2026-12-31T10:00:00Z", "31.12.2026", "12/31/2026", "31/12/2026", "2026/12/31"] {
+            assert_eq!(parse_date(v, false), Some(d), "{v}");
+        }
+        assert_eq!(parse_date("03/04/2026", true), NaiveDate::from_ymd_opt(2026, 3, 4));
+        assert_eq!(parse_date("03/04/2026", false), NaiveDate::from_ymd_opt(2026, 4, 3));
+        assert_eq!(parse_date("soon", false), None);
+    }
+}

@@ -1,0 +1,235 @@
+//! The rest of a CRM: products, opportunities, users and teams. Fewer rows than
+//! leads, so each row is written on its own inside its batch's transaction.
+
+use super::{
+    Issue,
+    engine::{Job, Progress, issue_rows, row_note, spawn_reader},
+    undo::UndoReport,
+};
+use crate::store::{
+    self, Db, Tx,
+    imports::{Counts, NewReportRow},
+};
+use chrono::{DateTime, Utc};
+use csv::ByteRecord;
+use leadline_domain::mapping::ImportKind;
+use std::sync::{Arc, atomic::Ordering};
+use uuid::Uuid;
+
+/// A prepared row, or why it was refused.
+pub struct Row<T> {
+    pub line: u64,
+    pub result: Result<(T, Vec<Issue>), Vec<Issue>>,
+}
+
+/// What writing one row did.
+pub enum Outcome {
+    Created(Uuid),
+    Updated(Uuid, String),
+    Merged(Uuid, String),
+    Duplicate(Uuid, String),
+    Rejected(Vec<Issue>),
+}
+
+/// Stores prepared rows of one kind.
+pub(crate) trait Writer {
+    type Item: Send + 'static;
+    async fn write(&mut self, tx: &mut Tx, job: &Job, item: Self::Item, now: DateTime<Utc>) -> anyhow::Result<Outcome>;
+
+    /// Warnings the last `write` found (a manager that is not a user, ...).
+    fn take_warnings(&mut self) -> Vec<Issue> {
+        Vec::new()
+    }
+}
+
+pub async fn run(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Result<u64> {
+    match job.kind {
+        ImportKind::Products => super::products::run(db, job, progress).await,
+        ImportKind::Opportunities => super::opportunities::run(db, job, progress).await,
+        ImportKind::Users => super::users::run(db, job, progress).await,
+        ImportKind::Leads => anyhow::bail!("leads are imported by the lead engine"),
+    }
+}
+
+/// Reads the file with `prepare` and stores every batch with `writer`.
+pub(crate) async fn drive<W: Writer>(
+    db: &Db,
+    job: &Job,
+    progress: &Arc<Progress>,
+    prepare: impl Fn(u64, &ByteRecord) -> Row<W::Item> + Send + 'static,
+    writer: &mut W,
+) -> anyhow::Result<u64> {
+    let (mut batches, reader) = spawn_reader(job, prepare);
+    while let Some(batch) = batches.recv().await {
+        let now = store::now();
+        let mut counts = Counts::default();
+        let mut report: Vec<NewReportRow> = Vec::new();
+        let mut tx = db.write().await?;
+        for row in batch.items {
+            let line = row.line;
+            let push_issues =
+                |report: &mut Vec<NewReportRow>, outcome: &'static str, issues: &[Issue], id: Option<Uuid>| {
+                    report.extend(issue_rows(line, outcome, issues, id));
+                };
+            let (item, mut warnings) = match row.result {
+                Ok(v) => v,
+                Err(issues) => {
+                    counts.rejected += 1;
+                    push_issues(&mut report, "rejected", &issues, None);
+                    continue;
+                }
+            };
+            let outcome = writer.write(&mut tx, job, item, now).await?;
+            warnings.extend(writer.take_warnings());
+            let id = match &outcome {
+                Outcome::Created(id) => {
+                    counts.created += 1;
+                    Some(*id)
+                }
+                Outcome::Updated(id, reason) => {
+                    counts.updated += 1;
+                    report.push(row_note(line, "updated", reason.clone(), Some(*id)));
+                    Some(*id)
+                }
+                Outcome::Merged(id, reason) => {
+                    counts.merged += 1;
+                    report.push(row_note(line, "merged", reason.clone(), Some(*id)));
+                    Some(*id)
+                }
+                Outcome::Duplicate(id, reason) => {
+                    counts.duplicates += 1;
+                    report.push(row_note(line, "duplicate", reason.clone(), Some(*id)));
+                    None
+                }
+                Outcome::Rejected(issues) => {
+                    counts.rejected += 1;
+                    push_issues(&mut report, "rejected", issues, None);
+                    None
+                }
+            };
+            if id.is_some() && !warnings.is_empty() {
+                counts.warnings += 1;
+                push_issues(&mut report, "warning", &warnings, id);
+            }
+        }
+        store::imports::add_rows(&mut tx, job.id, &report).await?;
+        store::imports::progress(&mut tx, job.id, i64::try_from(batch.rows_read).unwrap_or(i64::MAX), &counts, now)
+            .await?;
+        tx.commit().await?;
+        progress.rows_done.store(batch.rows_read, Ordering::Relaxed);
+        progress.created.fetch_add(u64::try_from(counts.created).unwrap_or(0), Ordering::Relaxed);
+        progress.duplicates.fetch_add(u64::try_from(counts.duplicates).unwrap_or(0), Ordering::Relaxed);
+        progress.rejected.fetch_add(u64::try_from(counts.rejected).unwrap_or(0), Ordering::Relaxed);
+    }
+    reader.join().map_err(|_| anyhow::anyhow!("the reader thread panicked"))?
+}
+
+/// The table each kind's records live in.
+fn table(kind: &str) -> Option<&'static str> {
+    match kind {
+        "products" | "product" => Some("products"),
+        "opportunities" | "opportunity" => Some("opportunities"),
+        "users" | "user" => Some("users"),
+        _ => None,
+    }
+}
+
+/// Deletes the records an import of `kind` created, keeping those edited since.
+pub async fn delete_created(
+    db: &Db,
+    org: Uuid,
+    import: Uuid,
+    kind: &str,
+    finished: DateTime<Utc>,
+    report: &mut UndoReport,
+) -> anyhow::Result<()> {
+    let Some(table) = table(kind) else { return Ok(()) };
+    let mut tx = db.write().await?;
+    let sql = sqlx::AssertSqlSafe(format!("SELECT id, updated_at FROM {table} WHERE org_id = $1 AND import_id = $2"));
+    let rows: Vec<(Uuid, DateTime<Utc>)> =
+        crate::on_tx!(&mut tx, |c| sqlx::query_as(sql).bind(org).bind(import).fetch_all(c).await)?;
+    for (id, updated) in rows {
+        if updated > finished {
+            report.kept_edited.push(id);
+            continue;
+        }
+        if table == "users" && super::users::has_work(&mut tx, id).await? {
+            // A user who already owns or did work is deactivated, not deleted.
+            crate::on_tx!(&mut tx, |c| sqlx::query("UPDATE users SET active = $1, import_id = NULL WHERE id = $2")
+                .bind(false)
+                .bind(id)
+                .execute(c)
+                .await
+                .map(drop))?;
+        } else {
+            let sql = sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE id = $1"));
+            crate::on_tx!(&mut tx, |c| sqlx::query(sql).bind(id).execute(c).await.map(drop))?;
+        }
+        report.deleted += 1;
+    }
+    if table == "users" {
+        crate::on_tx!(&mut tx, |c| sqlx::query(
+            "DELETE FROM teams WHERE org_id = $1 AND import_id = $2
+               AND NOT EXISTS (SELECT 1 FROM users u WHERE u.team_id = teams.id)"
+        )
+        .bind(org)
+        .bind(import)
+        .execute(c)
+        .await
+        .map(drop))?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Puts a product, opportunity or user back as it was, unless edited since.
+pub async fn restore(
+    tx: &mut Tx,
+    org: Uuid,
+    kind: &str,
+    id: Uuid,
+    before: &str,
+    touched: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    match kind {
+        "product" => super::products::restore(tx, org, id, before, touched).await,
+        "opportunity" => super::opportunities::restore(tx, org, id, before, touched).await,
+        "user" => super::users::restore(tx, org, id, before, touched).await,
+        _ => Ok(false),
+    }
+}
+
+/// When a record was last changed, to tell whether it was edited since an import.
+pub async fn updated_at(tx: &mut Tx, kind: &str, id: Uuid) -> anyhow::Result<Option<DateTime<Utc>>> {
+    let Some(table) = table(kind) else { return Ok(None) };
+    let sql = sqlx::AssertSqlSafe(format!("SELECT updated_at FROM {table} WHERE id = $1"));
+    Ok(crate::on_tx!(tx, |c| sqlx::query_scalar(sql).bind(id).fetch_optional(c).await)?)
+}
+
+/// The currency an organization most likely prices in, from its region.
+#[must_use]
+pub fn default_currency(region: &str) -> &'static str {
+    match region {
+        "US" | "EC" | "SV" | "PR" => "USD",
+        "GB" => "GBP",
+        "SE" => "SEK",
+        "NO" => "NOK",
+        "DK" => "DKK",
+        "CH" | "LI" => "CHF",
+        "PL" => "PLN",
+        "CZ" => "CZK",
+        "HU" => "HUF",
+        "CA" => "CAD",
+        "AU" => "AUD",
+        "NZ" => "NZD",
+        "JP" => "JPY",
+        "IN" => "INR",
+        "BR" => "BRL",
+        "MX" => "MXN",
+        "ZA" => "ZAR",
+        "SG" => "SGD",
+        "IL" => "ILS",
+        "IS" => "ISK",
+        _ => "EUR",
+    }
+}

@@ -1,0 +1,271 @@
+//! Reading an uploaded file as CSV: its hash, its encoding and its delimiter.
+//!
+//! Encodings: UTF-8 with or without BOM, UTF-16 (BOM, or detected from the zero
+//! bytes of ASCII text) and Windows-1252 / Latin-1 (any file that is not valid UTF-8).
+//! The delimiter (`,` `;` tab or `|`) is the one that splits the first lines into the
+//! same number of fields.
+
+use anyhow::Context;
+use encoding_rs::Encoding;
+use sha2::{Digest, Sha256};
+use std::io::{Read, Seek, SeekFrom};
+
+/// Why a file cannot be imported at all. Nothing is written when this happens.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct FileError(pub String);
+
+/// A file's identity and its reading settings, found by one pass over it.
+#[derive(Debug, Clone)]
+pub struct Sniffed {
+    pub sha256: String,
+    pub size: u64,
+    pub encoding: &'static Encoding,
+    /// Bytes of byte-order mark to skip.
+    pub bom: usize,
+    pub delimiter: u8,
+    /// Line count less the header: the number of rows unless fields hold line breaks.
+    pub rows_estimate: u64,
+}
+
+/// Reads `file` once: hash, UTF-8 validity, lines; then the delimiter from the start.
+pub fn sniff<R: Read + Seek>(
+    file: &mut R,
+    encoding: Option<&str>,
+    delimiter: Option<u8>,
+) -> Result<Sniffed, FileError> {
+    let io = |e: std::io::Error| FileError(format!("cannot read the file: {e}"));
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0_u8; 1 << 20];
+    let mut head: Vec<u8> = Vec::new();
+    let mut size = 0_u64;
+    let mut lines = 0_u64;
+    let mut utf8 = Utf8Check::default();
+    loop {
+        let n = file.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        let chunk = &buf[..n];
+        hasher.update(chunk);
+        size += n as u64;
+        lines += memchr_count(chunk);
+        utf8.feed(chunk);
+        if head.len() < 64 * 1024 {
+            head.extend_from_slice(&chunk[..n.min(64 * 1024 - head.len())]);
+        }
+    }
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    if size == 0 {
+        return Err(FileError("the file is empty".into()));
+    }
+    let (encoding, bom) = match encoding {
+        Some(label) => {
+            let enc = Encoding::for_label(label.trim().as_bytes())
+                .ok_or_else(|| FileError(format!("'{label}' is not an encoding this import knows")))?;
+            let (_, bom_len) = Encoding::for_bom(&head).unwrap_or((enc, 0));
+            (enc, bom_len)
+        }
+        None => detect(&head, utf8.valid()),
+    };
+    let text = decode_head(&head[bom..], encoding);
+    if looks_binary(&text) {
+        return Err(FileError("the file is not a CSV file (it holds binary data)".into()));
+    }
+    if text.trim().is_empty() {
+        return Err(FileError("the file is empty".into()));
+    }
+    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(&text));
+    let rows_estimate =
+        if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE { lines / 2 } else { lines };
+    Ok(Sniffed {
+        sha256: hex::encode(hasher.finalize()),
+        size,
+        encoding,
+        bom,
+        delimiter,
+        rows_estimate: rows_estimate.saturating_sub(1).max(1),
+    })
+}
+
+fn memchr_count(chunk: &[u8]) -> u64 {
+    chunk.iter().filter(|b| **b == b'\n').count() as u64
+}
+
+/// UTF-8 validity over chunks that may split a character.
+#[derive(Default)]
+struct Utf8Check {
+    carry: Vec<u8>,
+    invalid: bool,
+}
+
+impl Utf8Check {
+    fn feed(&mut self, chunk: &[u8]) {
+        if self.invalid {
+            return;
+        }
+        let mut data = std::mem::take(&mut self.carry);
+        data.extend_from_slice(chunk);
+        match std::str::from_utf8(&data) {
+            Ok(_) => {}
+            Err(e) if e.error_len().is_none() => self.carry = data[e.valid_up_to()..].to_vec(),
+            Err(_) => self.invalid = true,
+        }
+    }
+
+    fn valid(&self) -> bool {
+        !self.invalid && self.carry.is_empty()
+    }
+}
+
+fn detect(head: &[u8], valid_utf8: bool) -> (&'static Encoding, usize) {
+    if let Some((enc, len)) = Encoding::for_bom(head) {
+        return (enc, len);
+    }
+    // UTF-16 without a BOM: ASCII text has a zero in every other byte.
+    let pairs = head.len() / 2;
+    if pairs >= 2 {
+        let even = head.iter().step_by(2).take(pairs).filter(|b| **b == 0).count();
+        let odd = head.iter().skip(1).step_by(2).take(pairs).filter(|b| **b == 0).count();
+        if odd * 10 >= pairs * 4 && even * 10 < pairs {
+            return (encoding_rs::UTF_16LE, 0);
+        }
+        if even * 10 >= pairs * 4 && odd * 10 < pairs {
+            return (encoding_rs::UTF_16BE, 0);
+        }
+    }
+    if valid_utf8 { (encoding_rs::UTF_8, 0) } else { (encoding_rs::WINDOWS_1252, 0) }
+}
+
+fn decode_head(bytes: &[u8], encoding: &'static Encoding) -> String {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(bytes.len() + 16);
+    let _ = decoder.decode_to_string(bytes, &mut out, false);
+    out
+}
+
+/// Text files do not hold NUL or most other control characters.
+fn looks_binary(text: &str) -> bool {
+    let sample: Vec<char> = text.chars().take(8192).collect();
+    let control = sample.iter().filter(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n' | '\u{c}')).count();
+    sample.contains(&'\0') || control * 100 > sample.len().max(1)
+}
+
+/// The delimiter that splits the first lines most consistently into the most fields.
+fn sniff_delimiter(text: &str) -> u8 {
+    let lines = logical_lines(text, 20);
+    let mut best = (b',', 0_usize, 0_usize);
+    for cand in [b',', b';', b'\t', b'|'] {
+        let counts: Vec<usize> = lines.iter().map(|l| count_outside_quotes(l, cand)).collect();
+        let Some(first) = counts.first().copied() else { continue };
+        if first == 0 {
+            continue;
+        }
+        let consistent = counts.iter().filter(|c| **c == first).count();
+        if (consistent, first) > (best.1, best.2) {
+            best = (cand, consistent, first);
+        }
+    }
+    best.0
+}
+
+/// The first `n` records' text, keeping quoted line breaks inside their record.
+fn logical_lines(text: &str, n: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                current.push(c);
+            }
+            '\n' if !quoted => {
+                if !current.trim().is_empty() {
+                    out.push(std::mem::take(&mut current));
+                }
+                current.clear();
+                if out.len() >= n {
+                    return out;
+                }
+            }
+            _ => current.push(c),
+        }
+    }
+    if !current.trim().is_empty() && !quoted {
+        out.push(current);
+    }
+    out
+}
+
+fn count_outside_quotes(line: &str, delim: u8) -> usize {
+    let mut quoted = false;
+    let mut n = 0;
+    for b in line.bytes() {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if b == delim && !quoted {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// The file as UTF-8 bytes, transcoded on the fly when needed.
+pub fn utf8_reader<R: Read + Send + 'static>(mut file: R, sniffed: &Sniffed) -> anyhow::Result<Box<dyn Read + Send>> {
+    let mut skip = vec![0_u8; sniffed.bom];
+    file.read_exact(&mut skip).context("skipping the byte-order mark")?;
+    if sniffed.encoding == encoding_rs::UTF_8 {
+        return Ok(Box::new(file));
+    }
+    Ok(Box::new(
+        encoding_rs_io::DecodeReaderBytesBuilder::new()
+            .encoding(Some(sniffed.encoding))
+            .bom_override(false)
+            .build(file),
+    ))
+}
+
+/// A CSV reader over the decoded file: flexible row lengths, quoted line breaks.
+pub fn csv_reader(input: Box<dyn Read + Send>, sniffed: &Sniffed) -> csv::Reader<Box<dyn Read + Send>> {
+    csv::ReaderBuilder::new()
+        .delimiter(sniffed.delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .buffer_capacity(1 << 16)
+        .from_reader(input)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn sniffed(bytes: &[u8]) -> Sniffed {
+        sniff(&mut Cursor::new(bytes.to_vec()), None, None).unwrap()
+    }
+
+    #[test]
+    fn detects_encodings() {
+        assert_eq!(sniffed(b"Name,City\nA,B\n").encoding, encoding_rs::UTF_8);
+        assert_eq!(sniffed(b"\xEF\xBB\xBFName,City\n").bom, 3);
+        assert_eq!(sniffed(b"Name,City\nM\xfcller,K\xf6ln\n").encoding, encoding_rs::WINDOWS_1252);
+        let utf16: Vec<u8> = "Name;City\nA;B\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let s = sniffed(&utf16);
+        assert_eq!((s.encoding, s.delimiter), (encoding_rs::UTF_16LE, b';'));
+    }
+
+    #[test]
+    fn sniffs_delimiters_around_quotes() {
+        assert_eq!(sniffed(b"a;b;c\n\"x,y\";2;3\n").delimiter, b';');
+        assert_eq!(sniffed(b"a\tb\n1\t2\n").delimiter, b'\t');
+        assert_eq!(sniffed(b"Name\nAcme\n").delimiter, b',');
+    }
+
+    #[test]
+    fn refuses_empty_and_binary_files() {
+        assert!(sniff(&mut Cursor::new(Vec::new()), None, None).is_err());
+        assert!(sniff(&mut Cursor::new(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0".to_vec()), None, None).is_err());
+    }
+}

@@ -1,0 +1,273 @@
+//! Importing users and teams: name, e-mail, role, team and manager. Imported users
+//! have no password until an admin sets one; teams are created by name.
+
+use super::{
+    Issue, OnDuplicate,
+    columns::Columns,
+    engine::{Job, Progress},
+    others::{Outcome, Row, Writer, drive},
+};
+use crate::store::{self, Db, Tx, auth::User};
+use chrono::{DateTime, Utc};
+use leadline_domain::{Email, Role, text};
+use serde::{Deserialize, Serialize};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
+use uuid::Uuid;
+
+/// Marks a password that never matches: the user signs in once an admin sets one.
+pub const NO_PASSWORD: &str = "!imported";
+
+pub struct NewUser {
+    name: String,
+    email: String,
+    role: Option<Role>,
+    team: Option<String>,
+    manager: Option<(String, String)>,
+}
+
+/// The fields an import may change, kept for undo.
+#[derive(Serialize, Deserialize, sqlx::FromRow)]
+struct UserState {
+    name: String,
+    role: String,
+    team_id: Option<Uuid>,
+    manager_id: Option<Uuid>,
+}
+
+struct UserWriter {
+    /// Users of the organization by lower-cased e-mail and name.
+    known: HashMap<String, Uuid>,
+    created: HashSet<Uuid>,
+    warnings: Vec<Issue>,
+}
+
+/// Reads the role names other CRMs use.
+pub fn parse_role(v: &str) -> Result<Role, leadline_domain::Invalid> {
+    Role::parse(v).or_else(|e| {
+        let key = leadline_domain::search::terms(v).join(" ");
+        Ok(match key.as_str() {
+            "administrator" | "system administrator" | "owner" | "super admin" => Role::Admin,
+            "sales manager" | "team lead" | "team leader" | "head of sales" | "sales director" | "supervisor" => {
+                Role::Manager
+            }
+            "sales rep"
+            | "sdr"
+            | "bdr"
+            | "inside sales"
+            | "inside sales rep"
+            | "rep"
+            | "agent"
+            | "user"
+            | "standard user"
+            | "sales user"
+            | "inside sales representative" => Role::InsideRep,
+            "field sales" | "account executive" | "ae" | "outside sales" | "field rep" | "field sales rep" => {
+                Role::FieldRep
+            }
+            _ => return Err(e),
+        })
+    })
+}
+
+pub async fn run(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Result<u64> {
+    let mut tx = db.read().await?;
+    let users = store::auth::users_in_org(&mut tx, job.org.id).await?;
+    drop(tx);
+    let mut known = HashMap::new();
+    for u in &users {
+        known.insert(u.email.to_lowercase(), u.id);
+        known.entry(u.name.to_lowercase()).or_insert(u.id);
+    }
+    let mut writer = UserWriter { known, created: HashSet::new(), warnings: Vec::new() };
+    let columns = job.columns.clone();
+    drive(db, job, progress, move |line, rec| prepare(&columns, line, rec), &mut writer).await
+}
+
+fn prepare(cols: &Columns, line: u64, rec: &csv::ByteRecord) -> Row<NewUser> {
+    let mut issues = Vec::new();
+    let line_of = |f: &str| cols.first(rec, f).and_then(|(_, v)| text::optional_line(Some(&v), 200).ok().flatten());
+    let name = line_of("name").or_else(|| {
+        let joined = [line_of("first_name"), line_of("last_name")].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        (!joined.is_empty()).then_some(joined)
+    });
+    if name.is_none() {
+        issues.push(Issue::new(None, Some(""), "the row has no name"));
+    }
+    let email = match cols.first(rec, "email") {
+        Some((col, v)) => {
+            Email::parse(&v).map_err(|e| issues.push(Issue::new(Some(col), Some(&v), e.to_string()))).ok()
+        }
+        None => {
+            issues.push(Issue::new(None, Some(""), "the row has no e-mail address"));
+            None
+        }
+    };
+    let role = cols.first(rec, "role").and_then(|(col, v)| {
+        parse_role(&v).map_err(|e| issues.push(Issue::new(Some(col), Some(&v), e.to_string()))).ok()
+    });
+    let team = line_of("team");
+    let manager = cols.first(rec, "manager").map(|(col, v)| (col.to_owned(), v.trim().to_owned()));
+    let result = match (name, email) {
+        (Some(name), Some(email)) if issues.is_empty() => {
+            Ok((NewUser { name, email: email.into_inner(), role, team, manager }, Vec::new()))
+        }
+        _ => Err(issues),
+    };
+    Row { line, result }
+}
+
+impl Writer for UserWriter {
+    type Item = NewUser;
+
+    fn take_warnings(&mut self) -> Vec<Issue> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    async fn write(&mut self, tx: &mut Tx, job: &Job, u: NewUser, now: DateTime<Utc>) -> anyhow::Result<Outcome> {
+        let org = job.org.id;
+        let mut warnings = Vec::new();
+        let manager_id = match &u.manager {
+            Some((col, m)) => {
+                let found = self.known.get(&m.to_lowercase()).copied();
+                if found.is_none() {
+                    warnings.push(Issue::new(
+                        Some(col),
+                        Some(m),
+                        "is not a user of this organization; no manager was set",
+                    ));
+                }
+                found
+            }
+            None => None,
+        };
+        let team_id = match &u.team {
+            Some(t) => Some(store::sales::team_named(tx, org, t, Some(job.id)).await?.0),
+            None => None,
+        };
+        let existing = store::auth::user_by_email(tx, &u.email).await?;
+        let outcome = match existing {
+            Some((user, _)) if user.org_id != org => {
+                return Ok(Outcome::Rejected(vec![Issue::new(
+                    None,
+                    Some(&u.email),
+                    "this e-mail address belongs to a user of another organization",
+                )]));
+            }
+            Some((user, _)) => {
+                let reason = format!("same e-mail {}", u.email);
+                let update = match job.options.on_duplicate {
+                    OnDuplicate::Skip => {
+                        return Ok(Outcome::Duplicate(user.id, format!("{reason}: skipped as a duplicate")));
+                    }
+                    OnDuplicate::Update => true,
+                    OnDuplicate::Merge => false,
+                };
+                let before: UserState = crate::on_tx!(tx, |c| sqlx::query_as(
+                    "SELECT name, role, team_id, manager_id FROM users WHERE id = $1"
+                )
+                .bind(user.id)
+                .fetch_one(c)
+                .await)?;
+                let after = UserState {
+                    name: if update { u.name.clone() } else { before.name.clone() },
+                    role: match u.role {
+                        Some(r) if update => r.as_str().to_owned(),
+                        _ => before.role.clone(),
+                    },
+                    team_id: if update { team_id.or(before.team_id) } else { before.team_id.or(team_id) },
+                    manager_id: if update {
+                        manager_id.or(before.manager_id)
+                    } else {
+                        before.manager_id.or(manager_id)
+                    },
+                };
+                save_state(tx, user.id, &after, now).await?;
+                if !self.created.contains(&user.id) {
+                    store::imports::record_change(tx, job.id, "user", user.id, &serde_json::to_value(&before)?, now)
+                        .await?;
+                }
+                if update {
+                    Outcome::Updated(user.id, format!("{reason}: updated the user"))
+                } else {
+                    Outcome::Merged(user.id, format!("{reason}: merged into the user"))
+                }
+            }
+            None => {
+                let role = u.role.unwrap_or(Role::InsideRep);
+                let user = User {
+                    id: store::new_id(),
+                    org_id: org,
+                    email: u.email.clone(),
+                    name: u.name.clone(),
+                    role,
+                    active: true,
+                    created_at: now,
+                };
+                store::auth::insert_user(tx, &user, NO_PASSWORD).await?;
+                let state = UserState { name: u.name.clone(), role: role.as_str().to_owned(), team_id, manager_id };
+                save_state(tx, user.id, &state, now).await?;
+                crate::on_tx!(tx, |c| sqlx::query("UPDATE users SET import_id = $1 WHERE id = $2")
+                    .bind(job.id)
+                    .bind(user.id)
+                    .execute(c)
+                    .await
+                    .map(drop))?;
+                self.created.insert(user.id);
+                self.known.insert(u.email.to_lowercase(), user.id);
+                self.known.entry(u.name.to_lowercase()).or_insert(user.id);
+                Outcome::Created(user.id)
+            }
+        };
+        if let (Some(team), Some(role), Outcome::Created(id) | Outcome::Updated(id, _) | Outcome::Merged(id, _)) =
+            (team_id, u.role, &outcome)
+            && role == Role::Manager
+        {
+            store::sales::set_team_manager_if_none(tx, team, *id).await?;
+        }
+        self.warnings = warnings;
+        Ok(outcome)
+    }
+}
+
+async fn save_state(tx: &mut Tx, id: Uuid, s: &UserState, now: DateTime<Utc>) -> anyhow::Result<()> {
+    crate::on_tx!(tx, |c| sqlx::query(
+        "UPDATE users SET name = $1, role = $2, team_id = $3, manager_id = $4, updated_at = $5 WHERE id = $6"
+    )
+    .bind(&s.name)
+    .bind(&s.role)
+    .bind(s.team_id)
+    .bind(s.manager_id)
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(drop))?;
+    Ok(())
+}
+
+/// Whether a user already owns leads or did work, so that undo deactivates rather than deletes.
+pub async fn has_work(tx: &mut Tx, id: Uuid) -> anyhow::Result<bool> {
+    let n: i64 = crate::on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM leads WHERE owner_id = $1 OR created_by = $1 LIMIT 1) a)
+              + (SELECT COUNT(*) FROM (SELECT 1 FROM activities WHERE user_id = $1 LIMIT 1) b)
+              + (SELECT COUNT(*) FROM (SELECT 1 FROM opportunities WHERE owner_id = $1 LIMIT 1) o)
+              + (SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE manager_id = $1 LIMIT 1) m)"
+    )
+    .bind(id)
+    .fetch_one(c)
+    .await)?;
+    Ok(n > 0)
+}
+
+/// Puts a user back as they were, unless edited since the import.
+pub async fn restore(tx: &mut Tx, _org: Uuid, id: Uuid, before: &str, touched: DateTime<Utc>) -> anyhow::Result<bool> {
+    if super::others::updated_at(tx, "user", id).await? != Some(touched) {
+        return Ok(false);
+    }
+    let state: UserState = serde_json::from_str(before)?;
+    save_state(tx, id, &state, store::now()).await?;
+    Ok(true)
+}

@@ -1,0 +1,375 @@
+//! Imports: their records, report rows, undo snapshots and stored files.
+
+use super::Tx;
+use crate::on_tx;
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::QueryBuilder;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Counts of what an import did to its rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Counts {
+    pub created: i64,
+    pub updated: i64,
+    pub merged: i64,
+    /// Rows skipped because they matched an existing lead or an earlier row.
+    pub duplicates: i64,
+    pub rejected: i64,
+    /// Rows stored with something left out or changed (e.g. an unknown owner).
+    pub warnings: i64,
+}
+
+impl Counts {
+    pub fn add(&mut self, other: &Counts) {
+        self.created += other.created;
+        self.updated += other.updated;
+        self.merged += other.merged;
+        self.duplicates += other.duplicates;
+        self.rejected += other.rejected;
+        self.warnings += other.warnings;
+    }
+}
+
+/// One import as recorded.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Import {
+    pub id: Uuid,
+    #[serde(skip)]
+    pub org_id: Uuid,
+    pub user_id: Option<Uuid>,
+    #[sqlx(default)]
+    pub user_name: Option<String>,
+    /// leads, products, opportunities or users.
+    pub kind: String,
+    pub file_name: String,
+    pub file_sha256: String,
+    pub file_size: i64,
+    #[schema(value_type = Object)]
+    #[sqlx(json)]
+    pub options: serde_json::Value,
+    /// running, completed, failed, undoing or undone.
+    pub status: String,
+    pub error: Option<String>,
+    /// Rows in the file (an estimate until the import completes).
+    pub rows_total: Option<i64>,
+    pub rows_done: i64,
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub heartbeat_at: Option<DateTime<Utc>>,
+    pub undone_at: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<Object>)]
+    #[sqlx(json(nullable))]
+    pub undo_report: Option<serde_json::Value>,
+}
+
+const COLUMNS: &str = "i.id, i.org_id, i.user_id, u.name AS user_name, i.kind, i.file_name, i.file_sha256, i.file_size, \
+    i.options, i.status, i.error, i.rows_total, i.rows_done, i.created, i.updated, i.merged, i.duplicates, i.rejected, \
+    i.warnings, i.created_at, i.started_at, i.finished_at, i.heartbeat_at, i.undone_at, i.undo_report";
+
+/// A row of an import's report.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct ReportRow {
+    /// The row's number in the file, the header being row 1.
+    pub row_number: i64,
+    /// rejected, duplicate, updated, merged or warning.
+    pub outcome: String,
+    pub column_name: Option<String>,
+    pub value: Option<String>,
+    pub reason: String,
+    /// The lead (or other record) the row matched or changed.
+    pub entity_id: Option<Uuid>,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert(
+    tx: &mut Tx,
+    id: Uuid,
+    org: Uuid,
+    user: Option<Uuid>,
+    kind: &str,
+    file_name: &str,
+    sha256: &str,
+    size: i64,
+    options: &serde_json::Value,
+    rows_total: i64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO imports (id, org_id, user_id, kind, file_name, file_sha256, file_size, options, status,
+            rows_total, created_at, started_at, heartbeat_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'running', $9, $10, $10, $10)"
+    )
+    .bind(id)
+    .bind(org)
+    .bind(user)
+    .bind(kind)
+    .bind(file_name)
+    .bind(sha256)
+    .bind(size)
+    .bind(options.to_string())
+    .bind(rows_total)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(drop))
+    .context("recording the import")
+}
+
+pub async fn get(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<Option<Import>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM imports i LEFT JOIN users u ON u.id = i.user_id WHERE i.id = $1 AND i.org_id = $2"
+    ));
+    on_tx!(tx, |c| sqlx::query_as(sql).bind(id).bind(org).fetch_optional(c).await).context("loading the import")
+}
+
+/// The organization's imports, newest first.
+pub async fn list(tx: &mut Tx, org: Uuid, limit: i64) -> anyhow::Result<Vec<Import>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM imports i LEFT JOIN users u ON u.id = i.user_id WHERE i.org_id = $1
+         ORDER BY i.created_at DESC, i.id DESC LIMIT $2"
+    ));
+    on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(limit).fetch_all(c).await).context("listing imports")
+}
+
+/// An unfinished import of the same file and kind whose process stopped (no
+/// heartbeat since `stale_before`): the one a re-run resumes.
+pub async fn resumable(
+    tx: &mut Tx,
+    org: Uuid,
+    kind: &str,
+    sha256: &str,
+    stale_before: DateTime<Utc>,
+) -> anyhow::Result<Option<Import>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM imports i LEFT JOIN users u ON u.id = i.user_id
+         WHERE i.org_id = $1 AND i.file_sha256 = $2 AND i.kind = $3 AND i.status = 'running' AND i.heartbeat_at < $4
+         ORDER BY i.created_at DESC LIMIT 1"
+    ));
+    on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(sha256).bind(kind).bind(stale_before).fetch_optional(c).await)
+        .context("looking for an interrupted import")
+}
+
+/// Every organization's interrupted imports, for a starting server to resume.
+pub async fn interrupted(tx: &mut Tx, stale_before: DateTime<Utc>) -> anyhow::Result<Vec<Import>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM imports i LEFT JOIN users u ON u.id = i.user_id
+         WHERE i.status = 'running' AND i.heartbeat_at < $1 ORDER BY i.created_at"
+    ));
+    on_tx!(tx, |c| sqlx::query_as(sql).bind(stale_before).fetch_all(c).await).context("finding interrupted imports")
+}
+
+/// Takes over an interrupted import: only one process wins.
+pub async fn claim(tx: &mut Tx, id: Uuid, stale_before: DateTime<Utc>, now: DateTime<Utc>) -> anyhow::Result<bool> {
+    let n = on_tx!(tx, |c| sqlx::query(
+        "UPDATE imports SET heartbeat_at = $1 WHERE id = $2 AND status = 'running' AND heartbeat_at < $3"
+    )
+    .bind(now)
+    .bind(id)
+    .bind(stale_before)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))
+    .context("claiming the import")?;
+    Ok(n == 1)
+}
+
+/// Records a batch's progress; runs in the batch's transaction.
+pub async fn progress(tx: &mut Tx, id: Uuid, rows_done: i64, added: &Counts, now: DateTime<Utc>) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE imports SET rows_done = $1, created = created + $2, updated = updated + $3, merged = merged + $4,
+            duplicates = duplicates + $5, rejected = rejected + $6, warnings = warnings + $7, heartbeat_at = $8
+         WHERE id = $9"
+    )
+    .bind(rows_done)
+    .bind(added.created)
+    .bind(added.updated)
+    .bind(added.merged)
+    .bind(added.duplicates)
+    .bind(added.rejected)
+    .bind(added.warnings)
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(drop))
+    .context("recording import progress")
+}
+
+pub async fn finish(
+    tx: &mut Tx,
+    id: Uuid,
+    status: &str,
+    error: Option<&str>,
+    rows_total: Option<i64>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE imports SET status = $1, error = $2, rows_total = COALESCE($3, rows_total), finished_at = $4,
+            heartbeat_at = $4 WHERE id = $5"
+    )
+    .bind(status)
+    .bind(error)
+    .bind(rows_total)
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(drop))
+    .context("finishing the import")?;
+    on_tx!(tx, |c| sqlx::query("DELETE FROM import_files WHERE import_id = $1").bind(id).execute(c).await.map(drop))
+        .context("dropping the import's file")
+}
+
+pub async fn set_status(tx: &mut Tx, id: Uuid, status: &str, report: Option<&serde_json::Value>) -> anyhow::Result<()> {
+    let now = super::now();
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE imports SET status = $1, undo_report = COALESCE($2, undo_report),
+            undone_at = CASE WHEN $1 = 'undone' THEN $3 ELSE undone_at END WHERE id = $4"
+    )
+    .bind(status)
+    .bind(report.map(ToString::to_string))
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(drop))
+    .context("changing the import's status")
+}
+
+/// A report row to add.
+#[derive(Debug, Clone)]
+pub struct NewReportRow {
+    pub row: i64,
+    pub outcome: &'static str,
+    pub column: Option<String>,
+    pub value: Option<String>,
+    pub reason: String,
+    pub entity: Option<Uuid>,
+}
+
+/// Adds report rows.
+pub async fn add_rows(tx: &mut Tx, id: Uuid, rows: &[NewReportRow]) -> anyhow::Result<()> {
+    // Several issues of one row get consecutive sequence numbers.
+    let mut seq = Vec::with_capacity(rows.len());
+    let mut last = (-1_i64, 0_i32);
+    for r in rows {
+        last = if r.row == last.0 { (r.row, last.1 + 1) } else { (r.row, 0) };
+        seq.push(last.1);
+    }
+    for (part, seqs) in rows.chunks(2000).zip(seq.chunks(2000)) {
+        on_tx!(tx, |c| {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO import_rows (import_id, row_number, seq, outcome, column_name, value, reason, entity_id) ",
+            );
+            q.push_values(part.iter().zip(seqs), |mut b, (r, s)| {
+                b.push_bind(id)
+                    .push_bind(r.row)
+                    .push_bind(*s)
+                    .push_bind(r.outcome)
+                    .push_bind(r.column.as_ref().map(|v| v.chars().take(500).collect::<String>()))
+                    .push_bind(r.value.as_ref().map(|v| v.chars().take(500).collect::<String>()))
+                    .push_bind(r.reason.clone())
+                    .push_bind(r.entity);
+            });
+            q.push(" ON CONFLICT DO NOTHING");
+            q.build().execute(c).await.map(drop)
+        })
+        .context("storing the import report")?;
+    }
+    Ok(())
+}
+
+/// The report's rows in file order, a page at a time (`after` = last row number seen).
+pub async fn report_page(
+    tx: &mut Tx,
+    id: Uuid,
+    after: Option<(i64, i32)>,
+    limit: i64,
+) -> anyhow::Result<Vec<(ReportRow, i32)>> {
+    let (row, seq) = after.unwrap_or((-1, 0));
+    let rows: Vec<ReportRowSeq> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT row_number, outcome, column_name, value, reason, entity_id, seq FROM import_rows
+         WHERE import_id = $1 AND (row_number > $2 OR (row_number = $2 AND seq > $3))
+         ORDER BY row_number, seq LIMIT $4"
+    )
+    .bind(id)
+    .bind(row)
+    .bind(seq)
+    .bind(limit)
+    .fetch_all(c)
+    .await)
+    .context("reading the import report")?;
+    Ok(rows.into_iter().map(|r| (r.row, r.seq)).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct ReportRowSeq {
+    #[sqlx(flatten)]
+    row: ReportRow,
+    seq: i32,
+}
+
+/// Keeps a record's state from before the import first changed it (later calls keep
+/// the first snapshot) and when the import last changed it.
+pub async fn record_change(
+    tx: &mut Tx,
+    id: Uuid,
+    entity_type: &str,
+    entity_id: Uuid,
+    before: &serde_json::Value,
+    after_updated_at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO import_changes (import_id, entity_type, entity_id, before, after_updated_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (import_id, entity_type, entity_id) DO UPDATE SET after_updated_at = excluded.after_updated_at"
+    )
+    .bind(id)
+    .bind(entity_type)
+    .bind(entity_id)
+    .bind(before.to_string())
+    .bind(after_updated_at)
+    .execute(c)
+    .await
+    .map(drop))
+    .context("keeping what the import changed")
+}
+
+/// What the import changed: (entity type, id, before, when the import last changed it).
+pub async fn changes(tx: &mut Tx, id: Uuid) -> anyhow::Result<Vec<(String, Uuid, String, DateTime<Utc>)>> {
+    on_tx!(tx, |c| sqlx::query_as(
+        "SELECT entity_type, entity_id, before, after_updated_at FROM import_changes WHERE import_id = $1"
+    )
+    .bind(id)
+    .fetch_all(c)
+    .await)
+    .context("loading what the import changed")
+}
+
+/// Stores a chunk of the uploaded file.
+pub async fn add_file_chunk(tx: &mut Tx, id: Uuid, seq: i32, data: &[u8]) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query("INSERT INTO import_files (import_id, seq, data) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(seq)
+        .bind(data)
+        .execute(c)
+        .await
+        .map(drop))
+    .context("storing the uploaded file")
+}
+
+pub async fn file_chunk(tx: &mut Tx, id: Uuid, seq: i32) -> anyhow::Result<Option<Vec<u8>>> {
+    on_tx!(tx, |c| sqlx::query_scalar("SELECT data FROM import_files WHERE import_id = $1 AND seq = $2")
+        .bind(id)
+        .bind(seq)
+        .fetch_optional(c)
+        .await)
+    .context("reading the uploaded file")
+}

@@ -1,0 +1,285 @@
+//! Products, opportunities and teams.
+
+use super::Tx;
+use crate::on_tx;
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A sellable item or service.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+pub struct Product {
+    pub id: Uuid,
+    pub name: String,
+    pub code: Option<String>,
+    /// Price in minor units of `currency` (cents).
+    pub price_minor: Option<i64>,
+    /// ISO 4217 code.
+    pub currency: Option<String>,
+    pub description: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A potential deal with a lead.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+pub struct Opportunity {
+    pub id: Uuid,
+    pub lead_id: Uuid,
+    pub product_id: Option<Uuid>,
+    pub owner_id: Option<Uuid>,
+    pub name: String,
+    /// qualification, discovery, proposal, negotiation, won or lost.
+    pub stage: String,
+    /// open, won or lost.
+    pub status: String,
+    pub amount_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub close_date: Option<NaiveDate>,
+    pub lost_reason: Option<String>,
+    pub external_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A team of users with a manager.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Team {
+    pub id: Uuid,
+    pub name: String,
+    pub manager_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+const PRODUCT_COLUMNS: &str = "id, name, code, price_minor, currency, description, created_at, updated_at";
+const OPPORTUNITY_COLUMNS: &str = "id, lead_id, product_id, owner_id, name, stage, status, amount_minor, currency, \
+    close_date, lost_reason, external_id, created_at, updated_at";
+
+pub async fn products(tx: &mut Tx, org: Uuid) -> anyhow::Result<Vec<Product>> {
+    let sql =
+        sqlx::AssertSqlSafe(format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE org_id = $1 ORDER BY name_key"));
+    on_tx!(tx, |c| sqlx::query_as(sql).bind(org).fetch_all(c).await).context("listing products")
+}
+
+pub async fn product(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<Option<Product>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE org_id = $1 AND id = $2"));
+    on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(id).fetch_optional(c).await).context("loading product")
+}
+
+/// Inserts a product; `import` marks it as created by that import.
+pub async fn insert_product(tx: &mut Tx, org: Uuid, p: &Product, import: Option<Uuid>) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO products (id, org_id, name, name_key, code, price_minor, currency, description, import_id,
+            created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    )
+    .bind(p.id)
+    .bind(org)
+    .bind(&p.name)
+    .bind(name_key(&p.name))
+    .bind(&p.code)
+    .bind(p.price_minor)
+    .bind(&p.currency)
+    .bind(&p.description)
+    .bind(import)
+    .bind(p.created_at)
+    .bind(p.updated_at)
+    .execute(c)
+    .await
+    .map(drop))
+    .context("inserting product")
+}
+
+pub async fn update_product(tx: &mut Tx, org: Uuid, p: &Product) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE products SET name = $1, name_key = $2, code = $3, price_minor = $4, currency = $5, description = $6,
+            updated_at = $7 WHERE id = $8 AND org_id = $9"
+    )
+    .bind(&p.name)
+    .bind(name_key(&p.name))
+    .bind(&p.code)
+    .bind(p.price_minor)
+    .bind(&p.currency)
+    .bind(&p.description)
+    .bind(p.updated_at)
+    .bind(p.id)
+    .bind(org)
+    .execute(c)
+    .await
+    .map(drop))
+    .context("updating product")
+}
+
+/// The comparable form of a product or team name.
+#[must_use]
+pub fn name_key(name: &str) -> String {
+    leadline_domain::search::terms(name).join(" ")
+}
+
+pub async fn opportunities_of_lead(tx: &mut Tx, org: Uuid, lead: Uuid) -> anyhow::Result<Vec<Opportunity>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {OPPORTUNITY_COLUMNS} FROM opportunities WHERE org_id = $1 AND lead_id = $2 ORDER BY created_at"
+    ));
+    on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(lead).fetch_all(c).await).context("listing opportunities")
+}
+
+pub async fn opportunities(tx: &mut Tx, org: Uuid, limit: i64) -> anyhow::Result<Vec<Opportunity>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {OPPORTUNITY_COLUMNS} FROM opportunities WHERE org_id = $1 ORDER BY created_at, id LIMIT $2"
+    ));
+    on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(limit).fetch_all(c).await).context("listing opportunities")
+}
+
+pub async fn opportunity(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<Option<Opportunity>> {
+    let sql =
+        sqlx::AssertSqlSafe(format!("SELECT {OPPORTUNITY_COLUMNS} FROM opportunities WHERE org_id = $1 AND id = $2"));
+    on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(id).fetch_optional(c).await).context("loading opportunity")
+}
+
+pub async fn opportunity_by_external(tx: &mut Tx, org: Uuid, external: &str) -> anyhow::Result<Option<Opportunity>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {OPPORTUNITY_COLUMNS} FROM opportunities WHERE org_id = $1 AND external_id = $2 LIMIT 1"
+    ));
+    on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(external).fetch_optional(c).await).context("finding opportunity")
+}
+
+/// Inserts an opportunity; `import` marks it as created by that import.
+pub async fn insert_opportunity(tx: &mut Tx, org: Uuid, o: &Opportunity, import: Option<Uuid>) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO opportunities (id, org_id, lead_id, product_id, owner_id, name, stage, status, amount_minor,
+            currency, close_date, lost_reason, external_id, import_id, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+    )
+    .bind(o.id)
+    .bind(org)
+    .bind(o.lead_id)
+    .bind(o.product_id)
+    .bind(o.owner_id)
+    .bind(&o.name)
+    .bind(&o.stage)
+    .bind(&o.status)
+    .bind(o.amount_minor)
+    .bind(&o.currency)
+    .bind(o.close_date)
+    .bind(&o.lost_reason)
+    .bind(&o.external_id)
+    .bind(import)
+    .bind(o.created_at)
+    .bind(o.updated_at)
+    .execute(c)
+    .await
+    .map(drop))
+    .context("inserting opportunity")
+}
+
+pub async fn update_opportunity(tx: &mut Tx, org: Uuid, o: &Opportunity) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE opportunities SET lead_id = $1, product_id = $2, owner_id = $3, name = $4, stage = $5, status = $6,
+            amount_minor = $7, currency = $8, close_date = $9, lost_reason = $10, external_id = $11, updated_at = $12
+         WHERE id = $13 AND org_id = $14"
+    )
+    .bind(o.lead_id)
+    .bind(o.product_id)
+    .bind(o.owner_id)
+    .bind(&o.name)
+    .bind(&o.stage)
+    .bind(&o.status)
+    .bind(o.amount_minor)
+    .bind(&o.currency)
+    .bind(o.close_date)
+    .bind(&o.lost_reason)
+    .bind(&o.external_id)
+    .bind(o.updated_at)
+    .bind(o.id)
+    .bind(org)
+    .execute(c)
+    .await
+    .map(drop))
+    .context("updating opportunity")
+}
+
+pub async fn teams(tx: &mut Tx, org: Uuid) -> anyhow::Result<Vec<Team>> {
+    on_tx!(tx, |c| sqlx::query_as(
+        "SELECT id, name, manager_id, created_at FROM teams WHERE org_id = $1 ORDER BY name_key"
+    )
+    .bind(org)
+    .fetch_all(c)
+    .await)
+    .context("listing teams")
+}
+
+/// The team named `name` (compared without case), created if missing.
+pub async fn team_named(tx: &mut Tx, org: Uuid, name: &str, import: Option<Uuid>) -> anyhow::Result<(Uuid, bool)> {
+    let key = name_key(name);
+    let found: Option<Uuid> =
+        on_tx!(tx, |c| sqlx::query_scalar("SELECT id FROM teams WHERE org_id = $1 AND name_key = $2")
+            .bind(org)
+            .bind(&key)
+            .fetch_optional(c)
+            .await)
+        .context("finding team")?;
+    if let Some(id) = found {
+        return Ok((id, false));
+    }
+    let id = super::new_id();
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO teams (id, org_id, name, name_key, import_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
+    )
+    .bind(id)
+    .bind(org)
+    .bind(name.trim())
+    .bind(&key)
+    .bind(import)
+    .bind(super::now())
+    .execute(c)
+    .await
+    .map(drop))
+    .context("creating team")?;
+    Ok((id, true))
+}
+
+pub async fn set_team_manager_if_none(tx: &mut Tx, team: Uuid, manager: Uuid) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query("UPDATE teams SET manager_id = $1 WHERE id = $2 AND manager_id IS NULL")
+        .bind(manager)
+        .bind(team)
+        .execute(c)
+        .await
+        .map(drop))
+    .context("setting the team's manager")
+}
+
+/// The organization's own stage names: (name, stage).
+pub async fn stage_aliases(tx: &mut Tx, org: Uuid) -> anyhow::Result<Vec<(String, String)>> {
+    on_tx!(tx, |c| sqlx::query_as("SELECT alias, stage FROM stage_aliases WHERE org_id = $1 ORDER BY alias_key")
+        .bind(org)
+        .fetch_all(c)
+        .await)
+    .context("loading the stage map")
+}
+
+/// Maps `alias` to `stage` for the organization, or removes the mapping (`None`).
+pub async fn set_stage_alias(tx: &mut Tx, org: Uuid, alias: &str, stage: Option<&str>) -> anyhow::Result<()> {
+    let key = leadline_domain::stage::alias_key(alias);
+    on_tx!(tx, |c| sqlx::query("DELETE FROM stage_aliases WHERE org_id = $1 AND alias_key = $2")
+        .bind(org)
+        .bind(&key)
+        .execute(c)
+        .await
+        .map(drop))
+    .context("changing the stage map")?;
+    if let Some(stage) = stage {
+        on_tx!(tx, |c| sqlx::query(
+            "INSERT INTO stage_aliases (org_id, alias_key, alias, stage) VALUES ($1, $2, $3, $4)"
+        )
+        .bind(org)
+        .bind(&key)
+        .bind(alias.trim())
+        .bind(stage)
+        .execute(c)
+        .await
+        .map(drop))
+        .context("changing the stage map")?;
+    }
+    Ok(())
+}
