@@ -48,4 +48,32 @@
   });
   // Filters apply as soon as a select changes; the URL keeps the view.
   document.querySelectorAll("form.filters select").forEach((s) => s.addEventListener("change", () => s.form.submit()));
+  // Live import progress: counts, bar and ETA until the import ends.
+  const status = document.getElementById("import-status");
+  if (status && status.dataset.status === "running") {
+    const started = Date.now();
+    let firstRows = null;
+    const set = (name, value) => { const el = status.querySelector(`[data-field="${name}"]`); if (el) el.textContent = value; };
+    const poll = async () => {
+      try {
+        const res = await fetch(`/imports/${status.dataset.import}/status`, { headers: { Accept: "application/json" } });
+        if (!res.ok) return;
+        const i = await res.json();
+        for (const k of ["rows_done", "created", "updated", "merged", "duplicates", "rejected", "warnings", "status"]) set(k, i[k]);
+        const total = Math.max(i.rows_total || 0, i.rows_done);
+        set("rows_total", total);
+        const bar = document.getElementById("import-progress");
+        if (bar) bar.value = i.status === "running" ? Math.floor((i.rows_done * 100) / Math.max(total, 1)) : 100;
+        if (firstRows === null) firstRows = i.rows_done;
+        const secs = (Date.now() - started) / 1000;
+        const rate = (i.rows_done - firstRows) / Math.max(secs, 0.001);
+        if (i.status === "running" && rate > 0) {
+          set("eta", `${Math.round(rate)} rows/s · about ${Math.ceil((total - i.rows_done) / rate)} s left`);
+        }
+        if (i.status !== "running") { location.reload(); return; }
+      } catch (_) { /* try again */ }
+      setTimeout(poll, 500);
+    };
+    setTimeout(poll, 300);
+  }
 })();

@@ -18,6 +18,7 @@ pub mod opportunities;
 pub mod others;
 pub mod products;
 pub mod report;
+pub mod service;
 pub mod source;
 pub mod undo;
 pub mod users;

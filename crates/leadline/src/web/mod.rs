@@ -91,6 +91,12 @@ pub async fn serve_on(
 ) -> anyhow::Result<()> {
     use axum::serve::ListenerExt;
     tokio::task::spawn_blocking(leadline_domain::phone::warm_up).await?;
+    let resume = db.clone();
+    tokio::spawn(async move {
+        if let Err(e) = crate::import::service::resume_interrupted(&resume).await {
+            tracing::warn!(error = format!("{e:#}"), "could not look for interrupted imports");
+        }
+    });
     let app = router(AppState::new(db.clone()));
     // Without TCP_NODELAY, small responses wait on Nagle's algorithm (tens of ms).
     let listener = listener.tap_io(|tcp| {

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod contacts;
+pub mod imports;
 pub mod leads;
 pub mod notes;
 pub mod openapi;
@@ -21,6 +22,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(users::router())
         .merge(orgs::router())
         .merge(audit::router())
+        .merge(imports::router())
         .merge(openapi::router())
         .fallback(|| async { ApiError(AppError::NotFound("endpoint")).into_response() })
         .layer(middleware::from_fn_with_state(state, idempotency::layer))

@@ -22,6 +22,10 @@ use utoipa::{
         super::notes::timeline, super::notes::create, super::notes::create_for_lead, super::notes::remove,
         super::users::list, super::users::me, super::users::show, super::users::create, super::users::update,
         super::orgs::me, super::audit::list, super::audit::for_lead,
+        super::imports::create, super::imports::preview, super::imports::list, super::imports::show,
+        super::imports::report_json, super::imports::report_csv, super::imports::undo, super::imports::export_leads,
+        super::imports::stage_map, super::imports::set_stage_map, super::imports::products,
+        super::imports::opportunities, super::imports::teams,
     ),
     components(schemas(
         leads::Lead, leads::Address, contacts::Contact, contacts::ContactPhone, activities::Activity,
@@ -29,6 +33,10 @@ use utoipa::{
         input::NewLead, input::LeadPatch, input::NewContact, input::ContactPatch, input::PhoneInput,
         input::TypedPhone, input::AddressInput, input::NewNote, input::NewContactForLead, input::NewNoteForLead, users::NewUser, users::UserPatch,
         super::leads::LeadPage, super::audit::AuditPage,
+        crate::store::imports::Import, crate::store::imports::Counts, crate::store::imports::ReportRow,
+        crate::import::undo::UndoReport, crate::import::service::Preview, crate::import::service::ColumnPreview,
+        crate::import::service::RowPreview, crate::import::Issue, super::imports::ImportUpload, super::imports::StageMap,
+        crate::store::sales::Product, crate::store::sales::Opportunity, crate::store::sales::Team,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -38,6 +46,7 @@ use utoipa::{
         (name = "users", description = "People of the organization"),
         (name = "organization", description = "The caller's organization"),
         (name = "audit", description = "Who changed what"),
+        (name = "imports", description = "CSV imports and exports, with their reports and undo; imported products, opportunities and teams"),
     )
 )]
 pub struct ApiDoc;

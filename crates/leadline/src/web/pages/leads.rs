@@ -89,6 +89,8 @@ struct ListPage {
     errors: Vec<FieldError>,
     rows: Vec<Row>,
     filtered: bool,
+    /// The CSV download of this view (all pages).
+    export_href: String,
     next_href: Option<String>,
     /// Column header links: (label, href, current direction arrow).
     sort_links: Vec<(&'static str, String, &'static str)>,
@@ -129,6 +131,7 @@ async fn list(State(state): State<AppState>, user: PageUser, RawQuery(raw): RawQ
         filtered,
         next_href: None,
         sort_links: Vec::new(),
+        export_href: format!("/leads/export.csv?{}", params.to_query_string(None)),
     };
     let mut params = params;
     params.limit = Some(params.limit.unwrap_or(50));

@@ -7,6 +7,7 @@
 mod auth;
 mod contacts;
 mod format;
+mod imports;
 mod leads;
 mod users;
 
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(leads::router())
         .merge(contacts::router())
         .merge(users::router())
+        .merge(imports::router())
 }
 
 /// The logged-in user of a page request, with the session's CSRF token.

@@ -1,0 +1,331 @@
+//! Imports started from the web: uploads are stored in the database (so any
+//! server process can run or resume them), checked before anything is written,
+//! previewed, and run in the background.
+
+use super::{
+    FileError, ImportOptions, Issue, Progress,
+    columns::Columns,
+    engine::{self, Job, STALE_AFTER},
+    leads::{self, LeadContext, Prepared},
+};
+use crate::{
+    app::{Actor, AppError},
+    store::{self, Db, imports::Import},
+};
+use anyhow::Context;
+use csv::ByteRecord;
+use leadline_domain::{Region, mapping::ImportKind};
+use serde::Serialize;
+use std::{io::Write, path::PathBuf, sync::Arc};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+const CHUNK: usize = 1 << 20;
+
+/// Whether the actor may import records of `kind`.
+pub fn check_may_import(actor: &Actor, kind: ImportKind) -> Result<(), AppError> {
+    let role = actor.user.role;
+    let ok = match kind {
+        ImportKind::Leads => role.creates_leads(),
+        ImportKind::Products | ImportKind::Opportunities => role.deletes_leads(),
+        ImportKind::Users => role.manages_users(),
+    };
+    if ok { Ok(()) } else { Err(AppError::Forbidden(format!("your role cannot import {}", kind.as_str()))) }
+}
+
+fn file_error(e: FileError) -> AppError {
+    AppError::field("file", e.0)
+}
+
+/// A scratch copy of an upload for reading; removed when dropped.
+pub struct ScratchFile(pub PathBuf);
+
+impl ScratchFile {
+    pub fn write(bytes: &[u8]) -> anyhow::Result<Self> {
+        let path = std::env::temp_dir().join(format!("leadline-import-{}.csv", store::new_id()));
+        let mut f = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        f.write_all(bytes).context("writing the upload")?;
+        Ok(Self(path))
+    }
+}
+
+impl Drop for ScratchFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Records an upload: checks that it is a CSV file with a usable header under
+/// `options`, stores it, and returns the import (`draft` to map it first, or
+/// `running`, ready for [`launch`]). A bad file writes nothing.
+pub async fn upload(
+    db: &Db,
+    actor: &Actor,
+    kind: ImportKind,
+    file_name: &str,
+    bytes: &[u8],
+    options: &ImportOptions,
+    draft: bool,
+) -> Result<Import, AppError> {
+    check_may_import(actor, kind)?;
+    let scratch = ScratchFile::write(bytes)?;
+    let (sniffed, _) = engine::open(&scratch.0, kind, options).map_err(file_error)?;
+    let id = store::new_id();
+    let now = store::now();
+    let mut tx = db.write().await?;
+    let name = if file_name.trim().is_empty() { "upload.csv" } else { file_name.trim() };
+    store::imports::insert(
+        &mut tx,
+        id,
+        actor.org_id(),
+        Some(actor.user.id),
+        kind.as_str(),
+        name,
+        &sniffed.sha256,
+        i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        &serde_json::to_value(options).map_err(anyhow::Error::from)?,
+        i64::try_from(sniffed.rows_estimate).unwrap_or(0),
+        now,
+    )
+    .await?;
+    if draft {
+        store::imports::set_status(&mut tx, id, "draft", None).await?;
+    }
+    for (seq, chunk) in (0_i32..).zip(bytes.chunks(CHUNK)) {
+        store::imports::add_file_chunk(&mut tx, id, seq, chunk).await?;
+    }
+    // Drafts nobody confirmed within a day are dropped.
+    crate::on_tx!(&mut tx, |c| sqlx::query("DELETE FROM imports WHERE status = 'draft' AND created_at < $1")
+        .bind(now - chrono::TimeDelta::days(1))
+        .execute(c)
+        .await
+        .map(drop))
+    .map_err(anyhow::Error::from)?;
+    let import = store::imports::get(&mut tx, actor.org_id(), id).await?.ok_or(AppError::NotFound("import"))?;
+    tx.commit().await?;
+    Ok(import)
+}
+
+/// The stored upload, copied to a scratch file.
+async fn materialize(db: &Db, id: Uuid) -> anyhow::Result<Option<ScratchFile>> {
+    let path = std::env::temp_dir().join(format!("leadline-import-{id}-{}.csv", store::new_id()));
+    let scratch = ScratchFile(path);
+    let mut f = std::fs::File::create(&scratch.0).context("creating a scratch file")?;
+    let mut seq = 0;
+    loop {
+        let mut tx = db.read().await?;
+        let chunk = store::imports::file_chunk(&mut tx, id, seq).await?;
+        drop(tx);
+        match chunk {
+            Some(data) => f.write_all(&data).context("writing a scratch file")?,
+            None if seq == 0 => return Ok(None),
+            None => break,
+        }
+        seq += 1;
+    }
+    f.flush()?;
+    Ok(Some(scratch))
+}
+
+/// Confirms a draft with its final options and starts it.
+pub async fn confirm(db: &Db, actor: &Actor, id: Uuid, options: &ImportOptions) -> Result<Import, AppError> {
+    let mut tx = db.write().await?;
+    let import = store::imports::get(&mut tx, actor.org_id(), id).await?.ok_or(AppError::NotFound("import"))?;
+    if import.status != "draft" {
+        return Err(AppError::Conflict { field: None, message: "the import was already started".into() });
+    }
+    let kind = ImportKind::parse(&import.kind).map_err(|e| AppError::field("kind", e.0))?;
+    check_may_import(actor, kind)?;
+    drop(tx);
+    let scratch = materialize(db, id).await?.ok_or(AppError::NotFound("import file"))?;
+    engine::open(&scratch.0, kind, options).map_err(file_error)?;
+    let mut tx = db.write().await?;
+    let now = store::now();
+    crate::on_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE imports SET status = 'running', options = $1, started_at = $2, heartbeat_at = $2 WHERE id = $3"
+    )
+    .bind(serde_json::to_string(options).map_err(anyhow::Error::from)?)
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(drop))
+    .map_err(anyhow::Error::from)?;
+    tx.commit().await?;
+    launch(db.clone(), id, actor.org_id()).await?;
+    let mut tx = db.read().await?;
+    store::imports::get(&mut tx, actor.org_id(), id).await?.ok_or(AppError::NotFound("import"))
+}
+
+/// Runs a recorded, running import in the background from where it stopped.
+pub async fn launch(db: Db, id: Uuid, org: Uuid) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let mut tx = db.read().await?;
+    let import = store::imports::get(&mut tx, org, id).await?.context("no such import")?;
+    let org = store::orgs::by_id(&mut tx, org).await?.context("no such organization")?;
+    drop(tx);
+    let kind = ImportKind::parse(&import.kind).map_err(|e| anyhow::anyhow!(e.0))?;
+    let options: ImportOptions = serde_json::from_value(import.options.clone()).unwrap_or_default();
+    let scratch = materialize(&db, id).await?.context("the import's file is no longer stored")?;
+    let (sniffed, columns) = engine::open(&scratch.0, kind, &options).map_err(|e| anyhow::anyhow!(e.0))?;
+    let job = Job {
+        id,
+        org,
+        importer: import.user_id,
+        kind,
+        options,
+        sniffed,
+        columns,
+        resume_from: u64::try_from(import.rows_done).unwrap_or(0),
+        path: scratch.0.clone(),
+    };
+    Ok(tokio::spawn(async move {
+        let _keep = scratch;
+        if let Err(e) = engine::execute(&db, &job, &Arc::new(Progress::default())).await {
+            tracing::error!(import = %job.id, error = format!("{e:#}"), "import stopped");
+        }
+    }))
+}
+
+/// Resumes imports whose process stopped (a crash, a restart); called when a
+/// server starts. Several servers may call it at once: each import is claimed once.
+pub async fn resume_interrupted(db: &Db) -> anyhow::Result<()> {
+    let now = store::now();
+    let mut tx = db.write().await?;
+    let stale = store::imports::interrupted(&mut tx, now - STALE_AFTER).await?;
+    let mut claimed = Vec::new();
+    for i in stale {
+        if store::imports::claim(&mut tx, i.id, now - STALE_AFTER, now).await? {
+            claimed.push(i);
+        }
+    }
+    tx.commit().await?;
+    for i in claimed {
+        tracing::info!(import = %i.id, rows_done = i.rows_done, "resuming an interrupted import");
+        if let Err(e) = launch(db.clone(), i.id, i.org_id).await {
+            tracing::warn!(import = %i.id, error = format!("{e:#}"), "cannot resume the import here");
+        }
+    }
+    Ok(())
+}
+
+/// The first rows of a file as they would be stored, and how its columns map.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Preview {
+    pub encoding: String,
+    pub delimiter: String,
+    /// Rows in the file (estimated from its lines).
+    pub rows_estimate: u64,
+    pub columns: Vec<ColumnPreview>,
+    pub rows: Vec<RowPreview>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ColumnPreview {
+    pub header: String,
+    /// The field it fills: a field name, `custom:<name>` or `ignore`.
+    pub field: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RowPreview {
+    pub row: u64,
+    /// What would be stored (leads: the lead with its contact), or the raw values.
+    #[schema(value_type = Object)]
+    pub record: serde_json::Value,
+    /// Why the row would be refused, or what would be left out.
+    pub issues: Vec<Issue>,
+    pub rejected: bool,
+}
+
+/// Reads the first `n` rows of a stored upload (or scratch file) under `options`.
+pub async fn preview_stored(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    options: &ImportOptions,
+    n: usize,
+) -> Result<Preview, AppError> {
+    let mut tx = db.read().await?;
+    let import = store::imports::get(&mut tx, actor.org_id(), id).await?.ok_or(AppError::NotFound("import"))?;
+    drop(tx);
+    let kind = ImportKind::parse(&import.kind).map_err(|e| AppError::field("kind", e.0))?;
+    let scratch = materialize(db, id).await?.ok_or(AppError::NotFound("import file"))?;
+    preview_file(db, actor, kind, &scratch, options, n).await
+}
+
+pub async fn preview_file(
+    db: &Db,
+    actor: &Actor,
+    kind: ImportKind,
+    scratch: &ScratchFile,
+    options: &ImportOptions,
+    n: usize,
+) -> Result<Preview, AppError> {
+    let (sniffed, columns) = engine::open(&scratch.0, kind, options).map_err(file_error)?;
+    let file = std::fs::File::open(&scratch.0).map_err(anyhow::Error::from)?;
+    let mut reader = super::source::csv_reader(super::source::utf8_reader(file, &sniffed)?, &sniffed);
+    let mut rec = ByteRecord::new();
+    let _ = reader.read_byte_record(&mut rec);
+    let ctx = LeadContext {
+        columns: columns.clone(),
+        region: options
+            .default_region
+            .as_deref()
+            .and_then(|r| Region::parse(r).ok())
+            .or_else(|| Region::parse(&actor.org.default_region).ok()),
+        owners: engine::owners(db, actor.org_id()).await?,
+        importer: Some(actor.user.id),
+        match_domain: options.match_domain,
+    };
+    let mut rows = Vec::new();
+    while rows.len() < n && reader.read_byte_record(&mut rec).unwrap_or(false) {
+        let line = rec.position().map_or(0, csv::Position::line);
+        rows.push(preview_row(kind, &ctx, &columns, line, &rec));
+    }
+    Ok(Preview {
+        encoding: sniffed.encoding.name().to_owned(),
+        delimiter: match sniffed.delimiter {
+            b'\t' => "tab".to_owned(),
+            d => (d as char).to_string(),
+        },
+        rows_estimate: sniffed.rows_estimate,
+        columns: columns.describe().into_iter().map(|(header, field)| ColumnPreview { header, field }).collect(),
+        rows,
+    })
+}
+
+fn preview_row(kind: ImportKind, ctx: &LeadContext, columns: &Columns, line: u64, rec: &ByteRecord) -> RowPreview {
+    if kind == ImportKind::Leads {
+        return match leads::prepare(ctx, line, rec) {
+            Prepared::Lead(r) => {
+                let mut lead = r.rows.lead.clone();
+                lead.contacts = r.rows.contacts.iter().map(|(c, _)| c.clone()).collect();
+                RowPreview {
+                    row: line,
+                    record: serde_json::to_value(&lead).unwrap_or_default(),
+                    issues: r.warnings,
+                    rejected: false,
+                }
+            }
+            Prepared::Rejected(_, issues) => {
+                RowPreview { row: line, record: raw(columns, rec), issues, rejected: true }
+            }
+        };
+    }
+    RowPreview { row: line, record: raw(columns, rec), issues: Vec::new(), rejected: false }
+}
+
+/// The row's values by the field each column fills.
+fn raw(columns: &Columns, rec: &ByteRecord) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for (i, (header, field)) in columns.describe().into_iter().enumerate() {
+        if field == "ignore" {
+            continue;
+        }
+        let v = rec.get(i).map(|b| String::from_utf8_lossy(b).trim().to_owned()).unwrap_or_default();
+        if !v.is_empty() {
+            m.insert(format!("{field} ({header})"), serde_json::Value::String(v));
+        }
+    }
+    serde_json::Value::Object(m)
+}

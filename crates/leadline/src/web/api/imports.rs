@@ -1,0 +1,389 @@
+//! `/api/v1/imports`, `/api/v1/exports/leads.csv`, `/api/v1/stage-map`, and the
+//! imported products, opportunities and teams.
+
+use super::{Items, parse_id};
+use crate::{
+    app::{self, Actor, AppError, leads::ListParams},
+    import::{
+        ImportOptions, OnDuplicate, Unmapped,
+        service::{self, Preview, ScratchFile},
+        undo::UndoReport,
+    },
+    store::{
+        self,
+        imports::{Import, ReportRow},
+        sales::{Opportunity, Product, Team},
+    },
+    web::{
+        AppState,
+        error::{ApiError, Problem},
+        extract::{ApiActor, ApiJson},
+    },
+};
+use axum::{
+    Json, Router,
+    body::Body,
+    extract::{DefaultBodyLimit, Multipart, Path, RawQuery, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use leadline_domain::{Stage, mapping::ImportKind, stage};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// The largest file an upload may carry.
+pub const MAX_UPLOAD: usize = 1 << 30;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/imports", get(list).post(create))
+        .route("/imports/preview", post(preview))
+        .route("/imports/{id}", get(show))
+        .route("/imports/{id}/report", get(report_json))
+        .route("/imports/{id}/report.csv", get(report_csv))
+        .route("/imports/{id}/undo", post(undo))
+        .route("/exports/leads.csv", get(export_leads))
+        .route("/stage-map", get(stage_map).put(set_stage_map))
+        .route("/products", get(products))
+        .route("/opportunities", get(opportunities))
+        .route("/teams", get(teams))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD))
+}
+
+/// The multipart form of an upload: `file`, and optional `kind`, `options` (JSON)
+/// or the options as separate fields.
+#[derive(ToSchema)]
+#[expect(dead_code, reason = "describes the multipart form in the OpenAPI document")]
+pub struct ImportUpload {
+    /// The CSV file.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// leads (default), products, opportunities or users.
+    kind: Option<String>,
+    /// ImportOptions as JSON.
+    options: Option<String>,
+    /// skip (default), update or merge.
+    on_duplicate: Option<String>,
+    default_region: Option<String>,
+    encoding: Option<String>,
+    delimiter: Option<String>,
+    /// custom (default) or ignore.
+    unmapped: Option<String>,
+    /// true to treat leads with the same web domain as duplicates.
+    match_domain: Option<String>,
+    /// `Header=field`; repeatable.
+    map: Option<String>,
+    /// `Name=stage`; repeatable.
+    stage: Option<String>,
+}
+
+/// An upload read from a multipart form.
+pub struct Upload {
+    pub kind: ImportKind,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub options: ImportOptions,
+    /// The page form's CSRF token, when the upload comes from the web page.
+    pub csrf: String,
+}
+
+fn bad(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError(AppError::field(field, message))
+}
+
+fn split_pair(field: &str, v: &str) -> Result<(String, String), ApiError> {
+    v.rsplit_once('=')
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .ok_or_else(|| bad(field, format!("'{v}' must look like NAME=VALUE")))
+}
+
+/// Reads the upload form.
+pub async fn read_upload(mut form: Multipart) -> Result<Upload, ApiError> {
+    let mut kind = ImportKind::Leads;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut options = ImportOptions::default();
+    let mut json_options: Option<ImportOptions> = None;
+    let mut csrf = String::new();
+    while let Some(field) =
+        form.next_field().await.map_err(|e| bad("file", format!("the upload could not be read: {e}")))?
+    {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or("upload.csv").to_owned();
+            let bytes = field.bytes().await.map_err(|e| bad("file", format!("the upload could not be read: {e}")))?;
+            file = Some((file_name, bytes.to_vec()));
+            continue;
+        }
+        let text = field.text().await.map_err(|e| bad(&name, e.to_string()))?;
+        let value = text.trim().to_owned();
+        match name.as_str() {
+            "csrf" => csrf = value,
+            "kind" => kind = ImportKind::parse(&value).map_err(|e| bad("kind", e.0))?,
+            "options" if !value.is_empty() => {
+                json_options = Some(serde_json::from_str(&value).map_err(|e| bad("options", e.to_string()))?);
+            }
+            "on_duplicate" => options.on_duplicate = OnDuplicate::parse(&value).map_err(|e| bad("on_duplicate", e))?,
+            "default_region" if !value.is_empty() => options.default_region = Some(value),
+            "encoding" if !value.is_empty() => options.encoding = Some(value),
+            "delimiter" if !value.is_empty() => options.delimiter = Some(value),
+            "unmapped" => {
+                options.unmapped = match value.as_str() {
+                    "custom" | "keep" | "" => Unmapped::Custom,
+                    "ignore" | "drop" => Unmapped::Ignore,
+                    _ => return Err(bad("unmapped", "must be custom or ignore")),
+                };
+            }
+            "match_domain" => options.match_domain = matches!(value.as_str(), "true" | "1" | "on" | "yes"),
+            "map" | "mapping" if !value.is_empty() => {
+                let (k, v) = split_pair("map", &value)?;
+                options.mapping.insert(k, v);
+            }
+            "stage" | "stages" if !value.is_empty() => {
+                let (k, v) = split_pair("stage", &value)?;
+                options.stages.insert(k, v);
+            }
+            _ => {}
+        }
+    }
+    let (file_name, bytes) = match file {
+        Some(f) if !f.1.is_empty() || !f.0.is_empty() => f,
+        _ => return Err(bad("file", "is required (a multipart field named 'file')")),
+    };
+    let mut options = json_options.unwrap_or(options);
+    for (k, v) in &options.stages.clone() {
+        if Stage::parse(v).is_err() {
+            return Err(bad("stage", format!("'{k}={v}': '{v}' is not a stage")));
+        }
+        options.stages.insert(k.clone(), v.clone());
+    }
+    Ok(Upload { kind, file_name, bytes, options, csrf })
+}
+
+/// Starts an import from a CSV upload (multipart). The file is checked first: a file that
+/// is not CSV, is empty or has no name column is refused with 422 and nothing is written.
+/// The import then runs in the background; poll `GET /api/v1/imports/{id}`.
+#[utoipa::path(post, operation_id = "createImport", path = "/api/v1/imports", tag = "imports",
+    request_body(content = ImportUpload, content_type = "multipart/form-data"),
+    responses((status = 202, body = Import), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    form: Multipart,
+) -> Result<(StatusCode, [(header::HeaderName, String); 1], Json<Import>), ApiError> {
+    let up = read_upload(form).await?;
+    let import = service::upload(&s.db, &actor, up.kind, &up.file_name, &up.bytes, &up.options, false).await?;
+    service::launch(s.db.clone(), import.id, actor.org_id()).await?;
+    let location = format!("/api/v1/imports/{}", import.id);
+    Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(import)))
+}
+
+/// Shows how a file would be read — encoding, delimiter, the mapping of its columns and
+/// its first rows as they would be stored — without writing anything.
+#[utoipa::path(post, operation_id = "previewImport", path = "/api/v1/imports/preview", tag = "imports",
+    request_body(content = ImportUpload, content_type = "multipart/form-data"),
+    responses((status = 200, body = Preview), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn preview(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    form: Multipart,
+) -> Result<Json<Preview>, ApiError> {
+    let up = read_upload(form).await?;
+    service::check_may_import(&actor, up.kind)?;
+    let scratch = ScratchFile::write(&up.bytes).map_err(AppError::from)?;
+    Ok(Json(service::preview_file(&s.db, &actor, up.kind, &scratch, &up.options, 10).await?))
+}
+
+/// The organization's imports, newest first.
+#[utoipa::path(get, operation_id = "listImports", path = "/api/v1/imports", tag = "imports",
+    responses((status = 200, body = Items<Import>)), security(("bearer" = [])))]
+pub async fn list(State(s): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<Items<Import>>, ApiError> {
+    let mut tx = s.db.read().await?;
+    let items = store::imports::list(&mut tx, actor.org_id(), 200).await?;
+    Ok(Json(Items { items: items.into_iter().filter(|i| i.status != "draft").collect() }))
+}
+
+async fn load(s: &AppState, actor: &Actor, id: &str) -> Result<Import, ApiError> {
+    let id = parse_id(id, "import")?;
+    let mut tx = s.db.read().await?;
+    Ok(store::imports::get(&mut tx, actor.org_id(), id).await?.ok_or(AppError::NotFound("import"))?)
+}
+
+/// An import's status and counts: rows done of the total, created, updated, merged,
+/// duplicates, rejected, warnings.
+#[utoipa::path(get, operation_id = "getImport", path = "/api/v1/imports/{id}", tag = "imports", params(("id" = String, Path)),
+    responses((status = 200, body = Import), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn show(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Import>, ApiError> {
+    Ok(Json(load(&s, &actor, &id).await?))
+}
+
+/// The report's rows: refused rows with the column, value and reason; duplicates with the
+/// lead they matched and why; rows that updated or merged into leads; warnings.
+#[utoipa::path(get, operation_id = "getImportReport", path = "/api/v1/imports/{id}/report", tag = "imports", params(("id" = String, Path)),
+    responses((status = 200, body = Items<ReportRow>), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn report_json(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Items<ReportRow>>, ApiError> {
+    let import = load(&s, &actor, &id).await?;
+    let mut tx = s.db.read().await?;
+    let rows = store::imports::report_page(&mut tx, import.id, None, 10_000).await?;
+    Ok(Json(Items { items: rows.into_iter().map(|(r, _)| r).collect() }))
+}
+
+/// The report as CSV: `row,outcome,column,value,reason,record_id`.
+#[utoipa::path(get, operation_id = "getImportReportCsv", path = "/api/v1/imports/{id}/report.csv", tag = "imports", params(("id" = String, Path)),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn report_csv(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let import = load(&s, &actor, &id).await?;
+    report_response(&s, &import).await
+}
+
+/// The report CSV as a download.
+pub async fn report_response(s: &AppState, import: &Import) -> Result<Response, ApiError> {
+    let mut out = Vec::new();
+    crate::import::report::write(&s.db, import.id, &mut out).await?;
+    let name = format!("attachment; filename=\"import-{}-report.csv\"", import.id);
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, name)], out)
+        .into_response())
+}
+
+/// Undoes an import: the leads and contacts (or products, opportunities, users) it created
+/// are deleted and what it changed is restored — except records edited since, which are
+/// kept and listed.
+#[utoipa::path(post, operation_id = "undoImport", path = "/api/v1/imports/{id}/undo", tag = "imports", params(("id" = String, Path)),
+    responses((status = 200, body = UndoReport), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn undo(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<UndoReport>, ApiError> {
+    let id = parse_id(&id, "import")?;
+    Ok(Json(crate::import::undo::undo(&s.db, &actor, id).await?))
+}
+
+/// Leads with their contacts as CSV, one row per contact, streamed. Takes the lead
+/// list's filters (`status`, `owner`, `tag`, `country`, `kind`, `q`, `created_from`, ...).
+#[utoipa::path(get, operation_id = "exportLeads", path = "/api/v1/exports/leads.csv", tag = "imports", params(ListParams),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn export_leads(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    export_response(&s, &actor, raw.as_deref())
+}
+
+/// A streamed CSV download of the leads matching the list parameters in `raw`.
+pub fn export_response(s: &AppState, actor: &Actor, raw: Option<&str>) -> Result<Response, ApiError> {
+    let params = ListParams::from_query(raw)?;
+    let query = app::leads::parse_query(actor, &params)?;
+    let (send, recv) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    let db = s.db.clone();
+    tokio::spawn(async move {
+        if let Err(e) = crate::import::export::leads(&db, query, send).await {
+            tracing::error!(error = format!("{e:#}"), "export failed");
+        }
+    });
+    let stream = futures_util::stream::unfold(recv, |mut r| async move {
+        r.recv().await.map(|chunk| (Ok::<_, std::io::Error>(chunk), r))
+    });
+    let name = format!("attachment; filename=\"leads-{}.csv\"", chrono::Utc::now().format("%Y-%m-%d"));
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, name)],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// The stage map: the organization's own names, then the built-in ones.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct StageMap {
+    /// Stage name in another CRM → Leadline stage (qualification, discovery, proposal,
+    /// negotiation, won, lost). In a PUT, `null` removes a name.
+    #[schema(value_type = Object)]
+    pub custom: BTreeMap<String, Option<String>>,
+    #[schema(value_type = Object)]
+    #[serde(default, skip_deserializing)]
+    pub built_in: BTreeMap<String, String>,
+}
+
+async fn current_stage_map(s: &AppState, actor: &Actor) -> Result<StageMap, ApiError> {
+    let mut tx = s.db.read().await?;
+    let custom =
+        store::sales::stage_aliases(&mut tx, actor.org_id()).await?.into_iter().map(|(a, s)| (a, Some(s))).collect();
+    let built_in = stage::default_aliases().map(|(a, s)| (a.to_owned(), s.as_str().to_owned())).collect();
+    Ok(StageMap { custom, built_in })
+}
+
+/// How stage names of other CRMs map to Leadline stages when opportunities are imported.
+#[utoipa::path(get, operation_id = "getStageMap", path = "/api/v1/stage-map", tag = "imports",
+    responses((status = 200, body = StageMap)), security(("bearer" = [])))]
+pub async fn stage_map(State(s): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<StageMap>, ApiError> {
+    Ok(Json(current_stage_map(&s, &actor).await?))
+}
+
+/// Adds, changes or (with `null`) removes the organization's stage names.
+#[utoipa::path(put, operation_id = "setStageMap", path = "/api/v1/stage-map", tag = "imports", request_body = StageMap,
+    responses((status = 200, body = StageMap), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn set_stage_map(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(input): ApiJson<StageMap>,
+) -> Result<Json<StageMap>, ApiError> {
+    if !actor.user.role.deletes_leads() {
+        return Err(ApiError(AppError::Forbidden("only admins and managers can change the stage map".into())));
+    }
+    let mut tx = s.db.write().await?;
+    for (alias, st) in &input.custom {
+        if alias.trim().is_empty() {
+            return Err(bad("custom", "a stage name must not be empty"));
+        }
+        let st = match st {
+            Some(v) => Some(Stage::parse(v).map_err(|e| bad(&format!("custom.{alias}"), e.0))?.as_str()),
+            None => None,
+        };
+        store::sales::set_stage_alias(&mut tx, actor.org_id(), alias, st).await?;
+    }
+    tx.commit().await?;
+    Ok(Json(current_stage_map(&s, &actor).await?))
+}
+
+/// The organization's products.
+#[utoipa::path(get, operation_id = "listProducts", path = "/api/v1/products", tag = "imports",
+    responses((status = 200, body = Items<Product>)), security(("bearer" = [])))]
+pub async fn products(State(s): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<Items<Product>>, ApiError> {
+    let mut tx = s.db.read().await?;
+    Ok(Json(Items { items: store::sales::products(&mut tx, actor.org_id()).await? }))
+}
+
+/// The organization's opportunities (the first 1,000, oldest first).
+#[utoipa::path(get, operation_id = "listOpportunities", path = "/api/v1/opportunities", tag = "imports",
+    responses((status = 200, body = Items<Opportunity>)), security(("bearer" = [])))]
+pub async fn opportunities(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Items<Opportunity>>, ApiError> {
+    let mut tx = s.db.read().await?;
+    Ok(Json(Items { items: store::sales::opportunities(&mut tx, actor.org_id(), 1000).await? }))
+}
+
+/// The organization's teams.
+#[utoipa::path(get, operation_id = "listTeams", path = "/api/v1/teams", tag = "imports",
+    responses((status = 200, body = Items<Team>)), security(("bearer" = [])))]
+pub async fn teams(State(s): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<Items<Team>>, ApiError> {
+    let mut tx = s.db.read().await?;
+    Ok(Json(Items { items: store::sales::teams(&mut tx, actor.org_id()).await? }))
+}

@@ -1,0 +1,431 @@
+//! The Import pages: upload, map and preview, live progress, summary, report
+//! download and undo; and the CSV download of the lead list.
+
+use super::{OrPage, PageResult, PageUser, error_page, path_id, redirect_with_flash, render};
+use crate::{
+    app::AppError,
+    import::{
+        ImportOptions, OnDuplicate, Unmapped,
+        service::{self, Preview},
+    },
+    store::{self, imports::Import},
+    web::{
+        AppState,
+        api::imports::{export_response, read_upload, report_response},
+    },
+};
+use askama::Template;
+use axum::{
+    Form, Json, Router,
+    extract::{DefaultBodyLimit, Multipart, Path, RawQuery, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use leadline_domain::mapping::ImportKind;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/imports", get(list).post(upload))
+        .route("/imports/{id}", get(show))
+        .route("/imports/{id}/map", get(map).post(map_submit))
+        .route("/imports/{id}/status", get(status))
+        .route("/imports/{id}/report.csv", get(report))
+        .route("/imports/{id}/undo", post(undo))
+        .route("/leads/export.csv", get(export))
+        .layer(DefaultBodyLimit::max(crate::web::api::imports::MAX_UPLOAD))
+}
+
+const KINDS: [(&str, &str); 4] = [
+    ("leads", "Leads and contacts"),
+    ("products", "Products"),
+    ("opportunities", "Opportunities"),
+    ("users", "Users and teams"),
+];
+
+/// An import as a row of the list or the status page.
+pub struct ImportView {
+    pub import: Import,
+    pub when: String,
+    pub percent: i64,
+}
+
+impl ImportView {
+    fn new(import: Import, zone: &str) -> Self {
+        let when = super::format::org_time(import.created_at, zone);
+        let total = import.rows_total.unwrap_or(0).max(import.rows_done).max(1);
+        let percent = if import.status == "running" { import.rows_done * 100 / total } else { 100 };
+        Self { import, when, percent }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "imports.html")]
+struct ImportsPage {
+    shell: super::Shell,
+    imports: Vec<ImportView>,
+    kinds: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+}
+
+async fn imports_page(state: &AppState, user: &PageUser, error: Option<String>) -> PageResult {
+    let imports = async {
+        let mut tx = state.db.read().await?;
+        store::imports::list(&mut tx, user.actor.org_id(), 100).await
+    }
+    .await
+    .map_err(AppError::from)
+    .or_page()?;
+    let zone = user.actor.org.time_zone.clone();
+    let failed = error.is_some();
+    let page = ImportsPage {
+        shell: user.shell("imports", ""),
+        imports: imports.into_iter().filter(|i| i.status != "draft").map(|i| ImportView::new(i, &zone)).collect(),
+        kinds: KINDS.to_vec(),
+        error,
+    };
+    let mut res = render(&page, user.flash.is_some());
+    if failed {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+async fn list(State(state): State<AppState>, user: PageUser) -> PageResult {
+    imports_page(&state, &user, None).await
+}
+
+async fn upload(State(state): State<AppState>, user: PageUser, form: Multipart) -> PageResult {
+    let up = match read_upload(form).await {
+        Ok(up) => up,
+        Err(e) => return imports_page(&state, &user, Some(message(&e.0))).await,
+    };
+    user.check_csrf(&up.csrf)?;
+    match service::upload(&state.db, &user.actor, up.kind, &up.file_name, &up.bytes, &up.options, true).await {
+        Ok(import) => Ok(axum::response::Redirect::to(&format!("/imports/{}/map", import.id)).into_response()),
+        Err(AppError::Validation(errs)) => {
+            imports_page(&state, &user, Some(errs.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))).await
+        }
+        Err(e) => Err(error_page(&e)),
+    }
+}
+
+fn message(e: &AppError) -> String {
+    match e {
+        AppError::Validation(errs) => errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "),
+        other => other.to_string(),
+    }
+}
+
+async fn load(state: &AppState, user: &PageUser, id: &str) -> Result<Import, Response> {
+    let id = path_id(id, "import")?;
+    let found = async {
+        let mut tx = state.db.read().await?;
+        store::imports::get(&mut tx, user.actor.org_id(), id).await
+    }
+    .await
+    .map_err(AppError::from)
+    .or_page()?;
+    found.ok_or_else(|| error_page(&AppError::NotFound("import")))
+}
+
+/// One column's choice on the mapping screen.
+pub struct ColumnChoice {
+    pub index: usize,
+    pub header: String,
+    pub field: String,
+}
+
+/// A preview row as cells.
+pub struct PreviewRow {
+    pub row: u64,
+    pub cells: Vec<String>,
+    pub issues: String,
+    pub rejected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "import_map.html")]
+struct MapPage {
+    shell: super::Shell,
+    import: Import,
+    kind_label: &'static str,
+    columns: Vec<ColumnChoice>,
+    fields: Vec<String>,
+    custom_allowed: bool,
+    options: ImportOptions,
+    head: Vec<&'static str>,
+    rows: Vec<PreviewRow>,
+    encoding: String,
+    delimiter: String,
+    rows_estimate: u64,
+    error: Option<String>,
+}
+
+impl MapPage {
+    fn on_dup(&self, v: &str) -> bool {
+        matches!(
+            (self.options.on_duplicate, v),
+            (OnDuplicate::Skip, "skip") | (OnDuplicate::Update, "update") | (OnDuplicate::Merge, "merge")
+        )
+    }
+
+    fn keeps_unmapped(&self) -> bool {
+        self.options.unmapped == Unmapped::Custom
+    }
+}
+
+fn lead_cells(record: &serde_json::Value) -> Vec<String> {
+    let s = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) => {
+            a.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned)).collect::<Vec<_>>().join(", ")
+        }
+        other => other.to_string(),
+    };
+    let contact = record.get("contacts").and_then(|c| c.get(0)).cloned().unwrap_or_default();
+    let phones = contact
+        .get("phones")
+        .and_then(|p| p.as_array())
+        .map(|ps| {
+            ps.iter()
+                .map(|p| {
+                    format!(
+                        "{} ({})",
+                        p.get("e164").map(&s).unwrap_or_default(),
+                        p.get("type").map(&s).unwrap_or_default()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let customs = record
+        .get("custom_fields")
+        .and_then(|c| c.as_object())
+        .map(|m| m.iter().map(|(k, v)| format!("{k}: {}", s(v))).collect::<Vec<_>>().join("; "))
+        .unwrap_or_default();
+    vec![
+        record.get("name").map(&s).unwrap_or_default(),
+        record.get("kind").map(&s).unwrap_or_default(),
+        record.get("status").map(&s).unwrap_or_default(),
+        contact.get("name").map(&s).unwrap_or_default(),
+        phones,
+        contact.get("emails").map(&s).unwrap_or_default(),
+        record.get("country").map(&s).unwrap_or_default(),
+        record.get("time_zones").map(&s).unwrap_or_default(),
+        customs,
+    ]
+}
+
+async fn map_page(
+    state: &AppState,
+    user: &PageUser,
+    import: Import,
+    options: ImportOptions,
+    error: Option<String>,
+) -> PageResult {
+    let kind = ImportKind::parse(&import.kind).map_err(|e| error_page(&AppError::field("kind", e.0)))?;
+    let preview: Result<Preview, AppError> =
+        service::preview_stored(&state.db, &user.actor, import.id, &options, 10).await;
+    let (preview, error) = match (preview, error) {
+        (Ok(p), e) => (p, e),
+        (Err(e), _) => {
+            // The chosen mapping is unusable: show the automatic one with the reason.
+            let fallback = ImportOptions { mapping: Default::default(), ..options.clone() };
+            let p = service::preview_stored(&state.db, &user.actor, import.id, &fallback, 10).await.or_page()?;
+            (p, Some(message(&e)))
+        }
+    };
+    let lead_kind = kind == ImportKind::Leads;
+    let head: Vec<&'static str> = if lead_kind {
+        vec!["Lead", "Kind", "Status", "Contact", "Phones", "E-mails", "Country", "Time zones", "Custom fields"]
+    } else {
+        vec!["Values by field"]
+    };
+    let rows = preview
+        .rows
+        .iter()
+        .map(|r| PreviewRow {
+            row: r.row,
+            cells: if lead_kind && !r.rejected {
+                lead_cells(&r.record)
+            } else {
+                let mut cells = vec![
+                    r.record
+                        .as_object()
+                        .map(|m| {
+                            m.iter()
+                                .map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or("")))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        })
+                        .unwrap_or_default(),
+                ];
+                if lead_kind {
+                    cells.resize(head.len(), String::new());
+                }
+                cells
+            },
+            issues: r
+                .issues
+                .iter()
+                .map(|i| match &i.column {
+                    Some(c) => format!("{c}: {}", i.reason),
+                    None => i.reason.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            rejected: r.rejected,
+        })
+        .collect();
+    let failed = error.is_some();
+    let page = MapPage {
+        shell: user.shell("imports", ""),
+        kind_label: KINDS.iter().find(|(k, _)| *k == kind.as_str()).map_or("Records", |(_, l)| l),
+        columns: preview
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(index, c)| ColumnChoice { index, header: c.header.clone(), field: c.field.clone() })
+            .collect(),
+        fields: kind.fields().iter().map(|f| f.name.to_owned()).collect(),
+        custom_allowed: kind.has_custom_fields(),
+        options,
+        head,
+        rows,
+        encoding: preview.encoding,
+        delimiter: preview.delimiter,
+        rows_estimate: preview.rows_estimate,
+        import,
+        error,
+    };
+    let mut res = render(&page, user.flash.is_some());
+    if failed {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+async fn map(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> PageResult {
+    let import = load(&state, &user, &id).await?;
+    if import.status != "draft" {
+        return Ok(axum::response::Redirect::to(&format!("/imports/{}", import.id)).into_response());
+    }
+    let options: ImportOptions = serde_json::from_value(import.options.clone()).unwrap_or_default();
+    map_page(&state, &user, import, options, None).await
+}
+
+async fn map_submit(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    user.check_csrf(&get("csrf"))?;
+    let import = load(&state, &user, &id).await?;
+    let kind = ImportKind::parse(&import.kind).map_err(|e| error_page(&AppError::field("kind", e.0)))?;
+    let stored: ImportOptions = serde_json::from_value(import.options.clone()).unwrap_or_default();
+    let mut options = ImportOptions {
+        on_duplicate: OnDuplicate::parse(&get("on_duplicate")).unwrap_or_default(),
+        unmapped: if get("unmapped") == "ignore" { Unmapped::Ignore } else { Unmapped::Custom },
+        match_domain: get("match_domain") == "on",
+        default_region: Some(get("default_region")).filter(|r| !r.trim().is_empty()),
+        mapping: Default::default(),
+        ..stored
+    };
+    // Each column's choice; those equal to the automatic mapping need not be stored.
+    let auto = service::preview_stored(
+        &state.db,
+        &user.actor,
+        import.id,
+        &ImportOptions { mapping: Default::default(), ..options.clone() },
+        0,
+    )
+    .await
+    .or_page()?;
+    for (i, col) in auto.columns.iter().enumerate() {
+        let chosen = get(&format!("col_{i}"));
+        if !chosen.is_empty() && chosen != col.field {
+            options.mapping.insert(col.header.clone(), chosen);
+        }
+    }
+    let _ = kind;
+    if get("action") != "start" {
+        return map_page(&state, &user, import, options, None).await;
+    }
+    match service::confirm(&state.db, &user.actor, import.id, &options).await {
+        Ok(i) => Ok(axum::response::Redirect::to(&format!("/imports/{}", i.id)).into_response()),
+        Err(e @ AppError::Validation(_)) => map_page(&state, &user, import, options, Some(message(&e))).await,
+        Err(e) => Err(error_page(&e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "import_status.html")]
+struct StatusPage {
+    shell: super::Shell,
+    view: ImportView,
+    undo_report: Option<String>,
+}
+
+async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> PageResult {
+    let import = load(&state, &user, &id).await?;
+    if import.status == "draft" {
+        return Ok(axum::response::Redirect::to(&format!("/imports/{}/map", import.id)).into_response());
+    }
+    let undo_report = import.undo_report.as_ref().map(|r| {
+        let deleted = r.get("deleted").and_then(serde_json::Value::as_u64).unwrap_or(0);
+        let restored = r.get("restored").and_then(serde_json::Value::as_u64).unwrap_or(0);
+        let kept = r.get("kept_edited").and_then(|k| k.as_array()).map_or(0, Vec::len);
+        format!("Undo deleted {deleted}, restored {restored}, and kept {kept} records edited since the import.")
+    });
+    let zone = user.actor.org.time_zone.clone();
+    let page = StatusPage { shell: user.shell("imports", ""), view: ImportView::new(import, &zone), undo_report };
+    Ok(render(&page, user.flash.is_some()))
+}
+
+async fn status(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+) -> Result<Json<Import>, Response> {
+    Ok(Json(load(&state, &user, &id).await?))
+}
+
+async fn report(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> PageResult {
+    let import = load(&state, &user, &id).await?;
+    report_response(&state, &import).await.map_err(|e| error_page(&e.0))
+}
+
+async fn undo(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<super::CsrfForm>,
+) -> PageResult {
+    user.check_csrf(&form.csrf)?;
+    let id: Uuid = path_id(&id, "import")?;
+    Ok(match crate::import::undo::undo(&state.db, &user.actor, id).await {
+        Ok(r) => redirect_with_flash(
+            &format!("/imports/{id}"),
+            &format!(
+                "Import undone: {} deleted, {} restored, {} kept because they were edited since.",
+                r.deleted,
+                r.restored,
+                r.kept_edited.len()
+            ),
+        ),
+        Err(e @ (AppError::Conflict { .. } | AppError::Forbidden(_))) => {
+            redirect_with_flash(&format!("/imports/{id}"), &e.to_string())
+        }
+        Err(e) => error_page(&e),
+    })
+}
+
+async fn export(State(state): State<AppState>, user: PageUser, RawQuery(raw): RawQuery) -> PageResult {
+    export_response(&state, &user.actor, raw.as_deref()).map_err(|e| error_page(&e.0))
+}
