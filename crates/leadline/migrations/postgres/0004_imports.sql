@@ -15,7 +15,7 @@ CREATE TABLE imports (
     file_name TEXT NOT NULL,
     file_sha256 TEXT NOT NULL,
     file_size BIGINT NOT NULL,
-    options TEXT NOT NULL,
+    options JSONB NOT NULL,
     status TEXT NOT NULL,
     error TEXT,
     rows_total BIGINT,
@@ -31,7 +31,7 @@ CREATE TABLE imports (
     finished_at TIMESTAMPTZ,
     heartbeat_at TIMESTAMPTZ,
     undone_at TIMESTAMPTZ,
-    undo_report TEXT
+    undo_report JSONB
 );
 CREATE INDEX imports_org ON imports(org_id, created_at);
 CREATE INDEX imports_file ON imports(org_id, file_sha256);

@@ -144,7 +144,7 @@ pub async fn confirm(db: &Db, actor: &Actor, id: Uuid, options: &ImportOptions) 
     crate::on_tx!(&mut tx, |c| sqlx::query(
         "UPDATE imports SET status = 'running', options = $1, started_at = $2, heartbeat_at = $2 WHERE id = $3"
     )
-    .bind(serde_json::to_string(options).map_err(anyhow::Error::from)?)
+    .bind(sqlx::types::Json(options))
     .bind(now)
     .bind(id)
     .execute(c)

@@ -113,7 +113,7 @@ pub async fn insert(
     .bind(file_name)
     .bind(sha256)
     .bind(size)
-    .bind(options.to_string())
+    .bind(sqlx::types::Json(options))
     .bind(rows_total)
     .bind(now)
     .execute(c)
@@ -234,7 +234,7 @@ pub async fn set_status(tx: &mut Tx, id: Uuid, status: &str, report: Option<&ser
             undone_at = CASE WHEN $1 = 'undone' THEN $3 ELSE undone_at END WHERE id = $4"
     )
     .bind(status)
-    .bind(report.map(ToString::to_string))
+    .bind(report.map(sqlx::types::Json))
     .bind(now)
     .bind(id)
     .execute(c)

@@ -246,3 +246,74 @@ pub fn problem_fields(r: &Response) -> Vec<String> {
         .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_owned()).collect())
         .unwrap_or_default()
 }
+
+/// A multipart/form-data body with text fields and one file.
+pub fn multipart(fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "leadline-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl TestApp {
+    /// Posts a multipart upload to `path`.
+    pub async fn upload(
+        &self,
+        path: &str,
+        token: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        file: &[u8],
+    ) -> Response {
+        let (content_type, body) = multipart(fields, file_name, file);
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// Starts an import through the API and waits for it to end; returns the import.
+    pub async fn import(&self, token: &str, fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> Value {
+        let r = self.upload("/api/v1/imports", token, fields, file_name, file).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+        let id = r.body["id"].as_str().expect("import id").to_owned();
+        self.wait_import(token, &id).await
+    }
+
+    /// Polls an import until it is no longer running.
+    pub async fn wait_import(&self, token: &str, id: &str) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let r = self.get(&format!("/api/v1/imports/{id}"), token).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            if r.body["status"] != "running" {
+                return r.body;
+            }
+            assert!(std::time::Instant::now() < deadline, "import {id} did not finish");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Every lead of the caller's organization (up to 200), oldest first.
+    pub async fn all_leads(&self, token: &str) -> Vec<Value> {
+        let r = self.get("/api/v1/leads?limit=200&sort=created", token).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body["items"].as_array().cloned().unwrap_or_default()
+    }
+}

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 pub mod browser;
 mod cli;
+mod imports;
 mod isolation;
 mod leads;
 mod openapi;

@@ -1,0 +1,649 @@
+//! Importing from CSV through the API: mapping of known exports, normalization,
+//! de-duplication, the error report, encodings, bad files, undo, export round trip,
+//! and the rest of a CRM (products, opportunities, users).
+
+use crate::harness::{Backend, TestApp};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+crate::on_both!(
+    known_exports_are_mapped_without_help,
+    values_are_normalized,
+    duplicates_in_every_form_are_found,
+    merge_keeps_existing_values_and_update_overwrites,
+    bad_rows_are_reported_and_the_rest_imported,
+    encodings_and_delimiters_are_read,
+    unusable_files_fail_with_one_message_and_write_nothing,
+    undo_restores_and_keeps_later_edits,
+    export_then_import_reproduces_the_leads,
+    products_opportunities_users_and_teams,
+    mapping_overrides_and_unmapped_columns,
+);
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/imports/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+async fn crm(backend: Backend) -> (TestApp, String) {
+    let app = TestApp::new(backend).await;
+    let org = app.org("CRM", "US").await;
+    let (_, token) = app.user(&org, "admin@crm.test", "admin").await;
+    (app, token)
+}
+
+fn contact(lead: &Value) -> &Value {
+    &lead["contacts"][0]
+}
+
+fn phones(lead: &Value) -> Vec<String> {
+    lead["contacts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["phones"].as_array().cloned().unwrap_or_default())
+        .map(|p| p["e164"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+async fn report(app: &TestApp, token: &str, id: &str) -> Vec<Value> {
+    let r = app.get(&format!("/api/v1/imports/{id}/report"), token).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body["items"].as_array().cloned().unwrap_or_default()
+}
+
+async fn known_exports_are_mapped_without_help(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    // (fixture, lead name, contact name, e-mail, a phone in E.164, other expectations)
+    let cases = [
+        (
+            "hubspot_contacts.csv",
+            "Navy Systems, Inc.",
+            "Grace Hopper",
+            "grace.hopper@navy-systems.example",
+            "+12065550142",
+        ),
+        ("hubspot_companies.csv", "Fjord Analytics AS", "Fjord Analytics AS", "", "+4722123456"),
+        ("salesforce_leads.csv", "Lumière SARL", "Marc Dubois", "marc.dubois@lumiere.example", "+33142685300"),
+        (
+            "salesforce_contacts.csv",
+            "Brightline Logistics Ltd",
+            "Olivia Bennett",
+            "olivia.bennett@brightline.example",
+            "+447400123456",
+        ),
+        ("pipedrive_people.csv", "Nordvik Trä AB", "Lars Svensson", "lars@nordvik.example", "+46701234567"),
+        ("pipedrive_organizations.csv", "Baltic Amber OÜ", "", "", ""),
+        ("close_leads.csv", "Kestrel Robotics", "Priya Raman", "priya@kestrel.example", "+14155550133"),
+        ("zoho_leads.csv", "Sonnenhof Energie GmbH", "Jana Müller", "jana.mueller@sonnenhof.example", "+4930901820"),
+        ("generic_de.csv", "Bäckerei Schmidt KG", "Uwe Schmidt", "uwe@baeckerei-schmidt.example", "+49891234567"),
+    ];
+    for (file, name, person, email, phone) in cases {
+        let preview = app.upload("/api/v1/imports/preview", &token, &[], file, &fixture(file)).await;
+        assert_eq!(preview.status, StatusCode::OK, "{file}: {}", preview.text);
+        let unmapped: Vec<&str> = preview.body["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["field"].as_str().unwrap().starts_with("custom:"))
+            .map(|c| c["header"].as_str().unwrap())
+            .collect();
+        assert!(unmapped.len() <= 2, "{file}: too many unrecognised columns {unmapped:?}");
+        let done = app.import(&token, &[], file, &fixture(file)).await;
+        assert_eq!(done["status"], "completed", "{file}: {done}");
+        assert_eq!(done["created"], 1, "{file}: {done}");
+        assert_eq!(done["rejected"], 0, "{file}: {:?}", report(&app, &token, done["id"].as_str().unwrap()).await);
+        let leads = app.all_leads(&token).await;
+        let lead = leads.iter().find(|l| l["name"] == name).unwrap_or_else(|| panic!("{file}: no lead {name}"));
+        if !person.is_empty() {
+            assert_eq!(contact(lead)["name"], person, "{file}");
+        }
+        if !email.is_empty() {
+            assert!(contact(lead)["emails"].as_array().unwrap().contains(&json!(email)), "{file}: {lead}");
+        }
+        if !phone.is_empty() {
+            assert!(phones(lead).contains(&phone.to_owned()), "{file}: {lead}");
+        }
+        assert!(
+            !lead["time_zones"].as_array().unwrap().is_empty() || file.starts_with("pipedrive_org"),
+            "{file}: {lead}"
+        );
+    }
+    let leads = app.all_leads(&token).await;
+    let by_name = |n: &str| leads.iter().find(|l| l["name"] == n).cloned().unwrap();
+    let hubspot = by_name("Navy Systems, Inc.");
+    assert_eq!(hubspot["external_id"], "5101");
+    assert_eq!(hubspot["status"], "contacted");
+    assert_eq!(hubspot["country"], "US");
+    assert_eq!(hubspot["region"], "WA");
+    assert_eq!(hubspot["website"], "https://navy-systems.example");
+    assert_eq!(hubspot["owner_name"], "User admin@crm.test");
+    assert_eq!(contact(&hubspot)["title"], "Rear Admiral");
+    let oslo = by_name("Fjord Analytics AS");
+    assert_eq!(oslo["time_zones"], json!(["Europe/Oslo"]));
+    assert_eq!(oslo["custom_fields"]["Industry"], "Software");
+    let zoho = by_name("Sonnenhof Energie GmbH");
+    assert_eq!(zoho["status"], "attempting");
+    assert_eq!(contact(&zoho)["do_not_email"], true);
+    assert_eq!(contact(&zoho)["emails"].as_array().unwrap().len(), 2);
+    assert_eq!(zoho["time_zones"], json!(["Europe/Berlin"]));
+    let close = by_name("Kestrel Robotics");
+    assert_eq!(close["custom_fields"]["Industry"], "Robotics");
+    assert_eq!(close["status"], "qualified");
+    let pipedrive = by_name("Nordvik Trä AB");
+    assert_eq!(pipedrive["tags"], json!(["hot lead"]));
+    let german = by_name("Bäckerei Schmidt KG");
+    assert_eq!(german["country"], "DE");
+    assert_eq!(german["city"], "München");
+    assert_eq!(german["custom_fields"]["Branche"], "Lebensmittel");
+    assert!(phones(&german).contains(&"+491719876543".to_owned()));
+}
+
+async fn values_are_normalized(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let csv = "Company,Contact,E-mail,Phone,Mobile,Country,State,Status,Owner\n\
+        \"  Acme   Widgets \",\"  Ada   Lovelace \",\"  ADA@Acme.Example \",(206) 555-0100,,us,WA,Qualified,User admin@crm.test\n\
+        Helsinki Oy,Väinö Virtanen,vaino@helsinki.example,040 123 4567,,Finland,,contacted,ADMIN@CRM.TEST\n\
+        Tokyo KK,Aiko Sato,aiko@tokyo.example,03-1234-5678,,Japan,,,stranger@nowhere.test\n\
+        Local Guy,Bob,bob@local.example,212-555-0187,,,,,\n";
+    let done = app.import(&token, &[("default_region", "US")], "norm.csv", csv.as_bytes()).await;
+    assert_eq!(done["created"], 4, "{done}");
+    assert_eq!(done["warnings"], 1, "{done}");
+    let leads = app.all_leads(&token).await;
+    let acme = &leads[0];
+    assert_eq!(acme["name"], "Acme Widgets");
+    assert_eq!(contact(acme)["name"], "Ada Lovelace");
+    assert_eq!(contact(acme)["emails"], json!(["ada@acme.example"]));
+    assert_eq!(phones(acme), ["+12065550100"]);
+    assert_eq!(acme["country"], "US");
+    assert_eq!(acme["status"], "qualified");
+    assert_eq!(acme["time_zones"], json!(["America/Los_Angeles"]));
+    let fi = &leads[1];
+    assert_eq!(phones(fi), ["+358401234567"], "a country column decides the region of local numbers");
+    assert_eq!(fi["country"], "FI");
+    assert!(fi["time_zones"].as_array().unwrap().contains(&json!("Europe/Helsinki")), "{fi}");
+    assert_eq!(fi["owner_name"], "User admin@crm.test", "owners match by e-mail without case");
+    let jp = &leads[2];
+    assert_eq!(phones(jp), ["+81312345678"]);
+    assert_eq!(jp["owner_name"], "User admin@crm.test", "an unknown owner falls back to the importing user");
+    let local = &leads[3];
+    assert_eq!(phones(local), ["+12125550187"]);
+    let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
+    let warning = rows.iter().find(|r| r["outcome"] == "warning").expect("a warning for the unknown owner");
+    assert_eq!(warning["row_number"], 4);
+    assert_eq!(warning["column_name"], "Owner");
+    assert_eq!(warning["value"], "stranger@nowhere.test");
+}
+
+async fn duplicates_in_every_form_are_found(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let existing = app
+        .lead(
+            &token,
+            json!({"name": "Acme, Inc.", "website": "https://www.acme.example/about",
+                   "contacts": [{"name": "Ann Existing", "emails": ["ann@acme.example"], "phones": ["+1 206 555 0100"]}]}),
+        )
+        .await;
+    let other = app
+        .lead(
+            &token,
+            json!({"name": "Jane Person", "kind": "person",
+        "contacts": [{"name": "Jane Person", "emails": ["jane@home.example"], "phones": ["+44 20 7946 0000"]}]}),
+        )
+        .await;
+    let csv = "Company,Name,Email,Phone,Website\n\
+        ACME Inc,Someone,someone@else.example,,\n\
+        Acme,,,,\n\
+        Brand New Co,Ann Again,ANN@ACME.EXAMPLE,,\n\
+        Other Co,Phone Match,,+1 (206) 555-0100,\n\
+        ,Jane P,,020 7946 0000,\n\
+        Domain Twin LLC,,,,acme.example\n\
+        Fresh Start Ltd,Fresh,fresh@start.example,,\n\
+        Fresh Start,Fresh Again,,,\n";
+    let done =
+        app.import(&token, &[("match_domain", "true"), ("default_region", "GB")], "dups.csv", csv.as_bytes()).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["created"], 1, "{done}");
+    assert_eq!(done["duplicates"], 7, "{done}");
+    let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
+    let reason = |row: i64| {
+        rows.iter()
+            .find(|r| r["row_number"] == row)
+            .map(|r| (r["reason"].as_str().unwrap().to_owned(), r["entity_id"].clone()))
+            .unwrap()
+    };
+    let acme_id = existing["id"].clone();
+    assert!(reason(2).0.contains("same company name"), "{:?}", reason(2));
+    assert_eq!(reason(2).1, acme_id);
+    assert!(reason(3).0.contains("same company name"));
+    assert!(reason(4).0.contains("same e-mail ann@acme.example"), "{:?}", reason(4));
+    assert_eq!(reason(4).1, acme_id);
+    assert!(reason(5).0.contains("same phone +12065550100"), "{:?}", reason(5));
+    assert!(reason(6).0.contains("same phone +442079460000"), "{:?}", reason(6));
+    assert_eq!(reason(6).1, other["id"]);
+    assert!(reason(7).0.contains("same web domain acme.example"), "{:?}", reason(7));
+    assert!(reason(9).0.contains("same company name"), "a duplicate within the file: {:?}", reason(9));
+    // The CSV report names the rows too.
+    let csv_report = app.get(&format!("/api/v1/imports/{}/report.csv", done["id"].as_str().unwrap()), &token).await;
+    assert!(csv_report.text.starts_with("row,outcome,column,value,reason,record_id\n"), "{}", csv_report.text);
+    assert!(csv_report.text.contains(&format!(
+        "4,duplicate,,,same e-mail ann@acme.example: skipped as a duplicate of an existing lead,{}",
+        acme_id.as_str().unwrap()
+    )));
+    // The same file again creates nothing new.
+    let again =
+        app.import(&token, &[("match_domain", "true"), ("default_region", "GB")], "dups.csv", csv.as_bytes()).await;
+    assert_eq!(again["created"], 0, "{again}");
+    assert_eq!(again["duplicates"], 8, "{again}");
+    assert_eq!(app.all_leads(&token).await.len(), 3);
+    assert_eq!(again["file_sha256"], done["file_sha256"]);
+}
+
+async fn merge_keeps_existing_values_and_update_overwrites(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let lead = app
+        .lead(
+            &token,
+            json!({"name": "Merge Me Oy", "source": "Referral", "tags": ["vip"], "custom_fields": {"Tier": "Gold"},
+                   "contacts": [{"name": "Mia Merge", "title": "CEO", "emails": ["mia@merge.example"], "phones": ["+358 40 111 2222"]}]}),
+        )
+        .await;
+    let id = lead["id"].as_str().unwrap().to_owned();
+    let csv = "Company,Contact,Title,Email,Phone,Source,City,Tags,Tier\n\
+        Merge Me,Mia Merge,Chair,mia.private@merge.example,+358 50 333 4444,Cold call,Helsinki,hot,Silver\n\
+        Merge Me Oy,Max Second,CTO,max@merge.example,,,,,\n";
+    let done = app.import(&token, &[("on_duplicate", "merge")], "merge.csv", csv.as_bytes()).await;
+    assert_eq!(done["merged"], 2, "{done}");
+    assert_eq!(done["created"], 0);
+    let merged = app.get(&format!("/api/v1/leads/{id}"), &token).await.body;
+    assert_eq!(merged["source"], "Referral", "merge keeps existing values");
+    assert_eq!(merged["city"], "Helsinki", "merge fills empty fields");
+    assert_eq!(merged["custom_fields"]["Tier"], "Gold");
+    assert_eq!(merged["tags"], json!(["hot", "vip"]));
+    let contacts = merged["contacts"].as_array().unwrap();
+    assert_eq!(contacts.len(), 2, "a new contact is appended: {merged}");
+    let mia = contacts.iter().find(|c| c["name"] == "Mia Merge").unwrap();
+    assert_eq!(mia["title"], "CEO");
+    assert_eq!(mia["emails"], json!(["mia@merge.example", "mia.private@merge.example"]));
+    assert_eq!(mia["phones"].as_array().unwrap().len(), 2);
+    let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
+    assert!(rows.iter().all(|r| r["outcome"] == "merged" && r["entity_id"] == id), "{rows:?}");
+
+    let update = "Company,Source,City,Tier\nMerge Me Oy,Trade fair,Espoo,Platinum\n";
+    let done = app.import(&token, &[("on_duplicate", "update")], "update.csv", update.as_bytes()).await;
+    assert_eq!(done["updated"], 1, "{done}");
+    let updated = app.get(&format!("/api/v1/leads/{id}"), &token).await.body;
+    assert_eq!(updated["source"], "Trade fair");
+    assert_eq!(updated["city"], "Espoo");
+    assert_eq!(updated["custom_fields"]["Tier"], "Platinum");
+    assert_eq!(updated["contacts"].as_array().unwrap().len(), 2, "update never removes contacts");
+}
+
+async fn bad_rows_are_reported_and_the_rest_imported(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let csv = "Company,Contact,Email,Phone,Status\n\
+        Good One,Ann,ann@good.example,+1 206 555 0101,new\n\
+        Bad Mail,Bob,not-an-email,,new\n\
+        Bad Phone,Cy,cy@bad.example,12,new\n\
+        ,,,,new\n\
+        ,,nameless@x.example,,new\n\
+        Bad Status,Di,di@bad.example,,sleeping\n\
+        Good Two,Eve,eve@good.example,,Attempted to contact\n";
+    let done = app.import(&token, &[], "bad.csv", csv.as_bytes()).await;
+    assert_eq!(done["created"], 2, "{done}");
+    assert_eq!(done["rejected"], 5, "{done}");
+    let id = done["id"].as_str().unwrap();
+    let rows = report(&app, &token, id).await;
+    let rejected: Vec<(i64, String, String)> = rows
+        .iter()
+        .filter(|r| r["outcome"] == "rejected")
+        .map(|r| {
+            (
+                r["row_number"].as_i64().unwrap(),
+                r["column_name"].as_str().unwrap_or("").to_owned(),
+                r["value"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rejected,
+        [
+            (3, "Email".to_owned(), "not-an-email".to_owned()),
+            (4, "Phone".to_owned(), "12".to_owned()),
+            (5, "Company".to_owned(), String::new()),
+            (6, "Company".to_owned(), String::new()),
+            (7, "Status".to_owned(), "sleeping".to_owned()),
+        ]
+    );
+    assert!(rows.iter().all(|r| !r["reason"].as_str().unwrap().is_empty()));
+    let csv_report = app.get(&format!("/api/v1/imports/{id}/report.csv"), &token).await;
+    assert_eq!(csv_report.headers["content-type"], "text/csv; charset=utf-8");
+    let mut reader = csv::Reader::from_reader(csv_report.text.as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 5);
+    assert_eq!(&records[0][0], "3");
+    assert_eq!(&records[0][2], "Email");
+    assert_eq!(&records[0][3], "not-an-email");
+    assert!(records[0][4].contains("e-mail"), "{:?}", records[0]);
+    let names: Vec<String> =
+        app.all_leads(&token).await.iter().map(|l| l["name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(names, ["Good One", "Good Two"]);
+}
+
+async fn encodings_and_delimiters_are_read(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let text = "Firma;Name;Ort\nCafé Zürich AG;Jörg Weiß;Genève\n\"Multi\nLine GmbH\";\"Anna \"\"Q\"\" Quote\";Köln\n";
+    let utf16le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    let utf16be: Vec<u8> = [0xFE, 0xFF].into_iter().chain(text.encode_utf16().flat_map(u16::to_be_bytes)).collect();
+    let (latin, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+    let bom: Vec<u8> = b"\xEF\xBB\xBF".iter().copied().chain(text.bytes()).collect();
+    let tabbed = text.replace(';', "\t");
+    let comma =
+        "Firma,Name,Ort\n\"Café Zürich AG\",Jörg Weiß,Genève\n\"Multi\nLine GmbH\",\"Anna \"\"Q\"\" Quote\",Köln\n";
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("utf8.csv", text.as_bytes().to_vec()),
+        ("utf8-bom.csv", bom),
+        ("utf16le.csv", utf16le),
+        ("utf16be.csv", utf16be),
+        ("latin1.csv", latin.into_owned()),
+        ("tab.tsv", tabbed.into_bytes()),
+        ("comma.csv", comma.as_bytes().to_vec()),
+    ];
+    for (name, bytes) in files {
+        let before = app.all_leads(&token).await.len();
+        let done = app.import(&token, &[("on_duplicate", "skip")], name, &bytes).await;
+        // Later files repeat the same companies: they are found as duplicates, read the same.
+        let leads = app.all_leads(&token).await;
+        if before == 0 {
+            assert_eq!(done["created"], 2, "{name}: {done}");
+            let cafe =
+                leads.iter().find(|l| l["name"] == "Café Zürich AG").unwrap_or_else(|| panic!("{name}: {leads:?}"));
+            assert_eq!(contact(cafe)["name"], "Jörg Weiß");
+            assert_eq!(cafe["city"], "Genève");
+            let multi = leads.iter().find(|l| l["name"] == "Multi Line GmbH").expect("quoted line break, collapsed");
+            assert_eq!(contact(multi)["name"], "Anna \"Q\" Quote");
+        } else {
+            assert_eq!((done["created"].clone(), done["duplicates"].clone()), (json!(0), json!(2)), "{name}: {done}");
+        }
+    }
+    // An explicit encoding wins over detection.
+    let (latin, _, _) = encoding_rs::WINDOWS_1252.encode("Company\nSmørrebrød ApS\n");
+    let done = app.import(&token, &[("encoding", "latin1")], "latin.csv", &latin).await;
+    assert_eq!(done["created"], 1, "{done}");
+    assert!(app.all_leads(&token).await.iter().any(|l| l["name"] == "Smørrebrød ApS"));
+}
+
+async fn unusable_files_fail_with_one_message_and_write_nothing(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0\x1f\xf3\xffa".to_vec();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.csv", Vec::new(), "empty"),
+        ("blank.csv", b"\n\n  \n".to_vec(), "empty"),
+        ("picture.png", png, "not a CSV file"),
+        ("no-name.csv", b"Phone,City\n+1 206 555 0100,Seattle\n".to_vec(), "no name column"),
+    ];
+    for (name, bytes, words) in cases {
+        let r = app.upload("/api/v1/imports", &token, &[], name, &bytes).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", r.text);
+        assert_eq!(r.headers["content-type"], "application/problem+json");
+        let errors = r.body["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{name}: one clear message: {}", r.text);
+        assert_eq!(errors[0]["field"], "file");
+        assert!(errors[0]["message"].as_str().unwrap().contains(words), "{name}: {}", r.text);
+    }
+    let r = app.upload("/api/v1/imports", &token, &[("map", "Phone=nonsense")], "x.csv", b"Name,Phone\nA,1\n").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("nonsense"), "{}", r.text);
+    assert!(app.get("/api/v1/imports", &token).await.body["items"].as_array().unwrap().is_empty());
+    assert!(app.all_leads(&token).await.is_empty());
+}
+
+async fn undo_restores_and_keeps_later_edits(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let keep = app.lead(&token, json!({"name": "Kept Changes Ltd", "source": "Referral"})).await;
+    let restore = app
+        .lead(
+            &token,
+            json!({"name": "Restore Me Ltd", "source": "Referral",
+        "contacts": [{"name": "Rita", "emails": ["rita@restore.example"]}]}),
+        )
+        .await;
+    let csv = "Company,Source,Contact,Email\n\
+        Kept Changes Ltd,Import,,\n\
+        Restore Me Ltd,Import,Ron New,ron@restore.example\n\
+        Created One,Import,,\n\
+        Created Two,Import,,\n";
+    let done = app.import(&token, &[("on_duplicate", "update")], "undo.csv", csv.as_bytes()).await;
+    assert_eq!((done["created"].clone(), done["updated"].clone()), (json!(2), json!(2)), "{done}");
+    let id = done["id"].as_str().unwrap().to_owned();
+    let restored_now = app.get(&format!("/api/v1/leads/{}", restore["id"].as_str().unwrap()), &token).await.body;
+    assert_eq!(restored_now["source"], "Import");
+    assert_eq!(restored_now["contacts"].as_array().unwrap().len(), 2);
+    // Edits after the import: one updated lead and one created lead.
+    let kept_id = keep["id"].as_str().unwrap();
+    let r = app.patch(&format!("/api/v1/leads/{kept_id}"), &token, json!({"city": "Leeds"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let created_two = app.all_leads(&token).await.into_iter().find(|l| l["name"] == "Created Two").unwrap();
+    let r = app
+        .patch(
+            &format!("/api/v1/leads/{}", created_two["id"].as_str().unwrap()),
+            &token,
+            json!({"status": "contacted"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    let r = app.request(axum::http::Method::POST, &format!("/api/v1/imports/{id}/undo"), Some(&token), None, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["deleted"], 1, "{}", r.text);
+    assert_eq!(r.body["restored"], 1, "{}", r.text);
+    let kept: Vec<&str> = r.body["kept_edited"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(kept.contains(&kept_id) && kept.contains(&created_two["id"].as_str().unwrap()), "{}", r.text);
+    let names: Vec<String> =
+        app.all_leads(&token).await.iter().map(|l| l["name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(names, ["Kept Changes Ltd", "Restore Me Ltd", "Created Two"]);
+    let back = app.get(&format!("/api/v1/leads/{}", restore["id"].as_str().unwrap()), &token).await.body;
+    assert_eq!(back["source"], "Referral", "restored to its state before the import");
+    assert_eq!(back["contacts"].as_array().unwrap().len(), 1, "the contact the import added is gone");
+    let kept_lead = app.get(&format!("/api/v1/leads/{kept_id}"), &token).await.body;
+    assert_eq!(
+        (kept_lead["source"].clone(), kept_lead["city"].clone()),
+        (json!("Import"), json!("Leeds")),
+        "edited since: not overwritten"
+    );
+    let status = app.get(&format!("/api/v1/imports/{id}"), &token).await.body;
+    assert_eq!(status["status"], "undone");
+    let again =
+        app.request(axum::http::Method::POST, &format!("/api/v1/imports/{id}/undo"), Some(&token), None, &[]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+}
+
+/// Comparable content of the organization's leads.
+async fn snapshot(app: &TestApp, token: &str) -> Vec<String> {
+    let mut out: Vec<String> = app
+        .all_leads(token)
+        .await
+        .iter()
+        .map(|l| {
+            let mut contacts: Vec<String> = l["contacts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    let mut ph: Vec<String> = c["phones"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|p| format!("{}/{}", p["e164"], p["type"]))
+                        .collect();
+                    ph.sort();
+                    format!(
+                        "{}|{}|{}|{:?}|{}|{}",
+                        c["name"], c["title"], c["emails"], ph, c["do_not_call"], c["do_not_email"]
+                    )
+                })
+                .collect();
+            contacts.sort();
+            format!(
+                "{}|{}|{}|{}|{}|{}|{}|{}|{}|{:?}",
+                l["name"],
+                l["kind"],
+                l["status"],
+                l["source"],
+                l["website"],
+                l["city"],
+                l["country"],
+                l["tags"],
+                l["custom_fields"],
+                contacts
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+async fn export_then_import_reproduces_the_leads(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let (_, token) = app.tenant("Exporter", "FI").await;
+    let (_, empty_token) = app.tenant("Importer", "US").await;
+    app.lead(&token, json!({"name": "Kärkkäinen Oy", "status": "qualified", "source": "Fair", "website": "karkkainen.example",
+        "city": "Kuopio", "country": "FI", "tags": ["vip", "q1"], "custom_fields": {"Industry": "Retail", "Seats": "12"},
+        "description": "Line one\nline two, with \"quotes\"",
+        "contacts": [
+            {"name": "Väinö Jääskeläinen", "title": "CEO", "emails": ["vaino@karkkainen.example", "v@k.example"],
+             "phones": [{"number": "+358 40 100 4500", "type": "mobile"}, {"number": "+358 9 123 4567", "type": "work"}]},
+            {"name": "Liisa Lahti", "emails": ["liisa@karkkainen.example"], "do_not_call": true}
+        ]})).await;
+    app.lead(&token, json!({"name": "Household Smith", "kind": "person", "contacts": [{"name": "Tom Smith", "phones": ["+1 212 555 0100"]}]})).await;
+    app.lead(&token, json!({"name": "No Contacts AB", "country": "SE"})).await;
+    let export = app.get("/api/v1/exports/leads.csv", &token).await;
+    assert_eq!(export.status, StatusCode::OK);
+    assert_eq!(export.headers["content-type"], "text/csv; charset=utf-8");
+    let done = app.import(&empty_token, &[], "export.csv", export.text.as_bytes()).await;
+    assert_eq!(done["rejected"], 0, "{done}: {:?}", report(&app, &empty_token, done["id"].as_str().unwrap()).await);
+    assert_eq!(done["created"], 3, "{done}");
+    assert_eq!(snapshot(&app, &token).await, snapshot(&app, &empty_token).await);
+    // A filtered export holds only the matching leads.
+    let filtered = app.get("/api/v1/exports/leads.csv?status=qualified", &token).await;
+    assert_eq!(filtered.text.lines().filter(|l| l.contains("Kärkkäinen")).count(), 2);
+    assert!(!filtered.text.contains("Household Smith"));
+}
+
+async fn products_opportunities_users_and_teams(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let users = app.import(&token, &[("kind", "users")], "users.csv", &fixture("users.csv")).await;
+    assert_eq!((users["created"].clone(), users["rejected"].clone()), (json!(3), json!(2)), "{users}");
+    let listed = app.get("/api/v1/users", &token).await.body;
+    let sam = listed["items"].as_array().unwrap().iter().find(|u| u["email"] == "sam@crm.test").cloned().unwrap();
+    assert_eq!(sam["role"], "inside_rep");
+    let teams = app.get("/api/v1/teams", &token).await.body;
+    let names: Vec<&str> = teams["items"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["East", "West"]);
+    assert!(teams["items"][0]["manager_id"].is_string(), "the manager of East is Maria: {teams}");
+
+    let products = app.import(&token, &[("kind", "products")], "products.csv", &fixture("products.csv")).await;
+    assert_eq!((products["created"].clone(), products["rejected"].clone()), (json!(3), json!(1)), "{products}");
+    let listed = app.get("/api/v1/products", &token).await.body;
+    let starter = listed["items"].as_array().unwrap().iter().find(|p| p["code"] == "STARTER").cloned().unwrap();
+    assert_eq!((starter["price_minor"].clone(), starter["currency"].clone()), (json!(120_000), json!("EUR")));
+    let onboarding = listed["items"].as_array().unwrap().iter().find(|p| p["code"] == "ONBOARD").cloned().unwrap();
+    assert_eq!((onboarding["price_minor"].clone(), onboarding["currency"].clone()), (json!(75_000), json!("EUR")));
+    let again = app.import(&token, &[("kind", "products")], "products.csv", &fixture("products.csv")).await;
+    assert_eq!((again["created"].clone(), again["duplicates"].clone()), (json!(0), json!(3)));
+
+    app.lead(&token, json!({"name": "Navy Systems Inc"})).await;
+    app.lead(&token, json!({"name": "Fjord Analytics AS"})).await;
+    let r = app
+        .request(
+            axum::http::Method::PUT,
+            "/api/v1/stage-map",
+            Some(&token),
+            Some(json!({"custom": {"Verbal yes": "negotiation"}})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let opps =
+        app.import(&token, &[("kind", "opportunities")], "opportunities.csv", &fixture("opportunities.csv")).await;
+    assert_eq!((opps["created"].clone(), opps["rejected"].clone()), (json!(4), json!(2)), "{opps}");
+    let rows = report(&app, &token, opps["id"].as_str().unwrap()).await;
+    let rejected: Vec<(i64, &str)> = rows
+        .iter()
+        .filter(|r| r["outcome"] == "rejected")
+        .map(|r| (r["row_number"].as_i64().unwrap(), r["column_name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rejected, [(6, "Stage"), (7, "Account Name")]);
+    assert!(rows.iter().any(|r| r["outcome"] == "warning" && r["value"] == "nobody@crm.test"));
+    let listed = app.get("/api/v1/opportunities", &token).await.body;
+    let items = listed["items"].as_array().unwrap();
+    let by = |ext: &str| items.iter().find(|o| o["external_id"] == ext).cloned().unwrap();
+    assert_eq!(by("OPP-1")["stage"], "proposal");
+    assert_eq!(by("OPP-1")["amount_minor"], 1_250_000);
+    assert_eq!(by("OPP-1")["close_date"], "2026-12-31");
+    assert!(by("OPP-1")["product_id"].is_string());
+    assert_eq!((by("OPP-2")["stage"].clone(), by("OPP-2")["status"].clone()), (json!("won"), json!("won")));
+    assert_eq!((by("OPP-3")["status"].clone(), by("OPP-3")["lost_reason"].clone()), (json!("lost"), json!("Price")));
+    assert_eq!(by("OPP-4")["stage"], "negotiation", "the organization's own stage name");
+
+    // Undo removes what the import created.
+    let r = app
+        .request(
+            axum::http::Method::POST,
+            &format!("/api/v1/imports/{}/undo", opps["id"].as_str().unwrap()),
+            Some(&token),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.body["deleted"], 4, "{}", r.text);
+    assert!(app.get("/api/v1/opportunities", &token).await.body["items"].as_array().unwrap().is_empty());
+    let r = app
+        .request(
+            axum::http::Method::POST,
+            &format!("/api/v1/imports/{}/undo", users["id"].as_str().unwrap()),
+            Some(&token),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.body["deleted"], 3, "{}", r.text);
+    assert_eq!(
+        app.get("/api/v1/users", &token).await.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["active"] == true)
+            .count(),
+        1
+    );
+}
+
+async fn mapping_overrides_and_unmapped_columns(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let csv = "Kunde,Rufnummer,Notiz,Lieblingsfarbe\nAcme Oy,+358 40 555 1234,Call in May,blue\n";
+    let done = app
+        .import(
+            &token,
+            &[
+                ("map", "Kunde=company"),
+                ("map", "Rufnummer=mobile"),
+                ("map", "Notiz=description"),
+                ("unmapped", "ignore"),
+            ],
+            "map.csv",
+            csv.as_bytes(),
+        )
+        .await;
+    assert_eq!(done["created"], 1, "{done}");
+    let lead = &app.all_leads(&token).await[0];
+    assert_eq!(lead["name"], "Acme Oy");
+    assert_eq!(lead["description"], "Call in May");
+    assert_eq!(contact(lead)["phones"][0]["type"], "mobile");
+    assert_eq!(lead["custom_fields"], json!({}), "unmapped columns ignored on request");
+    let kept = "Company,Lieblingsfarbe,Size\nBeta Oy,green,\n";
+    let done = app.import(&token, &[("map", "Size=custom:Employees")], "keep.csv", kept.as_bytes()).await;
+    assert_eq!(done["created"], 1);
+    let beta = app.all_leads(&token).await.into_iter().find(|l| l["name"] == "Beta Oy").unwrap();
+    assert_eq!(beta["custom_fields"], json!({"Lieblingsfarbe": "green"}), "empty cells are not stored");
+}
