@@ -30,6 +30,7 @@ CREATE TABLE imports (
     started_at TIMESTAMPTZ,
     finished_at TIMESTAMPTZ,
     heartbeat_at TIMESTAMPTZ,
+    runner TEXT,
     undone_at TIMESTAMPTZ,
     undo_report JSONB
 );

@@ -29,6 +29,7 @@ CREATE TABLE imports (
     started_at TEXT,
     finished_at TEXT,
     heartbeat_at TEXT,
+    runner TEXT,
     undone_at TEXT,
     undo_report TEXT
 );

@@ -104,12 +104,16 @@ pub async fn run_file(
     let file_name = path.file_name().map_or_else(|| "import.csv".into(), |n| n.to_string_lossy().into_owned());
     let now = store::now();
     let mut tx = db.write().await?;
-    let earlier = store::imports::resumable(&mut tx, org.id, kind.as_str(), &sniffed.sha256, now - STALE_AFTER).await?;
-    let (id, resume_from) = match earlier {
-        Some(e) if store::imports::claim(&mut tx, e.id, now - STALE_AFTER, now).await? => {
-            (e.id, u64::try_from(e.rows_done).unwrap_or(0))
+    let mut earlier = None;
+    for e in store::imports::running_for_file(&mut tx, org.id, kind.as_str(), &sniffed.sha256).await? {
+        if store::imports::stopped(&e, now - STALE_AFTER) && store::imports::claim(&mut tx, &e, now).await? {
+            earlier = Some(e);
+            break;
         }
-        _ => {
+    }
+    let (id, resume_from) = match earlier {
+        Some(e) => (e.id, u64::try_from(e.rows_done).unwrap_or(0)),
+        None => {
             let id = store::new_id();
             let opts = serde_json::to_value(&options)?;
             store::imports::insert(

@@ -142,11 +142,13 @@ pub async fn confirm(db: &Db, actor: &Actor, id: Uuid, options: &ImportOptions) 
     let mut tx = db.write().await?;
     let now = store::now();
     crate::on_tx!(&mut tx, |c| sqlx::query(
-        "UPDATE imports SET status = 'running', options = $1, started_at = $2, heartbeat_at = $2 WHERE id = $3"
+        "UPDATE imports SET status = 'running', options = $1, started_at = $2, heartbeat_at = $2, runner = $4
+         WHERE id = $3"
     )
     .bind(sqlx::types::Json(options))
     .bind(now)
     .bind(id)
+    .bind(store::imports::runner())
     .execute(c)
     .await
     .map(drop))
@@ -191,10 +193,10 @@ pub async fn launch(db: Db, id: Uuid, org: Uuid) -> anyhow::Result<tokio::task::
 pub async fn resume_interrupted(db: &Db) -> anyhow::Result<()> {
     let now = store::now();
     let mut tx = db.write().await?;
-    let stale = store::imports::interrupted(&mut tx, now - STALE_AFTER).await?;
+    let unfinished = store::imports::unfinished(&mut tx).await?;
     let mut claimed = Vec::new();
-    for i in stale {
-        if store::imports::claim(&mut tx, i.id, now - STALE_AFTER, now).await? {
+    for i in unfinished.into_iter().filter(|i| store::imports::stopped(i, now - STALE_AFTER)) {
+        if store::imports::claim(&mut tx, &i, now).await? {
             claimed.push(i);
         }
     }

@@ -63,6 +63,9 @@ pub struct Import {
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub heartbeat_at: Option<DateTime<Utc>>,
+    /// The process running it (`host:pid`), to tell a crashed run from a live one.
+    #[serde(skip)]
+    pub runner: Option<String>,
     pub undone_at: Option<DateTime<Utc>>,
     #[schema(value_type = Option<Object>)]
     #[sqlx(json(nullable))]
@@ -71,7 +74,7 @@ pub struct Import {
 
 const COLUMNS: &str = "i.id, i.org_id, i.user_id, u.name AS user_name, i.kind, i.file_name, i.file_sha256, i.file_size, \
     i.options, i.status, i.error, i.rows_total, i.rows_done, i.created, i.updated, i.merged, i.duplicates, i.rejected, \
-    i.warnings, i.created_at, i.started_at, i.finished_at, i.heartbeat_at, i.undone_at, i.undo_report";
+    i.warnings, i.created_at, i.started_at, i.finished_at, i.heartbeat_at, i.runner, i.undone_at, i.undo_report";
 
 /// A row of an import's report.
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
@@ -103,8 +106,8 @@ pub async fn insert(
 ) -> anyhow::Result<()> {
     on_tx!(tx, |c| sqlx::query(
         "INSERT INTO imports (id, org_id, user_id, kind, file_name, file_sha256, file_size, options, status,
-            rows_total, created_at, started_at, heartbeat_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'running', $9, $10, $10, $10)"
+            rows_total, created_at, started_at, heartbeat_at, runner)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'running', $9, $10, $10, $10, $11)"
     )
     .bind(id)
     .bind(org)
@@ -116,6 +119,7 @@ pub async fn insert(
     .bind(sqlx::types::Json(options))
     .bind(rows_total)
     .bind(now)
+    .bind(runner())
     .execute(c)
     .await
     .map(drop))
@@ -138,45 +142,62 @@ pub async fn list(tx: &mut Tx, org: Uuid, limit: i64) -> anyhow::Result<Vec<Impo
     on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(limit).fetch_all(c).await).context("listing imports")
 }
 
-/// An unfinished import of the same file and kind whose process stopped (no
-/// heartbeat since `stale_before`): the one a re-run resumes.
-pub async fn resumable(
-    tx: &mut Tx,
-    org: Uuid,
-    kind: &str,
-    sha256: &str,
-    stale_before: DateTime<Utc>,
-) -> anyhow::Result<Option<Import>> {
+/// This process, as `host:pid`.
+#[must_use]
+pub fn runner() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_else(|_| "localhost".into());
+    format!("{}:{}", host.trim(), std::process::id())
+}
+
+/// Whether the import's process has stopped: its heartbeat is older than
+/// `stale_before`, or it ran on this host under a process id that no longer exists.
+#[must_use]
+pub fn stopped(import: &Import, stale_before: DateTime<Utc>) -> bool {
+    if import.heartbeat_at.is_none_or(|h| h < stale_before) {
+        return true;
+    }
+    let Some((host, pid)) = import.runner.as_deref().and_then(|r| r.rsplit_once(':')) else { return false };
+    let here = runner();
+    let this_host = here.rsplit_once(':').map(|(h, _)| h) == Some(host);
+    this_host && pid != std::process::id().to_string() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Unfinished imports of the same file and kind, newest first.
+pub async fn running_for_file(tx: &mut Tx, org: Uuid, kind: &str, sha256: &str) -> anyhow::Result<Vec<Import>> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM imports i LEFT JOIN users u ON u.id = i.user_id
-         WHERE i.org_id = $1 AND i.file_sha256 = $2 AND i.kind = $3 AND i.status = 'running' AND i.heartbeat_at < $4
-         ORDER BY i.created_at DESC LIMIT 1"
+         WHERE i.org_id = $1 AND i.file_sha256 = $2 AND i.kind = $3 AND i.status = 'running'
+         ORDER BY i.created_at DESC"
     ));
-    on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(sha256).bind(kind).bind(stale_before).fetch_optional(c).await)
+    on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(sha256).bind(kind).fetch_all(c).await)
         .context("looking for an interrupted import")
 }
 
-/// Every organization's interrupted imports, for a starting server to resume.
-pub async fn interrupted(tx: &mut Tx, stale_before: DateTime<Utc>) -> anyhow::Result<Vec<Import>> {
+/// Every organization's unfinished imports, for a starting server to resume those whose process stopped.
+pub async fn unfinished(tx: &mut Tx) -> anyhow::Result<Vec<Import>> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM imports i LEFT JOIN users u ON u.id = i.user_id
-         WHERE i.status = 'running' AND i.heartbeat_at < $1 ORDER BY i.created_at"
+         WHERE i.status = 'running' ORDER BY i.created_at"
     ));
-    on_tx!(tx, |c| sqlx::query_as(sql).bind(stale_before).fetch_all(c).await).context("finding interrupted imports")
+    on_tx!(tx, |c| sqlx::query_as(sql).fetch_all(c).await).context("finding unfinished imports")
 }
 
-/// Takes over an interrupted import: only one process wins.
-pub async fn claim(tx: &mut Tx, id: Uuid, stale_before: DateTime<Utc>, now: DateTime<Utc>) -> anyhow::Result<bool> {
-    let n = on_tx!(tx, |c| sqlx::query(
-        "UPDATE imports SET heartbeat_at = $1 WHERE id = $2 AND status = 'running' AND heartbeat_at < $3"
+/// Takes over a stopped import: only one process wins (the heartbeat must still be the one seen).
+pub async fn claim(tx: &mut Tx, import: &Import, now: DateTime<Utc>) -> anyhow::Result<bool> {
+    let n =
+        on_tx!(tx, |c| {
+            sqlx::query(
+        "UPDATE imports SET heartbeat_at = $1, runner = $2 WHERE id = $3 AND status = 'running' AND heartbeat_at = $4"
     )
     .bind(now)
-    .bind(id)
-    .bind(stale_before)
+    .bind(runner())
+    .bind(import.id)
+    .bind(import.heartbeat_at)
     .execute(c)
     .await
-    .map(|r| r.rows_affected()))
-    .context("claiming the import")?;
+    .map(|r| r.rows_affected())
+        })
+        .context("claiming the import")?;
     Ok(n == 1)
 }
 

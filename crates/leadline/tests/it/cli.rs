@@ -42,7 +42,7 @@ async fn serve_stops_gracefully_on_sigterm() {
     .unwrap();
 }
 
-fn run(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+pub fn run(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_leadline"))
         .args(args)
         .env("LEADLINE_DATABASE_URL", url)
@@ -60,7 +60,7 @@ fn run(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn text(o: &Output) -> String {
+pub fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
