@@ -110,3 +110,6 @@ impl Issue {
         Self { column: column.map(str::to_owned), value: value.map(str::to_owned), reason: reason.into() }
     }
 }
+
+#[cfg(test)]
+mod fuzz_tests;

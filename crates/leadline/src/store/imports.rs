@@ -184,9 +184,8 @@ pub async fn unfinished(tx: &mut Tx) -> anyhow::Result<Vec<Import>> {
 
 /// Takes over a stopped import: only one process wins (the heartbeat must still be the one seen).
 pub async fn claim(tx: &mut Tx, import: &Import, now: DateTime<Utc>) -> anyhow::Result<bool> {
-    let n =
-        on_tx!(tx, |c| {
-            sqlx::query(
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE imports SET heartbeat_at = $1, runner = $2 WHERE id = $3 AND status = 'running' AND heartbeat_at = $4"
     )
     .bind(now)
@@ -196,8 +195,8 @@ pub async fn claim(tx: &mut Tx, import: &Import, now: DateTime<Utc>) -> anyhow::
     .execute(c)
     .await
     .map(|r| r.rows_affected())
-        })
-        .context("claiming the import")?;
+    })
+    .context("claiming the import")?;
     Ok(n == 1)
 }
 

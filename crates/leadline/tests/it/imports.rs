@@ -18,6 +18,7 @@ crate::on_both!(
     export_then_import_reproduces_the_leads,
     products_opportunities_users_and_teams,
     mapping_overrides_and_unmapped_columns,
+    random_files_import_whole_rows_or_nothing,
 );
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -646,4 +647,83 @@ async fn mapping_overrides_and_unmapped_columns(backend: Backend) {
     assert_eq!(done["created"], 1);
     let beta = app.all_leads(&token).await.into_iter().find(|l| l["name"] == "Beta Oy").unwrap();
     assert_eq!(beta["custom_fields"], json!({"Lieblingsfarbe": "green"}), "empty cells are not stored");
+}
+
+/// Random CSV-like files (a deterministic generator): each is refused as a whole
+/// or imported, and what is stored is whole rows only.
+async fn random_files_import_whole_rows_or_nothing(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let pieces = [
+        "Company",
+        "Email",
+        "Phone",
+        "Name",
+        "Country",
+        "Status",
+        "\"",
+        "\"\"",
+        "+1 206 555 0100",
+        "a@b.example",
+        "bad@",
+        "Ä€😀",
+        "Acme",
+        "Oy",
+        "FI",
+        "new",
+        "won",
+        "040 123 4567",
+        "",
+        " ",
+        "x",
+        "\u{feff}",
+    ];
+    let seps = [",", ";", "\t", "\n", "\r\n", "|"];
+    let mut accepted = 0;
+    for case in 0..24 {
+        let mut bytes = Vec::new();
+        if case % 4 != 0 {
+            bytes.extend_from_slice(b"Company,Name,Email,Phone,Status\n");
+        }
+        for _ in 0..(next() % 80) {
+            bytes.extend_from_slice(pieces[(next() % pieces.len() as u64) as usize].as_bytes());
+            bytes.extend_from_slice(seps[(next() % seps.len() as u64) as usize].as_bytes());
+            if next() % 61 == 0 {
+                bytes.push((next() % 256) as u8);
+            }
+        }
+        let r = app.upload("/api/v1/imports", &token, &[("on_duplicate", "merge")], "random.csv", &bytes).await;
+        match r.status {
+            StatusCode::UNPROCESSABLE_ENTITY => assert_eq!(r.body["errors"][0]["field"], "file", "{}", r.text),
+            StatusCode::ACCEPTED => {
+                accepted += 1;
+                let done = app.wait_import(&token, r.body["id"].as_str().unwrap()).await;
+                assert_eq!(done["status"], "completed", "case {case}: {done}");
+                let handled: i64 = ["created", "updated", "merged", "duplicates", "rejected"]
+                    .iter()
+                    .map(|k| done[k].as_i64().unwrap())
+                    .sum();
+                assert!(handled <= done["rows_done"].as_i64().unwrap(), "case {case}: {done}");
+            }
+            other => panic!("case {case}: {other}: {}", r.text),
+        }
+    }
+    let leads = app.all_leads(&token).await;
+    assert!(accepted >= 8 && !leads.is_empty(), "the generator must exercise imports: {accepted} accepted");
+    let imports = app.get("/api/v1/imports", &token).await.body;
+    let created: i64 = imports["items"].as_array().unwrap().iter().map(|i| i["created"].as_i64().unwrap()).sum();
+    assert_eq!(created, i64::try_from(leads.len()).unwrap());
+    for lead in &leads {
+        assert!(!lead["name"].as_str().unwrap().trim().is_empty());
+        for c in lead["contacts"].as_array().unwrap() {
+            assert_eq!(c["lead_id"], lead["id"]);
+            assert!(!c["name"].as_str().unwrap().is_empty());
+        }
+    }
 }
