@@ -94,6 +94,20 @@ pub enum Command {
     },
     /// Measure list, search and lead-page latency over HTTP on a database of N leads.
     Bench(crate::bench::BenchArgs),
+    /// Measure an import of a generated N-row file against a plain insert of the same rows.
+    BenchImport(crate::bench_import::BenchImportArgs),
+    /// Write a realistic lead file (mixed countries and phone formats, ~5% duplicates, ~1% bad rows).
+    Generate {
+        /// Data rows to write.
+        #[arg(long, default_value_t = 10_000)]
+        rows: usize,
+        /// The same seed gives the same file.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Where to write (default: standard output).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -198,6 +212,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::import::command::export(command, &open(&db.url(DEFAULT_DB)).await?).await
         }
         Command::Bench(args) => crate::bench::run(args).await,
+        Command::BenchImport(args) => crate::bench_import::run(args).await,
+        Command::Generate { rows, seed, out } => {
+            let mut w: Box<dyn std::io::Write> = match out {
+                Some(p) => Box::new(std::fs::File::create(&p).with_context(|| format!("creating {}", p.display()))?),
+                None => Box::new(std::io::stdout().lock()),
+            };
+            let mut w = std::io::BufWriter::new(&mut w);
+            crate::import::generate::write_leads(&mut w, rows, seed)?;
+            std::io::Write::flush(&mut w)?;
+            Ok(())
+        }
     }
 }
 

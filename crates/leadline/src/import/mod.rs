@@ -12,6 +12,7 @@ pub mod columns;
 pub mod command;
 pub mod engine;
 pub mod export;
+pub mod generate;
 pub mod leads;
 pub mod merge;
 pub mod opportunities;

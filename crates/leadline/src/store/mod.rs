@@ -153,6 +153,26 @@ impl Db {
         }
     }
 
+    /// A pool of one connection for a long run of large writes (an import) on SQLite,
+    /// with a page cache of `cache_mib`: one connection keeps its cache warm between
+    /// transactions (SQLite drops a connection's cache when another one writes). On
+    /// PostgreSQL, the same pool.
+    pub async fn dedicated_writer(&self, cache_mib: u32) -> anyhow::Result<Db> {
+        match self {
+            Db::Sqlite(pool) => {
+                let options =
+                    (*pool.connect_options()).clone().pragma("cache_size", format!("-{}", u64::from(cache_mib) * 1024));
+                let single = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(options)
+                    .await
+                    .context("opening a connection for the import")?;
+                Ok(Db::Sqlite(single))
+            }
+            Db::Postgres(_) => Ok(self.clone()),
+        }
+    }
+
     #[must_use]
     pub fn backend(&self) -> &'static str {
         match self {

@@ -238,3 +238,61 @@ async fn log_in_create_find_by_phone_and_open() {
     .await
     .expect("browser script");
 }
+
+/// The Import page: upload a file, check the mapping and preview, start, watch the
+/// progress page finish, download the report, undo.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_a_file_from_the_import_page() {
+    let Some((chromium, driver)) = browser() else { return };
+    let app = TestApp::new(Backend::Sqlite).await;
+    let org = app.org("Import Co", "US").await;
+    let (_, token) = app.user(&org, "admin@import.test", "admin").await;
+    let base = serve(&app).await;
+    let file = std::env::temp_dir().join(format!("leadline-upload-{}.csv", uuid::Uuid::now_v7().simple()));
+    let mut csv = String::from("Company,First Name,Last Name,Email,Phone,Country,Lieblingsfarbe\nBroken Oy,Bob,Bad,not-an-email,,Finland,\n");
+    for i in 0..300 {
+        csv.push_str(&format!(
+            "Upload {i} Oy,Ann,Number{i},ann{i}@upload{i}.example,+358 40 {:03} {:04},Finland,blue\n",
+            100 + i / 1000,
+            i
+        ));
+    }
+    std::fs::write(&file, csv).unwrap();
+    let path = file.to_str().unwrap().to_owned();
+    let base2 = base.clone();
+    tokio::task::spawn_blocking(move || {
+        let b = Browser::start(&chromium, &driver, 1280, 1000);
+        b.goto(&format!("{base2}/login"));
+        b.type_into("#email", "admin@import.test");
+        b.type_into("#password", PASSWORD);
+        b.click("button[type=submit]");
+        b.wait_title("Leads");
+        b.goto(&format!("{base2}/imports"));
+        b.wait_title("Import");
+        b.keys("#file", &path);
+        b.click("button.primary[type=submit]");
+        b.wait_title("Map columns");
+        let page = b.source();
+        assert!(page.contains("Upload 0 Oy") && page.contains("+358401000000"), "the preview shows rows as stored");
+        assert!(page.contains("Refused") && page.contains("not-an-email"), "the preview shows refused rows");
+        b.screenshot("import-map");
+        b.click("button[value=start]");
+        b.wait_title("Import · leadline-upload");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !b.source().contains("status-completed") {
+            assert!(Instant::now() < deadline, "the progress page never showed the import completed");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let page = b.source();
+        assert!(page.contains(r#"data-field="created">300<"#), "counts on the page");
+        assert!(page.contains(r#"data-field="rejected">1<"#));
+        assert!(page.contains("report.csv"));
+        b.screenshot("import-done");
+    })
+    .await
+    .expect("browser script");
+    let _ = std::fs::remove_file(&file);
+    let leads = app.get("/api/v1/leads?limit=5", &token).await;
+    assert_eq!(leads.body["items"].as_array().unwrap().len(), 5);
+    assert_eq!(leads.body["items"][0]["custom_fields"]["Lieblingsfarbe"], "blue");
+}

@@ -28,6 +28,7 @@ use uuid::Uuid;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/imports", get(list).post(upload))
+        .route("/imports/stage-map", post(save_stage_map))
         .route("/imports/{id}", get(show))
         .route("/imports/{id}/map", get(map).post(map_submit))
         .route("/imports/{id}/status", get(status))
@@ -67,12 +68,23 @@ struct ImportsPage {
     imports: Vec<ImportView>,
     kinds: Vec<(&'static str, &'static str)>,
     error: Option<String>,
+    /// The organization's own stage names: (name, stage).
+    stage_aliases: Vec<(String, String)>,
+    stages: Vec<&'static str>,
+    can_edit_stages: bool,
 }
 
 async fn imports_page(state: &AppState, user: &PageUser, error: Option<String>) -> PageResult {
     let imports = async {
         let mut tx = state.db.read().await?;
         store::imports::list(&mut tx, user.actor.org_id(), 100).await
+    }
+    .await
+    .map_err(AppError::from)
+    .or_page()?;
+    let stage_aliases = async {
+        let mut tx = state.db.read().await?;
+        store::sales::stage_aliases(&mut tx, user.actor.org_id()).await
     }
     .await
     .map_err(AppError::from)
@@ -84,6 +96,9 @@ async fn imports_page(state: &AppState, user: &PageUser, error: Option<String>) 
         imports: imports.into_iter().filter(|i| i.status != "draft").map(|i| ImportView::new(i, &zone)).collect(),
         kinds: KINDS.to_vec(),
         error,
+        stage_aliases,
+        stages: leadline_domain::Stage::ALL.iter().map(|s| s.as_str()).collect(),
+        can_edit_stages: user.actor.user.role.deletes_leads(),
     };
     let mut res = render(&page, user.flash.is_some());
     if failed {
@@ -423,6 +438,50 @@ async fn undo(
             redirect_with_flash(&format!("/imports/{id}"), &e.to_string())
         }
         Err(e) => error_page(&e),
+    })
+}
+
+/// Saves the stage map: changed stages, removed names and one new name.
+async fn save_stage_map(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+    user.check_csrf(&get("csrf"))?;
+    if !user.actor.user.role.deletes_leads() {
+        return Err(error_page(&AppError::Forbidden("Only admins and managers can change the stage map.".into())));
+    }
+    let mut changes: Vec<(String, Option<String>)> = Vec::new();
+    for (k, alias) in &fields {
+        if let Some(i) = k.strip_prefix("alias_") {
+            let stage = get(&format!("stage_{i}"));
+            let remove = get(&format!("remove_{i}")) == "on";
+            changes.push((alias.clone(), if remove { None } else { Some(stage) }));
+        }
+    }
+    let new_alias = get("new_alias");
+    if !new_alias.is_empty() {
+        changes.push((new_alias, Some(get("new_stage"))));
+    }
+    let saved = async {
+        let mut tx = state.db.write().await?;
+        for (alias, stage) in &changes {
+            let stage = match stage {
+                Some(s) => {
+                    Some(leadline_domain::Stage::parse(s).map_err(|e| anyhow::anyhow!("{alias}: {e}"))?.as_str())
+                }
+                None => None,
+            };
+            store::sales::set_stage_alias(&mut tx, user.actor.org_id(), alias, stage).await?;
+        }
+        tx.commit().await?;
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    Ok(match saved {
+        Ok(()) => redirect_with_flash("/imports#stages-h", "Stage map saved."),
+        Err(e) => redirect_with_flash("/imports#stages-h", &format!("Not saved: {e}")),
     })
 }
 
