@@ -205,7 +205,17 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
         c.created, c.updated, c.merged, c.duplicates, c.rejected, c.warnings
     );
     if c.rejected + c.duplicates + c.warnings + c.updated + c.merged > 0 {
-        println!("  report: leadline import report {}", summary.id);
+        let mut tx = db.read().await?;
+        let first = store::imports::report_page(&mut tx, summary.id, None, 10).await?;
+        drop(tx);
+        for (r, _) in &first {
+            let column = r.column_name.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
+            let value = r.value.as_deref().map(|v| format!(" '{v}'")).unwrap_or_default();
+            let target = r.entity_id.map(|id| format!(" (record {id})")).unwrap_or_default();
+            println!("  row {}: {}{column}{value}: {}{target}", r.row_number, r.outcome, r.reason);
+        }
+        let shown = first.len() as i64;
+        println!("  report{}: leadline import report {}", if shown >= 10 { " of every row" } else { "" }, summary.id);
     }
     println!("  undo:   leadline import undo {}", summary.id);
     if let Some(e) = &summary.error {
@@ -264,7 +274,7 @@ pub async fn export(command: ExportCommand, db: &Db) -> anyhow::Result<()> {
     let users = store::auth::users_in_org(&mut tx, org.id).await?;
     drop(tx);
     let mut pairs = Vec::new();
-    for f in &filters {
+    for f in filters.iter().flat_map(|f| f.split('&')).filter(|f| !f.trim().is_empty()) {
         let (k, mut v) = split_pair(f, "--filter")?;
         if k == "owner" && v.contains('@') {
             v = users

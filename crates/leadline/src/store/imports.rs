@@ -17,6 +17,9 @@ pub struct Counts {
     pub merged: i64,
     /// Rows skipped because they matched an existing lead or an earlier row.
     pub duplicates: i64,
+    /// The same count as `duplicates`, under the name the summary uses.
+    #[sqlx(default)]
+    pub skipped: i64,
     pub rejected: i64,
     /// Rows stored with something left out or changed (e.g. an unknown owner).
     pub warnings: i64,
@@ -28,6 +31,7 @@ impl Counts {
         self.updated += other.updated;
         self.merged += other.merged;
         self.duplicates += other.duplicates;
+        self.skipped += other.skipped;
         self.rejected += other.rejected;
         self.warnings += other.warnings;
     }
@@ -73,7 +77,8 @@ pub struct Import {
 }
 
 const COLUMNS: &str = "i.id, i.org_id, i.user_id, u.name AS user_name, i.kind, i.file_name, i.file_sha256, i.file_size, \
-    i.options, i.status, i.error, i.rows_total, i.rows_done, i.created, i.updated, i.merged, i.duplicates, i.rejected, \
+    i.options, i.status, i.error, i.rows_total, i.rows_done, i.created, i.updated, i.merged, i.duplicates, \
+    i.duplicates AS skipped, i.rejected, \
     i.warnings, i.created_at, i.started_at, i.finished_at, i.heartbeat_at, i.runner, i.undone_at, i.undo_report";
 
 /// A row of an import's report.

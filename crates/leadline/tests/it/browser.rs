@@ -249,7 +249,9 @@ async fn import_a_file_from_the_import_page() {
     let (_, token) = app.user(&org, "admin@import.test", "admin").await;
     let base = serve(&app).await;
     let file = std::env::temp_dir().join(format!("leadline-upload-{}.csv", uuid::Uuid::now_v7().simple()));
-    let mut csv = String::from("Company,First Name,Last Name,Email,Phone,Country,Lieblingsfarbe\nBroken Oy,Bob,Bad,not-an-email,,Finland,\n");
+    let mut csv = String::from(
+        "Company,First Name,Last Name,Email,Phone,Country,Lieblingsfarbe\nBroken Oy,Bob,Bad,not-an-email,,Finland,\n",
+    );
     for i in 0..300 {
         csv.push_str(&format!(
             "Upload {i} Oy,Ann,Number{i},ann{i}@upload{i}.example,+358 40 {:03} {:04},Finland,blue\n",

@@ -236,6 +236,7 @@ async fn duplicates_in_every_form_are_found(backend: Backend) {
         app.import(&token, &[("match_domain", "true"), ("default_region", "GB")], "dups.csv", csv.as_bytes()).await;
     assert_eq!(again["created"], 0, "{again}");
     assert_eq!(again["duplicates"], 8, "{again}");
+    assert_eq!(again["skipped"], 8, "the summary's name for duplicates");
     assert_eq!(app.all_leads(&token).await.len(), 3);
     assert_eq!(again["file_sha256"], done["file_sha256"]);
 }
@@ -346,6 +347,7 @@ async fn encodings_and_delimiters_are_read(backend: Backend) {
         ("utf8-bom.csv", bom),
         ("utf16le.csv", utf16le),
         ("utf16be.csv", utf16be),
+        ("utf16le-no-bom.csv", text.encode_utf16().flat_map(u16::to_le_bytes).collect()),
         ("latin1.csv", latin.into_owned()),
         ("tab.tsv", tabbed.into_bytes()),
         ("comma.csv", comma.as_bytes().to_vec()),
@@ -642,6 +644,21 @@ async fn mapping_overrides_and_unmapped_columns(backend: Backend) {
     assert_eq!(lead["description"], "Call in May");
     assert_eq!(contact(lead)["phones"][0]["type"], "mobile");
     assert_eq!(lead["custom_fields"], json!({}), "unmapped columns ignored on request");
+    // Options may come as query parameters, and the file under another field name.
+    let (content_type, body) = crate::harness::multipart(&[], "again.csv", b"Company,City\nAcme Oy,Turku\n");
+    let body = String::from_utf8(body).unwrap().replace("name=\"file\"", "name=\"upload\"");
+    let req = axum::http::Request::builder()
+        .method(axum::http::Method::POST)
+        .uri("/api/v1/imports?on_duplicate=merge")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", content_type)
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let done = app.wait_import(&token, r.body["id"].as_str().unwrap()).await;
+    assert_eq!(done["merged"], 1, "{done}");
+    assert_eq!(app.all_leads(&token).await[0]["city"], "Turku");
     let kept = "Company,Lieblingsfarbe,Size\nBeta Oy,green,\n";
     let done = app.import(&token, &[("map", "Size=custom:Employees")], "keep.csv", kept.as_bytes()).await;
     assert_eq!(done["created"], 1);

@@ -53,7 +53,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The multipart form of an upload: `file`, and optional `kind`, `options` (JSON)
-/// or the options as separate fields.
+/// or the options as separate fields (which may also be given as query parameters).
 #[derive(ToSchema)]
 #[expect(dead_code, reason = "describes the multipart form in the OpenAPI document")]
 pub struct ImportUpload {
@@ -100,17 +100,23 @@ fn split_pair(field: &str, v: &str) -> Result<(String, String), ApiError> {
 }
 
 /// Reads the upload form.
-pub async fn read_upload(mut form: Multipart) -> Result<Upload, ApiError> {
+pub async fn read_upload(mut form: Multipart, query: Option<&str>) -> Result<Upload, ApiError> {
     let mut kind = ImportKind::Leads;
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut options = ImportOptions::default();
     let mut json_options: Option<ImportOptions> = None;
     let mut csrf = String::new();
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let (k, v) = (crate::web::urldecode(k), crate::web::urldecode(v));
+        set_option(&k, v.trim().to_owned(), &mut kind, &mut options, &mut json_options, &mut csrf)?;
+    }
     while let Some(field) =
         form.next_field().await.map_err(|e| bad("file", format!("the upload could not be read: {e}")))?
     {
         let name = field.name().unwrap_or("").to_owned();
-        if name == "file" {
+        // The file is the field named `file`, or else any field that carries a file name.
+        if name == "file" || (field.file_name().is_some() && file.is_none()) {
             let file_name = field.file_name().unwrap_or("upload.csv").to_owned();
             let bytes = field.bytes().await.map_err(|e| bad("file", format!("the upload could not be read: {e}")))?;
             file = Some((file_name, bytes.to_vec()));
@@ -118,11 +124,37 @@ pub async fn read_upload(mut form: Multipart) -> Result<Upload, ApiError> {
         }
         let text = field.text().await.map_err(|e| bad(&name, e.to_string()))?;
         let value = text.trim().to_owned();
-        match name.as_str() {
-            "csrf" => csrf = value,
-            "kind" => kind = ImportKind::parse(&value).map_err(|e| bad("kind", e.0))?,
+        set_option(&name, value, &mut kind, &mut options, &mut json_options, &mut csrf)?;
+    }
+    let (file_name, bytes) = match file {
+        Some(f) if !f.1.is_empty() || !f.0.is_empty() => f,
+        _ => return Err(bad("file", "is required (a multipart field named 'file')")),
+    };
+    let mut options = json_options.unwrap_or(options);
+    for (k, v) in &options.stages.clone() {
+        if Stage::parse(v).is_err() {
+            return Err(bad("stage", format!("'{k}={v}': '{v}' is not a stage")));
+        }
+        options.stages.insert(k.clone(), v.clone());
+    }
+    Ok(Upload { kind, file_name, bytes, options, csrf })
+}
+
+/// Reads one option of an upload, from a form field or a query parameter.
+fn set_option(
+    name: &str,
+    value: String,
+    kind: &mut ImportKind,
+    options: &mut ImportOptions,
+    json_options: &mut Option<ImportOptions>,
+    csrf: &mut String,
+) -> Result<(), ApiError> {
+    {
+        match name {
+            "csrf" => *csrf = value,
+            "kind" => *kind = ImportKind::parse(&value).map_err(|e| bad("kind", e.0))?,
             "options" if !value.is_empty() => {
-                json_options = Some(serde_json::from_str(&value).map_err(|e| bad("options", e.to_string()))?);
+                *json_options = Some(serde_json::from_str(&value).map_err(|e| bad("options", e.to_string()))?);
             }
             "on_duplicate" => options.on_duplicate = OnDuplicate::parse(&value).map_err(|e| bad("on_duplicate", e))?,
             "default_region" if !value.is_empty() => options.default_region = Some(value),
@@ -147,18 +179,7 @@ pub async fn read_upload(mut form: Multipart) -> Result<Upload, ApiError> {
             _ => {}
         }
     }
-    let (file_name, bytes) = match file {
-        Some(f) if !f.1.is_empty() || !f.0.is_empty() => f,
-        _ => return Err(bad("file", "is required (a multipart field named 'file')")),
-    };
-    let mut options = json_options.unwrap_or(options);
-    for (k, v) in &options.stages.clone() {
-        if Stage::parse(v).is_err() {
-            return Err(bad("stage", format!("'{k}={v}': '{v}' is not a stage")));
-        }
-        options.stages.insert(k.clone(), v.clone());
-    }
-    Ok(Upload { kind, file_name, bytes, options, csrf })
+    Ok(())
 }
 
 /// Starts an import from a CSV upload (multipart). The file is checked first: a file that
@@ -171,9 +192,10 @@ pub async fn read_upload(mut form: Multipart) -> Result<Upload, ApiError> {
 pub async fn create(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
+    RawQuery(query): RawQuery,
     form: Multipart,
 ) -> Result<(StatusCode, [(header::HeaderName, String); 1], Json<Import>), ApiError> {
-    let up = read_upload(form).await?;
+    let up = read_upload(form, query.as_deref()).await?;
     let import = service::upload(&s.db, &actor, up.kind, &up.file_name, &up.bytes, &up.options, false).await?;
     service::launch(s.db.clone(), import.id, actor.org_id()).await?;
     let location = format!("/api/v1/imports/{}", import.id);
@@ -188,9 +210,10 @@ pub async fn create(
 pub async fn preview(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
+    RawQuery(query): RawQuery,
     form: Multipart,
 ) -> Result<Json<Preview>, ApiError> {
-    let up = read_upload(form).await?;
+    let up = read_upload(form, query.as_deref()).await?;
     service::check_may_import(&actor, up.kind)?;
     let scratch = ScratchFile::write(&up.bytes).map_err(AppError::from)?;
     Ok(Json(service::preview_file(&s.db, &actor, up.kind, &scratch, &up.options, 10).await?))

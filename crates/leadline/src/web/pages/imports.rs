@@ -112,7 +112,7 @@ async fn list(State(state): State<AppState>, user: PageUser) -> PageResult {
 }
 
 async fn upload(State(state): State<AppState>, user: PageUser, form: Multipart) -> PageResult {
-    let up = match read_upload(form).await {
+    let up = match read_upload(form, None).await {
         Ok(up) => up,
         Err(e) => return imports_page(&state, &user, Some(message(&e.0))).await,
     };
@@ -385,6 +385,8 @@ struct StatusPage {
     shell: super::Shell,
     view: ImportView,
     undo_report: Option<String>,
+    /// The report's first rows.
+    report: Vec<store::imports::ReportRow>,
 }
 
 async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> PageResult {
@@ -398,8 +400,19 @@ async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<Stri
         let kept = r.get("kept_edited").and_then(|k| k.as_array()).map_or(0, Vec::len);
         format!("Undo deleted {deleted}, restored {restored}, and kept {kept} records edited since the import.")
     });
+    let report = async {
+        let mut tx = state.db.read().await?;
+        store::imports::report_page(&mut tx, import.id, None, 50).await
+    }
+    .await
+    .map_err(AppError::from)
+    .or_page()?
+    .into_iter()
+    .map(|(r, _)| r)
+    .collect();
     let zone = user.actor.org.time_zone.clone();
-    let page = StatusPage { shell: user.shell("imports", ""), view: ImportView::new(import, &zone), undo_report };
+    let page =
+        StatusPage { shell: user.shell("imports", ""), view: ImportView::new(import, &zone), undo_report, report };
     Ok(render(&page, user.flash.is_some()))
 }
 
