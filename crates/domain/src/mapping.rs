@@ -476,7 +476,7 @@ pub fn field_named(kind: ImportKind, name: &str) -> Option<&'static Field> {
         (_, "zip" | "postal_code") => "postcode",
         _ => n.as_str(),
     };
-    kind.fields().iter().find(|f| f.name == n)
+    kind.fields().iter().find(|f| f.name == n).or_else(|| recognise(kind, name))
 }
 
 /// Maps every header: `Some(field)` where recognised. For leads, a bare "Name" names
@@ -485,10 +485,11 @@ pub fn field_named(kind: ImportKind, name: &str) -> Option<&'static Field> {
 pub fn auto_map(kind: ImportKind, headers: &[String]) -> Vec<Option<&'static Field>> {
     let mut out: Vec<Option<&'static Field>> = headers.iter().map(|h| recognise(kind, h)).collect();
     if kind == ImportKind::Leads {
-        let generic = |h: &String| matches!(header_key(h).as_str(), "name" | "personname" | "nimi");
+        // "Name" and "Lead Name" name the person when another column names the company.
+        let generic = |h: &String| matches!(header_key(h).as_str(), "name" | "leadname" | "personname" | "nimi");
         let company_column = headers.iter().zip(&out).any(|(h, f)| f.is_some_and(|f| f.name == "name") && !generic(h));
         for (h, slot) in headers.iter().zip(out.iter_mut()) {
-            if header_key(h) == "name" {
+            if matches!(header_key(h).as_str(), "name" | "leadname") {
                 let target = if company_column { "contact_name" } else { "name" };
                 *slot = kind.fields().iter().find(|f| f.name == target);
             }
@@ -537,5 +538,9 @@ mod tests {
         assert_eq!(names(ImportKind::Leads, &["Name", "Phone"]), ["name", "phone"]);
         assert_eq!(names(ImportKind::Leads, &["Favourite colour"]), ["-"]);
         assert_eq!(field_named(ImportKind::Leads, "Company").unwrap().name, "name");
+        assert_eq!(field_named(ImportKind::Leads, "notes").unwrap().name, "description");
+        assert_eq!(field_named(ImportKind::Leads, "state").unwrap().name, "region");
+        assert_eq!(names(ImportKind::Leads, &["Lead Name", "Company"]), ["contact_name", "name"]);
+        assert_eq!(names(ImportKind::Leads, &["Lead Name", "Phone"]), ["name", "phone"]);
     }
 }

@@ -18,6 +18,11 @@ pub fn field(v: &str) -> String {
 
 /// Writes the whole report, a page at a time, into `out`.
 pub async fn write(db: &Db, import: Uuid, out: &mut Vec<u8>) -> anyhow::Result<()> {
+    write_only(db, import, None, out).await
+}
+
+/// Writes the report's rows of one outcome (all when `None`).
+pub async fn write_only(db: &Db, import: Uuid, outcome: Option<&str>, out: &mut Vec<u8>) -> anyhow::Result<()> {
     out.extend_from_slice(HEADER.as_bytes());
     let mut after = None;
     loop {
@@ -26,7 +31,7 @@ pub async fn write(db: &Db, import: Uuid, out: &mut Vec<u8>) -> anyhow::Result<(
         drop(tx);
         let Some(last) = page.last() else { break };
         after = Some((last.0.row_number, last.1));
-        for (r, _) in &page {
+        for (r, _) in page.iter().filter(|(r, _)| outcome.is_none_or(|o| r.outcome == o)) {
             let line = format!(
                 "{},{},{},{},{},{}\n",
                 r.row_number,

@@ -323,6 +323,8 @@ async fn bad_rows_are_reported_and_the_rest_imported(backend: Backend) {
     let mut reader = csv::Reader::from_reader(csv_report.text.as_bytes());
     let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(records.len(), 5);
+    let errors = app.get(&format!("/api/v1/imports/{id}/errors.csv"), &token).await;
+    assert_eq!(errors.text.lines().count(), 6, "the header and the five refused rows: {}", errors.text);
     assert_eq!(&records[0][0], "3");
     assert_eq!(&records[0][2], "Email");
     assert_eq!(&records[0][3], "not-an-email");
@@ -631,7 +633,7 @@ async fn mapping_overrides_and_unmapped_columns(backend: Backend) {
             &[
                 ("map", "Kunde=company"),
                 ("map", "Rufnummer=mobile"),
-                ("map", "Notiz=description"),
+                ("mapping", r#"{"Notiz": "notes"}"#),
                 ("unmapped", "ignore"),
             ],
             "map.csv",

@@ -40,9 +40,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/imports", get(list).post(create))
         .route("/imports/preview", post(preview))
-        .route("/imports/{id}", get(show))
+        .route("/imports/{id}", get(show).delete(undo_by_delete))
         .route("/imports/{id}/report", get(report_json))
         .route("/imports/{id}/report.csv", get(report_csv))
+        .route("/imports/{id}/errors.csv", get(errors_csv))
         .route("/imports/{id}/undo", post(undo))
         .route("/exports/leads.csv", get(export_leads))
         .route("/stage-map", get(stage_map).put(set_stage_map))
@@ -168,9 +169,19 @@ fn set_option(
                 };
             }
             "match_domain" => options.match_domain = matches!(value.as_str(), "true" | "1" | "on" | "yes"),
+            "map" | "mapping" if value.starts_with('{') => {
+                let m: BTreeMap<String, String> = serde_json::from_str(&value)
+                    .map_err(|e| bad(name, format!("is not a JSON object of strings: {e}")))?;
+                options.mapping.extend(m);
+            }
             "map" | "mapping" if !value.is_empty() => {
                 let (k, v) = split_pair("map", &value)?;
                 options.mapping.insert(k, v);
+            }
+            "stage" | "stages" if value.starts_with('{') => {
+                let m: BTreeMap<String, String> = serde_json::from_str(&value)
+                    .map_err(|e| bad(name, format!("is not a JSON object of strings: {e}")))?;
+                options.stages.extend(m);
             }
             "stage" | "stages" if !value.is_empty() => {
                 let (k, v) = split_pair("stage", &value)?;
@@ -273,6 +284,26 @@ pub async fn report_csv(
     report_response(&s, &import).await
 }
 
+/// The refused rows only, as CSV with the report's columns.
+#[utoipa::path(get, operation_id = "getImportErrorsCsv", path = "/api/v1/imports/{id}/errors.csv", tag = "imports", params(("id" = String, Path)),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn errors_csv(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let import = load(&s, &actor, &id).await?;
+    let mut out = Vec::new();
+    crate::import::report::write_only(&s.db, import.id, Some("rejected"), &mut out).await?;
+    Ok(csv_download(out, &format!("import-{}-errors.csv", import.id)))
+}
+
+fn csv_download(body: Vec<u8>, file_name: &str) -> Response {
+    let disposition = format!("attachment; filename=\"{file_name}\"");
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], body)
+        .into_response()
+}
+
 /// The report CSV as a download.
 pub async fn report_response(s: &AppState, import: &Import) -> Result<Response, ApiError> {
     let mut out = Vec::new();
@@ -282,7 +313,7 @@ pub async fn report_response(s: &AppState, import: &Import) -> Result<Response, 
         .into_response())
 }
 
-/// Undoes an import: the leads and contacts (or products, opportunities, users) it created
+/// Undoes an import (also as `DELETE /api/v1/imports/{id}`): the leads and contacts (or products, opportunities, users) it created
 /// are deleted and what it changed is restored — except records edited since, which are
 /// kept and listed.
 #[utoipa::path(post, operation_id = "undoImport", path = "/api/v1/imports/{id}/undo", tag = "imports", params(("id" = String, Path)),
@@ -295,6 +326,18 @@ pub async fn undo(
 ) -> Result<Json<UndoReport>, ApiError> {
     let id = parse_id(&id, "import")?;
     Ok(Json(crate::import::undo::undo(&s.db, &actor, id).await?))
+}
+
+/// The same as `POST /api/v1/imports/{id}/undo`.
+#[utoipa::path(delete, operation_id = "deleteImport", path = "/api/v1/imports/{id}", tag = "imports", params(("id" = String, Path)),
+    responses((status = 200, body = UndoReport), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn undo_by_delete(
+    s: State<AppState>,
+    actor: ApiActor,
+    id: Path<String>,
+) -> Result<Json<UndoReport>, ApiError> {
+    undo(s, actor, id).await
 }
 
 /// Leads with their contacts as CSV, one row per contact, streamed. Takes the lead

@@ -23,7 +23,7 @@ use utoipa::{
         super::users::list, super::users::me, super::users::show, super::users::create, super::users::update,
         super::orgs::me, super::audit::list, super::audit::for_lead,
         super::imports::create, super::imports::preview, super::imports::list, super::imports::show,
-        super::imports::report_json, super::imports::report_csv, super::imports::undo, super::imports::export_leads,
+        super::imports::report_json, super::imports::report_csv, super::imports::errors_csv, super::imports::undo, super::imports::undo_by_delete, super::imports::export_leads,
         super::imports::stage_map, super::imports::set_stage_map, super::imports::products,
         super::imports::opportunities, super::imports::teams,
     ),
