@@ -192,12 +192,12 @@ pub struct Batch<T> {
 pub fn spawn_reader<T: Send + 'static>(
     job: &Job,
     prepare: impl Fn(u64, &ByteRecord) -> T + Send + 'static,
-) -> (tokio::sync::mpsc::Receiver<Batch<T>>, std::thread::JoinHandle<anyhow::Result<u64>>) {
+) -> anyhow::Result<(tokio::sync::mpsc::Receiver<Batch<T>>, std::thread::JoinHandle<anyhow::Result<u64>>)> {
     let (send, recv) = tokio::sync::mpsc::channel::<Batch<T>>(1);
     let path = job.path.clone();
     let sniffed = job.sniffed.clone();
     let skip = job.resume_from;
-    let handle = std::thread::spawn(move || -> anyhow::Result<u64> {
+    let reader = std::thread::Builder::new().name("import-reader".into()).spawn(move || -> anyhow::Result<u64> {
         let file = File::open(&path).with_context(|| format!("opening {}", path.display()))?;
         let mut reader = source::csv_reader(source::utf8_reader(file, &sniffed)?, &sniffed);
         let mut rec = ByteRecord::new();
@@ -228,8 +228,8 @@ pub fn spawn_reader<T: Send + 'static>(
             let _ = send.blocking_send(Batch { items, rows_read: read });
         }
         Ok(read)
-    });
-    (recv, handle)
+    })?;
+    Ok((recv, reader))
 }
 
 /// Users of the organization by lower-cased name and e-mail.
@@ -261,7 +261,7 @@ async fn run_leads(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Resu
     let mut index = merge::Index::load(db, job.org.id, job.id, job.options.match_domain).await?;
     let writer = db.dedicated_writer(IMPORT_CACHE_MIB).await?;
     let prep = Arc::clone(&ctx);
-    let (mut batches, reader) = spawn_reader(job, move |line, rec| leads::prepare(&prep, line, rec));
+    let (mut batches, reader) = spawn_reader(job, move |line, rec| leads::prepare(&prep, line, rec))?;
     // PostgreSQL plans from statistics: refresh them as the organization grows
     // (after 10,000 new leads, then each time their number quadruples), or lists
     // that other users run meanwhile would be planned for an empty table.

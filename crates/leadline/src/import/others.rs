@@ -59,7 +59,7 @@ pub(crate) async fn drive<W: Writer>(
     prepare: impl Fn(u64, &ByteRecord) -> Row<W::Item> + Send + 'static,
     writer: &mut W,
 ) -> anyhow::Result<u64> {
-    let (mut batches, reader) = spawn_reader(job, prepare);
+    let (mut batches, reader) = spawn_reader(job, prepare)?;
     while let Some(batch) = batches.recv().await {
         let now = store::now();
         let mut counts = Counts::default();
