@@ -186,13 +186,16 @@ pub struct Batch<T> {
     pub rows_read: u64,
 }
 
+/// The reader thread; it answers how many data rows it read.
+pub type ReaderHandle = std::thread::JoinHandle<anyhow::Result<u64>>;
+
 /// Parses and prepares rows on a thread of its own, `BATCH_ROWS` at a time,
 /// skipping the first `skip` data rows. The receiver ends when the file does; the
 /// handle tells whether it ended in an error.
 pub fn spawn_reader<T: Send + 'static>(
     job: &Job,
     prepare: impl Fn(u64, &ByteRecord) -> T + Send + 'static,
-) -> anyhow::Result<(tokio::sync::mpsc::Receiver<Batch<T>>, std::thread::JoinHandle<anyhow::Result<u64>>)> {
+) -> anyhow::Result<(tokio::sync::mpsc::Receiver<Batch<T>>, ReaderHandle)> {
     let (send, recv) = tokio::sync::mpsc::channel::<Batch<T>>(1);
     let path = job.path.clone();
     let sniffed = job.sniffed.clone();
