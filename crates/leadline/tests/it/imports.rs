@@ -661,6 +661,19 @@ async fn mapping_overrides_and_unmapped_columns(backend: Backend) {
     let done = app.wait_import(&token, r.body["id"].as_str().unwrap()).await;
     assert_eq!(done["merged"], 1, "{done}");
     assert_eq!(app.all_leads(&token).await[0]["city"], "Turku");
+    // Or the CSV file as the whole body.
+    let req = axum::http::Request::builder()
+        .method(axum::http::Method::POST)
+        .uri("/api/v1/imports?file_name=raw.csv&kind=leads")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "text/csv")
+        .body(axum::body::Body::from("Company;Phone\nGamma Oy;+358 40 777 8888\n"))
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    assert_eq!(r.body["file_name"], "raw.csv");
+    let done = app.wait_import(&token, r.body["id"].as_str().unwrap()).await;
+    assert_eq!(done["created"], 1, "{done}");
     let kept = "Company,Lieblingsfarbe,Size\nBeta Oy,green,\n";
     let done = app.import(&token, &[("map", "Size=custom:Employees")], "keep.csv", kept.as_bytes()).await;
     assert_eq!(done["created"], 1);

@@ -90,6 +90,45 @@ pub struct Upload {
     pub csrf: String,
 }
 
+/// An upload as a multipart form, or the CSV file as the whole body (`text/csv`,
+/// options as query parameters, the file's name as `file_name`).
+pub struct UploadBody(pub Upload);
+
+impl axum::extract::FromRequest<AppState> for UploadBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let query = req.uri().query().map(str::to_owned);
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/"));
+        if multipart {
+            let form = Multipart::from_request(req, state).await.map_err(|e| bad("file", e.body_text()))?;
+            return Ok(Self(read_upload(form, query.as_deref()).await?));
+        }
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_UPLOAD)
+            .await
+            .map_err(|e| bad("file", format!("the upload could not be read: {e}")))?;
+        let mut kind = ImportKind::Leads;
+        let mut options = ImportOptions::default();
+        let mut json_options = None;
+        let mut csrf = String::new();
+        let mut file_name = "upload.csv".to_owned();
+        for pair in query.as_deref().unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let (k, v) = (crate::web::urldecode(k), crate::web::urldecode(v));
+            if k == "file_name" || k == "filename" {
+                file_name = v;
+                continue;
+            }
+            set_option(&k, v.trim().to_owned(), &mut kind, &mut options, &mut json_options, &mut csrf)?;
+        }
+        Ok(Self(Upload { kind, file_name, bytes: bytes.to_vec(), options: json_options.unwrap_or(options), csrf }))
+    }
+}
+
 fn bad(field: &str, message: impl Into<String>) -> ApiError {
     ApiError(AppError::field(field, message))
 }
@@ -193,20 +232,22 @@ fn set_option(
     Ok(())
 }
 
-/// Starts an import from a CSV upload (multipart). The file is checked first: a file that
+/// Starts an import from a CSV upload (multipart, or the file as a `text/csv` body with the
+/// options as query parameters). The file is checked first: a file that
 /// is not CSV, is empty or has no name column is refused with 422 and nothing is written.
 /// The import then runs in the background; poll `GET /api/v1/imports/{id}`.
 #[utoipa::path(post, operation_id = "createImport", path = "/api/v1/imports", tag = "imports",
-    request_body(content = ImportUpload, content_type = "multipart/form-data"),
+    request_body(content(
+        (ImportUpload = "multipart/form-data"),
+        (String = "text/csv")
+    )),
     responses((status = 202, body = Import), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    RawQuery(query): RawQuery,
-    form: Multipart,
+    UploadBody(up): UploadBody,
 ) -> Result<(StatusCode, [(header::HeaderName, String); 1], Json<Import>), ApiError> {
-    let up = read_upload(form, query.as_deref()).await?;
     let import = service::upload(&s.db, &actor, up.kind, &up.file_name, &up.bytes, &up.options, false).await?;
     service::launch(s.db.clone(), import.id, actor.org_id()).await?;
     let location = format!("/api/v1/imports/{}", import.id);
@@ -221,10 +262,8 @@ pub async fn create(
 pub async fn preview(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    RawQuery(query): RawQuery,
-    form: Multipart,
+    UploadBody(up): UploadBody,
 ) -> Result<Json<Preview>, ApiError> {
-    let up = read_upload(form, query.as_deref()).await?;
     service::check_may_import(&actor, up.kind)?;
     let scratch = ScratchFile::write(&up.bytes).map_err(AppError::from)?;
     Ok(Json(service::preview_file(&s.db, &actor, up.kind, &scratch, &up.options, 10).await?))
