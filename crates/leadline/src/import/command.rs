@@ -93,7 +93,15 @@ impl ImportArgs {
     fn options(&self) -> anyhow::Result<ImportOptions> {
         let mut o = ImportOptions {
             on_duplicate: OnDuplicate::parse(&self.on_duplicate).map_err(anyhow::Error::msg)?,
-            default_region: self.default_region.clone(),
+            default_region: match &self.default_region {
+                Some(r) => Some(
+                    leadline_domain::Region::parse(r)
+                        .map_err(|e| anyhow::anyhow!("--default-region: {e}"))?
+                        .as_str()
+                        .to_owned(),
+                ),
+                None => None,
+            },
             encoding: self.encoding.clone(),
             delimiter: self.delimiter.clone(),
             unmapped: match self.unmapped.as_str() {

@@ -197,7 +197,10 @@ fn set_option(
                 *json_options = Some(serde_json::from_str(&value).map_err(|e| bad("options", e.to_string()))?);
             }
             "on_duplicate" => options.on_duplicate = OnDuplicate::parse(&value).map_err(|e| bad("on_duplicate", e))?,
-            "default_region" if !value.is_empty() => options.default_region = Some(value),
+            "default_region" if !value.is_empty() => {
+                let region = leadline_domain::Region::parse(&value).map_err(|e| bad("default_region", e.0))?;
+                options.default_region = Some(region.as_str().to_owned());
+            }
             "encoding" if !value.is_empty() => options.encoding = Some(value),
             "delimiter" if !value.is_empty() => options.delimiter = Some(value),
             "unmapped" => {
