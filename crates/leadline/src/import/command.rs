@@ -284,6 +284,11 @@ pub async fn export(command: ExportCommand, db: &Db) -> anyhow::Result<()> {
     let mut pairs = Vec::new();
     for f in filters.iter().flat_map(|f| f.split('&')).filter(|f| !f.trim().is_empty()) {
         let (k, mut v) = split_pair(f, "--filter")?;
+        const KEYS: [&str; 9] =
+            ["status", "owner", "tag", "country", "kind", "q", "created_from", "created_to", "sort"];
+        if !KEYS.contains(&k.as_str()) {
+            anyhow::bail!("--filter '{f}': '{k}' is not a filter; use {}", KEYS.join(", "));
+        }
         if k == "owner" && v.contains('@') {
             v = users
                 .iter()

@@ -164,6 +164,8 @@ async fn import_report_export_and_undo_from_the_command_line(backend: Backend) {
         assert!(export.status.success(), "{}", text(&export));
         let csv = String::from_utf8_lossy(&export.stdout).into_owned();
         assert!(csv.contains("Sonnenhof Energie GmbH") && csv.contains("+4930901820"), "{csv}");
+        let unknown = run(&url, &["export", "leads", "--org", "Cli Org", "--filter", "colour=blue"], None);
+        assert!(!unknown.status.success() && text(&unknown).contains("not a filter"), "{}", text(&unknown));
         let none = run(&url, &["export", "leads", "--org", "Cli Org", "--filter", "status=lost"], None);
         assert_eq!(String::from_utf8_lossy(&none.stdout).lines().count(), 1, "only the header");
 
