@@ -270,49 +270,18 @@ async fn run_leads(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Resu
     // that other users run meanwhile would be planned for an empty table.
     let mut analyze_at = 10_000;
     let mut created = 0;
-    // Two stages run side by side: de-duplicating the next batch and building its
-    // statements, while the database stores the current one.
-    let (staged_send, mut staged_recv) = tokio::sync::mpsc::channel::<Staged>(1);
-    let sqlite = matches!(db, Db::Sqlite(_));
-    let (org, import) = (job.org.id, job.id);
-    let stage = async move {
-        while let Some(batch) = batches.recv().await {
-            let mut staged = stage_lead_batch(job, &mut index, batch.items, batch.rows_read);
-            if sqlite {
-                let inserts = std::mem::take(&mut staged.inserts);
-                let (inserts, plan) = tokio::task::spawn_blocking(move || {
-                    let plan = store::bulk::plan_sqlite(org, Some(import), &inserts);
-                    (inserts, plan)
-                })
-                .await?;
-                staged.inserts = inserts;
-                staged.plan = Some(plan?);
-            }
-            if staged_send.send(staged).await.is_err() {
-                break;
-            }
+    while let Some(batch) = batches.recv().await {
+        let counts = write_lead_batch(&writer, job, &mut index, batch.items, batch.rows_read).await?;
+        created += counts.created;
+        if matches!(db, Db::Postgres(_)) && created >= analyze_at {
+            analyze(db).await?;
+            analyze_at = created * 4;
         }
-        Ok::<_, anyhow::Error>(())
-    };
-    let store = async {
-        while let Some(staged) = staged_recv.recv().await {
-            let rows_read = staged.rows_read;
-            let counts = store_lead_batch(&writer, job, staged).await?;
-            created += counts.created;
-            if matches!(db, Db::Postgres(_)) && created >= analyze_at {
-                analyze(db).await?;
-                analyze_at = created * 4;
-            }
-            progress.rows_done.store(rows_read, Ordering::Relaxed);
-            progress.created.fetch_add(u64::try_from(counts.created).unwrap_or(0), Ordering::Relaxed);
-            progress.duplicates.fetch_add(u64::try_from(counts.duplicates).unwrap_or(0), Ordering::Relaxed);
-            progress.rejected.fetch_add(u64::try_from(counts.rejected).unwrap_or(0), Ordering::Relaxed);
-        }
-        Ok::<_, anyhow::Error>(())
-    };
-    let (staged, stored) = tokio::join!(stage, store);
-    stored?;
-    staged?;
+        progress.rows_done.store(batch.rows_read, Ordering::Relaxed);
+        progress.created.fetch_add(u64::try_from(counts.created).unwrap_or(0), Ordering::Relaxed);
+        progress.duplicates.fetch_add(u64::try_from(counts.duplicates).unwrap_or(0), Ordering::Relaxed);
+        progress.rejected.fetch_add(u64::try_from(counts.rejected).unwrap_or(0), Ordering::Relaxed);
+    }
     if matches!(db, Db::Postgres(_)) {
         // Fresh statistics for the leads' tables, as after any bulk load.
         analyze(db).await?;
@@ -354,25 +323,18 @@ pub fn row_note(line: u64, outcome: &'static str, reason: String, entity: Option
 
 /// De-duplicates and stores one batch, with its report rows and the import's
 /// progress, in one transaction.
-/// A de-duplicated batch ready to store.
-struct Staged {
-    inserts: Vec<NewLeadRows>,
-    plan: Option<store::bulk::SqlitePlan>,
-    /// Rows to apply to leads stored before this batch: (lead, row, rule).
-    stored_changes: Vec<(Uuid, NewLeadRows, merge::Rule)>,
-    report: Vec<NewReportRow>,
-    counts: Counts,
+async fn write_lead_batch(
+    db: &Db,
+    job: &Job,
+    index: &mut merge::Index,
+    items: Vec<Prepared>,
     rows_read: u64,
-    now: chrono::DateTime<chrono::Utc>,
-}
-
-/// De-duplicates a batch against the index and earlier rows: what to insert, what
-/// to apply to stored leads, and the report.
-fn stage_lead_batch(job: &Job, index: &mut merge::Index, items: Vec<Prepared>, rows_read: u64) -> Staged {
+) -> anyhow::Result<Counts> {
     let now = store::now();
     let mut counts = Counts::default();
     let mut report: Vec<NewReportRow> = Vec::new();
     let mut inserts: Vec<NewLeadRows> = Vec::new();
+    // Rows to apply to leads stored before this batch: (lead, row, rule).
     let mut stored_changes: Vec<(Uuid, NewLeadRows, merge::Rule)> = Vec::new();
     for item in items {
         let rec = match item {
@@ -445,14 +407,8 @@ fn stage_lead_batch(job: &Job, index: &mut merge::Index, items: Vec<Prepared>, r
         }
     }
     index.clear_pending();
-    Staged { inserts, plan: None, stored_changes, report, counts, rows_read, now }
-}
-
-/// Stores a staged batch, its report rows and the import's progress in one transaction.
-async fn store_lead_batch(db: &Db, job: &Job, staged: Staged) -> anyhow::Result<Counts> {
-    let Staged { inserts, plan, stored_changes, report, counts, rows_read, now } = staged;
     let mut tx = db.write().await?;
-    store::bulk::insert_planned(&mut tx, job.org.id, Some(job.id), &inserts, plan).await?;
+    store::bulk::insert_leads(&mut tx, job.org.id, Some(job.id), &inserts).await?;
     for (lead_id, rows, rule) in &stored_changes {
         merge::apply_stored(&mut tx, job, *lead_id, rows, *rule, now).await?;
     }
