@@ -13,6 +13,7 @@ crate::on_both!(
     forms_need_the_csrf_token,
     failed_logins_are_throttled_per_account,
     forms_keep_input_and_show_errors_beside_fields,
+    an_admin_sets_a_password_for_an_imported_user,
     passwords_are_hashed_with_argon2id,
 );
 
@@ -236,4 +237,42 @@ async fn passwords_are_hashed_with_argon2id(b: Backend) {
     tx.commit().await.unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(!hash.contains(PASSWORD));
+}
+
+/// Users created by an import have no password; an admin sets one on the Users page.
+async fn an_admin_sets_a_password_for_an_imported_user(b: Backend) {
+    let app = TestApp::new(b).await;
+    let org = app.org("Password Co", "US").await;
+    let (_, token) = app.user(&org, "admin@password.test", "admin").await;
+    let done = app
+        .import(&token, &[("kind", "users")], "users.csv", b"Name,Email,Role\nIvy Imported,ivy@password.test,SDR\n")
+        .await;
+    assert_eq!(done["created"], 1, "{done}");
+    let (r, _) = login(&app, "ivy@password.test", "whatever-password", &[]).await;
+    assert_ne!(r.status, axum::http::StatusCode::SEE_OTHER, "no password yet");
+    let (_, cookie) = login(&app, "admin@password.test", PASSWORD, &[]).await;
+    let cookie = cookie.expect("admin session");
+    let users = page(&app, "/users", &cookie).await;
+    let csrf = hidden(&users.text, "csrf");
+    let ivy = app.get("/api/v1/users", &token).await.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "ivy@password.test")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = form(
+        &app,
+        &format!("/users/{ivy}"),
+        &cookie,
+        &[("csrf", &csrf), ("role", "inside_rep"), ("active", "on"), ("password", "ivy-new-password")],
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, axum::http::StatusCode::SEE_OTHER, "{}", r.text);
+    let (r, session) = login(&app, "ivy@password.test", "ivy-new-password", &[]).await;
+    assert_eq!(r.status, axum::http::StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(session.is_some());
 }

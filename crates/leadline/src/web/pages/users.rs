@@ -126,6 +126,8 @@ pub struct UpdateForm {
     csrf: String,
     role: String,
     active: Option<String>,
+    /// A new password; blank leaves it (imported users have none until one is set).
+    password: String,
 }
 
 async fn update(
@@ -136,7 +138,9 @@ async fn update(
 ) -> PageResult {
     user.check_csrf(&form.csrf).and_then(|()| require_admin(&user))?;
     let id = super::path_id(&id, "user")?;
-    let patch = UserPatch { role: Some(form.role), active: Some(form.active.is_some()), ..UserPatch::default() };
+    let password = Some(form.password).filter(|p| !p.is_empty());
+    let patch =
+        UserPatch { role: Some(form.role), active: Some(form.active.is_some()), password, ..UserPatch::default() };
     Ok(match app::users::update(&state.db, &user.actor, id, &patch).await {
         Ok(u) => redirect_with_flash("/users", &format!("Saved {}.", u.name)),
         Err(AppError::Validation(errors)) => {
