@@ -335,7 +335,7 @@ async fn write_lead_batch(
     let mut report: Vec<NewReportRow> = Vec::new();
     let mut inserts: Vec<NewLeadRows> = Vec::new();
     // Rows to apply to leads stored before this batch: (lead, row, rule).
-    let mut stored_changes: Vec<(Uuid, NewLeadRows, merge::Rule)> = Vec::new();
+    let mut stored_changes: Vec<(merge::Target, NewLeadRows, merge::Rule)> = Vec::new();
     for item in items {
         let rec = match item {
             Prepared::Rejected(line, issues) => {
@@ -401,7 +401,7 @@ async fn write_lead_batch(
                     Some(p) => {
                         merge::apply_rows(&mut inserts[p], &rec.rows, rule, now);
                     }
-                    None => stored_changes.push((lead_id, rec.rows, rule)),
+                    None => stored_changes.push((target, rec.rows, rule)),
                 }
             }
         }
@@ -409,8 +409,8 @@ async fn write_lead_batch(
     index.clear_pending();
     let mut tx = db.write().await?;
     store::bulk::insert_leads(&mut tx, job.org.id, Some(job.id), &inserts).await?;
-    for (lead_id, rows, rule) in &stored_changes {
-        merge::apply_stored(&mut tx, job, *lead_id, rows, *rule, now).await?;
+    for (target, rows, rule) in &stored_changes {
+        merge::apply_stored(&mut tx, job, target.id, target.created_here, rows, *rule, now).await?;
     }
     store::imports::add_rows(&mut tx, job.id, &report).await?;
     store::imports::progress(&mut tx, job.id, i64::try_from(rows_read).unwrap_or(i64::MAX), &counts, now).await?;

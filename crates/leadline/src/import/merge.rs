@@ -259,23 +259,18 @@ fn merge_contact(
 }
 
 /// Applies a row to a lead stored before this batch, keeping the lead's state from
-/// before the import for undo.
+/// before the import for undo (unless this import created it).
 pub async fn apply_stored(
     tx: &mut Tx,
     job: &Job,
     lead_id: Uuid,
+    created_here: bool,
     incoming: &NewLeadRows,
     rule: Rule,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let org = job.org.id;
     let Some(lead) = store::leads::get(tx, org, lead_id).await? else { return Ok(()) };
-    let created_here: Option<Uuid> =
-        crate::on_tx!(tx, |c| sqlx::query_scalar("SELECT import_id FROM leads WHERE id = $1")
-            .bind(lead_id)
-            .fetch_one(c)
-            .await)?;
-    let created_here = created_here == Some(job.id);
     let before = serde_json::to_value(&lead)?;
     let mut contacts = Vec::new();
     for c in &lead.contacts {

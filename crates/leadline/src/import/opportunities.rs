@@ -270,7 +270,7 @@ impl Writer for OpportunityWriter {
         let Some((mut current, reason)) = existing else {
             o.created_at = now;
             o.updated_at = now;
-            store::sales::insert_opportunity(tx, org, &o, Some(job.id)).await?;
+            store::sales::save_opportunity(tx, org, &o, Some(job.id)).await?;
             self.created.insert(o.id);
             return Ok(Outcome::Created(o.id));
         };
@@ -301,7 +301,7 @@ impl Writer for OpportunityWriter {
         set!(close_date);
         set!(lost_reason);
         current.updated_at = now;
-        store::sales::update_opportunity(tx, org, &current).await?;
+        store::sales::save_opportunity(tx, org, &current, None).await?;
         if !self.created.contains(&current.id) {
             store::imports::record_change(tx, job.id, "opportunity", current.id, &before, now).await?;
         }
@@ -320,7 +320,7 @@ pub async fn restore(tx: &mut Tx, org: Uuid, id: Uuid, before: &str, touched: Da
     }
     let mut o: Opportunity = serde_json::from_str(before)?;
     o.updated_at = store::now();
-    store::sales::update_opportunity(tx, org, &o).await?;
+    store::sales::save_opportunity(tx, org, &o, None).await?;
     Ok(true)
 }
 

@@ -104,7 +104,7 @@ impl Writer for ProductWriter {
                 created_at: now,
                 updated_at: now,
             };
-            store::sales::insert_product(tx, org, &product, Some(job.id)).await?;
+            store::sales::save_product(tx, org, &product, Some(job.id)).await?;
             if let Some(code) = &p.code {
                 self.by_code.insert(code.to_lowercase(), product.id);
             }
@@ -136,7 +136,7 @@ impl Writer for ProductWriter {
             current.price_minor = price_minor;
         }
         current.updated_at = now;
-        store::sales::update_product(tx, org, &current).await?;
+        store::sales::save_product(tx, org, &current, None).await?;
         if !self.created.contains(&id) {
             store::imports::record_change(tx, job.id, "product", id, &before, now).await?;
         }
@@ -155,6 +155,6 @@ pub async fn restore(tx: &mut Tx, org: Uuid, id: Uuid, before: &str, touched: Da
     }
     let mut p: Product = serde_json::from_str(before)?;
     p.updated_at = store::now();
-    store::sales::update_product(tx, org, &p).await?;
+    store::sales::save_product(tx, org, &p, None).await?;
     Ok(true)
 }

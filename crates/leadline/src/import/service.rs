@@ -127,8 +127,19 @@ async fn materialize(db: &Db, id: Uuid) -> anyhow::Result<Option<ScratchFile>> {
     Ok(Some(scratch))
 }
 
-/// Confirms a draft with its final options and starts it.
-pub async fn confirm(db: &Db, actor: &Actor, id: Uuid, options: &ImportOptions) -> Result<Import, AppError> {
+/// The stored upload of import `id`, copied to a scratch file for reading.
+pub async fn stored_file(db: &Db, id: Uuid) -> Result<ScratchFile, AppError> {
+    materialize(db, id).await?.ok_or(AppError::NotFound("import file"))
+}
+
+/// Confirms a draft with its final options and starts it; `scratch` is its stored file.
+pub async fn confirm(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    options: &ImportOptions,
+    scratch: ScratchFile,
+) -> Result<Import, AppError> {
     let mut tx = db.write().await?;
     let import = store::imports::get(&mut tx, actor.org_id(), id).await?.ok_or(AppError::NotFound("import"))?;
     if import.status != "draft" {
@@ -137,7 +148,6 @@ pub async fn confirm(db: &Db, actor: &Actor, id: Uuid, options: &ImportOptions) 
     let kind = ImportKind::parse(&import.kind).map_err(|e| AppError::field("kind", e.0))?;
     check_may_import(actor, kind)?;
     drop(tx);
-    let scratch = materialize(db, id).await?.ok_or(AppError::NotFound("import file"))?;
     engine::open(&scratch.0, kind, options).map_err(file_error)?;
     let mut tx = db.write().await?;
     let now = store::now();
@@ -154,20 +164,25 @@ pub async fn confirm(db: &Db, actor: &Actor, id: Uuid, options: &ImportOptions) 
     .map(drop))
     .map_err(anyhow::Error::from)?;
     tx.commit().await?;
-    launch(db.clone(), id, actor.org_id()).await?;
+    launch_from(db.clone(), id, actor.org_id(), scratch).await?;
     let mut tx = db.read().await?;
     store::imports::get(&mut tx, actor.org_id(), id).await?.ok_or(AppError::NotFound("import"))
 }
 
 /// Runs a recorded, running import in the background from where it stopped.
 pub async fn launch(db: Db, id: Uuid, org: Uuid) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let scratch = materialize(&db, id).await?.context("the import's file is no longer stored")?;
+    launch_from(db, id, org, scratch).await
+}
+
+/// [`launch`] with the import's file already copied out.
+async fn launch_from(db: Db, id: Uuid, org: Uuid, scratch: ScratchFile) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let mut tx = db.read().await?;
     let import = store::imports::get(&mut tx, org, id).await?.context("no such import")?;
     let org = store::orgs::by_id(&mut tx, org).await?.context("no such organization")?;
     drop(tx);
     let kind = ImportKind::parse(&import.kind).map_err(|e| anyhow::anyhow!(e.0))?;
     let options: ImportOptions = serde_json::from_value(import.options.clone()).unwrap_or_default();
-    let scratch = materialize(&db, id).await?.context("the import's file is no longer stored")?;
     let (sniffed, columns) = engine::open(&scratch.0, kind, &options).map_err(|e| anyhow::anyhow!(e.0))?;
     let job = Job {
         id,
@@ -239,22 +254,7 @@ pub struct RowPreview {
     pub rejected: bool,
 }
 
-/// Reads the first `n` rows of a stored upload (or scratch file) under `options`.
-pub async fn preview_stored(
-    db: &Db,
-    actor: &Actor,
-    id: Uuid,
-    options: &ImportOptions,
-    n: usize,
-) -> Result<Preview, AppError> {
-    let mut tx = db.read().await?;
-    let import = store::imports::get(&mut tx, actor.org_id(), id).await?.ok_or(AppError::NotFound("import"))?;
-    drop(tx);
-    let kind = ImportKind::parse(&import.kind).map_err(|e| AppError::field("kind", e.0))?;
-    let scratch = materialize(db, id).await?.ok_or(AppError::NotFound("import file"))?;
-    preview_file(db, actor, kind, &scratch, options, n).await
-}
-
+/// Reads the first `n` rows of an upload under `options`: how they would be stored.
 pub async fn preview_file(
     db: &Db,
     actor: &Actor,

@@ -68,11 +68,16 @@ pub async fn product(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<Option<
     on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(id).fetch_optional(c).await).context("loading product")
 }
 
-/// Inserts a product; `import` marks it as created by that import.
-pub async fn insert_product(tx: &mut Tx, org: Uuid, p: &Product, import: Option<Uuid>) -> anyhow::Result<()> {
+/// Stores a product: inserts it, or updates the one with its id. `import` marks a
+/// new product as created by that import.
+pub async fn save_product(tx: &mut Tx, org: Uuid, p: &Product, import: Option<Uuid>) -> anyhow::Result<()> {
     on_tx!(tx, |c| sqlx::query(
         "INSERT INTO products (id, org_id, name, name_key, code, price_minor, currency, description, import_id,
-            created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_key = excluded.name_key, code = excluded.code,
+            price_minor = excluded.price_minor, currency = excluded.currency, description = excluded.description,
+            updated_at = excluded.updated_at
+         WHERE products.org_id = excluded.org_id"
     )
     .bind(p.id)
     .bind(org)
@@ -88,27 +93,7 @@ pub async fn insert_product(tx: &mut Tx, org: Uuid, p: &Product, import: Option<
     .execute(c)
     .await
     .map(drop))
-    .context("inserting product")
-}
-
-pub async fn update_product(tx: &mut Tx, org: Uuid, p: &Product) -> anyhow::Result<()> {
-    on_tx!(tx, |c| sqlx::query(
-        "UPDATE products SET name = $1, name_key = $2, code = $3, price_minor = $4, currency = $5, description = $6,
-            updated_at = $7 WHERE id = $8 AND org_id = $9"
-    )
-    .bind(&p.name)
-    .bind(name_key(&p.name))
-    .bind(&p.code)
-    .bind(p.price_minor)
-    .bind(&p.currency)
-    .bind(&p.description)
-    .bind(p.updated_at)
-    .bind(p.id)
-    .bind(org)
-    .execute(c)
-    .await
-    .map(drop))
-    .context("updating product")
+    .context("storing product")
 }
 
 /// The comparable form of a product or team name.
@@ -144,12 +129,18 @@ pub async fn opportunity_by_external(tx: &mut Tx, org: Uuid, external: &str) -> 
     on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(external).fetch_optional(c).await).context("finding opportunity")
 }
 
-/// Inserts an opportunity; `import` marks it as created by that import.
-pub async fn insert_opportunity(tx: &mut Tx, org: Uuid, o: &Opportunity, import: Option<Uuid>) -> anyhow::Result<()> {
+/// Stores an opportunity: inserts it, or updates the one with its id. `import` marks
+/// a new opportunity as created by that import.
+pub async fn save_opportunity(tx: &mut Tx, org: Uuid, o: &Opportunity, import: Option<Uuid>) -> anyhow::Result<()> {
     on_tx!(tx, |c| sqlx::query(
         "INSERT INTO opportunities (id, org_id, lead_id, product_id, owner_id, name, stage, status, amount_minor,
             currency, close_date, lost_reason, external_id, import_id, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         ON CONFLICT (id) DO UPDATE SET lead_id = excluded.lead_id, product_id = excluded.product_id,
+            owner_id = excluded.owner_id, name = excluded.name, stage = excluded.stage, status = excluded.status,
+            amount_minor = excluded.amount_minor, currency = excluded.currency, close_date = excluded.close_date,
+            lost_reason = excluded.lost_reason, external_id = excluded.external_id, updated_at = excluded.updated_at
+         WHERE opportunities.org_id = excluded.org_id"
     )
     .bind(o.id)
     .bind(org)
@@ -170,33 +161,7 @@ pub async fn insert_opportunity(tx: &mut Tx, org: Uuid, o: &Opportunity, import:
     .execute(c)
     .await
     .map(drop))
-    .context("inserting opportunity")
-}
-
-pub async fn update_opportunity(tx: &mut Tx, org: Uuid, o: &Opportunity) -> anyhow::Result<()> {
-    on_tx!(tx, |c| sqlx::query(
-        "UPDATE opportunities SET lead_id = $1, product_id = $2, owner_id = $3, name = $4, stage = $5, status = $6,
-            amount_minor = $7, currency = $8, close_date = $9, lost_reason = $10, external_id = $11, updated_at = $12
-         WHERE id = $13 AND org_id = $14"
-    )
-    .bind(o.lead_id)
-    .bind(o.product_id)
-    .bind(o.owner_id)
-    .bind(&o.name)
-    .bind(&o.stage)
-    .bind(&o.status)
-    .bind(o.amount_minor)
-    .bind(&o.currency)
-    .bind(o.close_date)
-    .bind(&o.lost_reason)
-    .bind(&o.external_id)
-    .bind(o.updated_at)
-    .bind(o.id)
-    .bind(org)
-    .execute(c)
-    .await
-    .map(drop))
-    .context("updating opportunity")
+    .context("storing opportunity")
 }
 
 pub async fn teams(tx: &mut Tx, org: Uuid) -> anyhow::Result<Vec<Team>> {

@@ -6,7 +6,7 @@ use crate::{
     app::AppError,
     import::{
         ImportOptions, OnDuplicate, Unmapped,
-        service::{self, Preview},
+        service::{self, Preview, ScratchFile},
     },
     store::{self, imports::Import},
     web::{
@@ -239,18 +239,19 @@ async fn map_page(
     state: &AppState,
     user: &PageUser,
     import: Import,
+    scratch: &ScratchFile,
     options: ImportOptions,
     error: Option<String>,
 ) -> PageResult {
     let kind = ImportKind::parse(&import.kind).map_err(|e| error_page(&AppError::field("kind", e.0)))?;
     let preview: Result<Preview, AppError> =
-        service::preview_stored(&state.db, &user.actor, import.id, &options, 10).await;
+        service::preview_file(&state.db, &user.actor, kind, scratch, &options, 10).await;
     let (preview, error) = match (preview, error) {
         (Ok(p), e) => (p, e),
         (Err(e), _) => {
             // The chosen mapping is unusable: show the automatic one with the reason.
             let fallback = ImportOptions { mapping: Default::default(), ..options.clone() };
-            let p = service::preview_stored(&state.db, &user.actor, import.id, &fallback, 10).await.or_page()?;
+            let p = service::preview_file(&state.db, &user.actor, kind, scratch, &fallback, 10).await.or_page()?;
             (p, Some(message(&e)))
         }
     };
@@ -330,7 +331,8 @@ async fn map(State(state): State<AppState>, user: PageUser, Path(id): Path<Strin
         return Ok(axum::response::Redirect::to(&format!("/imports/{}", import.id)).into_response());
     }
     let options: ImportOptions = serde_json::from_value(import.options.clone()).unwrap_or_default();
-    map_page(&state, &user, import, options, None).await
+    let scratch = service::stored_file(&state.db, import.id).await.or_page()?;
+    map_page(&state, &user, import, &scratch, options, None).await
 }
 
 async fn map_submit(
@@ -353,28 +355,24 @@ async fn map_submit(
         ..stored
     };
     // Each column's choice; those equal to the automatic mapping need not be stored.
-    let auto = service::preview_stored(
-        &state.db,
-        &user.actor,
-        import.id,
-        &ImportOptions { mapping: Default::default(), ..options.clone() },
-        0,
-    )
-    .await
-    .or_page()?;
+    let scratch = service::stored_file(&state.db, import.id).await.or_page()?;
+    let automatic = ImportOptions { mapping: Default::default(), ..options.clone() };
+    let auto = service::preview_file(&state.db, &user.actor, kind, &scratch, &automatic, 0).await.or_page()?;
     for (i, col) in auto.columns.iter().enumerate() {
         let chosen = get(&format!("col_{i}"));
         if !chosen.is_empty() && chosen != col.field {
             options.mapping.insert(col.header.clone(), chosen);
         }
     }
-    let _ = kind;
     if get("action") != "start" {
-        return map_page(&state, &user, import, options, None).await;
+        return map_page(&state, &user, import, &scratch, options, None).await;
     }
-    match service::confirm(&state.db, &user.actor, import.id, &options).await {
+    match service::confirm(&state.db, &user.actor, import.id, &options, scratch).await {
         Ok(i) => Ok(axum::response::Redirect::to(&format!("/imports/{}", i.id)).into_response()),
-        Err(e @ AppError::Validation(_)) => map_page(&state, &user, import, options, Some(message(&e))).await,
+        Err(e @ AppError::Validation(_)) => {
+            let scratch = service::stored_file(&state.db, import.id).await.or_page()?;
+            map_page(&state, &user, import, &scratch, options, Some(message(&e))).await
+        }
         Err(e) => Err(error_page(&e)),
     }
 }
