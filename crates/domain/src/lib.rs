@@ -3,6 +3,7 @@
 //! Values enter the system through the `parse` constructors here (parse, don't
 //! validate); past this boundary the rest of the code trusts its types.
 
+pub mod calling;
 pub mod country;
 pub mod dedupe;
 pub mod email;
@@ -17,6 +18,7 @@ pub mod stage;
 pub mod text;
 pub mod timezone;
 
+pub use calling::{CallingWindow, Disposition};
 pub use country::Country;
 pub use email::Email;
 pub use lead::{LeadKind, LeadStatus};

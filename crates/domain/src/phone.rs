@@ -175,6 +175,13 @@ impl Phone {
     }
 }
 
+/// The ISO 3166 region of an E.164 number (`+1206...` → `US`), when it can be told.
+#[must_use]
+pub fn region_of(e164: &str) -> Option<String> {
+    let n = phonenumber::parse(None, e164).ok()?;
+    n.country().id().map(|id| id.as_ref().to_owned())
+}
+
 /// Parses a number of each common shape once, so that the phone-number library's
 /// lazily built patterns are ready before the first request needs them.
 pub fn warm_up() {

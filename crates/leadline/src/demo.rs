@@ -481,6 +481,7 @@ pub fn generate(
         country: None,
         time_zones,
         time_zone_manual: false,
+        score: 0,
         description: None,
         tags,
         custom_fields: serde_json::Map::new(),

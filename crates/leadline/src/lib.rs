@@ -8,6 +8,7 @@ pub mod app;
 pub mod bench;
 pub mod bench_import;
 pub mod cli;
+pub mod clock;
 pub mod demo;
 pub mod import;
 pub mod store;

@@ -97,6 +97,8 @@ pub struct NewLead {
     pub external_id: Option<String>,
     pub website: Option<String>,
     pub description: Option<String>,
+    /// Priority in call queues (higher first); default 0.
+    pub score: Option<i64>,
     pub address: Option<AddressInput>,
     pub street: Option<String>,
     pub city: Option<String>,
@@ -137,6 +139,8 @@ pub struct LeadPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
+    /// Priority in call queues (higher first).
+    pub score: Option<i64>,
     pub address: Option<AddressInput>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]

@@ -27,7 +27,7 @@ pub fn snapshot(lead: &Lead) -> Map<String, Value> {
         "source": lead.source, "external_id": lead.external_id, "website": lead.website, "street": lead.address.street,
         "city": lead.address.city, "region": lead.address.region, "postcode": lead.address.postcode,
         "country": lead.address.country, "time_zones": lead.time_zones, "description": lead.description,
-        "tags": lead.tags, "custom_fields": lead.custom_fields,
+        "tags": lead.tags, "custom_fields": lead.custom_fields, "score": lead.score,
     });
     match v {
         Value::Object(m) => m,
@@ -45,6 +45,14 @@ pub(crate) fn org_region(actor: &Actor) -> Option<Region> {
 }
 
 pub async fn create(db: &Db, actor: &Actor, input: NewLead) -> Result<Lead, AppError> {
+    let mut tx = db.write().await?;
+    let lead = create_in(&mut tx, actor, input).await?;
+    tx.commit().await?;
+    Ok(lead)
+}
+
+/// Creates a lead within a transaction that the caller commits.
+pub(crate) async fn create_in(tx: &mut Tx, actor: &Actor, input: NewLead) -> Result<Lead, AppError> {
     if !actor.user.role.creates_leads() {
         return Err(AppError::Forbidden("field reps cannot create leads".into()));
     }
@@ -82,9 +90,8 @@ pub async fn create(db: &Db, actor: &Actor, input: NewLead) -> Result<Lead, AppE
         .enumerate()
         .filter_map(|(i, c)| contact_from_input(&mut errs, &format!("contacts[{i}]"), c, region, id, now))
         .collect();
-    let mut tx = db.write().await?;
     let owner_id = match input.owner_id {
-        Some(owner) => check_owner(&mut tx, actor, &mut errs, owner).await?,
+        Some(owner) => check_owner(tx, actor, &mut errs, owner).await?,
         None => Some(actor.user.id),
     };
     errs.into_result()?;
@@ -108,6 +115,7 @@ pub async fn create(db: &Db, actor: &Actor, input: NewLead) -> Result<Lead, AppE
         postcode: None,
         country: None,
         time_zone_manual: manual_zones.is_some(),
+        score: input.score.unwrap_or(0).clamp(-999_999, 999_999),
         time_zones: Vec::new(),
         description,
         tags,
@@ -119,16 +127,16 @@ pub async fn create(db: &Db, actor: &Actor, input: NewLead) -> Result<Lead, AppE
     };
     lead.time_zones =
         manual_zones.unwrap_or_else(|| derive_zones(&lead.address, contacts.first().and_then(|(_, p)| p.first())));
-    store::leads::insert(&mut tx, actor.org_id(), &lead).await?;
-    store::leads::set_tags(&mut tx, actor.org_id(), lead.id, &lead.tags).await?;
+    store::leads::insert(tx, actor.org_id(), &lead).await?;
+    store::leads::set_tags(tx, actor.org_id(), lead.id, &lead.tags).await?;
     for (contact, phones) in &contacts {
-        store::contacts::insert(&mut tx, actor.org_id(), contact, phones).await?;
+        store::contacts::insert(tx, actor.org_id(), contact, phones).await?;
     }
-    store::leads::refresh_search(&mut tx, &lead).await?;
-    audit::record(&mut tx, actor, subject(&lead), "create", None, Some(&snapshot(&lead))).await?;
+    store::leads::refresh_search(tx, &lead).await?;
+    audit::record(tx, actor, subject(&lead), "create", None, Some(&snapshot(&lead))).await?;
     for (contact, _) in &contacts {
         audit::record(
-            &mut tx,
+            tx,
             actor,
             Subject { entity_type: "contact", entity_id: contact.id, lead_id: Some(lead.id) },
             "create",
@@ -137,8 +145,7 @@ pub async fn create(db: &Db, actor: &Actor, input: NewLead) -> Result<Lead, AppE
         )
         .await?;
     }
-    let stored = store::leads::get(&mut tx, actor.org_id(), lead.id).await?;
-    tx.commit().await?;
+    let stored = store::leads::get(tx, actor.org_id(), lead.id).await?;
     stored.ok_or(AppError::NotFound("lead"))
 }
 
@@ -263,6 +270,9 @@ pub async fn update(db: &Db, actor: &Actor, id: Uuid, patch: LeadPatch) -> Resul
     }
     if let Some(d) = &patch.description {
         lead.description = errs.take("description", text::optional_block(d.as_deref(), 10_000)).flatten();
+    }
+    if let Some(score) = patch.score {
+        lead.score = score.clamp(-999_999, 999_999);
     }
     if let Some(tags) = &patch.tags {
         lead.tags = errs.take("tags", text::tags(tags.iter().map(String::as_str))).unwrap_or_default();
@@ -502,6 +512,7 @@ pub fn parse_query(actor: &Actor, p: &ListParams) -> Result<LeadQuery, AppError>
         kind,
         created_from,
         created_to,
+        updated_from: None,
         sort,
         descending,
         after,

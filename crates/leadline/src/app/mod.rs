@@ -4,12 +4,18 @@
 
 pub mod audit;
 pub mod auth;
+pub mod call_reports;
+pub mod calls;
+pub mod campaigns;
 pub mod contacts;
+pub mod dialer;
 pub mod error;
 pub mod input;
 pub mod leads;
 pub mod notes;
 pub mod orgs;
+pub mod suppression;
+pub mod telephony;
 pub mod users;
 
 pub use error::{AppError, FieldError};

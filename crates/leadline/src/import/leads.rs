@@ -325,6 +325,7 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
         country: None,
         time_zones,
         time_zone_manual: zone.is_some(),
+        score: 0,
         description,
         tags,
         custom_fields,

@@ -46,6 +46,8 @@ pub struct Lead {
     pub time_zones: Vec<String>,
     /// True when the zones were set by hand rather than derived.
     pub time_zone_manual: bool,
+    /// Priority in call queues: higher is called first among never-attempted leads.
+    pub score: i64,
     pub description: Option<String>,
     pub tags: Vec<String>,
     #[schema(value_type = Object)]
@@ -85,6 +87,7 @@ pub(super) struct LeadRow {
     country: Option<String>,
     time_zones: String,
     time_zone_manual: bool,
+    score: i64,
     description: Option<String>,
     custom_fields: String,
     created_by: Option<Uuid>,
@@ -93,7 +96,7 @@ pub(super) struct LeadRow {
 }
 
 pub(super) const LEAD_COLUMNS: &str = "l.id, l.name, l.kind, l.status, l.owner_id, o.name AS owner_name, l.external_id, l.source, \
-    l.website, l.street, l.city, l.region, l.postcode, l.country, l.time_zones, l.time_zone_manual, l.description, \
+    l.website, l.street, l.city, l.region, l.postcode, l.country, l.time_zones, l.time_zone_manual, l.score, l.description, \
     l.custom_fields, l.created_by, l.created_at, l.updated_at";
 
 pub(super) const LEAD_FROM: &str = "leads l LEFT JOIN users o ON o.id = l.owner_id";
@@ -124,6 +127,7 @@ impl LeadRow {
             country: None,
             time_zones: self.time_zones.split(',').filter(|z| !z.is_empty()).map(str::to_owned).collect(),
             time_zone_manual: self.time_zone_manual,
+            score: self.score,
             description: self.description,
             tags: Vec::new(),
             custom_fields: serde_json::from_str(&self.custom_fields).unwrap_or_default(),
@@ -141,8 +145,8 @@ pub async fn insert(tx: &mut Tx, org: Uuid, lead: &Lead) -> anyhow::Result<()> {
     on_tx!(tx, |c| sqlx::query(
         "INSERT INTO leads (id, org_id, name, name_key, kind, status, owner_id, source, website, street, city, region,
             postcode, country, time_zones, time_zone_manual, description, custom_fields, created_by, created_at, updated_at,
-            external_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+            external_id, score)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
     )
     .bind(lead.id)
     .bind(org)
@@ -166,6 +170,7 @@ pub async fn insert(tx: &mut Tx, org: Uuid, lead: &Lead) -> anyhow::Result<()> {
     .bind(lead.created_at)
     .bind(lead.updated_at)
     .bind(&lead.external_id)
+    .bind(lead.score)
     .execute(c)
     .await
     .map(drop))
@@ -176,7 +181,7 @@ pub async fn update(tx: &mut Tx, org: Uuid, lead: &Lead) -> anyhow::Result<()> {
     on_tx!(tx, |c| sqlx::query(
         "UPDATE leads SET name = $1, name_key = $2, kind = $3, status = $4, owner_id = $5, source = $6, website = $7,
             street = $8, city = $9, region = $10, postcode = $11, country = $12, time_zones = $13,
-            time_zone_manual = $14, description = $15, custom_fields = $16, updated_at = $17, external_id = $20
+            time_zone_manual = $14, description = $15, custom_fields = $16, updated_at = $17, external_id = $20, score = $21
          WHERE id = $18 AND org_id = $19"
     )
     .bind(&lead.name)
@@ -199,6 +204,7 @@ pub async fn update(tx: &mut Tx, org: Uuid, lead: &Lead) -> anyhow::Result<()> {
     .bind(lead.id)
     .bind(org)
     .bind(&lead.external_id)
+    .bind(lead.score)
     .execute(c)
     .await
     .map(drop))

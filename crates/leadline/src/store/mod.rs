@@ -10,13 +10,18 @@ pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod bulk;
+pub mod calls;
+pub mod campaigns;
 pub mod contacts;
 pub mod idempotency;
 pub mod imports;
 pub mod leads;
 pub mod orgs;
+pub mod queue;
 pub mod sales;
 pub mod search;
+pub mod suppressions;
+pub mod tasks;
 
 use anyhow::Context;
 use chrono::{DateTime, SubsecRound, Utc};

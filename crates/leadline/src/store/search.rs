@@ -66,6 +66,8 @@ pub struct LeadQuery {
     pub kind: Option<String>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
+    /// Changed at or after (for catching up with leads that changed since a time).
+    pub updated_from: Option<DateTime<Utc>>,
     pub sort: SortKey,
     pub descending: bool,
     pub after: Option<After>,
@@ -79,13 +81,13 @@ pub struct Page {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Engine {
+pub(super) enum Engine {
     Sqlite,
     Postgres,
 }
 
 /// How a query finds its rows.
-enum Plan {
+pub(super) enum Plan {
     /// Walk the leads by the sort index.
     Plain,
     /// SQLite: start from the (few) leads whose phones or text match, then sort them.
@@ -98,7 +100,7 @@ enum Plan {
     Nothing,
 }
 
-fn plan(query: &LeadQuery, engine: Engine) -> Plan {
+pub(super) fn plan(query: &LeadQuery, engine: Engine) -> Plan {
     let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { return Plan::Plain };
     let digits = search::phone_digits(text);
     match engine {
@@ -117,11 +119,11 @@ fn plan(query: &LeadQuery, engine: Engine) -> Plan {
     }
 }
 
-trait Binds<'a, DB: Database>: sqlx::Encode<'a, DB> + sqlx::Type<DB> + Send + 'a {}
+pub(super) trait Binds<'a, DB: Database>: sqlx::Encode<'a, DB> + sqlx::Type<DB> + Send + 'a {}
 impl<'a, DB: Database, T: sqlx::Encode<'a, DB> + sqlx::Type<DB> + Send + 'a> Binds<'a, DB> for T {}
 
 /// Writes `SELECT <select> FROM ... WHERE ...` for the query (without order and limit).
-fn push_query<'a, DB>(q: &mut QueryBuilder<DB>, query: &'a LeadQuery, plan: &Plan, select: &str)
+pub(super) fn push_query<'a, DB>(q: &mut QueryBuilder<DB>, query: &'a LeadQuery, plan: &Plan, select: &str)
 where
     DB: Database,
     Uuid: Binds<'a, DB>,
@@ -227,6 +229,9 @@ where
     }
     if let Some(to) = query.created_to {
         q.push(" AND l.created_at < ").push_bind(to);
+    }
+    if let Some(from) = query.updated_from {
+        q.push(" AND l.updated_at >= ").push_bind(from);
     }
 }
 

@@ -25,12 +25,14 @@ use std::{net::SocketAddr, sync::Arc};
 pub struct AppState {
     pub db: Db,
     pub metrics: Arc<metrics::Metrics>,
+    /// The server's clock (fixed by `LEADLINE_NOW` for tests and demos).
+    pub clock: crate::clock::Clock,
 }
 
 impl AppState {
     #[must_use]
     pub fn new(db: Db) -> Self {
-        Self { db, metrics: Arc::new(metrics::Metrics::default()) }
+        Self { db, metrics: Arc::new(metrics::Metrics::default()), clock: crate::clock::Clock::from_env() }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, documented in the OpenAPI document it serves.
 
 pub mod audit;
+pub mod calling;
 pub mod contacts;
 pub mod imports;
 pub mod leads;
@@ -23,6 +24,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(orgs::router())
         .merge(audit::router())
         .merge(imports::router())
+        .merge(calling::router())
         .merge(openapi::router())
         .fallback(|| async { ApiError(AppError::NotFound("endpoint")).into_response() })
         .layer(middleware::from_fn_with_state(state, idempotency::layer))

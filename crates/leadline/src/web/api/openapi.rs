@@ -26,6 +26,13 @@ use utoipa::{
         super::imports::report_json, super::imports::report_csv, super::imports::errors_csv, super::imports::undo, super::imports::undo_by_delete, super::imports::export_leads,
         super::imports::stage_map, super::imports::set_stage_map, super::imports::products,
         super::imports::opportunities, super::imports::teams,
+        super::calling::list_campaigns, super::calling::create_campaign, super::calling::show_campaign, super::calling::update_campaign,
+        super::calling::campaign_stats, super::calling::start_session, super::calling::show_session, super::calling::end_session,
+        super::calling::next, super::calling::list_calls, super::calling::dial, super::calling::log_call, super::calling::inbound,
+        super::calling::show_call, super::calling::update_call, super::calling::dispose, super::calling::skip, super::calling::start_call,
+        super::calling::telephony_event, super::calling::telephony_secret, super::calling::rotate_secret,
+        super::calling::list_suppressions, super::calling::add_suppression, super::calling::show_suppression,
+        super::calling::remove_suppression, super::calling::import_suppressions, super::calling::call_report, super::calling::my_tasks,
     ),
     components(schemas(
         leads::Lead, leads::Address, contacts::Contact, contacts::ContactPhone, activities::Activity,
@@ -37,6 +44,14 @@ use utoipa::{
         crate::import::undo::UndoReport, crate::import::service::Preview, crate::import::service::ColumnPreview,
         crate::import::service::RowPreview, crate::import::Issue, super::imports::ImportUpload, super::imports::StageMap,
         crate::store::sales::Product, crate::store::sales::Opportunity, crate::store::sales::Team,
+        crate::app::campaigns::CampaignInput, crate::app::campaigns::CampaignView, crate::app::campaigns::HoursBody,
+        crate::app::campaigns::RegionRuleBody, crate::store::campaigns::Session, crate::app::dialer::Offer,
+        crate::app::dialer::Waiting, crate::store::calls::Call, crate::app::calls::DispositionInput, crate::app::calls::SkipInput,
+        crate::app::calls::CallPatch, crate::app::calls::DialInput, crate::app::calls::LogInput, crate::app::calls::InboundInput,
+        crate::app::calls::InboundResult, crate::app::telephony::EventInput, crate::app::telephony::EventResult,
+        crate::store::suppressions::Suppression, crate::app::suppression::NewSuppression, crate::app::suppression::RegistryImport,
+        crate::app::call_reports::RepDay, crate::app::call_reports::CampaignStats, crate::store::tasks::Task,
+        super::calling::NewSession, super::calling::Dialing, super::calling::TelephonySecret,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -46,6 +61,7 @@ use utoipa::{
         (name = "users", description = "People of the organization"),
         (name = "organization", description = "The caller's organization"),
         (name = "audit", description = "Who changed what"),
+        (name = "calling", description = "Campaigns, the dialer's call queue, calls and dispositions, inbound calls, phone-system events, the do-not-call list, call reports and tasks"),
         (name = "imports", description = "CSV imports and exports, with their reports and undo; imported products, opportunities and teams"),
     )
 )]

@@ -1,0 +1,548 @@
+//! The power dialer: a rep's session hands out one callable lead after another.
+//!
+//! Order: the rep's due callbacks, then never-attempted leads (highest score, then
+//! oldest), then leads due for a retry. A lead is leased to one rep until its
+//! disposition, a skip, the end of the session or 10 minutes. Before a lead is handed
+//! out it is checked again as it is now: still matching the filter, a number that is
+//! neither suppressed nor on a do-not-call contact, the calling window open in every
+//! zone of the callee.
+
+use super::{Actor, AppError, campaigns};
+use crate::{
+    clock::Clock,
+    store::{
+        self, Db, Tx,
+        calls::Call,
+        campaigns::{Campaign, Session},
+        contacts::Contact,
+        leads::Lead,
+        queue::{self, Tier},
+        search::{LeadQuery, OwnerFilter},
+    },
+};
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use leadline_domain::{CallingWindow, calling, phone::region_of, timezone};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// How long a lead stays with a rep without a disposition.
+pub const LEASE: Duration = Duration::minutes(10);
+/// How long a skipped lead rests before it is handed out again.
+pub const SKIP_REST: Duration = Duration::minutes(15);
+
+/// What `next` answers: a lead to call, or why there is none.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Offer {
+    /// The call record for this attempt; `null` when nothing is callable.
+    pub call_id: Option<Uuid>,
+    pub session_id: Uuid,
+    pub campaign_id: Uuid,
+    /// Why nothing is callable (only when `call_id` is null).
+    pub reason: Option<String>,
+    pub lead: Option<Lead>,
+    pub contact: Option<Contact>,
+    /// The number to dial, E.164.
+    pub number: Option<String>,
+    /// `tel:` (or `sip:`) link for the number.
+    pub dial_link: Option<String>,
+    /// Zones the callee may be in (the window is open in all of them).
+    pub callee_time_zones: Vec<String>,
+    /// The callee's local time (`HH:MM`) in each zone, in the same order.
+    pub callee_local_times: Vec<String>,
+    /// True when the callee's zone is unknown and the organization's zone was used.
+    pub zone_fallback: bool,
+    /// Attempts made before this one.
+    pub attempts: i32,
+    /// This lead asked this rep to call back.
+    pub callback: bool,
+    pub waiting: Option<Waiting>,
+}
+
+/// What the queue holds that cannot be called right now.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct Waiting {
+    /// Leads whose calling window is closed now.
+    pub for_window: i64,
+    /// When the next window opens.
+    pub next_window_at: Option<DateTime<Utc>>,
+    /// Leads waiting for a retry or a callback.
+    pub for_retry: i64,
+    pub next_retry_at: Option<DateTime<Utc>>,
+    /// Leads held by other reps right now.
+    pub held: i64,
+    pub done: i64,
+    pub exhausted: i64,
+    pub suppressed: i64,
+}
+
+/// Where a callee is, as the window needs it.
+pub struct Place {
+    pub zones: Vec<Tz>,
+    pub zone_names: Vec<String>,
+    pub fallback: bool,
+    pub country: Option<String>,
+    pub region: Option<String>,
+}
+
+/// The callee's place for a number of a lead: the lead's zones (or the number's, when
+/// the lead has none), else the organization's zone, flagged.
+#[must_use]
+pub fn place_of(lead: &Lead, number: &str, org_zone: &str) -> Place {
+    let mut names = lead.time_zones.clone();
+    if names.is_empty() {
+        names = timezone::zones_for_phone(number);
+    }
+    let (zones, fallback) = calling::effective_zones(&names, org_zone);
+    let country = lead.address.country.clone().or_else(|| region_of(number));
+    Place {
+        zone_names: zones.iter().map(|z| z.name().to_owned()).collect(),
+        zones,
+        fallback,
+        country,
+        region: lead.address.region.clone(),
+    }
+}
+
+impl Place {
+    #[must_use]
+    pub fn is_open(&self, w: &CallingWindow, at: DateTime<Utc>) -> bool {
+        w.is_open(&self.zones, self.country.as_deref(), self.region.as_deref(), at)
+    }
+
+    #[must_use]
+    pub fn next_open(&self, w: &CallingWindow, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        w.next_open(&self.zones, self.country.as_deref(), self.region.as_deref(), at)
+    }
+
+    #[must_use]
+    pub fn local_times(&self, at: DateTime<Utc>) -> Vec<String> {
+        self.zones.iter().map(|z| calling::local_clock(*z, at)).collect()
+    }
+
+    /// "07:12 their time (Europe/Helsinki)".
+    #[must_use]
+    pub fn describe(&self, at: DateTime<Utc>) -> String {
+        self.zones
+            .iter()
+            .map(|z| format!("{} their time ({})", calling::local_clock(*z, at), z.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A callable number of a lead: the first phone of the first contact that is neither
+/// marked do-not-call nor on the suppression list.
+pub enum Reachable {
+    Number(Contact, String),
+    /// Every number is suppressed or its contact said do-not-call.
+    Suppressed,
+    /// No phone at all.
+    NoNumber,
+}
+
+pub async fn reachable(tx: &mut Tx, org: Uuid, lead: &Lead) -> anyhow::Result<Reachable> {
+    let mut any = false;
+    for contact in &lead.contacts {
+        for phone in &contact.phones {
+            any = true;
+            if contact.do_not_call {
+                continue;
+            }
+            if store::suppressions::find(tx, org, &phone.e164).await?.is_none() {
+                return Ok(Reachable::Number(contact.clone(), phone.e164.clone()));
+            }
+        }
+    }
+    Ok(if any { Reachable::Suppressed } else { Reachable::NoNumber })
+}
+
+/// True when the lead still matches the campaign's filter (free text is matched when
+/// the lead joins only).
+fn still_matches(lead: &Lead, q: &LeadQuery) -> bool {
+    (q.statuses.is_empty() || q.statuses.contains(&lead.status))
+        && match q.owner {
+            Some(OwnerFilter::User(u)) => lead.owner_id == Some(u),
+            Some(OwnerFilter::Unassigned) => lead.owner_id.is_none(),
+            None => true,
+        }
+        && q.tags.iter().all(|t| lead.tags.contains(t))
+        && q.country.as_ref().is_none_or(|c| lead.address.country.as_ref() == Some(c))
+        && q.kind.as_ref().is_none_or(|k| lead.kind.as_str() == k)
+}
+
+/// The `tel:` or `sip:` link for a number.
+#[must_use]
+pub fn dial_link(number: &str, sip: bool) -> String {
+    if sip { format!("sip:{number}") } else { format!("tel:{number}") }
+}
+
+pub async fn start(db: &Db, clock: &Clock, actor: &Actor, campaign_id: Uuid) -> Result<Session, AppError> {
+    let mut tx = db.write().await?;
+    let mut campaign = campaigns::load(&mut tx, actor, campaign_id).await?;
+    if !campaign.active {
+        return Err(AppError::Conflict { field: Some("campaign_id".into()), message: "the campaign is paused".into() });
+    }
+    campaigns::catch_up(&mut tx, actor, &mut campaign).await?;
+    let session =
+        Session { id: store::new_id(), campaign_id, user_id: actor.user.id, started_at: clock.now(), ended_at: None };
+    store::campaigns::insert_session(&mut tx, actor.org_id(), &session).await?;
+    tx.commit().await?;
+    Ok(session)
+}
+
+/// Loads the actor's own session.
+async fn own_session(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<Session, AppError> {
+    let s = store::campaigns::session(tx, actor.org_id(), id).await?.ok_or(AppError::NotFound("session"))?;
+    if s.user_id != actor.user.id {
+        return Err(AppError::NotFound("session"));
+    }
+    Ok(s)
+}
+
+pub async fn session(db: &Db, actor: &Actor, id: Uuid) -> Result<Session, AppError> {
+    let mut tx = db.read().await?;
+    let s = own_session(&mut tx, actor, id).await?;
+    tx.commit().await?;
+    Ok(s)
+}
+
+/// Ends a session: leads it still holds go back to the queue at once.
+pub async fn end(db: &Db, clock: &Clock, actor: &Actor, id: Uuid) -> Result<Session, AppError> {
+    let now = clock.now();
+    let mut tx = db.write().await?;
+    let mut s = own_session(&mut tx, actor, id).await?;
+    for call in store::calls::open_in_session(&mut tx, actor.org_id(), s.id).await? {
+        if call.state == "offered" {
+            give_back(&mut tx, actor, call, "session ended", now, now).await?;
+        }
+    }
+    store::campaigns::end_session(&mut tx, s.id, now).await?;
+    s.ended_at.get_or_insert(now);
+    tx.commit().await?;
+    Ok(s)
+}
+
+/// Marks an offered call skipped and returns its lead to the queue at `ready_at`.
+pub(crate) async fn give_back(
+    tx: &mut Tx,
+    actor: &Actor,
+    mut call: Call,
+    reason: &str,
+    now: DateTime<Utc>,
+    ready_at: DateTime<Utc>,
+) -> Result<(), AppError> {
+    call.state = "skipped".into();
+    call.skip_reason = Some(reason.to_owned());
+    call.updated_at = now;
+    store::calls::save(tx, actor.org_id(), &call).await?;
+    if let (Some(campaign), Some(lead)) = (call.campaign_id, call.lead_id) {
+        queue::release(tx, campaign, lead, call.id, ready_at.timestamp_millis()).await?;
+    }
+    Ok(())
+}
+
+/// The next lead for the session's rep.
+pub async fn next(db: &Db, clock: &Clock, actor: &Actor, session_id: Uuid) -> Result<Offer, AppError> {
+    let now = clock.now();
+    let mut tx = db.write().await?;
+    let session = own_session(&mut tx, actor, session_id).await?;
+    if session.ended_at.is_some() {
+        return Err(AppError::Conflict { field: None, message: "this session has ended; start a new one".into() });
+    }
+    let mut campaign = campaigns::load(&mut tx, actor, session.campaign_id).await?;
+    // A lead already handed out in this session and still held comes back first.
+    for call in store::calls::open_in_session(&mut tx, actor.org_id(), session.id).await? {
+        let (Some(lead_id), true) = (call.lead_id, call.state == "offered") else { continue };
+        let held = queue::entry(&mut tx, campaign.id, lead_id)
+            .await?
+            .is_some_and(|e| e.leased_call == Some(call.id) && e.ready_at > now.timestamp_millis());
+        if held {
+            let offer = offer_for(&mut tx, actor, &campaign, &session, &call, now).await?;
+            tx.commit().await?;
+            return Ok(offer);
+        }
+        give_back(&mut tx, actor, call, "lease expired", now, now).await?;
+    }
+    let offer = if campaign.active {
+        campaigns::catch_up(&mut tx, actor, &mut campaign).await?;
+        pick(&mut tx, actor, &campaign, &session, now).await?
+    } else {
+        None
+    };
+    let offer = match offer {
+        Some(o) => o,
+        None => {
+            let waiting = waiting(&mut tx, actor, &campaign, now).await?;
+            let reason = if campaign.active { explain(&waiting, actor, now) } else { "The campaign is paused.".into() };
+            Offer {
+                call_id: None,
+                session_id: session.id,
+                campaign_id: campaign.id,
+                reason: Some(reason),
+                lead: None,
+                contact: None,
+                number: None,
+                dial_link: None,
+                callee_time_zones: Vec::new(),
+                callee_local_times: Vec::new(),
+                zone_fallback: false,
+                attempts: 0,
+                callback: false,
+                waiting: Some(waiting),
+            }
+        }
+    };
+    tx.commit().await?;
+    Ok(offer)
+}
+
+/// Finds, leases and checks the next lead; `None` when nothing is callable now.
+async fn pick(
+    tx: &mut Tx,
+    actor: &Actor,
+    campaign: &Campaign,
+    session: &Session,
+    now: DateTime<Utc>,
+) -> Result<Option<Offer>, AppError> {
+    let now_ms = now.timestamp_millis();
+    let org_zone = actor.org.time_zone.clone();
+    let window = &campaign.rules.window;
+    let open: Vec<i64> = queue::groups(tx, campaign.id)
+        .await?
+        .into_iter()
+        .filter(|g| {
+            let names: Vec<String> = g.zones.split(',').filter(|z| !z.is_empty()).map(str::to_owned).collect();
+            let (zones, _) = calling::effective_zones(&names, &org_zone);
+            let country = Some(g.country.as_str()).filter(|c| !c.is_empty());
+            let region = Some(g.region.as_str()).filter(|r| !r.is_empty());
+            // Rules only narrow the window, so a group closed without knowing its country
+            // is closed; leads whose country comes from their number are checked below.
+            window.is_open(&zones, country, region, now)
+        })
+        .map(|g| g.id)
+        .collect();
+    let query = campaigns::query_of(actor, &campaign.filter)?;
+    for _round in 0..40 {
+        let mut candidates = queue::due_callbacks(tx, campaign.id, actor.user.id, now_ms, 5).await?;
+        let mut tier = Tier::Callback;
+        if candidates.is_empty() {
+            candidates = queue::candidates(tx, campaign.id, &open, Tier::Fresh, now_ms, 3).await?;
+            tier = Tier::Fresh;
+        }
+        if candidates.is_empty() {
+            candidates = queue::candidates(tx, campaign.id, &open, Tier::Retry, now_ms, 3).await?;
+            tier = Tier::Retry;
+        }
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        let ids: Vec<Uuid> = candidates.iter().map(|(id, _)| *id).collect();
+        let call_id = store::new_id();
+        let Some(lead_id) =
+            queue::lease_first(tx, campaign.id, &ids, actor.user.id, call_id, now_ms, (now + LEASE).timestamp_millis())
+                .await?
+        else {
+            continue;
+        };
+        let rank = candidates.iter().find(|(id, _)| *id == lead_id).map_or(0, |(_, r)| *r);
+        let entry = queue::entry(tx, campaign.id, lead_id).await?;
+        let attempts = entry.as_ref().map_or(0, |e| e.attempts);
+        let callback_user = entry.as_ref().and_then(|e| e.callback_user);
+        let Some(lead) = store::leads::get(tx, actor.org_id(), lead_id).await? else {
+            queue::place(tx, campaign.id, lead_id, Tier::Left, rank, now_ms, None).await?;
+            continue;
+        };
+        if !still_matches(&lead, &query) {
+            queue::place(tx, campaign.id, lead_id, Tier::Left, rank, now_ms, None).await?;
+            continue;
+        }
+        if tier != Tier::Callback && attempts >= i32::try_from(campaign.rules.max_attempts).unwrap_or(i32::MAX) {
+            queue::place(tx, campaign.id, lead_id, Tier::Exhausted, rank, now_ms, None).await?;
+            continue;
+        }
+        let (contact, number) = match reachable(tx, actor.org_id(), &lead).await? {
+            Reachable::Number(c, n) => (c, n),
+            Reachable::Suppressed => {
+                queue::place(tx, campaign.id, lead_id, Tier::Suppressed, rank, now_ms, None).await?;
+                continue;
+            }
+            Reachable::NoNumber => {
+                queue::place(tx, campaign.id, lead_id, Tier::Left, rank, now_ms, None).await?;
+                continue;
+            }
+        };
+        let place = place_of(&lead, &number, &org_zone);
+        if !place.is_open(window, now) {
+            let opens = place.next_open(window, now).unwrap_or(now + Duration::days(1));
+            queue::place(tx, campaign.id, lead_id, tier, rank, opens.timestamp_millis(), callback_user).await?;
+            continue;
+        }
+        let call = Call {
+            id: call_id,
+            lead_id: Some(lead.id),
+            contact_id: Some(contact.id),
+            campaign_id: Some(campaign.id),
+            session_id: Some(session.id),
+            user_id: Some(actor.user.id),
+            direction: "outbound".into(),
+            from_number: actor_phone(tx, actor).await?,
+            to_number: Some(number.clone()),
+            state: "offered".into(),
+            provider_call_id: None,
+            offered_at: Some(now),
+            started_at: None,
+            ringing_at: None,
+            answered_at: None,
+            ended_at: None,
+            duration_s: None,
+            disposition: None,
+            disposed_at: None,
+            notes: String::new(),
+            recording_url: None,
+            callback_at: None,
+            skip_reason: None,
+            zone_fallback: place.fallback,
+            created_at: now,
+            updated_at: now,
+        };
+        store::calls::insert(tx, actor.org_id(), &call).await?;
+        return Ok(Some(offer_for(tx, actor, campaign, session, &call, now).await?));
+    }
+    Ok(None)
+}
+
+/// The rep's own number (their direct line), if set.
+pub(crate) async fn actor_phone(tx: &mut Tx, actor: &Actor) -> anyhow::Result<Option<String>> {
+    crate::on_tx!(tx, |c| sqlx::query_scalar("SELECT phone FROM users WHERE id = $1")
+        .bind(actor.user.id)
+        .fetch_optional(c)
+        .await)
+    .map(Option::flatten)
+    .map_err(Into::into)
+}
+
+async fn offer_for(
+    tx: &mut Tx,
+    actor: &Actor,
+    campaign: &Campaign,
+    session: &Session,
+    call: &Call,
+    now: DateTime<Utc>,
+) -> Result<Offer, AppError> {
+    let lead_id = call.lead_id.ok_or(AppError::NotFound("lead"))?;
+    let lead = store::leads::get(tx, actor.org_id(), lead_id).await?.ok_or(AppError::NotFound("lead"))?;
+    let number = call.to_number.clone().unwrap_or_default();
+    let place = place_of(&lead, &number, &actor.org.time_zone);
+    let entry = queue::entry(tx, campaign.id, lead_id).await?;
+    let contact = lead.contacts.iter().find(|c| Some(c.id) == call.contact_id).cloned();
+    let sip = super::calls::prefers_sip(tx, actor).await?;
+    Ok(Offer {
+        call_id: Some(call.id),
+        session_id: session.id,
+        campaign_id: campaign.id,
+        reason: None,
+        contact,
+        dial_link: Some(dial_link(&number, sip)),
+        number: Some(number),
+        callee_time_zones: place.zone_names.clone(),
+        callee_local_times: place.local_times(now),
+        zone_fallback: place.fallback,
+        attempts: entry.as_ref().map_or(0, |e| e.attempts),
+        callback: entry.is_some_and(|e| e.tier == Tier::Callback.as_i32()),
+        waiting: None,
+        lead: Some(lead),
+    })
+}
+
+/// Counts what the queue holds that is not callable now.
+pub async fn waiting(tx: &mut Tx, actor: &Actor, campaign: &Campaign, now: DateTime<Utc>) -> Result<Waiting, AppError> {
+    let now_ms = now.timestamp_millis();
+    let groups = queue::groups(tx, campaign.id).await?;
+    let mut w = Waiting::default();
+    for (group_id, tier, count, ready, not_ready_min) in queue::counts(tx, campaign.id, now_ms).await? {
+        let tier = Tier::from_i32(tier);
+        match tier {
+            Tier::Done => w.done += count,
+            Tier::Exhausted => w.exhausted += count,
+            Tier::Suppressed => w.suppressed += count,
+            Tier::Left => {}
+            Tier::Callback | Tier::Fresh | Tier::Retry => {
+                let Some(g) = groups.iter().find(|g| g.id == group_id) else { continue };
+                let names: Vec<String> = g.zones.split(',').filter(|z| !z.is_empty()).map(str::to_owned).collect();
+                let (zones, _) = calling::effective_zones(&names, &actor.org.time_zone);
+                let country = Some(g.country.as_str()).filter(|c| !c.is_empty());
+                let region = Some(g.region.as_str()).filter(|r| !r.is_empty());
+                let window = &campaign.rules.window;
+                if window.is_open(&zones, country, region, now) {
+                    w.for_retry += count - ready;
+                } else {
+                    w.for_window += ready;
+                    w.for_retry += count - ready;
+                    if ready > 0
+                        && let Some(t) = window.next_open(&zones, country, region, now)
+                    {
+                        w.next_window_at = Some(w.next_window_at.map_or(t, |x| x.min(t)));
+                    }
+                }
+                if let Some(t) = not_ready_min.and_then(DateTime::from_timestamp_millis) {
+                    w.next_retry_at = Some(w.next_retry_at.map_or(t, |x| x.min(t)));
+                }
+            }
+        }
+    }
+    // Rows held right now are rows whose lease runs: counted among those "not ready".
+    w.held = crate::on_tx!(tx, |c| sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM calls WHERE campaign_id = $1 AND state = 'offered' AND offered_at > $2"
+    )
+    .bind(campaign.id)
+    .bind(now - LEASE)
+    .fetch_one(c)
+    .await)
+    .map_err(anyhow::Error::from)?;
+    w.for_retry = (w.for_retry - w.held).max(0);
+    Ok(w)
+}
+
+/// "312 leads wait for their calling window; next opens 14:00 your time."
+fn explain(w: &Waiting, actor: &Actor, now: DateTime<Utc>) -> String {
+    let zone: Tz = actor.org.time_zone.parse().unwrap_or(Tz::UTC);
+    let at = |t: DateTime<Utc>| {
+        let local = t.with_timezone(&zone);
+        if local.date_naive() == now.with_timezone(&zone).date_naive() {
+            format!("{} your time", local.format("%H:%M"))
+        } else {
+            format!("{} your time", local.format("%a %d %b %H:%M"))
+        }
+    };
+    let mut parts = Vec::new();
+    if w.for_window > 0 {
+        let next = w.next_window_at.map(|t| format!("; next opens {}", at(t))).unwrap_or_default();
+        parts.push(format!("{} {} for their calling window{next}", w.for_window, leads(w.for_window, "waits", "wait")));
+    }
+    if w.for_retry > 0 {
+        let next = w.next_retry_at.map(|t| format!("; next due {}", at(t))).unwrap_or_default();
+        parts.push(format!("{} {} for a retry or callback{next}", w.for_retry, leads(w.for_retry, "waits", "wait")));
+    }
+    if w.held > 0 {
+        parts.push(format!("{} {} with other reps", w.held, leads(w.held, "is", "are")));
+    }
+    if parts.is_empty() {
+        let total = w.done + w.exhausted + w.suppressed;
+        if total == 0 {
+            return "No leads match this campaign's filter.".into();
+        }
+        return format!(
+            "Every lead has been worked: {} done, {} reached the maximum attempts, {} suppressed (do not call).",
+            w.done, w.exhausted, w.suppressed
+        );
+    }
+    let mut text = parts.join(". ");
+    text.push('.');
+    text
+}
+
+fn leads(n: i64, one: &str, many: &str) -> String {
+    if n == 1 { format!("lead {one}") } else { format!("leads {many}") }
+}

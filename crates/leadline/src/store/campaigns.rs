@@ -1,0 +1,213 @@
+//! Campaigns and dialer sessions.
+
+use super::Tx;
+use crate::on_tx;
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use leadline_domain::CallingWindow;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// Who works a campaign.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignees {
+    #[serde(default)]
+    pub users: Vec<Uuid>,
+    #[serde(default)]
+    pub teams: Vec<Uuid>,
+}
+
+/// How a campaign calls: window, attempts and retry spacing (minutes per disposition).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rules {
+    pub window: CallingWindow,
+    pub max_attempts: u32,
+    pub retry_minutes: BTreeMap<String, i64>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            window: CallingWindow::default(),
+            max_attempts: 6,
+            retry_minutes: BTreeMap::from([
+                ("no_answer".to_owned(), 240),
+                ("busy".to_owned(), 30),
+                ("voicemail_left".to_owned(), 24 * 60),
+            ]),
+        }
+    }
+}
+
+/// A campaign as stored.
+#[derive(Debug, Clone)]
+pub struct Campaign {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub name: String,
+    /// The lead-list filter (smart view), as the list's query parameters.
+    pub filter: BTreeMap<String, String>,
+    pub assignees: Assignees,
+    pub playbook: String,
+    pub rules: Rules,
+    pub active: bool,
+    pub synced_at: DateTime<Utc>,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    org_id: Uuid,
+    name: String,
+    filter: String,
+    assignees: String,
+    playbook: String,
+    rules: String,
+    active: bool,
+    synced_at: DateTime<Utc>,
+    created_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl Row {
+    fn into_campaign(self) -> Campaign {
+        Campaign {
+            id: self.id,
+            org_id: self.org_id,
+            name: self.name,
+            filter: serde_json::from_str(&self.filter).unwrap_or_default(),
+            assignees: serde_json::from_str(&self.assignees).unwrap_or_default(),
+            playbook: self.playbook,
+            rules: serde_json::from_str(&self.rules).unwrap_or_default(),
+            active: self.active,
+            synced_at: self.synced_at,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+const COLUMNS: &str =
+    "id, org_id, name, filter, assignees, playbook, rules, active, synced_at, created_by, created_at, updated_at";
+
+fn json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+pub async fn insert(tx: &mut Tx, c: &Campaign) -> anyhow::Result<()> {
+    on_tx!(tx, |conn| sqlx::query(
+        "INSERT INTO campaigns (id, org_id, name, filter, assignees, playbook, rules, active, synced_at, created_by,
+            created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    )
+    .bind(c.id)
+    .bind(c.org_id)
+    .bind(&c.name)
+    .bind(json(&c.filter))
+    .bind(json(&c.assignees))
+    .bind(&c.playbook)
+    .bind(json(&c.rules))
+    .bind(c.active)
+    .bind(c.synced_at)
+    .bind(c.created_by)
+    .bind(c.created_at)
+    .bind(c.updated_at)
+    .execute(conn)
+    .await
+    .map(drop))
+    .context("inserting campaign")
+}
+
+pub async fn update(tx: &mut Tx, c: &Campaign) -> anyhow::Result<()> {
+    on_tx!(tx, |conn| sqlx::query(
+        "UPDATE campaigns SET name = $1, filter = $2, assignees = $3, playbook = $4, rules = $5, active = $6,
+            synced_at = $7, updated_at = $8 WHERE id = $9 AND org_id = $10"
+    )
+    .bind(&c.name)
+    .bind(json(&c.filter))
+    .bind(json(&c.assignees))
+    .bind(&c.playbook)
+    .bind(json(&c.rules))
+    .bind(c.active)
+    .bind(c.synced_at)
+    .bind(c.updated_at)
+    .bind(c.id)
+    .bind(c.org_id)
+    .execute(conn)
+    .await
+    .map(drop))
+    .context("updating campaign")
+}
+
+pub async fn get(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<Option<Campaign>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM campaigns WHERE id = $1 AND org_id = $2"));
+    let row: Option<Row> =
+        on_tx!(tx, |c| sqlx::query_as(sql).bind(id).bind(org).fetch_optional(c).await).context("loading campaign")?;
+    Ok(row.map(Row::into_campaign))
+}
+
+pub async fn list(tx: &mut Tx, org: Uuid) -> anyhow::Result<Vec<Campaign>> {
+    let sql =
+        sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM campaigns WHERE org_id = $1 ORDER BY created_at DESC"));
+    let rows: Vec<Row> =
+        on_tx!(tx, |c| sqlx::query_as(sql).bind(org).fetch_all(c).await).context("listing campaigns")?;
+    Ok(rows.into_iter().map(Row::into_campaign).collect())
+}
+
+/// A rep working through a campaign.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Session {
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    pub user_id: Uuid,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+pub async fn insert_session(tx: &mut Tx, org: Uuid, s: &Session) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO dialer_sessions (id, org_id, campaign_id, user_id, started_at) VALUES ($1, $2, $3, $4, $5)"
+    )
+    .bind(s.id)
+    .bind(org)
+    .bind(s.campaign_id)
+    .bind(s.user_id)
+    .bind(s.started_at)
+    .execute(c)
+    .await
+    .map(drop))
+    .context("starting a dialer session")
+}
+
+pub async fn session(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<Option<Session>> {
+    on_tx!(tx, |c| sqlx::query_as(
+        "SELECT id, campaign_id, user_id, started_at, ended_at FROM dialer_sessions WHERE id = $1 AND org_id = $2"
+    )
+    .bind(id)
+    .bind(org)
+    .fetch_optional(c)
+    .await)
+    .context("loading a dialer session")
+}
+
+pub async fn end_session(tx: &mut Tx, id: Uuid, at: DateTime<Utc>) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query("UPDATE dialer_sessions SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")
+        .bind(at)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(drop))
+    .context("ending a dialer session")
+}
+
+/// The ids of the teams a user belongs to (one at most today).
+pub async fn team_of(tx: &mut Tx, user: Uuid) -> anyhow::Result<Option<Uuid>> {
+    on_tx!(tx, |c| sqlx::query_scalar("SELECT team_id FROM users WHERE id = $1").bind(user).fetch_optional(c).await)
+        .map(Option::flatten)
+        .context("loading a user's team")
+}

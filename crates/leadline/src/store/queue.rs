@@ -1,0 +1,448 @@
+//! The call queue: one `campaign_leads` row per lead of a campaign.
+//!
+//! A row's `tier` says what it waits for (callback, first call, retry) or why it is
+//! out (done, attempts used up, suppressed, left the campaign); `rank` orders a tier
+//! and `ready_at` (milliseconds) is when it may be handed out again (retry due, lease
+//! expired). Leads are grouped by where the callee is (`call_groups`: zones, country,
+//! region) so that the server only looks at groups whose calling window is open: one
+//! index probe per open group, whatever the size of the campaign.
+
+use super::{
+    Tx,
+    search::{Binds, Engine, LeadQuery, plan, push_query},
+};
+use crate::on_tx;
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sqlx::{Database, QueryBuilder};
+use uuid::Uuid;
+
+/// What a queue row waits for, or why it is out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    Callback = 0,
+    Fresh = 1,
+    Retry = 2,
+    Done = 5,
+    Exhausted = 6,
+    Suppressed = 7,
+    Left = 8,
+}
+
+impl Tier {
+    #[must_use]
+    pub fn from_i32(v: i32) -> Self {
+        match v {
+            0 => Tier::Callback,
+            1 => Tier::Fresh,
+            2 => Tier::Retry,
+            5 => Tier::Done,
+            6 => Tier::Exhausted,
+            7 => Tier::Suppressed,
+            _ => Tier::Left,
+        }
+    }
+
+    #[must_use]
+    pub fn as_i32(self) -> i32 {
+        self as i32
+    }
+}
+
+/// Rank of a never-attempted lead: higher score first, then older first.
+const SCORE_SHIFT: i64 = 1 << 41;
+
+/// A group of callees in the same place.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Group {
+    pub id: i64,
+    /// Comma-separated IANA zones ('' when unknown).
+    pub zones: String,
+    pub country: String,
+    pub region: String,
+}
+
+/// One queue row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Entry {
+    pub lead_id: Uuid,
+    pub group_id: i64,
+    pub tier: i32,
+    pub rank: i64,
+    pub ready_at: i64,
+    pub attempts: i32,
+    pub leased_by: Option<Uuid>,
+    pub leased_call: Option<Uuid>,
+    pub callback_user: Option<Uuid>,
+    pub last_disposition: Option<String>,
+}
+
+fn rank_sql(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Sqlite => {
+            "(1000000 - MAX(MIN(l.score, 999999), -999999)) * 2199023255552 \
+             + CAST((julianday(l.created_at) - 2440587.5) * 86400000 AS INTEGER)"
+        }
+        Engine::Postgres => {
+            "(1000000 - GREATEST(LEAST(l.score, 999999), -999999))::BIGINT * 2199023255552 \
+             + (EXTRACT(EPOCH FROM l.created_at) * 1000)::BIGINT"
+        }
+    }
+}
+
+fn push_enqueue<'a, DB>(q: &mut QueryBuilder<DB>, query: &'a LeadQuery, campaign: Uuid, engine: Engine)
+where
+    DB: Database,
+    Uuid: Binds<'a, DB>,
+    String: Binds<'a, DB>,
+    DateTime<Utc>: Binds<'a, DB>,
+{
+    q.push("INSERT INTO campaign_leads (campaign_id, lead_id, group_id, tier, rank, ready_at) ");
+    q.push("SELECT ").push_bind(campaign);
+    let select = format!(
+        ", l.id, (SELECT g.id FROM call_groups g WHERE g.zones = l.time_zones AND g.country = COALESCE(l.country, '') \
+         AND g.region = COALESCE(l.region, '')), 1, {}, 0",
+        rank_sql(engine)
+    );
+    // push_query writes `SELECT <select> FROM ...`; the leading SELECT above carries the
+    // campaign id, so the second one is folded into a derived table.
+    q.push(" AS campaign_id, m.* FROM (");
+    push_query(q, query, &plan(query, engine), &select[2..]);
+    q.push(") m WHERE true ON CONFLICT DO NOTHING");
+}
+
+fn push_groups<'a, DB>(q: &mut QueryBuilder<DB>, query: &'a LeadQuery, engine: Engine)
+where
+    DB: Database,
+    Uuid: Binds<'a, DB>,
+    String: Binds<'a, DB>,
+    DateTime<Utc>: Binds<'a, DB>,
+{
+    q.push("INSERT INTO call_groups (zones, country, region) SELECT DISTINCT * FROM (");
+    push_query(
+        q,
+        query,
+        &plan(query, engine),
+        "l.time_zones AS zones, COALESCE(l.country, '') AS country, COALESCE(l.region, '') AS region",
+    );
+    q.push(") m WHERE true ON CONFLICT DO NOTHING");
+}
+
+/// Adds the leads matching `query` to the campaign's queue (leads already in it are
+/// left as they are). Returns how many were added.
+pub async fn enqueue(tx: &mut Tx, campaign: Uuid, query: &LeadQuery) -> anyhow::Result<u64> {
+    let added = match tx {
+        Tx::Sqlite(t) => {
+            let mut q = QueryBuilder::new("");
+            push_groups(&mut q, query, Engine::Sqlite);
+            q.build().execute(&mut **t).await.context("recording call groups")?;
+            let mut q = QueryBuilder::new("");
+            push_enqueue(&mut q, query, campaign, Engine::Sqlite);
+            q.build().execute(&mut **t).await.context("filling the call queue")?.rows_affected()
+        }
+        Tx::Postgres(t) => {
+            let mut q = QueryBuilder::new("");
+            push_groups(&mut q, query, Engine::Postgres);
+            q.build().execute(&mut **t).await.context("recording call groups")?;
+            let mut q = QueryBuilder::new("");
+            push_enqueue(&mut q, query, campaign, Engine::Postgres);
+            q.build().execute(&mut **t).await.context("filling the call queue")?.rows_affected()
+        }
+    };
+    if added > 0 {
+        on_tx!(tx, |c| sqlx::query(
+            "INSERT INTO campaign_groups (campaign_id, group_id)
+             SELECT DISTINCT $1, group_id FROM campaign_leads WHERE campaign_id = $1 ON CONFLICT DO NOTHING"
+        )
+        .bind(campaign)
+        .execute(c)
+        .await
+        .map(drop))
+        .context("recording the campaign's call groups")?;
+    }
+    Ok(added)
+}
+
+/// The groups of callees in a campaign.
+pub async fn groups(tx: &mut Tx, campaign: Uuid) -> anyhow::Result<Vec<Group>> {
+    on_tx!(tx, |c| sqlx::query_as(
+        "SELECT g.id, g.zones, g.country, g.region FROM campaign_groups cg JOIN call_groups g ON g.id = cg.group_id
+         WHERE cg.campaign_id = $1 ORDER BY g.id"
+    )
+    .bind(campaign)
+    .fetch_all(c)
+    .await)
+    .context("loading call groups")
+}
+
+/// The group for a place, created when new.
+pub async fn group_for(tx: &mut Tx, zones: &str, country: &str, region: &str) -> anyhow::Result<i64> {
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO call_groups (zones, country, region) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
+    )
+    .bind(zones)
+    .bind(country)
+    .bind(region)
+    .execute(&mut *c)
+    .await
+    .map(drop))
+    .context("recording a call group")?;
+    on_tx!(tx, |c| sqlx::query_scalar("SELECT id FROM call_groups WHERE zones = $1 AND country = $2 AND region = $3")
+        .bind(zones)
+        .bind(country)
+        .bind(region)
+        .fetch_one(c)
+        .await)
+    .context("finding a call group")
+}
+
+/// Candidates of one tier in the open groups, up to `per_group` from each, best first.
+/// For retries only those due by `now`.
+pub async fn candidates(
+    tx: &mut Tx,
+    campaign: Uuid,
+    groups: &[i64],
+    tier: Tier,
+    now_ms: i64,
+    per_group: u32,
+) -> anyhow::Result<Vec<(Uuid, i64)>> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    fn build<'a, DB>(q: &mut QueryBuilder<DB>, campaign: Uuid, groups: &[i64], tier: Tier, now_ms: i64, per_group: u32)
+    where
+        DB: Database,
+        Uuid: Binds<'a, DB>,
+        i64: Binds<'a, DB>,
+        i32: Binds<'a, DB>,
+    {
+        for (i, g) in groups.iter().enumerate() {
+            if i > 0 {
+                q.push(" UNION ALL ");
+            }
+            q.push("SELECT * FROM (SELECT lead_id, rank FROM campaign_leads WHERE campaign_id = ")
+                .push_bind(campaign)
+                .push(" AND group_id = ")
+                .push_bind(*g)
+                .push(" AND tier = ")
+                .push_bind(tier.as_i32());
+            if tier == Tier::Retry {
+                q.push(" AND rank <= ").push_bind(now_ms);
+            }
+            q.push(" AND ready_at <= ").push_bind(now_ms);
+            q.push(format!(" ORDER BY rank LIMIT {per_group}) x{i}"));
+        }
+    }
+    let mut rows: Vec<(Uuid, i64)> = match tx {
+        Tx::Sqlite(t) => {
+            let mut q = QueryBuilder::new("");
+            build(&mut q, campaign, groups, tier, now_ms, per_group);
+            q.build_query_as().fetch_all(&mut **t).await
+        }
+        Tx::Postgres(t) => {
+            let mut q = QueryBuilder::new("");
+            build(&mut q, campaign, groups, tier, now_ms, per_group);
+            q.build_query_as().fetch_all(&mut **t).await
+        }
+    }
+    .context("finding callable leads")?;
+    rows.sort_by_key(|(id, rank)| (*rank, *id));
+    Ok(rows)
+}
+
+/// A rep's callbacks that are due, earliest first.
+pub async fn due_callbacks(
+    tx: &mut Tx,
+    campaign: Uuid,
+    user: Uuid,
+    now_ms: i64,
+    limit: i64,
+) -> anyhow::Result<Vec<(Uuid, i64)>> {
+    on_tx!(tx, |c| sqlx::query_as(
+        "SELECT lead_id, rank FROM campaign_leads WHERE campaign_id = $1 AND callback_user = $2 AND tier = 0
+         AND rank <= $3 AND ready_at <= $3 ORDER BY rank LIMIT $4"
+    )
+    .bind(campaign)
+    .bind(user)
+    .bind(now_ms)
+    .bind(limit)
+    .fetch_all(c)
+    .await)
+    .context("finding due callbacks")
+}
+
+/// Leases the first of `candidates` (in order) that is still free to `user` until
+/// `until_ms`. Concurrent callers never get the same lead: on SQLite the write
+/// transaction is exclusive; on PostgreSQL the row is locked with `SKIP LOCKED` and the
+/// conditions are checked again on the locked row.
+pub async fn lease_first(
+    tx: &mut Tx,
+    campaign: Uuid,
+    candidates: &[Uuid],
+    user: Uuid,
+    call: Uuid,
+    now_ms: i64,
+    until_ms: i64,
+) -> anyhow::Result<Option<Uuid>> {
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    match tx {
+        Tx::Sqlite(t) => {
+            for lead in candidates {
+                let done = sqlx::query(
+                    "UPDATE campaign_leads SET leased_by = $1, leased_call = $2, ready_at = $3
+                     WHERE campaign_id = $4 AND lead_id = $5 AND ready_at <= $6 AND tier IN (0, 1, 2)
+                     AND (tier <> 0 OR callback_user = $1)",
+                )
+                .bind(user)
+                .bind(call)
+                .bind(until_ms)
+                .bind(campaign)
+                .bind(lead)
+                .bind(now_ms)
+                .execute(&mut **t)
+                .await
+                .context("leasing a lead")?;
+                if done.rows_affected() == 1 {
+                    return Ok(Some(*lead));
+                }
+            }
+            Ok(None)
+        }
+        Tx::Postgres(t) => sqlx::query_scalar(
+            "UPDATE campaign_leads SET leased_by = $1, leased_call = $2, ready_at = $3
+             WHERE campaign_id = $4 AND lead_id = (
+                SELECT lead_id FROM campaign_leads WHERE campaign_id = $4 AND lead_id = ANY($5)
+                AND ready_at <= $6 AND tier IN (0, 1, 2) AND (tier <> 0 OR callback_user = $1)
+                ORDER BY array_position($5, lead_id) LIMIT 1 FOR UPDATE SKIP LOCKED)
+             AND ready_at <= $6
+             RETURNING lead_id",
+        )
+        .bind(user)
+        .bind(call)
+        .bind(until_ms)
+        .bind(campaign)
+        .bind(candidates)
+        .bind(now_ms)
+        .fetch_optional(&mut **t)
+        .await
+        .context("leasing a lead"),
+    }
+}
+
+pub async fn entry(tx: &mut Tx, campaign: Uuid, lead: Uuid) -> anyhow::Result<Option<Entry>> {
+    on_tx!(tx, |c| sqlx::query_as(
+        "SELECT lead_id, group_id, tier, rank, ready_at, attempts, leased_by, leased_call, callback_user, last_disposition
+         FROM campaign_leads WHERE campaign_id = $1 AND lead_id = $2"
+    )
+    .bind(campaign)
+    .bind(lead)
+    .fetch_optional(c)
+    .await)
+    .context("loading a queue entry")
+}
+
+/// Moves a lead within the queue (and ends any lease on it).
+pub async fn place(
+    tx: &mut Tx,
+    campaign: Uuid,
+    lead: Uuid,
+    tier: Tier,
+    rank: i64,
+    ready_at: i64,
+    callback_user: Option<Uuid>,
+) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE campaign_leads SET tier = $1, rank = $2, ready_at = $3, callback_user = $4, leased_by = NULL,
+            leased_call = NULL WHERE campaign_id = $5 AND lead_id = $6"
+    )
+    .bind(tier.as_i32())
+    .bind(rank)
+    .bind(ready_at)
+    .bind(callback_user)
+    .bind(campaign)
+    .bind(lead)
+    .execute(c)
+    .await
+    .map(drop))
+    .context("placing a lead in the queue")
+}
+
+/// Records an attempt's outcome on the queue row.
+pub async fn record_attempt(tx: &mut Tx, campaign: Uuid, lead: Uuid, disposition: &str) -> anyhow::Result<i32> {
+    on_tx!(tx, |c| sqlx::query_scalar(
+        "UPDATE campaign_leads SET attempts = attempts + 1, last_disposition = $1
+         WHERE campaign_id = $2 AND lead_id = $3 RETURNING attempts"
+    )
+    .bind(disposition)
+    .bind(campaign)
+    .bind(lead)
+    .fetch_optional(c)
+    .await)
+    .map(Option::unwrap_or_default)
+    .context("recording an attempt")
+}
+
+/// Ends the lease of `call` (skip, session end) and makes the lead available at `ready_at`.
+pub async fn release(tx: &mut Tx, campaign: Uuid, lead: Uuid, call: Uuid, ready_at: i64) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE campaign_leads SET leased_by = NULL, leased_call = NULL, ready_at = $1
+         WHERE campaign_id = $2 AND lead_id = $3 AND leased_call = $4"
+    )
+    .bind(ready_at)
+    .bind(campaign)
+    .bind(lead)
+    .bind(call)
+    .execute(c)
+    .await
+    .map(drop))
+    .context("releasing a lead")
+}
+
+/// Takes a lead out of every campaign's calling (a do-not-call disposition, a
+/// suppressed number); rows already out stay as they are.
+pub async fn suppress_lead(tx: &mut Tx, lead: Uuid) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE campaign_leads SET tier = 7, leased_by = NULL, leased_call = NULL WHERE lead_id = $1 AND tier IN (0, 1, 2)"
+    )
+    .bind(lead)
+    .execute(c)
+    .await
+    .map(drop))
+    .context("suppressing a lead in call queues")
+}
+
+/// Counts per group and tier: (group, tier, leads, ready now, earliest `ready_at` of those not ready).
+pub async fn counts(
+    tx: &mut Tx,
+    campaign: Uuid,
+    now_ms: i64,
+) -> anyhow::Result<Vec<(i64, i32, i64, i64, Option<i64>)>> {
+    on_tx!(tx, |c| sqlx::query_as(
+        "SELECT group_id, tier, COUNT(*),
+            SUM(CASE WHEN ready_at <= $2 AND (tier <> 2 OR rank <= $2) AND tier <> 0 THEN 1 ELSE 0 END),
+            MIN(CASE WHEN tier = 2 AND rank > $2 THEN rank WHEN ready_at > $2 THEN ready_at END)
+         FROM campaign_leads WHERE campaign_id = $1 GROUP BY group_id, tier"
+    )
+    .bind(campaign)
+    .bind(now_ms)
+    .fetch_all(c)
+    .await)
+    .context("counting the call queue")
+}
+
+/// A campaign's queue rows for one lead's memberships (for the lead page).
+pub async fn campaigns_of_lead(tx: &mut Tx, lead: Uuid) -> anyhow::Result<Vec<(Uuid, i32)>> {
+    on_tx!(tx, |c| sqlx::query_as("SELECT campaign_id, tier FROM campaign_leads WHERE lead_id = $1")
+        .bind(lead)
+        .fetch_all(c)
+        .await)
+    .context("loading a lead's campaigns")
+}
+
+/// Rank for a lead that has never been attempted.
+#[must_use]
+pub fn fresh_rank(score: i64, created_at: DateTime<Utc>) -> i64 {
+    (1_000_000 - score.clamp(-999_999, 999_999)) * SCORE_SHIFT + created_at.timestamp_millis()
+}
