@@ -339,7 +339,7 @@ fn apply_rules(errs: &mut Errors, rules: &mut Rules, input: &CampaignInput) {
     if let Some(spacing) = &input.retry_spacing {
         for (k, v) in spacing {
             match Disposition::parse(k) {
-                Ok(d) if d == Disposition::DoNotCall => {
+                Ok(Disposition::DoNotCall) => {
                     errs.push(format!("retry_spacing.{k}"), "a do-not-call number is never called again");
                 }
                 Ok(d) => match (v, parse_spacing(v)) {

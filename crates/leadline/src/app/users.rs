@@ -6,9 +6,9 @@ use super::{
     auth::hash_password,
     error::Errors,
 };
-use crate::store::{self, Db, auth::User, orgs::Org};
+use crate::store::{self, Db, Tx, auth::User, orgs::Org};
 use leadline_domain::{Email, Password, Role, text};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -34,6 +34,86 @@ pub struct UserPatch {
     /// `false` blocks log-in and API tokens at once.
     pub active: Option<bool>,
     pub password: Option<String>,
+    /// The user's direct line (inbound calls to it go to them); `""` clears it.
+    pub phone: Option<String>,
+    /// `tel` (default) or `sip`: how the call screen's "Call" dials.
+    pub dial_scheme: Option<String>,
+}
+
+/// A user's calling settings.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+pub struct CallingSettings {
+    /// E.164 direct line.
+    pub phone: Option<String>,
+    /// `tel` or `sip`.
+    pub dial_scheme: Option<String>,
+}
+
+/// Reads a user's calling settings.
+pub async fn calling_settings(tx: &mut Tx, user: Uuid) -> anyhow::Result<CallingSettings> {
+    let row: Option<(Option<String>, String)> =
+        crate::on_tx!(tx, |c| sqlx::query_as("SELECT phone, dial_scheme FROM users WHERE id = $1")
+            .bind(user)
+            .fetch_optional(c)
+            .await)?;
+    Ok(row.map(|(phone, scheme)| CallingSettings { phone, dial_scheme: Some(scheme) }).unwrap_or_default())
+}
+
+/// Validates and stores calling settings (missing fields are kept).
+pub(crate) async fn set_calling(
+    tx: &mut Tx,
+    actor: &Actor,
+    errs: &mut Errors,
+    user: Uuid,
+    phone: Option<&str>,
+    scheme: Option<&str>,
+) -> Result<(), AppError> {
+    let region = leadline_domain::Region::parse(&actor.org.default_region).ok();
+    let phone = match phone.map(str::trim) {
+        Some("") => Some(None),
+        Some(p) => {
+            errs.take("phone", leadline_domain::Phone::parse(p, region, None)).map(|p| Some(p.e164().to_owned()))
+        }
+        None => None,
+    };
+    let scheme = match scheme.map(|s| s.trim().to_lowercase()) {
+        Some(s) if s == "tel" || s == "sip" => Some(s),
+        Some(_) => {
+            errs.push("dial_scheme", "must be tel or sip");
+            None
+        }
+        None => None,
+    };
+    if let Some(phone) = phone {
+        crate::on_tx!(tx, |c| sqlx::query("UPDATE users SET phone = $1 WHERE id = $2")
+            .bind(phone)
+            .bind(user)
+            .execute(c)
+            .await
+            .map(drop))
+        .map_err(anyhow::Error::from)?;
+    }
+    if let Some(scheme) = scheme {
+        crate::on_tx!(tx, |c| sqlx::query("UPDATE users SET dial_scheme = $1 WHERE id = $2")
+            .bind(scheme)
+            .bind(user)
+            .execute(c)
+            .await
+            .map(drop))
+        .map_err(anyhow::Error::from)?;
+    }
+    Ok(())
+}
+
+/// A user changes their own calling settings.
+pub async fn update_own_calling(db: &Db, actor: &Actor, input: &CallingSettings) -> Result<CallingSettings, AppError> {
+    let mut tx = db.write().await?;
+    let mut errs = Errors::default();
+    set_calling(&mut tx, actor, &mut errs, actor.user.id, input.phone.as_deref(), input.dial_scheme.as_deref()).await?;
+    errs.into_result()?;
+    let out = calling_settings(&mut tx, actor.user.id).await?;
+    tx.commit().await?;
+    Ok(out)
 }
 
 fn require_admin(actor: &Actor) -> Result<(), AppError> {
@@ -127,6 +207,7 @@ pub async fn update(db: &Db, actor: &Actor, id: Uuid, patch: &UserPatch) -> Resu
         user.active = a;
     }
     let password = patch.password.as_deref().and_then(|p| errs.take("password", Password::parse(p)));
+    set_calling(&mut tx, actor, &mut errs, user.id, patch.phone.as_deref(), patch.dial_scheme.as_deref()).await?;
     errs.into_result()?;
     if user.id == actor.user.id && (user.role != Role::Admin || !user.active) {
         return Err(AppError::field("role", "you cannot remove your own admin rights or deactivate yourself"));

@@ -115,8 +115,11 @@ async fn sessions_live_in_the_database(b: Backend) {
     let (_, session) = login(&app, "rep@shared.test", PASSWORD, &[]).await;
     let session = session.unwrap();
     // A second server process over the same database knows the session.
-    let other =
-        TestApp { test_db: crate::harness::TestDb::new(b).await, router: web::router(AppState::new(app.db().clone())) };
+    let other = TestApp {
+        test_db: crate::harness::TestDb::new(b).await,
+        router: web::router(AppState::new(app.db().clone())),
+        clock: leadline::clock::Clock::system(),
+    };
     let r = page(&other, "/leads", &session).await;
     assert_eq!(r.status, StatusCode::OK);
     // Logging out (with the CSRF token) ends it everywhere.

@@ -134,6 +134,8 @@ impl Drop for TestDb {
 pub struct TestApp {
     pub test_db: TestDb,
     pub router: Router,
+    /// The server's clock; tests fix and advance it.
+    pub clock: leadline::clock::Clock,
 }
 
 pub struct Response {
@@ -148,8 +150,10 @@ pub const PASSWORD: &str = "a-long-test-password";
 impl TestApp {
     pub async fn new(backend: Backend) -> Self {
         let test_db = TestDb::new(backend).await;
-        let router = web::router(AppState::new(test_db.db.clone()));
-        Self { test_db, router }
+        let state = AppState::new(test_db.db.clone());
+        let clock = state.clock.clone();
+        let router = web::router(state);
+        Self { test_db, router, clock }
     }
 
     pub fn db(&self) -> &Db {

@@ -6,6 +6,7 @@ pub mod harness;
 mod audit;
 mod auth;
 pub mod browser;
+mod calling;
 pub mod cli;
 mod import_cli;
 mod imports;

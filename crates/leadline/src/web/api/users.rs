@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/users", get(list).post(create))
         .route("/users/me", get(me))
+        .route("/users/me/settings", get(my_settings).put(set_my_settings))
         .route("/users/{id}", get(show).patch(update))
 }
 
@@ -74,4 +75,29 @@ pub async fn update(
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> Result<Json<User>, ApiError> {
     Ok(Json(app::users::update(&s.db, &actor, parse_id(&id, "user")?, &patch).await?))
+}
+
+/// The caller's calling settings: direct line and `tel`/`sip` dialing.
+#[utoipa::path(get, operation_id = "getMySettings", path = "/api/v1/users/me/settings", tag = "users",
+    responses((status = 200, body = app::users::CallingSettings)), security(("bearer" = [])))]
+pub async fn my_settings(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<app::users::CallingSettings>, ApiError> {
+    let mut tx = s.db.read().await.map_err(app::AppError::from)?;
+    let out = app::users::calling_settings(&mut tx, actor.user.id).await.map_err(app::AppError::from)?;
+    tx.commit().await.map_err(app::AppError::from)?;
+    Ok(Json(out))
+}
+
+/// Changes the caller's calling settings.
+#[utoipa::path(put, operation_id = "setMySettings", path = "/api/v1/users/me/settings", tag = "users",
+    request_body = app::users::CallingSettings,
+    responses((status = 200, body = app::users::CallingSettings), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn set_my_settings(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(input): ApiJson<app::users::CallingSettings>,
+) -> Result<Json<app::users::CallingSettings>, ApiError> {
+    Ok(Json(app::users::update_own_calling(&s.db, &actor, &input).await?))
 }

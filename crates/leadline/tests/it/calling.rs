@@ -1,0 +1,571 @@
+//! Calling: campaigns, the dialer's next-lead rules, dispositions and callbacks, the
+//! do-not-call list, manual and inbound calls, phone-system events and call reports.
+
+use crate::harness::{Backend, TestApp};
+use axum::http::{Method, StatusCode};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Value, json};
+
+pub fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).expect("time").with_timezone(&Utc)
+}
+
+/// An organization in Finland with an admin and two inside reps.
+pub struct Team {
+    pub app: TestApp,
+    pub admin: String,
+    pub rep: String,
+    pub rep_id: String,
+    pub rep2: String,
+    pub rep2_id: String,
+}
+
+pub async fn team(b: Backend) -> Team {
+    let app = TestApp::new(b).await;
+    let (org, admin) = app.tenant("Calling Oy", "FI").await;
+    let (u1, rep) = app.user(&org, "rep1@calling.test", "inside_rep").await;
+    let (u2, rep2) = app.user(&org, "rep2@calling.test", "inside_rep").await;
+    // Thursday 15 January 2026, 12:00 in Helsinki, 05:00 in New York.
+    app.clock.set(utc("2026-01-15T10:00:00Z"));
+    Team { app, admin, rep, rep_id: u1.id.to_string(), rep2, rep2_id: u2.id.to_string() }
+}
+
+impl Team {
+    pub async fn lead(&self, name: &str, phone: &str, extra: Value) -> String {
+        let mut body = json!({"name": name, "contacts": [{"name": format!("{name} contact"), "phones": [phone]}]});
+        if let (Value::Object(b), Value::Object(e)) = (&mut body, extra) {
+            b.extend(e);
+        }
+        self.app.lead(&self.admin, body).await["id"].as_str().expect("id").to_owned()
+    }
+
+    pub async fn campaign(&self, extra: Value) -> String {
+        let mut body =
+            json!({"name": "Q1 Finland SMB", "filter": {"status": ["new"]}, "assignees": [self.rep_id, self.rep2_id]});
+        if let (Value::Object(b), Value::Object(e)) = (&mut body, extra) {
+            b.extend(e);
+        }
+        let r = self.app.post("/api/v1/campaigns", &self.admin, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["id"].as_str().expect("id").to_owned()
+    }
+
+    pub async fn session(&self, token: &str, campaign: &str) -> String {
+        let r = self.app.post("/api/v1/dialer/sessions", token, json!({"campaign_id": campaign})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["id"].as_str().expect("id").to_owned()
+    }
+
+    pub async fn next(&self, token: &str, session: &str) -> Value {
+        let r = self.app.post(&format!("/api/v1/dialer/sessions/{session}/next"), token, json!({})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body
+    }
+
+    pub async fn dispose(&self, token: &str, call: &Value, disposition: &str, extra: Value) -> Value {
+        let id = call["call_id"].as_str().expect("a call");
+        let mut body = json!({"disposition": disposition, "notes": "test"});
+        if let (Value::Object(b), Value::Object(e)) = (&mut body, extra) {
+            b.extend(e);
+        }
+        let r = self.app.post(&format!("/api/v1/calls/{id}/disposition"), token, body).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body
+    }
+
+    pub fn advance(&self, minutes: i64) {
+        self.app.clock.advance(Duration::minutes(minutes));
+    }
+}
+
+fn lead_name(offer: &Value) -> &str {
+    offer["lead"]["name"].as_str().unwrap_or("<none>")
+}
+
+async fn next_lead_order_windows_retries_and_reasons(b: Backend) {
+    let t = team(b).await;
+    t.lead("Low score Oy", "+358 40 100 0001", json!({})).await;
+    t.lead("High score Oy", "+358 40 100 0002", json!({"score": 50})).await;
+    t.lead("New York Inc", "+1 212 555 0101", json!({})).await;
+    t.lead("Suppressed Oy", "+358 40 100 0003", json!({})).await;
+    t.lead("Qualified already", "+358 40 100 0004", json!({"status": "qualified"})).await;
+    let r = t.app.post("/api/v1/suppressions", &t.rep, json!({"number": "040 100 0003", "reason": "asked"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["number"], "+358401000003");
+    let campaign = t.campaign(json!({})).await;
+    let s = t.session(&t.rep, &campaign).await;
+
+    let first = t.next(&t.rep, &s).await;
+    assert_eq!(lead_name(&first), "High score Oy", "{first}");
+    assert_eq!(first["number"], "+358401000002");
+    assert_eq!(first["callee_time_zones"], json!(["Europe/Helsinki", "Europe/Mariehamn"]));
+    assert_eq!(first["callee_local_times"][0], "12:00");
+    assert!(first["contact"]["id"].is_string());
+    // Asking again without a disposition gives the same lead back.
+    assert_eq!(t.next(&t.rep, &s).await["call_id"], first["call_id"]);
+    t.dispose(&t.rep, &first, "no_answer", json!({})).await;
+
+    let second = t.next(&t.rep, &s).await;
+    assert_eq!(lead_name(&second), "Low score Oy", "{second}");
+    t.dispose(&t.rep, &second, "busy", json!({})).await;
+
+    // New York is at 05:00, the suppressed number is never handed out.
+    let none = t.next(&t.rep, &s).await;
+    assert!(none["call_id"].is_null(), "{none}");
+    let reason = none["reason"].as_str().unwrap();
+    assert!(reason.contains("1 lead waits for their calling window"), "{reason}");
+    // 08:00 in New York is 13:00 UTC = 15:00 in Helsinki.
+    assert!(reason.contains("next opens 15:00 your time"), "{reason}");
+    assert!(reason.contains("retry"), "{reason}");
+
+    // Busy comes back after 30 minutes.
+    t.advance(30);
+    let again = t.next(&t.rep, &s).await;
+    assert_eq!(lead_name(&again), "Low score Oy", "{again}");
+    assert_eq!(again["attempts"], 1);
+    t.dispose(&t.rep, &again, "not_interested", json!({})).await;
+
+    // One minute before 08:00 in New York: still closed; at 08:00 it opens.
+    t.app.clock.set(utc("2026-01-15T12:59:00Z"));
+    assert!(t.next(&t.rep, &s).await["call_id"].is_null());
+    t.app.clock.set(utc("2026-01-15T13:00:00Z"));
+    let ny = t.next(&t.rep, &s).await;
+    assert_eq!(lead_name(&ny), "New York Inc", "{ny}");
+    assert_eq!(ny["callee_time_zones"], json!(["America/New_York"]));
+    assert_eq!(ny["callee_local_times"], json!(["08:00"]));
+
+    let stats = t.app.get(&format!("/api/v1/campaigns/{campaign}/stats"), &t.admin).await;
+    assert_eq!(stats.status, StatusCode::OK, "{}", stats.text);
+    assert_eq!(stats.body["suppressed"], 1, "{}", stats.text);
+    assert_eq!(stats.body["done"], 1, "{}", stats.text);
+}
+
+async fn two_reps_never_hold_the_same_lead(b: Backend) {
+    let t = team(b).await;
+    for i in 0..3 {
+        t.lead(&format!("Lead {i}"), &format!("+358 40 200 000{i}"), json!({})).await;
+    }
+    let campaign = t.campaign(json!({})).await;
+    let s1 = t.session(&t.rep, &campaign).await;
+    let s2 = t.session(&t.rep2, &campaign).await;
+    let a = t.next(&t.rep, &s1).await;
+    let b2 = t.next(&t.rep2, &s2).await;
+    assert_ne!(a["lead"]["id"], b2["lead"]["id"]);
+    // A skipped lead is not handed straight back.
+    let r = t
+        .app
+        .post(
+            &format!("/api/v1/calls/{}/skip", a["call_id"].as_str().unwrap()),
+            &t.rep,
+            json!({"reason": "gatekeeper"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["skip_reason"], "gatekeeper");
+    let c = t.next(&t.rep, &s1).await;
+    assert_ne!(c["lead"]["id"], a["lead"]["id"]);
+    assert_ne!(c["lead"]["id"], b2["lead"]["id"]);
+    // Rep 2's lease runs out after 10 minutes: then someone else may get it.
+    let s3 = t.session(&t.admin, &campaign).await;
+    let none = t.next(&t.admin, &s3).await;
+    assert!(none["call_id"].is_null(), "{none}");
+    assert!(none["reason"].as_str().unwrap().contains("with other reps"), "{none}");
+    t.advance(11);
+    let took = t.next(&t.admin, &s3).await;
+    assert!(took["call_id"].is_string(), "{took}");
+    // Ending a session gives its lead back at once.
+    let r = t.app.post(&format!("/api/v1/dialer/sessions/{s1}/end"), &t.rep, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.body["ended_at"].is_string());
+    let r = t.app.post(&format!("/api/v1/dialer/sessions/{s1}/next"), &t.rep, json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+}
+
+async fn callbacks_come_back_to_their_rep(b: Backend) {
+    let t = team(b).await;
+    t.lead("Callback Oy", "+358 40 300 0001", json!({})).await;
+    t.lead("Other Oy", "+358 40 300 0002", json!({"score": -5})).await;
+    let campaign = t.campaign(json!({})).await;
+    let s1 = t.session(&t.rep, &campaign).await;
+    let s2 = t.session(&t.rep2, &campaign).await;
+    let offer = t.next(&t.rep, &s1).await;
+    assert_eq!(lead_name(&offer), "Callback Oy");
+    let at = "2026-01-15T14:00:00+02:00";
+    let call = t.dispose(&t.rep, &offer, "callback_requested", json!({"callback_at": at})).await;
+    assert_eq!(call["callback_at"], "2026-01-15T12:00:00Z");
+    let tasks = t.app.get("/api/v1/tasks", &t.rep).await;
+    assert_eq!(tasks.body["items"].as_array().unwrap().len(), 1, "{}", tasks.text);
+    assert_eq!(tasks.body["items"][0]["kind"], "call_back");
+    // Rep 2 never gets it, even when it is due.
+    let other = t.next(&t.rep2, &s2).await;
+    assert_eq!(lead_name(&other), "Other Oy");
+    t.dispose(&t.rep2, &other, "not_interested", json!({})).await;
+    t.app.clock.set(utc("2026-01-15T12:05:00Z"));
+    assert!(t.next(&t.rep2, &s2).await["call_id"].is_null());
+    // Rep 1 gets it at its time, first.
+    t.app.clock.set(utc("2026-01-15T11:59:00Z"));
+    assert!(t.next(&t.rep, &s1).await["call_id"].is_null());
+    t.app.clock.set(utc("2026-01-15T12:00:00Z"));
+    let back = t.next(&t.rep, &s1).await;
+    assert_eq!(lead_name(&back), "Callback Oy", "{back}");
+    assert_eq!(back["callback"], true);
+    // Callback in the past is refused.
+    let r = t
+        .app
+        .post(
+            &format!("/api/v1/calls/{}/disposition", back["call_id"].as_str().unwrap()),
+            &t.rep,
+            json!({"disposition": "callback_requested", "callback_at": "2026-01-01T10:00:00Z"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    t.dispose(&t.rep, &back, "meeting_booked", json!({"status": "qualified"})).await;
+    let tasks = t.app.get("/api/v1/tasks", &t.rep).await;
+    assert_eq!(tasks.body["items"].as_array().unwrap().len(), 0, "{}", tasks.text);
+}
+
+async fn several_zones_must_all_be_open_and_dst_is_followed(b: Backend) {
+    let t = team(b).await;
+    // +1 208 320 spans Boise (Mountain) and Los Angeles (Pacific).
+    t.lead("Idaho Farms", "+1 208 320 0100", json!({})).await;
+    let campaign = t.campaign(json!({})).await;
+    let s = t.session(&t.rep, &campaign).await;
+    // 15:30 UTC: 08:30 in Boise, 07:30 in Los Angeles.
+    t.app.clock.set(utc("2026-01-15T15:30:00Z"));
+    let none = t.next(&t.rep, &s).await;
+    assert!(none["call_id"].is_null(), "{none}");
+    t.app.clock.set(utc("2026-01-15T16:00:00Z"));
+    let offer = t.next(&t.rep, &s).await;
+    assert_eq!(offer["callee_time_zones"], json!(["America/Boise", "America/Los_Angeles"]), "{offer}");
+    t.dispose(&t.rep, &offer, "no_answer", json!({})).await;
+
+    // Daylight saving: New York moves to EDT on 8 March 2026.
+    t.lead("Manhattan LLC", "+1 212 555 0199", json!({})).await;
+    let c2 = t.campaign(json!({"name": "DST"})).await;
+    let s2 = t.session(&t.rep, &c2).await;
+    t.app.clock.set(utc("2026-03-06T12:30:00Z")); // 07:30 EST, Friday
+    let r = t.next(&t.rep, &s2).await;
+    assert!(r["call_id"].is_null() || lead_name(&r) != "Manhattan LLC", "{r}");
+    t.app.clock.set(utc("2026-03-09T12:30:00Z")); // 08:30 EDT, Monday
+    let mut names = Vec::new();
+    for _ in 0..3 {
+        let o = t.next(&t.rep, &s2).await;
+        if o["call_id"].is_null() {
+            break;
+        }
+        names.push(lead_name(&o).to_owned());
+        t.dispose(&t.rep, &o, "not_interested", json!({})).await;
+    }
+    assert!(names.contains(&"Manhattan LLC".to_owned()), "{names:?}");
+}
+
+async fn campaign_rules_weekdays_holidays_regions_and_attempts(b: Backend) {
+    let t = team(b).await;
+    t.lead("Florida Sun", "+1 305 555 0100", json!({"country": "US", "region": "FL"})).await;
+    let campaign = t
+        .campaign(json!({
+            "calling_hours": {"start": "09:00", "end": "21:00"},
+            "region_rules": [{"country": "US", "region": "FL", "start": "08:00", "end": "20:00"}],
+            "weekdays": [1, 2, 3, 4, 5],
+            "holidays": ["2026-01-19"],
+            "max_attempts": 2,
+            "retry_spacing": {"no_answer": "1h"}
+        }))
+        .await;
+    let shown = t.app.get(&format!("/api/v1/campaigns/{campaign}"), &t.admin).await;
+    assert_eq!(shown.body["calling_hours"], json!({"start": "09:00", "end": "21:00"}), "{}", shown.text);
+    assert_eq!(shown.body["retry_spacing"]["no_answer"], 60);
+    assert_eq!(shown.body["max_attempts"], 2);
+    let s = t.session(&t.rep, &campaign).await;
+    // Thursday 20:30 in Miami (01:30 UTC Friday): the Florida rule closes at 20:00.
+    t.app.clock.set(utc("2026-01-16T01:30:00Z"));
+    assert!(t.next(&t.rep, &s).await["call_id"].is_null());
+    // Saturday 10:00 in Miami: not a weekday. Monday 19 January: a holiday.
+    t.app.clock.set(utc("2026-01-17T15:00:00Z"));
+    let r = t.next(&t.rep, &s).await;
+    assert!(r["call_id"].is_null(), "{r}");
+    assert!(r["reason"].as_str().unwrap().contains("Tue 20 Jan 16:00"), "{r}");
+    t.app.clock.set(utc("2026-01-20T14:00:00Z")); // Tuesday 09:00 Miami
+    let o = t.next(&t.rep, &s).await;
+    assert_eq!(lead_name(&o), "Florida Sun", "{o}");
+    t.dispose(&t.rep, &o, "no_answer", json!({})).await;
+    t.advance(61);
+    let o = t.next(&t.rep, &s).await;
+    assert_eq!(lead_name(&o), "Florida Sun", "{o}");
+    t.dispose(&t.rep, &o, "no_answer", json!({})).await;
+    t.advance(120);
+    let r = t.next(&t.rep, &s).await;
+    assert!(r["call_id"].is_null(), "{r}");
+    assert!(r["reason"].as_str().unwrap().contains("1 reached the maximum attempts"), "{r}");
+    // Bad rules name their field.
+    let r = t
+        .app
+        .post(
+            "/api/v1/campaigns",
+            &t.admin,
+            json!({"name": "Bad", "filter": {"status": ["nope"]}, "calling_hours": {"start": "22:00", "end": "08:00"},
+                   "retry_spacing": {"maybe": 5}, "assignees": ["00000000-0000-0000-0000-000000000000"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let fields = crate::harness::problem_fields(&r);
+    for f in ["calling_hours", "retry_spacing.maybe", "assignees[0]"] {
+        assert!(fields.contains(&f.to_owned()), "{f} in {fields:?}");
+    }
+    // Reps cannot create campaigns but may edit the playbook.
+    let r = t.app.post("/api/v1/campaigns", &t.rep, json!({"name": "Mine"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t
+        .app
+        .patch(&format!("/api/v1/campaigns/{campaign}"), &t.rep, json!({"playbook": "## Opening\nAsk about Q2."}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = t.app.patch(&format!("/api/v1/campaigns/{campaign}"), &t.rep, json!({"max_attempts": 9})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+async fn do_not_call_is_enforced_everywhere(b: Backend) {
+    let t = team(b).await;
+    let lead = t.lead("Opt Out Oy", "+358 40 400 0001", json!({})).await;
+    let night = t.lead("Night Oy", "+358 40 400 0002", json!({})).await;
+    let campaign = t.campaign(json!({})).await;
+    let s = t.session(&t.rep, &campaign).await;
+    let o = t.next(&t.rep, &s).await;
+    assert_eq!(o["lead"]["id"], lead);
+    t.dispose(&t.rep, &o, "do_not_call", json!({})).await;
+    let r = t.app.get("/api/v1/suppressions/+358401000001", &t.rep).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = t.app.get("/api/v1/suppressions/%2B358404000001", &t.rep).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["source"], "disposition");
+    // Click-to-call is refused with the reason, from any page.
+    let r = t.app.post("/api/v1/calls", &t.rep, json!({"lead_id": lead})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.text.contains("do-not-call"), "{}", r.text);
+    // Outside the window a click-to-call is refused too: 22:30 in Helsinki.
+    t.app.clock.set(utc("2026-01-15T20:30:00Z"));
+    let r = t.app.post("/api/v1/calls", &t.rep, json!({"lead_id": night})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.text.contains("22:30 their time (Europe/Helsinki)"), "{}", r.text);
+    t.app.clock.set(utc("2026-01-15T10:00:00Z"));
+    let r = t.app.post("/api/v1/calls", &t.rep, json!({"lead_id": night, "number": "040 400 0002"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["dial_link"], "tel:+358404000002");
+    assert_eq!(r.body["state"], "dialing");
+    // Only admins remove numbers; the removal is audited.
+    let r = t.app.delete("/api/v1/suppressions/+358404000001", &t.rep).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t.app.delete("/api/v1/suppressions/+358404000001", &t.admin).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let audit = t.app.get("/api/v1/audit?entity_type=suppression", &t.admin).await;
+    assert!(audit.text.contains("+358404000001"), "{}", audit.text);
+    // A registry file in any format.
+    let file = "number\n+358 40 400 0002\n040-400 0009\n\"x\",\"+1 (212) 555-0188\"\nnot a number\n";
+    let r = t
+        .app
+        .send(
+            axum::http::Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/suppressions/import")
+                .header("authorization", format!("Bearer {}", t.admin))
+                .header("content-type", "text/plain")
+                .body(axum::body::Body::from(file))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["added"], 3, "{}", r.text);
+    assert_eq!(r.body["rejected"], 2, "{}", r.text);
+    let r = t.app.post("/api/v1/calls", &t.rep, json!({"lead_id": night})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+}
+
+async fn call_records_notes_and_logged_calls(b: Backend) {
+    let t = team(b).await;
+    let lead = t.lead("Record Oy", "+358 40 500 0001", json!({})).await;
+    let campaign = t.campaign(json!({})).await;
+    let s = t.session(&t.rep, &campaign).await;
+    let o = t.next(&t.rep, &s).await;
+    let id = o["call_id"].as_str().unwrap().to_owned();
+    let r = t.app.post(&format!("/api/v1/calls/{id}/dial"), &t.rep, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["dial_link"], "tel:+358405000001");
+    t.advance(3);
+    let call = t.dispose(&t.rep, &o, "connected", json!({"duration_s": 125})).await;
+    assert_eq!(call["disposition"], "connected");
+    assert_eq!(call["started_at"], "2026-01-15T10:00:00Z");
+    // A second disposition is refused; details cannot be edited; notes can (audited).
+    let r = t.app.post(&format!("/api/v1/calls/{id}/disposition"), &t.rep, json!({"disposition": "busy"})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = t.app.patch(&format!("/api/v1/calls/{id}"), &t.rep, json!({"duration_s": 1, "notes": "x"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(crate::harness::problem_fields(&r).contains(&"duration_s".to_owned()));
+    let r = t.app.patch(&format!("/api/v1/calls/{id}"), &t.rep, json!({"notes": "Spoke with the CEO"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["duration_s"], 125);
+    let audit = t.app.get(&format!("/api/v1/audit?entity_type=call&entity_id={id}"), &t.admin).await;
+    assert!(audit.text.contains("Spoke with the CEO"), "{}", audit.text);
+    // The timeline shows the call.
+    let tl = t.app.get(&format!("/api/v1/leads/{lead}/activities"), &t.rep).await;
+    assert!(tl.text.contains("Outbound call to +358405000001: Connected (2:05)"), "{}", tl.text);
+    // A call made elsewhere is logged after the fact.
+    let r = t
+        .app
+        .post(
+            "/api/v1/calls/log",
+            &t.rep,
+            json!({"lead_id": lead, "started_at": "2026-01-14T09:00:00Z", "duration_s": 60, "disposition": "voicemail_left", "notes": "from mobile"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["state"], "logged");
+    let calls = t.app.get(&format!("/api/v1/calls?lead_id={lead}"), &t.rep).await;
+    assert_eq!(calls.body["items"].as_array().unwrap().len(), 2, "{}", calls.text);
+}
+
+async fn inbound_calls_find_or_create_the_lead(b: Backend) {
+    let t = team(b).await;
+    let known = t.lead("Known Oy", "+358 40 600 0001", json!({})).await;
+    // The rep's direct line.
+    let r = t.app.patch(&format!("/api/v1/users/{}", t.rep_id), &t.admin, json!({"phone": "+358 9 600 0000"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = t.app.post("/api/v1/calls/inbound", &t.admin, json!({"from": "+358406000001", "to": "+35896000000"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["lead_id"], known);
+    assert_eq!(r.body["created_lead"], false);
+    assert_eq!(r.body["user_id"], t.rep_id);
+    let r =
+        t.app.post("/api/v1/calls/inbound", &t.admin, json!({"from": "+358 50 777 0002", "to": "+35896000000"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["created_lead"], true);
+    let new_lead = r.body["lead_id"].as_str().unwrap().to_owned();
+    let lead = t.app.get(&format!("/api/v1/leads/{new_lead}"), &t.admin).await;
+    assert_eq!(lead.body["source"], "inbound_call");
+    assert_eq!(lead.body["owner_id"], t.rep_id);
+    assert_eq!(lead.body["contacts"][0]["phones"][0]["e164"], "+358507770002");
+    // Unknown called number: the organization's default owner (the admin here).
+    let r = t.app.post("/api/v1/calls/inbound", &t.admin, json!({"from": "+358 50 777 0003"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_ne!(r.body["user_id"], t.rep_id);
+    // It waits on the rep's screen for a disposition, and is on the timeline.
+    let waiting = t.app.get("/api/v1/calls?waiting=me", &t.rep).await;
+    assert_eq!(waiting.body["items"].as_array().unwrap().len(), 2, "{}", waiting.text);
+    let tl = t.app.get(&format!("/api/v1/leads/{known}/activities"), &t.rep).await;
+    assert!(tl.text.contains("Inbound call from +358406000001"), "{}", tl.text);
+    let call = waiting.body["items"][0].clone();
+    let r = t
+        .app
+        .post(
+            &format!("/api/v1/calls/{}/disposition", call["id"].as_str().unwrap()),
+            &t.rep,
+            json!({"disposition": "qualified"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = t.app.post("/api/v1/calls/inbound", &t.admin, json!({"from": "hello"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn telephony_events_are_signed_and_idempotent(b: Backend) {
+    let t = team(b).await;
+    t.lead("Events Oy", "+358 40 700 0001", json!({})).await;
+    let secret = t.app.get("/api/v1/telephony/secret", &t.admin).await.body["secret"].as_str().unwrap().to_owned();
+    assert_eq!(t.app.get("/api/v1/telephony/secret", &t.rep).await.status, StatusCode::FORBIDDEN);
+    let r = t
+        .app
+        .post("/api/v1/calls/inbound", &t.admin, json!({"from": "+358407000001", "provider_call_id": "pbx-1"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let call_id = r.body["call"]["id"].as_str().unwrap().to_owned();
+    let send = |body: Value, ts: i64, sig: Option<String>| {
+        let body = body.to_string();
+        let sig = sig.unwrap_or_else(|| leadline::app::telephony::sign(&secret, ts, body.as_bytes()));
+        axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/telephony/events")
+            .header("content-type", "application/json")
+            .header("x-leadline-timestamp", ts.to_string())
+            .header("x-leadline-signature", sig)
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    };
+    let now = Utc::now().timestamp();
+    // Out of order: completed first, then answered, then ringing; each twice.
+    let completed = json!({"provider_call_id": "pbx-1", "state": "completed", "at": "2026-01-15T10:05:00Z", "duration_s": 240, "recording_url": "https://pbx.example/rec/1.mp3"});
+    let answered = json!({"provider_call_id": "pbx-1", "state": "answered", "at": "2026-01-15T10:01:00Z"});
+    let ringing = json!({"provider_call_id": "pbx-1", "state": "ringing", "at": "2026-01-15T10:00:30Z"});
+    for (i, e) in [&completed, &answered, &ringing, &completed, &answered].into_iter().enumerate() {
+        let r = t.app.send(send(e.clone(), now + i64::try_from(i).unwrap(), None)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let call = t.app.get(&format!("/api/v1/calls/{call_id}"), &t.admin).await.body;
+    assert_eq!(call["state"], "completed", "{call}");
+    assert_eq!(call["answered_at"], "2026-01-15T10:01:00Z");
+    assert_eq!(call["ended_at"], "2026-01-15T10:05:00Z");
+    assert_eq!(call["duration_s"], 240);
+    assert_eq!(call["recording_url"], "https://pbx.example/rec/1.mp3");
+    // Bad signature, replay, stale timestamp: refused.
+    let r = t.app.send(send(ringing.clone(), now, Some("00".repeat(32)))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let body = ringing.to_string();
+    let sig = leadline::app::telephony::sign(&secret, now + 50, body.as_bytes());
+    assert_eq!(t.app.send(send(ringing.clone(), now + 50, Some(sig.clone()))).await.status, StatusCode::OK);
+    assert_eq!(t.app.send(send(ringing.clone(), now + 50, Some(sig))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.app.send(send(ringing.clone(), now - 3600, None)).await.status, StatusCode::FORBIDDEN);
+    // An event for a call not known yet is kept and applied when the call appears.
+    let early = json!({"provider_call_id": "pbx-2", "state": "answered", "at": "2026-01-15T10:10:00Z"});
+    let r = t.app.send(send(early, now + 60, None)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.body["call_id"].is_null());
+    let r = t
+        .app
+        .post("/api/v1/calls/inbound", &t.admin, json!({"from": "+358407000001", "provider_call_id": "pbx-2"}))
+        .await;
+    assert_eq!(r.body["call"]["state"], "answered", "{}", r.text);
+}
+
+async fn call_metrics_per_rep_and_day(b: Backend) {
+    let t = team(b).await;
+    for i in 0..4 {
+        t.lead(&format!("Metric {i}"), &format!("+358 40 800 000{i}"), json!({})).await;
+    }
+    let campaign = t.campaign(json!({})).await;
+    let s = t.session(&t.rep, &campaign).await;
+    for (d, extra) in [
+        ("no_answer", json!({})),
+        ("connected", json!({"duration_s": 300})),
+        ("meeting_booked", json!({"duration_s": 600})),
+        ("callback_requested", json!({"callback_at": "2026-01-16T10:00:00Z"})),
+    ] {
+        let o = t.next(&t.rep, &s).await;
+        t.dispose(&t.rep, &o, d, extra).await;
+    }
+    let r = t.app.get("/api/v1/reports/calls?from=2026-01-15&to=2026-01-15", &t.admin).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let row = &r.body["items"][0];
+    assert_eq!(row["user_id"], t.rep_id, "{}", r.text);
+    assert_eq!(row["date"], "2026-01-15");
+    assert_eq!(row["dials"], 4);
+    assert_eq!(row["connects"], 3);
+    assert_eq!(row["connect_rate"], 0.75);
+    assert_eq!(row["talk_time_s"], 900);
+    assert_eq!(row["callbacks_set"], 1);
+    assert_eq!(row["meetings_booked"], 1);
+    assert_eq!(row["dispositions"]["no_answer"], 1);
+    let stats = t.app.get(&format!("/api/v1/campaigns/{campaign}/stats"), &t.admin).await.body;
+    assert_eq!(stats["remaining"], 2, "{stats}");
+    assert_eq!(stats["done"], 2, "{stats}");
+}
+
+crate::on_both!(
+    next_lead_order_windows_retries_and_reasons,
+    two_reps_never_hold_the_same_lead,
+    callbacks_come_back_to_their_rep,
+    several_zones_must_all_be_open_and_dst_is_followed,
+    campaign_rules_weekdays_holidays_regions_and_attempts,
+    do_not_call_is_enforced_everywhere,
+    call_records_notes_and_logged_calls,
+    inbound_calls_find_or_create_the_lead,
+    telephony_events_are_signed_and_idempotent,
+    call_metrics_per_rep_and_day,
+);
