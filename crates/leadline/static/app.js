@@ -27,6 +27,7 @@
       if (e.key === "l") { location.href = "/leads"; }
       else if (e.key === "m") { location.href = "/leads?owner=me"; }
       else if (e.key === "u") { location.href = "/users"; }
+      else if (e.key === "c") { location.href = "/campaigns"; }
       return;
     }
     switch (e.key) {
@@ -48,6 +49,86 @@
   });
   // Filters apply as soon as a select changes; the URL keeps the view.
   document.querySelectorAll("form.filters select").forEach((s) => s.addEventListener("change", () => s.form.submit()));
+
+  // The call screen: every action has a key; saving replaces the screen in place.
+  const screen = () => document.getElementById("call-screen");
+  const callKeys = (e) => {
+    const root = screen();
+    if (!root || e.ctrlKey && e.key !== "Enter" || e.metaKey || e.altKey) return;
+    const el = document.activeElement;
+    if (e.key === "Enter" && (e.ctrlKey || !typing(el) || el.tagName === "INPUT") && document.getElementById("dispose-form")) {
+      if (el && el.form && el.form.id === "skip-form") return;
+      e.preventDefault(); e.stopImmediatePropagation();
+      document.getElementById("dispose-form").requestSubmit();
+      return;
+    }
+    if (typing(el)) return;
+    const radio = root.querySelector(`input[name="disposition"][data-key="${e.key}"]`);
+    let handled = true;
+    if (radio) { radio.checked = true; radio.focus(); }
+    else if (e.key === "c") { root.querySelector("#call-button")?.click(); }
+    else if (e.key === "n") { root.querySelector("#notes")?.focus(); }
+    else if (e.key === "b") { root.querySelector("#callback_at")?.focus(); }
+    else if (e.key === "s" && root.querySelector("#skip-form")) { root.querySelector("#skip-form").requestSubmit(); }
+    else if (e.key === "Escape" && (!help || help.hidden)) { root.querySelector("#end-form")?.requestSubmit(); }
+    else handled = false;
+    if (handled) { e.preventDefault(); e.stopImmediatePropagation(); }
+  };
+  document.addEventListener("keydown", callKeys, true);
+  const replaceScreen = (html) => {
+    const doc = new DOMParser().parseFromString(html, "text/html");
+    const next = doc.getElementById("call-screen");
+    const root = screen();
+    if (next && root) {
+      root.replaceWith(next);
+      const flash = document.querySelector("main > .flash");
+      if (flash) flash.remove();
+      (next.querySelector("#call-button") || next.querySelector("#check-again") || next).focus();
+      return true;
+    }
+    return false;
+  };
+  document.addEventListener("submit", async (e) => {
+    const form = e.target;
+    const root = screen();
+    if (!root || !root.contains(form) && form.id !== "skip-form") return;
+    if (form.id === "end-form") return;
+    e.preventDefault();
+    const data = new URLSearchParams(new FormData(form, e.submitter));
+    if (form.id === "skip-form") data.set("reason", root.querySelector("#skip-reason")?.value || "");
+    if (form.id === "dial-form") {
+      const state = root.querySelector("#dial-state");
+      const res = await fetch(form.action, { method: "POST", body: data, headers: { Accept: "application/json" } });
+      const body = await res.json().catch(() => ({}));
+      if (!res.ok) { if (state) state.textContent = body.error || "Call refused."; return; }
+      if (state) state.textContent = `Dialing… started ${body.started_at || ""}`;
+      let frame = document.getElementById("dial-frame");
+      if (!frame) { frame = document.createElement("iframe"); frame.id = "dial-frame"; frame.hidden = true; document.body.append(frame); }
+      frame.src = body.dial_link;
+      return;
+    }
+    const res = await fetch(form.action, { method: "POST", body: data });
+    const html = await res.text();
+    if (!replaceScreen(html)) { document.open(); document.write(html); document.close(); }
+  });
+  // A callback time in the rep's zone, shown in the callee's zone too.
+  const offsetAt = (utcMs, tz) => {
+    const p = Object.fromEntries(new Intl.DateTimeFormat("en-US", { timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })
+      .formatToParts(new Date(utcMs)).map((x) => [x.type, x.value]));
+    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute) - Math.floor(utcMs / 60000) * 60000;
+  };
+  document.addEventListener("input", (e) => {
+    const root = screen();
+    if (!root || e.target.id !== "callback_at") return;
+    const out = root.querySelector("#callback-their");
+    const m = /^(\d+)-(\d+)-(\d+)T(\d+):(\d+)/.exec(e.target.value);
+    if (!out || !m) { if (out) out.textContent = ""; return; }
+    const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+    const yours = root.dataset.yourZone, theirs = root.dataset.calleeZone;
+    const utc = wall - offsetAt(wall - offsetAt(wall, yours), yours);
+    const fmt = new Intl.DateTimeFormat("en-GB", { timeZone: theirs, weekday: "short", hour: "2-digit", minute: "2-digit" });
+    out.textContent = `= ${fmt.format(new Date(utc))} their time (${theirs})`;
+  });
   // Live import progress: counts, bar and ETA until the import ends.
   const status = document.getElementById("import-status");
   if (status && status.dataset.status === "running") {

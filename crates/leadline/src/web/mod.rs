@@ -91,7 +91,17 @@ pub async fn serve_on(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    serve_state(AppState::new(db), listener, shutdown).await
+}
+
+/// Serves the application with the given state (its clock, for tests and demos).
+pub async fn serve_state(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     use axum::serve::ListenerExt;
+    let db = state.db.clone();
     tokio::task::spawn_blocking(leadline_domain::phone::warm_up).await?;
     let resume = db.clone();
     tokio::spawn(async move {
@@ -99,7 +109,7 @@ pub async fn serve_on(
             tracing::warn!(error = format!("{e:#}"), "could not look for interrupted imports");
         }
     });
-    let app = router(AppState::new(db.clone()));
+    let app = router(state);
     // Without TCP_NODELAY, small responses wait on Nagle's algorithm (tens of ms).
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);

@@ -117,6 +117,48 @@ impl Browser {
         self.call("POST", &format!("/element/{id}/value"), Some(json!({ "text": keys })));
     }
 
+    /// Presses keys on whatever has the focus (W3C actions): `\u{E007}` is Enter,
+    /// `\u{E00C}` Escape.
+    pub fn press(&self, keys: &str) {
+        let mut actions = Vec::new();
+        for ch in keys.chars() {
+            actions.push(json!({"type": "keyDown", "value": ch.to_string()}));
+            actions.push(json!({"type": "keyUp", "value": ch.to_string()}));
+        }
+        self.call(
+            "POST",
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        );
+    }
+
+    /// Presses `key` while holding `modifier` (e.g. `\u{E009}` Control).
+    pub fn chord(&self, modifier: &str, key: &str) {
+        let actions = json!([
+            {"type": "keyDown", "value": modifier}, {"type": "keyDown", "value": key},
+            {"type": "keyUp", "value": key}, {"type": "keyUp", "value": modifier},
+        ]);
+        self.call(
+            "POST",
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        );
+    }
+
+    /// Runs a script in the page.
+    pub fn exec(&self, script: &str) -> Value {
+        self.call("POST", "/execute/sync", Some(json!({"script": script, "args": []})))
+    }
+
+    /// Waits until the page's source contains `text`.
+    pub fn wait_text(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.source().contains(text) {
+            assert!(Instant::now() < deadline, "the page never showed {text:?}: {}", self.source());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     pub fn title(&self) -> String {
         self.call("GET", "/title", None).as_str().unwrap_or("").to_owned()
     }
@@ -165,13 +207,14 @@ impl Drop for Browser {
     }
 }
 
-/// Serves the app on a free loopback port; returns its base URL.
+/// Serves the app on a free loopback port (sharing the test's clock); returns its base URL.
 pub async fn serve(app: &TestApp) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let db = app.db().clone();
+    let mut state = leadline::web::AppState::new(app.db().clone());
+    state.clock = app.clock.clone();
     tokio::spawn(async move {
-        let _ = leadline::web::serve_on(db, listener, std::future::pending()).await;
+        let _ = leadline::web::serve_state(state, listener, std::future::pending()).await;
     });
     format!("http://{addr}")
 }
@@ -297,4 +340,73 @@ async fn import_a_file_from_the_import_page() {
     let leads = app.get("/api/v1/leads?limit=5", &token).await;
     assert_eq!(leads.body["items"].as_array().unwrap().len(), 5);
     assert_eq!(leads.body["items"][0]["custom_fields"]["Lieblingsfarbe"], "blue");
+}
+
+/// The rep's call screen with the keyboard alone: start calling, dial, pick outcomes,
+/// write notes, set a callback, save (the next lead replaces the card), end the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_a_campaign_from_the_call_screen() {
+    let Some((chromium, driver)) = browser() else { return };
+    let app = TestApp::new(Backend::Sqlite).await;
+    let (org, admin) = app.tenant("Dial Oy", "FI").await;
+    let (rep, rep_token) = app.user(&org, "rep@dial.test", "inside_rep").await;
+    app.clock.set(crate::calling::utc("2026-01-15T10:00:00Z"));
+    for (name, phone, score) in [("Kärkkäinen Oy", "+358 40 100 4500", 10), ("Second Oy", "+358 40 100 4501", 0)] {
+        app.lead(&admin, json!({"name": name, "score": score, "contacts": [{"name": "Väinö Jääskeläinen", "title": "CEO", "phones": [phone]}]}))
+            .await;
+    }
+    let r = app
+        .post(
+            "/api/v1/campaigns",
+            &admin,
+            json!({"name": "Q1 Finland SMB", "filter": {"status": ["new"]}, "assignees": [rep.id], "playbook": "Opening: ask about their Q2 plans."}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.text);
+    let base = serve(&app).await;
+    tokio::task::spawn_blocking(move || {
+        let b = Browser::start(&chromium, &driver, 1400, 1000);
+        b.goto(&format!("{base}/login"));
+        b.type_into("#email", "rep@dial.test");
+        b.type_into("#password", PASSWORD);
+        b.click("button[type=submit]");
+        b.wait_title("Leads");
+        b.goto(&format!("{base}/campaigns"));
+        b.wait_title("Campaigns");
+        b.click("button.primary[type=submit]");
+        b.wait_title("Calling · Q1 Finland SMB");
+        b.wait_text("Kärkkäinen Oy");
+        let page = b.source();
+        assert!(page.contains("12:00 their time (Helsinki)"), "the callee's local time is shown");
+        assert!(page.contains("Opening: ask about their Q2 plans."), "the playbook is shown");
+        b.screenshot("call-screen");
+        // Headless Chromium has no phone app: the `tel:` link goes to a stand-in instead of
+        // an iframe (whose external-protocol prompt would swallow the keyboard).
+        b.exec("const s = document.createElement('span'); s.id = 'dial-frame'; document.body.append(s);");
+        // Keys go to whatever has the focus; the screen's shortcuts listen on the document.
+        b.keys("#call-button", "c");
+        b.wait_text("Dialing… started");
+        assert_eq!(b.exec("return document.getElementById('dial-frame').src"), json!("tel:+358401004500"));
+        b.keys("#call-button", "2");
+        b.type_into("#notes", "Rang out, try in the afternoon");
+        // Ctrl+Enter saves from the notes; the next lead replaces the card in place.
+        b.keys("#notes", "\u{E009}\u{E007}\u{E000}");
+        b.wait_text("Second Oy");
+        b.keys("#call-button", "6");
+        b.exec("const i = document.getElementById('callback_at'); i.value = '2026-01-15T15:00'; i.dispatchEvent(new Event('input', {bubbles: true}));");
+        b.wait_text("their time (Europe/Helsinki)");
+        b.keys("input[data-key='6']", "\u{E007}");
+        b.wait_text("Nothing to call right now");
+        assert!(b.source().contains("for a retry or callback"), "the screen says why nothing is callable");
+        b.keys("#check-again", "\u{E00C}");
+        b.wait_title("Q1 Finland SMB");
+        b.wait_text("Session ended");
+    })
+    .await
+    .expect("browser script");
+    let calls = app.get("/api/v1/reports/calls?from=2026-01-15", &rep_token).await;
+    assert_eq!(calls.body["items"][0]["dials"], 2, "{}", calls.text);
+    assert_eq!(calls.body["items"][0]["callbacks_set"], 1, "{}", calls.text);
+    let tasks = app.get("/api/v1/tasks", &rep_token).await;
+    assert_eq!(tasks.body["items"][0]["due_at"], "2026-01-15T13:00:00Z", "{}", tasks.text);
 }

@@ -5,6 +5,7 @@
 )]
 
 mod auth;
+mod calling;
 mod contacts;
 mod format;
 mod imports;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(contacts::router())
         .merge(users::router())
         .merge(imports::router())
+        .merge(calling::router())
 }
 
 /// The logged-in user of a page request, with the session's CSRF token.
