@@ -66,7 +66,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn bench_org(db: &Db) -> anyhow::Result<(Org, String)> {
+pub(crate) async fn bench_org(db: &Db) -> anyhow::Result<(Org, String)> {
     let admin = "admin@bench.leadline.test".to_owned();
     let existing = {
         let mut tx = db.read().await?;
@@ -107,7 +107,7 @@ async fn count_leads(db: &Db, org: Uuid) -> anyhow::Result<usize> {
 }
 
 /// Tops the organization up to `target` leads, in batches of one transaction each.
-async fn fill(db: &Db, org: &Org, target: usize) -> anyhow::Result<()> {
+pub(crate) async fn fill(db: &Db, org: &Org, target: usize) -> anyhow::Result<()> {
     let have = count_leads(db, org.id).await?;
     if have >= target {
         println!("{have} leads already in place.");
@@ -190,13 +190,19 @@ impl Samples {
     }
 }
 
-struct Server(Child, u32);
+pub(crate) struct Server(Child, u32);
 
 impl Server {
-    fn start(url: &str, port: u16) -> anyhow::Result<Self> {
+    pub(crate) fn start(url: &str, port: u16) -> anyhow::Result<Self> {
+        Self::start_with(url, port, &[])
+    }
+
+    /// Starts `leadline serve` with extra environment variables.
+    pub(crate) fn start_with(url: &str, port: u16, env: &[(&str, &str)]) -> anyhow::Result<Self> {
         let child = Command::new(std::env::current_exe()?)
             .args(["serve", "--database-url", url, "--listen", &format!("127.0.0.1:{port}")])
             .env("LEADLINE_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .context("starting the server")?;
@@ -210,7 +216,7 @@ impl Server {
     }
 
     /// (peak RSS, current RSS) in KiB, from /proc.
-    fn memory(&self) -> (f64, f64) {
+    pub(crate) fn memory(&self) -> (f64, f64) {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.1)).unwrap_or_default();
         let field = |name: &str| {
             status
@@ -223,7 +229,7 @@ impl Server {
         (field("VmHWM:"), field("VmRSS:"))
     }
 
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }

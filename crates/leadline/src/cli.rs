@@ -96,6 +96,8 @@ pub enum Command {
     Bench(crate::bench::BenchArgs),
     /// Measure an import of a generated N-row file against a plain insert of the same rows.
     BenchImport(crate::bench_import::BenchImportArgs),
+    /// Measure the dialer: N reps asking for their next lead in a campaign of the bench leads.
+    BenchDialer(crate::bench_dialer::BenchDialerArgs),
     /// Write a realistic lead file (mixed countries and phone formats, ~5% duplicates, ~1% bad rows).
     Generate {
         /// Data rows to write.
@@ -213,6 +215,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bench(args) => crate::bench::run(args).await,
         Command::BenchImport(args) => crate::bench_import::run(args).await,
+        Command::BenchDialer(args) => crate::bench_dialer::run(args).await,
         Command::Generate { rows, seed, out } => {
             let mut w: Box<dyn std::io::Write> = match out {
                 Some(p) => Box::new(std::fs::File::create(&p).with_context(|| format!("creating {}", p.display()))?),

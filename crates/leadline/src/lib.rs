@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod bench_dialer;
 pub mod bench_import;
 pub mod cli;
 pub mod clock;

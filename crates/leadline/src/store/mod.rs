@@ -41,8 +41,42 @@ pub enum Db {
 
 /// An open transaction on either database.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(SqliteTx),
     Postgres(Transaction<'static, Postgres>),
+}
+
+/// A SQLite transaction; a write transaction also holds its database file's write gate.
+pub struct SqliteTx {
+    tx: Transaction<'static, Sqlite>,
+    _gate: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+impl std::ops::Deref for SqliteTx {
+    type Target = Transaction<'static, Sqlite>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for SqliteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+/// One gate per SQLite file: writers of this process queue here, first come first
+/// served, instead of in SQLite's busy handler, whose growing sleeps give long tails
+/// under contention.
+fn write_gate(pool: &SqlitePool) -> std::sync::Arc<tokio::sync::Semaphore> {
+    use std::{
+        collections::HashMap,
+        path::PathBuf,
+        sync::{Arc, LazyLock, Mutex},
+    };
+    static GATES: LazyLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Semaphore>>>> = LazyLock::new(Default::default);
+    let key = pool.connect_options().get_filename().to_path_buf();
+    let mut gates = GATES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    gates.entry(key).or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(1))).clone()
 }
 
 /// Runs `$body` with `$c` bound to the transaction's connection, once per backend.
@@ -126,7 +160,7 @@ impl Db {
     /// A transaction for reading.
     pub async fn read(&self) -> anyhow::Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await.context("starting a read")?),
+            Db::Sqlite(p) => Tx::Sqlite(SqliteTx { tx: p.begin().await.context("starting a read")?, _gate: None }),
             Db::Postgres(p) => Tx::Postgres(p.begin().await.context("starting a read")?),
         })
     }
@@ -135,7 +169,11 @@ impl Db {
     /// concurrent writers wait for each other instead of failing mid-transaction.
     pub async fn write(&self) -> anyhow::Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await.context("starting a write")?),
+            Db::Sqlite(p) => {
+                let gate = write_gate(p).acquire_owned().await.context("waiting to write")?;
+                let tx = p.begin_with("BEGIN IMMEDIATE").await.context("starting a write")?;
+                Tx::Sqlite(SqliteTx { tx, _gate: Some(gate) })
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await.context("starting a write")?),
         })
     }
@@ -197,7 +235,7 @@ impl Db {
 impl Tx {
     pub async fn commit(self) -> anyhow::Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await,
+            Tx::Sqlite(t) => t.tx.commit().await,
             Tx::Postgres(t) => t.commit().await,
         }
         .context("committing")

@@ -135,10 +135,10 @@ pub async fn enqueue(tx: &mut Tx, campaign: Uuid, query: &LeadQuery) -> anyhow::
         Tx::Sqlite(t) => {
             let mut q = QueryBuilder::new("");
             push_groups(&mut q, query, Engine::Sqlite);
-            q.build().execute(&mut **t).await.context("recording call groups")?;
+            q.build().execute(&mut ***t).await.context("recording call groups")?;
             let mut q = QueryBuilder::new("");
             push_enqueue(&mut q, query, campaign, Engine::Sqlite);
-            q.build().execute(&mut **t).await.context("filling the call queue")?.rows_affected()
+            q.build().execute(&mut ***t).await.context("filling the call queue")?.rows_affected()
         }
         Tx::Postgres(t) => {
             let mut q = QueryBuilder::new("");
@@ -237,7 +237,7 @@ pub async fn candidates(
         Tx::Sqlite(t) => {
             let mut q = QueryBuilder::new("");
             build(&mut q, campaign, groups, tier, now_ms, per_group);
-            q.build_query_as().fetch_all(&mut **t).await
+            q.build_query_as().fetch_all(&mut ***t).await
         }
         Tx::Postgres(t) => {
             let mut q = QueryBuilder::new("");
@@ -301,7 +301,7 @@ pub async fn lease_first(
                 .bind(campaign)
                 .bind(lead)
                 .bind(now_ms)
-                .execute(&mut **t)
+                .execute(&mut ***t)
                 .await
                 .context("leasing a lead")?;
                 if done.rows_affected() == 1 {

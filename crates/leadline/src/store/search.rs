@@ -314,7 +314,7 @@ pub async fn list(tx: &mut Tx, query: &LeadQuery) -> anyhow::Result<Page> {
             let mut q = QueryBuilder::new("");
             push_query(&mut q, query, &plan, LEAD_COLUMNS);
             push_keyset(&mut q, query, &plan);
-            q.build_query_as().fetch_all(&mut **t).await
+            q.build_query_as().fetch_all(&mut ***t).await
         }
         Tx::Postgres(t) => {
             let plan = plan(query, Engine::Postgres);
@@ -349,7 +349,7 @@ pub async fn count(tx: &mut Tx, query: &LeadQuery, cap: i64) -> anyhow::Result<i
             let mut q = QueryBuilder::new("SELECT COUNT(*) FROM (");
             push_query(&mut q, query, &plan, "1");
             q.push(limit);
-            q.build_query_scalar().fetch_one(&mut **t).await
+            q.build_query_scalar().fetch_one(&mut ***t).await
         }
         Tx::Postgres(t) => {
             let plan = plan(query, Engine::Postgres);

@@ -92,7 +92,7 @@ pub async fn add_many(
                     b.push_bind(org).push_bind(*n).push_bind(source).push_bind(by).push_bind(at);
                 });
                 q.push(" ON CONFLICT DO NOTHING");
-                q.build().execute(&mut **t).await?.rows_affected()
+                q.build().execute(&mut ***t).await?.rows_affected()
             }
             Tx::Postgres(t) => sqlx::query(
                 "INSERT INTO suppressions (org_id, number, source, added_by, created_at)
