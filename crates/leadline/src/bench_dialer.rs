@@ -32,6 +32,10 @@ pub struct BenchDialerArgs {
     /// Next-lead requests per rep.
     #[arg(long, default_value_t = 40)]
     pub calls: usize,
+    /// Pause of each rep between a disposition and the next request, in milliseconds
+    /// (a real call takes minutes; 0 measures the saturated server).
+    #[arg(long, default_value_t = 1000)]
+    pub think_ms: u64,
     /// Numbers on the suppression list.
     #[arg(long, default_value_t = 1_000_000)]
     pub suppressed_numbers: usize,
@@ -90,8 +94,9 @@ pub async fn run(args: BenchDialerArgs) -> anyhow::Result<()> {
     let wall = Instant::now();
     let mut threads = Vec::new();
     for token in tokens {
-        let (base, times, campaign, calls) = (base.clone(), times.clone(), campaign.id, args.calls);
-        threads.push(std::thread::spawn(move || work(&base, &token, campaign, calls, &times)));
+        let (base, times, campaign, calls, think) =
+            (base.clone(), times.clone(), campaign.id, args.calls, args.think_ms);
+        threads.push(std::thread::spawn(move || work(&base, &token, campaign, calls, think, &times)));
     }
     for t in threads {
         t.join().map_err(|_| anyhow::anyhow!("a rep thread panicked"))??;
@@ -104,15 +109,16 @@ pub async fn run(args: BenchDialerArgs) -> anyhow::Result<()> {
         .into_inner()
         .map_err(|_| anyhow::anyhow!("poisoned"))?;
     println!(
-        "\nLeadline dialer bench on {}: {} leads, {} reps, {} suppressed numbers, clock {NOW}",
+        "\nLeadline dialer bench on {}: {} leads, {} reps (pause {} ms), {} suppressed numbers, clock {NOW}",
         args.database_url.split(':').next().unwrap_or(""),
         args.leads,
         args.reps,
+        args.think_ms,
         args.suppressed_numbers
     );
     println!(
         "{:<36} {:>7} {:>9} {:>9} {:>9} {:>9}",
-        "request (HTTP API, 50 reps at once)", "count", "p50 ms", "p95 ms", "p99 ms", "max ms"
+        "request (HTTP API, reps at once)", "count", "p50 ms", "p95 ms", "p99 ms", "max ms"
     );
     for (name, times) in
         [("POST /dialer/sessions/{id}/next", &mut next), ("POST /calls/{id}/disposition", &mut dispose)]
@@ -142,8 +148,10 @@ fn work(
     token: &str,
     campaign: Uuid,
     calls: usize,
+    think_ms: u64,
     times: &Mutex<(Vec<f64>, Vec<f64>, usize)>,
 ) -> anyhow::Result<()> {
+    let mut rng = Rng::new(u64::from(token.as_bytes()[token.len() - 1]));
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let auth = format!("Bearer {token}");
     let post = |path: &str, body: Value| -> anyhow::Result<(f64, Value)> {
@@ -153,6 +161,12 @@ fn work(
         anyhow::ensure!(res.status().is_success(), "{path} answered {}: {value}", res.status());
         Ok((start.elapsed().as_secs_f64() * 1000.0, value))
     };
+    // Reps do not all start in the same millisecond.
+    if think_ms > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(
+            u64::try_from(rng.below(usize::try_from(think_ms).unwrap_or(1))).unwrap_or(0),
+        ));
+    }
     let (_, session) = post("/api/v1/dialer/sessions", json!({"campaign_id": campaign}))?;
     let sid = session["id"].as_str().context("session id")?.to_owned();
     let dispositions = ["no_answer", "busy", "voicemail_left", "not_interested", "connected"];
@@ -166,9 +180,16 @@ fn work(
             &format!("/api/v1/calls/{call}/disposition"),
             json!({"disposition": dispositions[i % 5], "notes": "bench"}),
         )?;
-        let mut guard = times.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
-        guard.0.push(t);
-        guard.1.push(d);
+        {
+            let mut guard = times.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+            guard.0.push(t);
+            guard.1.push(d);
+        }
+        if think_ms > 0 {
+            // Uniform between half and one and a half times the pause, so reps drift apart.
+            let ms = think_ms / 2 + u64::try_from(rng.below(usize::try_from(think_ms).unwrap_or(1))).unwrap_or(0);
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
     }
     Ok(())
 }

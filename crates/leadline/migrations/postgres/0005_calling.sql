@@ -100,6 +100,8 @@ CREATE TABLE calls (
 CREATE INDEX calls_org_created ON calls(org_id, created_at);
 CREATE INDEX calls_lead ON calls(lead_id, created_at);
 CREATE INDEX calls_user ON calls(user_id, created_at);
+CREATE INDEX calls_session ON calls(session_id) WHERE session_id IS NOT NULL;
+CREATE INDEX calls_offered ON calls(campaign_id, offered_at) WHERE state = 'offered';
 CREATE UNIQUE INDEX calls_provider ON calls(org_id, provider_call_id) WHERE provider_call_id IS NOT NULL;
 
 -- Phone-system events as received; a call's state is computed from all of them.

@@ -109,12 +109,7 @@ fn parse_time(field: &str, raw: &str, errs: &mut Errors) -> Option<DateTime<Utc>
 }
 
 pub(crate) async fn prefers_sip(tx: &mut Tx, actor: &Actor) -> anyhow::Result<bool> {
-    let scheme: Option<String> =
-        crate::on_tx!(tx, |c| sqlx::query_scalar("SELECT dial_scheme FROM users WHERE id = $1")
-            .bind(actor.user.id)
-            .fetch_optional(c)
-            .await)?;
-    Ok(scheme.as_deref() == Some("sip"))
+    Ok(super::users::calling_settings(tx, actor.user.id).await?.dial_scheme.as_deref() == Some("sip"))
 }
 
 /// Loads a call of the actor's organization that the actor may act on (their own, or
@@ -506,7 +501,7 @@ pub async fn dial(db: &Db, clock: &Clock, actor: &Actor, input: DialInput) -> Re
         session_id: None,
         user_id: Some(actor.user.id),
         direction: "outbound".into(),
-        from_number: dialer::actor_phone(&mut tx, actor).await?,
+        from_number: super::users::calling_settings(&mut tx, actor.user.id).await?.phone,
         to_number: Some(number.clone()),
         state: "dialing".into(),
         provider_call_id: None,
@@ -595,7 +590,7 @@ pub async fn log(db: &Db, clock: &Clock, actor: &Actor, input: LogInput) -> Resu
         .ok_or(AppError::NotFound("lead"))?;
     let (contact_id, _, number) =
         choose_number(&mut tx, actor, &lead, input.contact_id, input.number.as_deref()).await?;
-    let own = dialer::actor_phone(&mut tx, actor).await?;
+    let own = super::users::calling_settings(&mut tx, actor.user.id).await?.phone;
     let (from, to) = if direction == "inbound" { (Some(number), own) } else { (own, Some(number)) };
     let call = Call {
         id: store::new_id(),

@@ -143,14 +143,18 @@ pub enum Reachable {
 }
 
 pub async fn reachable(tx: &mut Tx, org: Uuid, lead: &Lead) -> anyhow::Result<Reachable> {
+    let numbers: Vec<&str> = lead
+        .contacts
+        .iter()
+        .filter(|c| !c.do_not_call)
+        .flat_map(|c| c.phones.iter().map(|p| p.e164.as_str()))
+        .collect();
+    let listed = store::suppressions::listed(tx, org, &numbers).await?;
     let mut any = false;
     for contact in &lead.contacts {
         for phone in &contact.phones {
             any = true;
-            if contact.do_not_call {
-                continue;
-            }
-            if store::suppressions::find(tx, org, &phone.e164).await?.is_none() {
+            if !contact.do_not_call && !listed.contains(&phone.e164) {
                 return Ok(Reachable::Number(contact.clone(), phone.e164.clone()));
             }
         }
@@ -255,11 +259,12 @@ pub async fn next(db: &Db, clock: &Clock, actor: &Actor, session_id: Uuid) -> Re
     // A lead already handed out in this session and still held comes back first.
     for call in store::calls::open_in_session(&mut tx, actor.org_id(), session.id).await? {
         let (Some(lead_id), true) = (call.lead_id, call.state == "offered") else { continue };
-        let held = queue::entry(&mut tx, campaign.id, lead_id)
-            .await?
-            .is_some_and(|e| e.leased_call == Some(call.id) && e.ready_at > now.timestamp_millis());
+        let entry = queue::entry(&mut tx, campaign.id, lead_id).await?;
+        let held =
+            entry.as_ref().is_some_and(|e| e.leased_call == Some(call.id) && e.ready_at > now.timestamp_millis());
         if held {
-            let offer = offer_for(&mut tx, actor, &campaign, &session, &call, now).await?;
+            let settings = super::users::calling_settings(&mut tx, actor.user.id).await?;
+            let offer = offer_for(&mut tx, actor, &campaign, &session, &call, None, entry, &settings, now).await?;
             tx.commit().await?;
             return Ok(offer);
         }
@@ -324,6 +329,7 @@ async fn pick(
         .map(|g| g.id)
         .collect();
     let query = campaigns::query_of(actor, &campaign.filter)?;
+    let mut settings: Option<super::users::CallingSettings> = None;
     for _round in 0..40 {
         let mut candidates = queue::due_callbacks(tx, campaign.id, actor.user.id, now_ms, 5).await?;
         let mut tier = Tier::Callback;
@@ -348,6 +354,10 @@ async fn pick(
         };
         let rank = candidates.iter().find(|(id, _)| *id == lead_id).map_or(0, |(_, r)| *r);
         let entry = queue::entry(tx, campaign.id, lead_id).await?;
+        if settings.is_none() {
+            settings = Some(super::users::calling_settings(tx, actor.user.id).await?);
+        }
+        let settings = settings.clone().unwrap_or_default();
         let attempts = entry.as_ref().map_or(0, |e| e.attempts);
         let callback_user = entry.as_ref().and_then(|e| e.callback_user);
         let Some(lead) = store::leads::get(tx, actor.org_id(), lead_id).await? else {
@@ -387,7 +397,7 @@ async fn pick(
             session_id: Some(session.id),
             user_id: Some(actor.user.id),
             direction: "outbound".into(),
-            from_number: actor_phone(tx, actor).await?,
+            from_number: settings.phone.clone(),
             to_number: Some(number.clone()),
             state: "offered".into(),
             provider_call_id: None,
@@ -408,36 +418,32 @@ async fn pick(
             updated_at: now,
         };
         store::calls::insert(tx, actor.org_id(), &call).await?;
-        return Ok(Some(offer_for(tx, actor, campaign, session, &call, now).await?));
+        return Ok(Some(offer_for(tx, actor, campaign, session, &call, Some(lead), entry, &settings, now).await?));
     }
     Ok(None)
 }
 
-/// The rep's own number (their direct line), if set.
-pub(crate) async fn actor_phone(tx: &mut Tx, actor: &Actor) -> anyhow::Result<Option<String>> {
-    crate::on_tx!(tx, |c| sqlx::query_scalar("SELECT phone FROM users WHERE id = $1")
-        .bind(actor.user.id)
-        .fetch_optional(c)
-        .await)
-    .map(Option::flatten)
-    .map_err(Into::into)
-}
-
+#[expect(clippy::too_many_arguments, reason = "what `pick` already loaded is passed on instead of read again")]
 async fn offer_for(
     tx: &mut Tx,
     actor: &Actor,
     campaign: &Campaign,
     session: &Session,
     call: &Call,
+    loaded: Option<Lead>,
+    entry: Option<queue::Entry>,
+    settings: &super::users::CallingSettings,
     now: DateTime<Utc>,
 ) -> Result<Offer, AppError> {
     let lead_id = call.lead_id.ok_or(AppError::NotFound("lead"))?;
-    let lead = store::leads::get(tx, actor.org_id(), lead_id).await?.ok_or(AppError::NotFound("lead"))?;
+    let lead = match loaded {
+        Some(l) => l,
+        None => store::leads::get(tx, actor.org_id(), lead_id).await?.ok_or(AppError::NotFound("lead"))?,
+    };
     let number = call.to_number.clone().unwrap_or_default();
     let place = place_of(&lead, &number, &actor.org.time_zone);
-    let entry = queue::entry(tx, campaign.id, lead_id).await?;
     let contact = lead.contacts.iter().find(|c| Some(c.id) == call.contact_id).cloned();
-    let sip = super::calls::prefers_sip(tx, actor).await?;
+    let sip = settings.dial_scheme.as_deref() == Some("sip");
     Ok(Offer {
         call_id: Some(call.id),
         session_id: session.id,
