@@ -85,6 +85,13 @@ pub enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// The do-not-call list: import a registry file, add, remove or check numbers.
+    Suppression {
+        #[command(subcommand)]
+        command: crate::suppression_cli::SuppressionCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Export leads with their contacts as CSV.
     Export {
         #[command(subcommand)]
@@ -209,6 +216,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import { command, db } => {
             crate::import::command::import(command, &open(&db.url(DEFAULT_DB)).await?).await
+        }
+        Command::Suppression { command, db } => {
+            crate::suppression_cli::run(command, &open(&db.url(DEFAULT_DB)).await?).await
         }
         Command::Export { command, db } => {
             crate::import::command::export(command, &open(&db.url(DEFAULT_DB)).await?).await

@@ -572,8 +572,37 @@ async fn create_people_and_leads(db: &Db, org: &store::orgs::Org) -> anyhow::Res
         store::activities::insert(&mut tx, org.id, &note).await?;
     }
     tx.commit().await?;
+    // A campaign over the new leads for the inside reps, with a playbook to start from.
+    let inside: Vec<Uuid> = users.iter().filter(|u| u.role == leadline_domain::Role::InsideRep).map(|u| u.id).collect();
+    let manager = users.iter().find(|u| u.role == leadline_domain::Role::Manager).unwrap_or(&users[0]).clone();
+    let actor = app::Actor { user: manager, org: org.clone() };
+    let mut filter = serde_json::Map::new();
+    filter.insert("status".into(), serde_json::json!(["new"]));
+    let input = app::campaigns::CampaignInput {
+        name: Some("New leads — first call".into()),
+        filter: Some(filter),
+        assignees: Some(inside),
+        playbook: Some(PLAYBOOK.into()),
+        ..app::campaigns::CampaignInput::default()
+    };
+    app::campaigns::create(db, &actor, input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
 }
+
+const PLAYBOOK: &str = "## Opening
+Introduce yourself and Northwind in one sentence; ask if now is a bad time.
+
+## Questions
+- How do you handle this today? What does it cost you?
+- Who else is involved in choosing a supplier?
+- What would have to be true for you to change this quarter?
+
+## Objections
+- *Send me an e-mail* — agree, and ask what it should answer so it is worth reading.
+- *We have a supplier* — ask what they would improve about them.
+
+## Next step
+Book a meeting with a field rep, or set a callback at a time they choose.";
 
 #[cfg(test)]
 mod tests {

@@ -13,5 +13,6 @@ pub mod clock;
 pub mod demo;
 pub mod import;
 pub mod store;
+pub mod suppression_cli;
 pub mod telemetry;
 pub mod web;

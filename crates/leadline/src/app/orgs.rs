@@ -44,3 +44,55 @@ pub async fn by_name(db: &Db, name: &str) -> Result<Org, AppError> {
 pub fn default_zone(region: &str) -> String {
     timezone::zones_for_address(region, None).into_iter().next().unwrap_or_else(|| "UTC".into())
 }
+
+/// The organization's calling settings.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+pub struct OrgSettings {
+    /// Owner of leads created by inbound calls to a number no user has (default: the first admin).
+    pub default_owner_id: Option<uuid::Uuid>,
+}
+
+/// Reads the organization's calling settings.
+pub async fn settings(db: &Db, actor: &super::Actor) -> Result<OrgSettings, AppError> {
+    let mut tx = db.read().await?;
+    let owner: Option<uuid::Uuid> =
+        crate::on_tx!(&mut tx, |c| sqlx::query_scalar("SELECT default_owner_id FROM orgs WHERE id = $1")
+            .bind(actor.org_id())
+            .fetch_one(c)
+            .await)
+        .map_err(anyhow::Error::from)?;
+    tx.commit().await?;
+    Ok(OrgSettings { default_owner_id: owner })
+}
+
+/// Changes the organization's calling settings (admins).
+pub async fn set_settings(db: &Db, actor: &super::Actor, input: &OrgSettings) -> Result<OrgSettings, AppError> {
+    if !actor.user.role.manages_users() {
+        return Err(AppError::Forbidden("only admins can change the organization's settings".into()));
+    }
+    let mut tx = db.write().await?;
+    if let Some(owner) = input.default_owner_id {
+        let user = store::auth::user_in_org(&mut tx, actor.org_id(), owner).await?;
+        if !user.is_some_and(|u| u.active) {
+            return Err(AppError::field("default_owner_id", "is not an active user of this organization"));
+        }
+    }
+    crate::on_tx!(&mut tx, |c| sqlx::query("UPDATE orgs SET default_owner_id = $1 WHERE id = $2")
+        .bind(input.default_owner_id)
+        .bind(actor.org_id())
+        .execute(c)
+        .await
+        .map(drop))
+    .map_err(anyhow::Error::from)?;
+    super::audit::record(
+        &mut tx,
+        actor,
+        super::audit::Subject { entity_type: "organization", entity_id: actor.org_id(), lead_id: None },
+        "update",
+        None,
+        serde_json::json!({"default_owner_id": input.default_owner_id}).as_object(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(input.clone())
+}

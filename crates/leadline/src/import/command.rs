@@ -125,7 +125,7 @@ impl ImportArgs {
     }
 }
 
-async fn org_named(db: &Db, name: &str) -> anyhow::Result<Org> {
+pub(crate) async fn org_named(db: &Db, name: &str) -> anyhow::Result<Org> {
     let mut tx = db.read().await?;
     store::orgs::by_name(&mut tx, name)
         .await?
@@ -133,7 +133,7 @@ async fn org_named(db: &Db, name: &str) -> anyhow::Result<Org> {
 }
 
 /// The user an import runs as: the one named, else the first admin, else nobody.
-async fn importer(db: &Db, org: &Org, email: Option<&str>) -> anyhow::Result<Option<User>> {
+pub(crate) async fn importer(db: &Db, org: &Org, email: Option<&str>) -> anyhow::Result<Option<User>> {
     let mut tx = db.read().await?;
     let users = store::auth::users_in_org(&mut tx, org.id).await?;
     if let Some(email) = email {

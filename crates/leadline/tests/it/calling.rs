@@ -568,4 +568,71 @@ crate::on_both!(
     inbound_calls_find_or_create_the_lead,
     telephony_events_are_signed_and_idempotent,
     call_metrics_per_rep_and_day,
+    do_not_call_from_the_command_line,
 );
+
+async fn do_not_call_from_the_command_line(b: Backend) {
+    let t = team(b).await;
+    let file = std::env::temp_dir().join(format!("leadline-dnc-{}.txt", uuid::Uuid::now_v7().simple()));
+    let mut text = String::from("phone\n");
+    for i in 0..2_000 {
+        text.push_str(&match i % 3 {
+            0 => format!("+358 40 9{i:06}\n"),
+            1 => format!("040-9{i:06}\n"),
+            _ => format!("\"Name {i}\";\"00358 40 9{i:06}\"\n"),
+        });
+    }
+    std::fs::write(&file, text).unwrap();
+    let url = t.app.test_db.url.clone();
+    let path = file.to_str().unwrap().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        crate::cli::run(&url, &["suppression", "import", &path, "--org", "Calling Oy"], None)
+    })
+    .await
+    .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        printed.contains("2001 lines") && printed.contains("2000 numbers added") && printed.contains("1 lines without"),
+        "{printed}"
+    );
+    let r = t.app.get("/api/v1/suppressions/+358409000001", &t.rep).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["source"], "registry");
+    let url = t.app.test_db.url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        let removed = crate::cli::run(&url, &["suppression", "remove", "040 9000001", "--org", "Calling Oy"], None);
+        let check = crate::cli::run(&url, &["suppression", "check", "+358409000001", "--org", "Calling Oy"], None);
+        (removed, check)
+    })
+    .await
+    .unwrap();
+    assert!(out.0.status.success(), "{}", String::from_utf8_lossy(&out.0.stderr));
+    assert!(String::from_utf8_lossy(&out.1.stdout).contains("is not on the list"));
+    // The organization's default owner takes unknown inbound callers.
+    let r = t
+        .app
+        .request(
+            Method::PUT,
+            "/api/v1/orgs/me/settings",
+            Some(&t.admin),
+            Some(json!({"default_owner_id": t.rep2_id})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = t
+        .app
+        .request(
+            Method::PUT,
+            "/api/v1/orgs/me/settings",
+            Some(&t.rep),
+            Some(json!({"default_owner_id": t.rep_id})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t.app.post("/api/v1/calls/inbound", &t.admin, json!({"from": "+358 50 123 9999"})).await;
+    assert_eq!(r.body["user_id"], t.rep2_id, "{}", r.text);
+}

@@ -21,7 +21,7 @@ use utoipa::{
         super::contacts::list, super::contacts::create, super::contacts::create_for_lead, super::contacts::show, super::contacts::update, super::contacts::remove,
         super::notes::timeline, super::notes::create, super::notes::create_for_lead, super::notes::remove,
         super::users::list, super::users::me, super::users::show, super::users::create, super::users::update, super::users::my_settings, super::users::set_my_settings,
-        super::orgs::me, super::audit::list, super::audit::for_lead,
+        super::orgs::me, super::orgs::settings, super::orgs::set_settings, super::audit::list, super::audit::for_lead,
         super::imports::create, super::imports::preview, super::imports::list, super::imports::show,
         super::imports::report_json, super::imports::report_csv, super::imports::errors_csv, super::imports::undo, super::imports::undo_by_delete, super::imports::export_leads,
         super::imports::stage_map, super::imports::set_stage_map, super::imports::products,
@@ -36,7 +36,7 @@ use utoipa::{
     ),
     components(schemas(
         leads::Lead, leads::Address, contacts::Contact, contacts::ContactPhone, activities::Activity,
-        audit::AuditEntry, auth::User, orgs::Org, Problem, FieldError,
+        audit::AuditEntry, auth::User, orgs::Org, crate::app::orgs::OrgSettings, Problem, FieldError,
         input::NewLead, input::LeadPatch, input::NewContact, input::ContactPatch, input::PhoneInput,
         input::TypedPhone, input::AddressInput, input::NewNote, input::NewContactForLead, input::NewNoteForLead, users::NewUser, users::UserPatch, users::CallingSettings,
         super::leads::LeadPage, super::audit::AuditPage,
