@@ -111,6 +111,34 @@
     const html = await res.text();
     if (!replaceScreen(html)) { document.open(); document.write(html); document.close(); }
   });
+  // Inbound calls for this rep appear on the call screen without a reload.
+  const pollIncoming = async () => {
+    const box = document.getElementById("incoming");
+    if (!box) return;
+    try {
+      const res = await fetch("/calls/incoming", { headers: { Accept: "application/json" } });
+      if (res.ok) {
+        const { items } = await res.json();
+        box.replaceChildren(...items.map((c) => {
+          const p = document.createElement("p");
+          p.className = "flash incoming";
+          p.setAttribute("role", "alert");
+          p.append("Incoming call from ");
+          const strong = document.createElement("strong");
+          strong.className = "num";
+          strong.textContent = c.from || "unknown number";
+          p.append(strong, ` at ${c.at} — `);
+          const a = document.createElement("a");
+          a.href = `/calls/${c.id}`;
+          a.textContent = "give it a disposition";
+          p.append(a);
+          return p;
+        }));
+      }
+    } catch (_) { /* next time */ }
+    setTimeout(pollIncoming, 10000);
+  };
+  if (screen()) setTimeout(pollIncoming, 10000);
   // A callback time in the rep's zone, shown in the callee's zone too.
   const offsetAt = (utcMs, tz) => {
     const p = Object.fromEntries(new Intl.DateTimeFormat("en-US", { timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })

@@ -49,6 +49,8 @@ pub fn router() -> Router<AppState> {
         .route("/do-not-call/remove", post(remove_dnc))
         .route("/do-not-call/import", post(import_dnc))
         .route("/reports/calls", get(report))
+        .route("/settings", get(settings).post(save_settings))
+        .route("/calls/incoming", get(incoming))
 }
 
 fn zone(user: &PageUser) -> Tz {
@@ -696,4 +698,70 @@ async fn report(State(state): State<AppState>, user: PageUser, Query(q): Query<R
         &ReportPage { shell: user.shell("reports", ""), from: from.to_string(), to: to.to_string(), rows, campaigns },
         user.flash.is_some(),
     ))
+}
+
+// ---- My settings and incoming calls ----
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    shell: super::Shell,
+    phone: String,
+    sip: bool,
+    error: Option<String>,
+}
+
+async fn settings(State(state): State<AppState>, user: PageUser) -> PageResult {
+    let mut tx = state.db.read().await.map_err(|e| super::error_page(&AppError::Internal(e)))?;
+    let s = app::users::calling_settings(&mut tx, user.actor.user.id)
+        .await
+        .map_err(|e| super::error_page(&AppError::Internal(e)))?;
+    drop(tx);
+    Ok(render(
+        &SettingsPage {
+            shell: user.shell("settings", ""),
+            phone: s.phone.unwrap_or_default(),
+            sip: s.dial_scheme.as_deref() == Some("sip"),
+            error: None,
+        },
+        user.flash.is_some(),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SettingsForm {
+    csrf: String,
+    phone: String,
+    dial_scheme: String,
+}
+
+async fn save_settings(State(state): State<AppState>, user: PageUser, Form(form): Form<SettingsForm>) -> PageResult {
+    user.check_csrf(&form.csrf)?;
+    let input =
+        app::users::CallingSettings { phone: Some(form.phone.clone()), dial_scheme: Some(form.dial_scheme.clone()) };
+    match app::users::update_own_calling(&state.db, &user.actor, &input).await {
+        Ok(_) => Ok(redirect_with_flash("/settings", "Settings saved.")),
+        Err(e @ AppError::Validation(_)) => Ok(render(
+            &SettingsPage {
+                shell: user.shell("settings", ""),
+                phone: form.phone,
+                sip: form.dial_scheme == "sip",
+                error: Some(problem_text(&e)),
+            },
+            false,
+        )),
+        Err(e) => Err(super::error_page(&e)),
+    }
+}
+
+/// Inbound calls waiting for the user's disposition, for the call screen's banner.
+async fn incoming(State(state): State<AppState>, user: PageUser) -> PageResult {
+    let calls = app::calls::list(&state.db, &user.actor, None, true).await.or_page()?;
+    let zone = user.actor.org.time_zone.clone();
+    let items: Vec<Value> = calls
+        .into_iter()
+        .map(|c| serde_json::json!({"id": c.id, "from": c.from_number, "at": format::org_time(c.created_at, &zone)}))
+        .collect();
+    Ok(axum::Json(serde_json::json!({"items": items})).into_response())
 }
