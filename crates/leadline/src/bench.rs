@@ -41,7 +41,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     // Fresh statistics, as after any bulk load.
     match &db {
         Db::Postgres(p) => sqlx::query("ANALYZE").execute(p).await.map(drop),
-        Db::Sqlite(p) => sqlx::query("ANALYZE").execute(p).await.map(drop),
+        Db::Sqlite(p) => sqlx::query("ANALYZE").execute(&**p).await.map(drop),
     }
     .context("analyzing the database")?;
     let samples = Samples::load(&db, &org, 200).await?;
@@ -97,7 +97,7 @@ pub(crate) async fn bench_org(db: &Db) -> anyhow::Result<(Org, String)> {
 async fn count_leads(db: &Db, org: Uuid) -> anyhow::Result<usize> {
     let n: i64 = match db {
         Db::Sqlite(p) => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE org_id = $1").bind(org).fetch_one(p).await?
+            sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE org_id = $1").bind(org).fetch_one(&**p).await?
         }
         Db::Postgres(p) => {
             sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE org_id = $1").bind(org).fetch_one(p).await?
@@ -154,7 +154,7 @@ impl Samples {
         // Random points in time between the oldest and newest lead, each found by index.
         let range_sql = "SELECT MIN(created_at), MAX(created_at) FROM leads WHERE org_id = $1";
         let (first, last): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = match db {
-            Db::Sqlite(p) => sqlx::query_as(range_sql).bind(org.id).fetch_one(p).await?,
+            Db::Sqlite(p) => sqlx::query_as(range_sql).bind(org.id).fetch_one(&**p).await?,
             Db::Postgres(p) => sqlx::query_as(range_sql).bind(org.id).fetch_one(p).await?,
         };
         let (Some(first), Some(last)) = (first, last) else { anyhow::bail!("the bench organization has no leads") };
@@ -168,7 +168,7 @@ impl Samples {
                        WHERE c.lead_id = l.id LIMIT 1)
                        FROM leads l WHERE l.org_id = $1 AND l.created_at >= $2 ORDER BY l.created_at LIMIT 1";
             let row: (Uuid, String, Option<String>) = match db {
-                Db::Sqlite(p) => sqlx::query_as(sql).bind(org.id).bind(at).fetch_one(p).await,
+                Db::Sqlite(p) => sqlx::query_as(sql).bind(org.id).bind(at).fetch_one(&**p).await,
                 Db::Postgres(p) => sqlx::query_as(sql).bind(org.id).bind(at).fetch_one(p).await,
             }
             .context("sampling leads")?;

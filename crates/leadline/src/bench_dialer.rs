@@ -82,7 +82,7 @@ pub async fn run(args: BenchDialerArgs) -> anyhow::Result<()> {
     println!("campaign of {} leads created in {:.1} s", args.leads, started.elapsed().as_secs_f64());
     match &db {
         Db::Postgres(p) => sqlx::query("ANALYZE").execute(p).await.map(drop),
-        Db::Sqlite(p) => sqlx::query("ANALYZE").execute(p).await.map(drop),
+        Db::Sqlite(p) => sqlx::query("ANALYZE").execute(&**p).await.map(drop),
     }
     .context("analyzing the database")?;
     db.close().await;
@@ -200,7 +200,7 @@ async fn suppress(db: &Db, org: Uuid, target: usize) -> anyhow::Result<usize> {
         Db::Sqlite(p) => {
             sqlx::query_as("SELECT lead_id, digits FROM contact_phones WHERE org_id = $1")
                 .bind(org)
-                .fetch_all(p)
+                .fetch_all(&**p)
                 .await?
         }
         Db::Postgres(p) => {

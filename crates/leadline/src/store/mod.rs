@@ -35,8 +35,33 @@ use std::{str::FromStr, time::Duration};
 /// A connection pool to one of the supported databases.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqliteDb),
     Postgres(PgPool),
+}
+
+/// SQLite: a pool for reading and one connection for writing. SQLite lets one
+/// connection write at a time anyway, and a connection's page cache is dropped whenever
+/// another connection writes; with every write on one connection its cache stays warm.
+#[derive(Clone, Debug)]
+pub struct SqliteDb {
+    pool: SqlitePool,
+    writer: SqlitePool,
+}
+
+impl std::ops::Deref for SqliteDb {
+    type Target = SqlitePool;
+    fn deref(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+impl SqliteDb {
+    fn new(pool: SqlitePool, writer_cache_mib: u32) -> Self {
+        let options =
+            (*pool.connect_options()).clone().pragma("cache_size", format!("-{}", u64::from(writer_cache_mib) * 1024));
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_lazy_with(options);
+        Self { pool, writer }
+    }
 }
 
 /// An open transaction on either database.
@@ -142,7 +167,7 @@ impl Db {
                 .connect_with(options)
                 .await
                 .with_context(|| format!("opening the SQLite database {url}"))?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(SqliteDb::new(pool, 64)))
         } else {
             anyhow::bail!("unsupported database URL '{}': use sqlite://FILE or postgres://...", redact(url))
         }
@@ -151,7 +176,7 @@ impl Db {
     /// Brings the schema up to date.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
-            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await,
+            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(&p.pool).await,
             Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await,
         }
         .context("running database migrations")
@@ -171,7 +196,7 @@ impl Db {
         Ok(match self {
             Db::Sqlite(p) => {
                 let gate = write_gate(p).acquire_owned().await.context("waiting to write")?;
-                let tx = p.begin_with("BEGIN IMMEDIATE").await.context("starting a write")?;
+                let tx = p.writer.begin_with("BEGIN IMMEDIATE").await.context("starting a write")?;
                 Tx::Sqlite(SqliteTx { tx, _gate: Some(gate) })
             }
             Db::Postgres(p) => Tx::Postgres(p.begin().await.context("starting a write")?),
@@ -181,7 +206,7 @@ impl Db {
     /// Answers when the database does.
     pub async fn ping(&self) -> anyhow::Result<()> {
         match self {
-            Db::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(drop),
+            Db::Sqlite(p) => sqlx::query("SELECT 1").execute(&p.pool).await.map(drop),
             Db::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(drop),
         }
         .context("pinging the database")
@@ -210,7 +235,7 @@ impl Db {
                     .connect_with(options)
                     .await
                     .context("opening a connection for the import")?;
-                Ok(Db::Sqlite(single))
+                Ok(Db::Sqlite(SqliteDb { pool: single.clone(), writer: single }))
             }
             Db::Postgres(_) => Ok(self.clone()),
         }
@@ -226,7 +251,10 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p) => p.close().await,
+            Db::Sqlite(p) => {
+                p.writer.close().await;
+                p.pool.close().await;
+            }
             Db::Postgres(p) => p.close().await,
         }
     }
