@@ -346,14 +346,15 @@ async fn pick(
         }
         let ids: Vec<Uuid> = candidates.iter().map(|(id, _)| *id).collect();
         let call_id = store::new_id();
-        let Some(lead_id) =
+        let Some(leased) =
             queue::lease_first(tx, campaign.id, &ids, actor.user.id, call_id, now_ms, (now + LEASE).timestamp_millis())
                 .await?
         else {
             continue;
         };
-        let rank = candidates.iter().find(|(id, _)| *id == lead_id).map_or(0, |(_, r)| *r);
-        let entry = queue::entry(tx, campaign.id, lead_id).await?;
+        let lead_id = leased.lead_id;
+        let rank = leased.rank;
+        let entry = Some(leased);
         if settings.is_none() {
             settings = Some(super::users::calling_settings(tx, actor.user.id).await?);
         }

@@ -159,12 +159,38 @@ pub async fn enqueue(tx: &mut Tx, campaign: Uuid, query: &LeadQuery) -> anyhow::
         .await
         .map(drop))
         .context("recording the campaign's call groups")?;
+        forget_groups(campaign);
     }
     Ok(added)
 }
 
-/// The groups of callees in a campaign.
+/// Groups of callees per campaign, read again after a few seconds or when this process
+/// adds leads (a group added by another process is seen at the latest then).
+static GROUPS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<Uuid, (std::time::Instant, Vec<Group>)>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// The groups of callees in a campaign (cached for up to 10 seconds).
 pub async fn groups(tx: &mut Tx, campaign: Uuid) -> anyhow::Result<Vec<Group>> {
+    let fresh = |(at, _): &(std::time::Instant, Vec<Group>)| at.elapsed() < std::time::Duration::from_secs(10);
+    if let Some((_, g)) =
+        GROUPS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&campaign).filter(|e| fresh(e))
+    {
+        return Ok(g.clone());
+    }
+    let g = read_groups(tx, campaign).await?;
+    GROUPS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(campaign, (std::time::Instant::now(), g.clone()));
+    Ok(g)
+}
+
+fn forget_groups(campaign: Uuid) {
+    GROUPS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&campaign);
+}
+
+async fn read_groups(tx: &mut Tx, campaign: Uuid) -> anyhow::Result<Vec<Group>> {
     on_tx!(tx, |c| sqlx::query_as(
         "SELECT g.id, g.zones, g.country, g.region FROM campaign_groups cg JOIN call_groups g ON g.id = cg.group_id
          WHERE cg.campaign_id = $1 ORDER BY g.id"
@@ -283,17 +309,19 @@ pub async fn lease_first(
     call: Uuid,
     now_ms: i64,
     until_ms: i64,
-) -> anyhow::Result<Option<Uuid>> {
+) -> anyhow::Result<Option<Entry>> {
     if candidates.is_empty() {
         return Ok(None);
     }
     match tx {
         Tx::Sqlite(t) => {
             for lead in candidates {
-                let done = sqlx::query(
+                let done: Option<Entry> = sqlx::query_as(
                     "UPDATE campaign_leads SET leased_by = $1, leased_call = $2, ready_at = $3
                      WHERE campaign_id = $4 AND lead_id = $5 AND ready_at <= $6 AND tier IN (0, 1, 2)
-                     AND (tier <> 0 OR callback_user = $1)",
+                     AND (tier <> 0 OR callback_user = $1)
+                     RETURNING lead_id, group_id, tier, rank, ready_at, attempts, leased_by, leased_call, callback_user,
+                        last_disposition",
                 )
                 .bind(user)
                 .bind(call)
@@ -301,23 +329,24 @@ pub async fn lease_first(
                 .bind(campaign)
                 .bind(lead)
                 .bind(now_ms)
-                .execute(&mut ***t)
+                .fetch_optional(&mut ***t)
                 .await
                 .context("leasing a lead")?;
-                if done.rows_affected() == 1 {
-                    return Ok(Some(*lead));
+                if done.is_some() {
+                    return Ok(done);
                 }
             }
             Ok(None)
         }
-        Tx::Postgres(t) => sqlx::query_scalar(
+        Tx::Postgres(t) => sqlx::query_as(
             "UPDATE campaign_leads SET leased_by = $1, leased_call = $2, ready_at = $3
              WHERE campaign_id = $4 AND lead_id = (
                 SELECT lead_id FROM campaign_leads WHERE campaign_id = $4 AND lead_id = ANY($5)
                 AND ready_at <= $6 AND tier IN (0, 1, 2) AND (tier <> 0 OR callback_user = $1)
                 ORDER BY array_position($5, lead_id) LIMIT 1 FOR UPDATE SKIP LOCKED)
              AND ready_at <= $6
-             RETURNING lead_id",
+             RETURNING lead_id, group_id, tier, rank, ready_at, attempts, leased_by, leased_call, callback_user,
+                last_disposition",
         )
         .bind(user)
         .bind(call)
