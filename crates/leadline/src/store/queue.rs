@@ -166,9 +166,8 @@ pub async fn enqueue(tx: &mut Tx, campaign: Uuid, query: &LeadQuery) -> anyhow::
 
 /// Groups of callees per campaign, read again after a few seconds or when this process
 /// adds leads (a group added by another process is seen at the latest then).
-static GROUPS: std::sync::LazyLock<
-    std::sync::Mutex<std::collections::HashMap<Uuid, (std::time::Instant, Vec<Group>)>>,
-> = std::sync::LazyLock::new(Default::default);
+type GroupCache = std::collections::HashMap<Uuid, (std::time::Instant, Vec<Group>)>;
+static GROUPS: std::sync::LazyLock<std::sync::Mutex<GroupCache>> = std::sync::LazyLock::new(Default::default);
 
 /// The groups of callees in a campaign (cached for up to 10 seconds).
 pub async fn groups(tx: &mut Tx, campaign: Uuid) -> anyhow::Result<Vec<Group>> {
