@@ -272,6 +272,8 @@ pub async fn next(db: &Db, clock: &Clock, actor: &Actor, session_id: Uuid) -> Re
     }
     let offer = if campaign.active {
         campaigns::catch_up(&mut tx, actor, &mut campaign).await?;
+        // The catch-up above needs plans for its values; the queue's probes do not.
+        queue::reuse_plans(&mut tx).await?;
         pick(&mut tx, actor, &campaign, &session, now).await?
     } else {
         None

@@ -117,12 +117,29 @@ pub fn registry_number(line: &str, region: Option<Region>) -> Option<i64> {
         // Fast path for numbers already in international form.
         let intl =
             field.strip_prefix('+').map(|_| digits.as_str()).or_else(|| field.strip_prefix("00").map(|_| &digits[2..]));
+        let plain = field.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
         if let Some(d) = intl
             && (8..=15).contains(&d.len())
-            && field.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+            && plain
             && !d.starts_with('0')
         {
             return d.parse().ok();
+        }
+        // Fast path for North American numbers (the US and Canadian registries): ten
+        // digits, or eleven starting with the trunk prefix 1, area code and exchange not
+        // starting with 0 or 1.
+        if intl.is_none() && plain && region.and_then(|r| r.calling_code()) == Some(1) {
+            let national = match digits.len() {
+                10 => Some(digits.as_str()),
+                11 if digits.starts_with('1') => Some(&digits[1..]),
+                _ => None,
+            };
+            if let Some(n) = national
+                && !n.starts_with(['0', '1'])
+                && !n[3..].starts_with(['0', '1'])
+            {
+                return format!("1{n}").parse().ok();
+            }
         }
         Phone::parse(field, region, None).ok().and_then(|p| p.digits().parse().ok())
     })
@@ -203,5 +220,8 @@ mod tests {
         assert_eq!(registry_number("0044 20 7946 0018", us), Some(442_079_460_018));
         assert_eq!(registry_number("\"Smith\",\"+358 40 123 4567\"", us), Some(358_401_234_567));
         assert_eq!(registry_number("phone", us), None);
+        assert_eq!(registry_number("1-206-555-0100", us), Some(12_065_550_100));
+        assert_eq!(registry_number("2065550100", us), Some(12_065_550_100));
+        assert_eq!(registry_number("(106) 555-0100", us), None);
     }
 }

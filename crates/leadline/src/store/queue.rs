@@ -474,3 +474,17 @@ pub async fn campaigns_of_lead(tx: &mut Tx, lead: Uuid) -> anyhow::Result<Vec<(U
 pub fn fresh_rank(score: i64, created_at: DateTime<Utc>) -> i64 {
     (1_000_000 - score.clamp(-999_999, 999_999)) * SCORE_SHIFT + created_at.timestamp_millis()
 }
+
+/// PostgreSQL: lets this transaction's statements keep their plans. The server plans
+/// every statement for its values (searches need that), but the queue's statements are
+/// the same index probes every time, and planning a probe per open group each time costs
+/// more than running them.
+pub async fn reuse_plans(tx: &mut Tx) -> anyhow::Result<()> {
+    if let Tx::Postgres(t) = tx {
+        sqlx::query("SET LOCAL plan_cache_mode = force_generic_plan")
+            .execute(&mut **t)
+            .await
+            .context("choosing the plan mode")?;
+    }
+    Ok(())
+}
