@@ -494,32 +494,16 @@ pub async fn dial(db: &Db, clock: &Clock, actor: &Actor, input: DialInput) -> Re
     }
     let place = place_of(&lead, &number, &actor.org.time_zone);
     let call = Call {
-        id: store::new_id(),
         lead_id: Some(lead.id),
         contact_id,
-        campaign_id: None,
-        session_id: None,
         user_id: Some(actor.user.id),
         direction: "outbound".into(),
         from_number: super::users::calling_settings(&mut tx, actor.user.id).await?.phone,
         to_number: Some(number.clone()),
         state: "dialing".into(),
-        provider_call_id: None,
-        offered_at: None,
         started_at: Some(now),
-        ringing_at: None,
-        answered_at: None,
-        ended_at: None,
-        duration_s: None,
-        disposition: None,
-        disposed_at: None,
-        notes: String::new(),
-        recording_url: None,
-        callback_at: None,
-        skip_reason: None,
         zone_fallback: place.fallback,
-        created_at: now,
-        updated_at: now,
+        ..Call::blank(now)
     };
     store::calls::insert(&mut tx, actor.org_id(), &call).await?;
     to_timeline(&mut tx, actor.org_id(), &call).await?;
@@ -593,32 +577,22 @@ pub async fn log(db: &Db, clock: &Clock, actor: &Actor, input: LogInput) -> Resu
     let own = super::users::calling_settings(&mut tx, actor.user.id).await?.phone;
     let (from, to) = if direction == "inbound" { (Some(number), own) } else { (own, Some(number)) };
     let call = Call {
-        id: store::new_id(),
         lead_id: Some(lead.id),
         contact_id,
-        campaign_id: None,
-        session_id: None,
         user_id: Some(actor.user.id),
         direction,
         from_number: from,
         to_number: to,
         state: "logged".into(),
-        provider_call_id: None,
-        offered_at: None,
         started_at: Some(started),
-        ringing_at: None,
-        answered_at: None,
         ended_at: input.duration_s.map(|d| started + Duration::seconds(d)),
         duration_s: input.duration_s,
         disposition: disposition.map(|d| d.as_str().to_owned()),
         disposed_at: disposition.map(|_| now),
         notes,
-        recording_url: None,
         callback_at,
-        skip_reason: None,
-        zone_fallback: false,
         created_at: started,
-        updated_at: now,
+        ..Call::blank(now)
     };
     store::calls::insert(&mut tx, actor.org_id(), &call).await?;
     if let Some(d) = disposition {
@@ -728,32 +702,17 @@ pub async fn inbound(db: &Db, clock: &Clock, actor: &Actor, input: InboundInput)
         }
     };
     let call = Call {
-        id: store::new_id(),
         lead_id: Some(lead_id),
         contact_id,
-        campaign_id: None,
-        session_id: None,
         user_id: owner,
         direction: "inbound".into(),
         from_number: Some(from.e164().to_owned()),
         to_number: to.map(|t| t.e164().to_owned()),
         state: "ringing".into(),
         provider_call_id: provider.clone(),
-        offered_at: None,
         started_at: Some(started),
         ringing_at: Some(started),
-        answered_at: None,
-        ended_at: None,
-        duration_s: None,
-        disposition: None,
-        disposed_at: None,
-        notes: String::new(),
-        recording_url: None,
-        callback_at: None,
-        skip_reason: None,
-        zone_fallback: false,
-        created_at: now,
-        updated_at: now,
+        ..Call::blank(now)
     };
     store::calls::insert(&mut tx, actor.org_id(), &call).await?;
     // Events that arrived before the call was known apply now.

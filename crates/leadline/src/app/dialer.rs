@@ -403,22 +403,9 @@ async fn pick(
             from_number: settings.phone.clone(),
             to_number: Some(number.clone()),
             state: "offered".into(),
-            provider_call_id: None,
             offered_at: Some(now),
-            started_at: None,
-            ringing_at: None,
-            answered_at: None,
-            ended_at: None,
-            duration_s: None,
-            disposition: None,
-            disposed_at: None,
-            notes: String::new(),
-            recording_url: None,
-            callback_at: None,
-            skip_reason: None,
             zone_fallback: place.fallback,
-            created_at: now,
-            updated_at: now,
+            ..Call::blank(now)
         };
         store::calls::insert(tx, actor.org_id(), &call).await?;
         return Ok(Some(offer_for(tx, actor, campaign, session, &call, Some(lead), entry, &settings, now).await?));

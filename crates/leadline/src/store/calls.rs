@@ -49,6 +49,41 @@ pub struct Call {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Call {
+    /// An outbound call created at `now` with nothing recorded yet; callers set what they know.
+    #[must_use]
+    pub fn blank(now: DateTime<Utc>) -> Self {
+        Call {
+            id: super::new_id(),
+            lead_id: None,
+            contact_id: None,
+            campaign_id: None,
+            session_id: None,
+            user_id: None,
+            direction: "outbound".into(),
+            from_number: None,
+            to_number: None,
+            state: "offered".into(),
+            provider_call_id: None,
+            offered_at: None,
+            started_at: None,
+            ringing_at: None,
+            answered_at: None,
+            ended_at: None,
+            duration_s: None,
+            disposition: None,
+            disposed_at: None,
+            notes: String::new(),
+            recording_url: None,
+            callback_at: None,
+            skip_reason: None,
+            zone_fallback: false,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 const COLUMNS: &str = "id, lead_id, contact_id, campaign_id, session_id, user_id, direction, from_number, to_number, \
     state, provider_call_id, offered_at, started_at, ringing_at, answered_at, ended_at, duration_s, disposition, \
     disposed_at, notes, recording_url, callback_at, skip_reason, zone_fallback, created_at, updated_at";
