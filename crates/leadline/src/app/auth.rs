@@ -108,14 +108,8 @@ pub async fn login(db: &Db, email: &str, password: &str, now: DateTime<Utc>) -> 
 
 /// The actor and CSRF token of a live session.
 pub async fn session(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Option<(Actor, String)>, AppError> {
-    let mut tx = db.read().await?;
-    let found = store::auth::session_user(&mut tx, &secret_hash(token), now).await?;
-    let out = match found {
-        Some((user, csrf)) => actor_for(&mut tx, user).await?.map(|a| (a, csrf)),
-        None => None,
-    };
-    tx.commit().await?;
-    Ok(out)
+    let found = store::auth::session_actor(db, &secret_hash(token), now).await?;
+    Ok(found.map(|(user, org, csrf)| (Actor { user, org }, csrf)))
 }
 
 pub async fn logout(db: &Db, token: &str) -> Result<(), AppError> {
@@ -127,14 +121,8 @@ pub async fn logout(db: &Db, token: &str) -> Result<(), AppError> {
 
 /// The actor an API token stands for.
 pub async fn token_actor(db: &Db, token: &str) -> Result<Option<Actor>, AppError> {
-    let mut tx = db.read().await?;
-    let user = store::auth::user_by_token(&mut tx, &secret_hash(token.trim())).await?;
-    let out = match user {
-        Some(u) => actor_for(&mut tx, u).await?,
-        None => None,
-    };
-    tx.commit().await?;
-    Ok(out)
+    let found = store::auth::actor_by_token(db, &secret_hash(token.trim())).await?;
+    Ok(found.map(|(user, org)| Actor { user, org }))
 }
 
 /// Creates an API token for the user with `email` and returns it; only its hash is kept.

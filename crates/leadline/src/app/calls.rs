@@ -153,27 +153,16 @@ fn summary(call: &Call) -> String {
 /// Puts the call on (or refreshes it on) its lead's timeline.
 pub(crate) async fn to_timeline(tx: &mut Tx, org: Uuid, call: &Call) -> anyhow::Result<()> {
     let Some(lead_id) = call.lead_id else { return Ok(()) };
-    let body = summary(call);
-    let at = call.started_at.or(call.offered_at).unwrap_or(call.created_at);
-    let updated = crate::on_tx!(tx, |c| sqlx::query("UPDATE activities SET body = $1 WHERE id = $2 AND org_id = $3")
-        .bind(&body)
-        .bind(call.id)
-        .bind(org)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    if updated == 0 {
-        let a = Activity {
-            id: call.id,
-            lead_id,
-            kind: "call".into(),
-            body,
-            user_id: call.user_id,
-            user_name: None,
-            occurred_at: at,
-        };
-        store::activities::insert(tx, org, &a).await?;
-    }
+    let a = Activity {
+        id: call.id,
+        lead_id,
+        kind: "call".into(),
+        body: summary(call),
+        user_id: call.user_id,
+        user_name: None,
+        occurred_at: call.started_at.or(call.offered_at).unwrap_or(call.created_at),
+    };
+    store::activities::upsert_body(tx, org, &a).await?;
     Ok(())
 }
 
@@ -325,13 +314,13 @@ async fn after_outcome(
         store::tasks::complete_callbacks(tx, actor.org_id(), lead_id, call.user_id.unwrap_or(actor.user.id), now)
             .await?;
     }
-    let attempts = queue::record_attempt(tx, campaign_id, lead_id, disposition.as_str()).await?;
     // A later lease by someone else (this one expired) keeps its lead.
     if entry.leased_call.is_some_and(|c| c != call.id) && entry.ready_at > now.timestamp_millis() {
+        queue::record_attempt(tx, campaign_id, lead_id, disposition.as_str()).await?;
         return Ok(());
     }
-    let (tier, rank, ready, cb_user) = placement(&campaign, disposition, callback_at, attempts, call, now);
-    queue::place(tx, campaign_id, lead_id, tier, rank, ready, cb_user).await?;
+    let (tier, rank, ready, cb_user) = placement(&campaign, disposition, callback_at, entry.attempts + 1, call, now);
+    queue::place_after_attempt(tx, campaign_id, lead_id, disposition.as_str(), (tier, rank, ready, cb_user)).await?;
     Ok(())
 }
 

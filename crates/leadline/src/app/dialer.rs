@@ -251,30 +251,40 @@ pub(crate) async fn give_back(
 pub async fn next(db: &Db, clock: &Clock, actor: &Actor, session_id: Uuid) -> Result<Offer, AppError> {
     let now = clock.now();
     let mut tx = db.write().await?;
-    let session = own_session(&mut tx, actor, session_id).await?;
+    let ctx = store::campaigns::session_context(&mut tx, actor.org_id(), session_id, now.timestamp_millis())
+        .await?
+        .filter(|c| c.session.user_id == actor.user.id)
+        .ok_or(AppError::NotFound("session"))?;
+    let (session, mut campaign) = (ctx.session, ctx.campaign);
     if session.ended_at.is_some() {
         return Err(AppError::Conflict { field: None, message: "this session has ended; start a new one".into() });
     }
-    let mut campaign = campaigns::load(&mut tx, actor, session.campaign_id).await?;
+    if !campaigns::works_on(&mut tx, actor, &campaign).await? {
+        return Err(AppError::NotFound("campaign"));
+    }
+    let settings = super::users::CallingSettings { phone: ctx.phone, dial_scheme: Some(ctx.dial_scheme) };
     // A lead already handed out in this session and still held comes back first.
-    for call in store::calls::open_in_session(&mut tx, actor.org_id(), session.id).await? {
-        let (Some(lead_id), true) = (call.lead_id, call.state == "offered") else { continue };
-        let entry = queue::entry(&mut tx, campaign.id, lead_id).await?;
-        let held =
-            entry.as_ref().is_some_and(|e| e.leased_call == Some(call.id) && e.ready_at > now.timestamp_millis());
-        if held {
-            let settings = super::users::calling_settings(&mut tx, actor.user.id).await?;
-            let offer = offer_for(&mut tx, actor, &campaign, &session, &call, None, entry, &settings, now).await?;
-            tx.commit().await?;
-            return Ok(offer);
+    if ctx.holds_offer {
+        for call in store::calls::open_in_session(&mut tx, actor.org_id(), session.id).await? {
+            let (Some(lead_id), true) = (call.lead_id, call.state == "offered") else { continue };
+            let entry = queue::entry(&mut tx, campaign.id, lead_id).await?;
+            let held =
+                entry.as_ref().is_some_and(|e| e.leased_call == Some(call.id) && e.ready_at > now.timestamp_millis());
+            if held {
+                let offer = offer_for(&mut tx, actor, &campaign, &session, &call, None, entry, &settings, now).await?;
+                tx.commit().await?;
+                return Ok(offer);
+            }
+            give_back(&mut tx, actor, call, "lease expired", now, now).await?;
         }
-        give_back(&mut tx, actor, call, "lease expired", now, now).await?;
     }
     let offer = if campaign.active {
         campaigns::catch_up(&mut tx, actor, &mut campaign).await?;
         // The catch-up above needs plans for its values; the queue's probes do not.
         queue::reuse_plans(&mut tx).await?;
-        pick(&mut tx, actor, &campaign, &session, now).await?
+        let picking =
+            Picking { campaign: &campaign, session: &session, settings: &settings, callback_due: ctx.callback_due };
+        pick(&mut tx, actor, &picking, now).await?
     } else {
         None
     };
@@ -305,14 +315,18 @@ pub async fn next(db: &Db, clock: &Clock, actor: &Actor, session_id: Uuid) -> Re
     Ok(offer)
 }
 
+/// What `pick` works with.
+struct Picking<'a> {
+    campaign: &'a Campaign,
+    session: &'a Session,
+    settings: &'a super::users::CallingSettings,
+    /// One of the rep's callbacks is due (else their callbacks are not looked for).
+    callback_due: bool,
+}
+
 /// Finds, leases and checks the next lead; `None` when nothing is callable now.
-async fn pick(
-    tx: &mut Tx,
-    actor: &Actor,
-    campaign: &Campaign,
-    session: &Session,
-    now: DateTime<Utc>,
-) -> Result<Option<Offer>, AppError> {
+async fn pick(tx: &mut Tx, actor: &Actor, p: &Picking<'_>, now: DateTime<Utc>) -> Result<Option<Offer>, AppError> {
+    let (campaign, session) = (p.campaign, p.session);
     let now_ms = now.timestamp_millis();
     let org_zone = actor.org.time_zone.clone();
     let window = &campaign.rules.window;
@@ -331,38 +345,56 @@ async fn pick(
         .map(|g| g.id)
         .collect();
     let query = campaigns::query_of(actor, &campaign.filter)?;
-    let mut settings: Option<super::users::CallingSettings> = None;
+    let mut callback_due = p.callback_due;
     for _round in 0..40 {
-        let mut candidates = queue::due_callbacks(tx, campaign.id, actor.user.id, now_ms, 5).await?;
-        let mut tier = Tier::Callback;
+        let mut candidates = Vec::new();
+        let mut from_hopper = false;
+        if callback_due {
+            candidates = queue::due_callbacks(tx, campaign.id, actor.user.id, now_ms, 5).await?;
+            callback_due = !candidates.is_empty();
+        }
+        let mut candidates: Vec<Uuid> = candidates.into_iter().map(|(id, _)| id).collect();
         if candidates.is_empty() {
-            candidates = queue::candidates(tx, campaign.id, &open, Tier::Fresh, now_ms, 3).await?;
-            tier = Tier::Fresh;
+            candidates = queue::fresh(tx, campaign.id, &open, now_ms, 4).await?;
+            from_hopper = true;
         }
         if candidates.is_empty() {
-            candidates = queue::candidates(tx, campaign.id, &open, Tier::Retry, now_ms, 3).await?;
-            tier = Tier::Retry;
+            from_hopper = false;
+            candidates = queue::candidates(tx, campaign.id, &open, Tier::Retry, now_ms, 3)
+                .await?
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
         }
         if candidates.is_empty() {
             return Ok(None);
         }
-        let ids: Vec<Uuid> = candidates.iter().map(|(id, _)| *id).collect();
         let call_id = store::new_id();
-        let Some(leased) =
-            queue::lease_first(tx, campaign.id, &ids, actor.user.id, call_id, now_ms, (now + LEASE).timestamp_millis())
-                .await?
-        else {
-            continue;
-        };
+        let leased = queue::lease_first(
+            tx,
+            campaign.id,
+            &candidates,
+            actor.user.id,
+            call_id,
+            now_ms,
+            (now + LEASE).timestamp_millis(),
+        )
+        .await?;
+        if from_hopper {
+            // Those before the leased one were taken by others; the leased one is ours.
+            let upto = leased
+                .as_ref()
+                .and_then(|e| candidates.iter().position(|id| *id == e.lead_id))
+                .map_or(candidates.len(), |i| i + 1);
+            queue::taken(campaign.id, &candidates[..upto]);
+        }
+        let Some(leased) = leased else { continue };
         let lead_id = leased.lead_id;
         let rank = leased.rank;
+        let tier = Tier::from_i32(leased.tier);
+        let attempts = leased.attempts;
+        let callback_user = leased.callback_user;
         let entry = Some(leased);
-        if settings.is_none() {
-            settings = Some(super::users::calling_settings(tx, actor.user.id).await?);
-        }
-        let settings = settings.clone().unwrap_or_default();
-        let attempts = entry.as_ref().map_or(0, |e| e.attempts);
-        let callback_user = entry.as_ref().and_then(|e| e.callback_user);
         let Some(lead) = store::leads::get(tx, actor.org_id(), lead_id).await? else {
             queue::place(tx, campaign.id, lead_id, Tier::Left, rank, now_ms, None).await?;
             continue;
@@ -400,7 +432,7 @@ async fn pick(
             session_id: Some(session.id),
             user_id: Some(actor.user.id),
             direction: "outbound".into(),
-            from_number: settings.phone.clone(),
+            from_number: p.settings.phone.clone(),
             to_number: Some(number.clone()),
             state: "offered".into(),
             offered_at: Some(now),
@@ -408,7 +440,7 @@ async fn pick(
             ..Call::blank(now)
         };
         store::calls::insert(tx, actor.org_id(), &call).await?;
-        return Ok(Some(offer_for(tx, actor, campaign, session, &call, Some(lead), entry, &settings, now).await?));
+        return Ok(Some(offer_for(tx, actor, campaign, session, &call, Some(lead), entry, p.settings, now).await?));
     }
     Ok(None)
 }

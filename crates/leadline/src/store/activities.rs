@@ -39,6 +39,26 @@ pub async fn insert(tx: &mut Tx, org: Uuid, a: &Activity) -> anyhow::Result<()> 
     .context("inserting activity")
 }
 
+/// Inserts an activity, or rewrites the body of the one with its id.
+pub async fn upsert_body(tx: &mut Tx, org: Uuid, a: &Activity) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO activities (id, org_id, lead_id, kind, body, user_id, occurred_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+         ON CONFLICT (id) DO UPDATE SET body = excluded.body WHERE activities.org_id = excluded.org_id"
+    )
+    .bind(a.id)
+    .bind(org)
+    .bind(a.lead_id)
+    .bind(&a.kind)
+    .bind(&a.body)
+    .bind(a.user_id)
+    .bind(a.occurred_at)
+    .execute(c)
+    .await
+    .map(drop))
+    .context("recording activity")
+}
+
 /// The lead's timeline, newest first.
 pub async fn for_lead(tx: &mut Tx, org: Uuid, lead: Uuid, limit: i64) -> anyhow::Result<Vec<Activity>> {
     on_tx!(tx, |c| sqlx::query_as(

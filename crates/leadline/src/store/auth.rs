@@ -146,6 +146,57 @@ pub async fn user_by_token(tx: &mut Tx, token_hash: &str) -> anyhow::Result<Opti
     Ok(row.map(|r| r.into_user().0))
 }
 
+/// The active user owning the token with this hash, with their organization, in one
+/// statement (every API request asks this first).
+pub async fn actor_by_token(db: &super::Db, token_hash: &str) -> anyhow::Result<Option<(User, super::orgs::Org)>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS}, {ORG_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id
+         JOIN orgs o ON o.id = u.org_id WHERE t.token_hash = $1 AND u.active"
+    ));
+    let row = crate::on_db!(db, |p| {
+        match sqlx::query(sql).bind(token_hash).fetch_optional(p).await? {
+            Some(r) => Ok::<_, sqlx::Error>(Some(user_and_org(&r)?)),
+            None => Ok(None),
+        }
+    })
+    .context("finding API token")?;
+    Ok(row)
+}
+
+/// The organization's columns beside a user's, prefixed `org_`.
+const ORG_COLUMNS: &str =
+    "o.name AS org_name, o.default_region AS org_region, o.time_zone AS org_zone, o.created_at AS org_created_at";
+
+fn user_and_org<'r, R: sqlx::Row>(r: &'r R) -> Result<(User, super::orgs::Org), sqlx::Error>
+where
+    &'r str: sqlx::ColumnIndex<R>,
+    Uuid: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let user = UserRow {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        email: r.try_get("email")?,
+        name: r.try_get("name")?,
+        role: r.try_get("role")?,
+        active: r.try_get("active")?,
+        created_at: r.try_get("created_at")?,
+        password_hash: String::new(),
+    }
+    .into_user()
+    .0;
+    let org = super::orgs::Org {
+        id: user.org_id,
+        name: r.try_get("org_name")?,
+        default_region: r.try_get("org_region")?,
+        time_zone: r.try_get("org_zone")?,
+        created_at: r.try_get("org_created_at")?,
+    };
+    Ok((user, org))
+}
+
 pub async fn insert_session(
     tx: &mut Tx,
     token_hash: &str,
@@ -167,34 +218,28 @@ pub async fn insert_session(
     .context("inserting session")
 }
 
-/// The active user of an unexpired session, with the session's CSRF token.
-pub async fn session_user(tx: &mut Tx, token_hash: &str, now: DateTime<Utc>) -> anyhow::Result<Option<(User, String)>> {
+/// The active user of an unexpired session, with their organization and the session's
+/// CSRF token, in one statement.
+pub async fn session_actor(
+    db: &super::Db,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<(User, super::orgs::Org, String)>> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS}, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active"
+        "SELECT {COLUMNS}, {ORG_COLUMNS}, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id
+         JOIN orgs o ON o.id = u.org_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active"
     ));
-    let row = on_tx!(tx, |c| {
+    crate::on_db!(db, |p| {
         use sqlx::Row;
-        match sqlx::query(sql).bind(token_hash).bind(now).fetch_optional(&mut *c).await? {
+        match sqlx::query(sql).bind(token_hash).bind(now).fetch_optional(p).await? {
             Some(r) => {
-                let user = UserRow {
-                    id: r.try_get("id")?,
-                    org_id: r.try_get("org_id")?,
-                    email: r.try_get("email")?,
-                    name: r.try_get("name")?,
-                    role: r.try_get("role")?,
-                    active: r.try_get("active")?,
-                    created_at: r.try_get("created_at")?,
-                    password_hash: String::new(),
-                };
-                let csrf: String = r.try_get("csrf_token")?;
-                Ok::<_, sqlx::Error>(Some((user, csrf)))
+                let (user, org) = user_and_org(&r)?;
+                Ok::<_, sqlx::Error>(Some((user, org, r.try_get("csrf_token")?)))
             }
             None => Ok(None),
         }
     })
-    .context("finding session")?;
-    Ok(row.map(|(u, csrf)| (u.into_user().0, csrf)))
+    .context("finding session")
 }
 
 pub async fn delete_session(tx: &mut Tx, token_hash: &str) -> anyhow::Result<()> {

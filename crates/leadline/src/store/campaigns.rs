@@ -195,6 +195,56 @@ pub async fn session(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<Option<
     .context("loading a dialer session")
 }
 
+/// What `next` needs to know about a session, read in one statement: the session, its
+/// campaign, the rep's calling settings, whether the session holds an offered lead and
+/// whether one of the rep's callbacks is due.
+pub struct SessionContext {
+    pub session: Session,
+    pub campaign: Campaign,
+    pub phone: Option<String>,
+    pub dial_scheme: String,
+    pub holds_offer: bool,
+    pub callback_due: bool,
+}
+
+pub async fn session_context(tx: &mut Tx, org: Uuid, id: Uuid, now_ms: i64) -> anyhow::Result<Option<SessionContext>> {
+    let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("c.{c}")).collect();
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {}, s.user_id AS session_user, s.started_at AS session_started_at, s.ended_at AS session_ended_at,
+            u.phone AS user_phone, u.dial_scheme AS user_dial_scheme,
+            EXISTS(SELECT 1 FROM calls k WHERE k.session_id = s.id AND k.state = 'offered') AS holds_offer,
+            EXISTS(SELECT 1 FROM campaign_leads q WHERE q.campaign_id = s.campaign_id AND q.callback_user = s.user_id
+                AND q.tier = 0 AND q.rank <= $3 AND q.ready_at <= $3) AS callback_due
+         FROM dialer_sessions s JOIN campaigns c ON c.id = s.campaign_id JOIN users u ON u.id = s.user_id
+         WHERE s.id = $1 AND s.org_id = $2",
+        columns.join(", ")
+    ));
+    on_tx!(tx, |c| {
+        use sqlx::{FromRow, Row as _};
+        match sqlx::query(sql).bind(id).bind(org).bind(now_ms).fetch_optional(c).await? {
+            Some(r) => {
+                let campaign = Row::from_row(&r)?.into_campaign();
+                Ok::<_, sqlx::Error>(Some(SessionContext {
+                    session: Session {
+                        id,
+                        campaign_id: campaign.id,
+                        user_id: r.try_get("session_user")?,
+                        started_at: r.try_get("session_started_at")?,
+                        ended_at: r.try_get("session_ended_at")?,
+                    },
+                    campaign,
+                    phone: r.try_get("user_phone")?,
+                    dial_scheme: r.try_get("user_dial_scheme")?,
+                    holds_offer: r.try_get("holds_offer")?,
+                    callback_due: r.try_get("callback_due")?,
+                }))
+            }
+            None => Ok(None),
+        }
+    })
+    .context("loading a dialer session")
+}
+
 pub async fn end_session(tx: &mut Tx, id: Uuid, at: DateTime<Utc>) -> anyhow::Result<()> {
     on_tx!(tx, |c| sqlx::query("UPDATE dialer_sessions SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")
         .bind(at)

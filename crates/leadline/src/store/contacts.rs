@@ -150,11 +150,23 @@ pub async fn delete(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<()> {
 
 /// The contacts of these leads, oldest first, with phones and e-mails, by lead id.
 pub async fn for_leads(tx: &mut Tx, lead_ids: &[Uuid]) -> anyhow::Result<HashMap<Uuid, Vec<Contact>>> {
+    Ok(details(tx, lead_ids, false).await?.0)
+}
+
+/// The contacts of these leads (with phones and e-mails) and, when `with_tags`, their
+/// tags, by lead id: two statements, one for the contacts and one for everything
+/// attached to them.
+pub async fn details(
+    tx: &mut Tx,
+    lead_ids: &[Uuid],
+    with_tags: bool,
+) -> anyhow::Result<(HashMap<Uuid, Vec<Contact>>, HashMap<Uuid, Vec<String>>)> {
     let mut out: HashMap<Uuid, Vec<Contact>> = HashMap::new();
+    let mut tags: HashMap<Uuid, Vec<String>> = HashMap::new();
     if lead_ids.is_empty() {
-        return Ok(out);
+        return Ok((out, tags));
     }
-    let (rows, phones, emails) = on_tx!(tx, |c| {
+    let (rows, attached) = on_tx!(tx, |c| {
         let mut q = sqlx::QueryBuilder::new(
             "SELECT id, lead_id, name, title, do_not_call, do_not_email, created_at, updated_at FROM contacts WHERE lead_id IN (",
         );
@@ -165,40 +177,64 @@ pub async fn for_leads(tx: &mut Tx, lead_ids: &[Uuid]) -> anyhow::Result<HashMap
         q.push(") ORDER BY created_at, id");
         let rows: Vec<ContactRow> = q.build_query_as().fetch_all(&mut *c).await?;
 
-        // Phones and e-mails by contact id: their primary keys start with it.
+        // Phones and e-mails by contact id (their primary keys start with it), tags by
+        // lead id: (owner, what, position, value, phone type).
         let contact_ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-        let (phones, emails) = if contact_ids.is_empty() {
-            (Vec::new(), Vec::new())
+        let mut q = sqlx::QueryBuilder::new("");
+        let mut parts = 0;
+        if !contact_ids.is_empty() {
+            for (i, sql) in [
+                "SELECT contact_id, 0, position, e164, kind FROM contact_phones WHERE contact_id IN (",
+                "SELECT contact_id, 1, position, email, '' FROM contact_emails WHERE contact_id IN (",
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                if i > 0 {
+                    q.push(" UNION ALL ");
+                }
+                q.push(sql);
+                let mut sep = q.separated(", ");
+                for id in &contact_ids {
+                    sep.push_bind(*id);
+                }
+                q.push(")");
+                parts += 1;
+            }
+        }
+        if with_tags {
+            if parts > 0 {
+                q.push(" UNION ALL ");
+            }
+            q.push("SELECT lead_id, 2, 0, tag, '' FROM lead_tags WHERE lead_id IN (");
+            let mut sep = q.separated(", ");
+            for id in lead_ids {
+                sep.push_bind(*id);
+            }
+            q.push(")");
+            parts += 1;
+        }
+        let attached: Vec<(Uuid, i32, i32, String, String)> = if parts == 0 {
+            Vec::new()
         } else {
-            let mut q = sqlx::QueryBuilder::new("SELECT contact_id, e164, kind FROM contact_phones WHERE contact_id IN (");
-            let mut sep = q.separated(", ");
-            for id in &contact_ids {
-                sep.push_bind(*id);
-            }
-            q.push(") ORDER BY contact_id, position");
-            let phones: Vec<(Uuid, String, String)> = q.build_query_as().fetch_all(&mut *c).await?;
-
-            let mut q = sqlx::QueryBuilder::new("SELECT contact_id, email FROM contact_emails WHERE contact_id IN (");
-            let mut sep = q.separated(", ");
-            for id in &contact_ids {
-                sep.push_bind(*id);
-            }
-            q.push(") ORDER BY contact_id, position");
-            let emails: Vec<(Uuid, String)> = q.build_query_as().fetch_all(&mut *c).await?;
-            (phones, emails)
+            q.push(" ORDER BY 2, 1, 3, 4");
+            q.build_query_as().fetch_all(&mut *c).await?
         };
-        Ok::<_, sqlx::Error>((rows, phones, emails))
+        Ok::<_, sqlx::Error>((rows, attached))
     })
     .context("loading contacts")?;
 
     let mut phones_by: HashMap<Uuid, Vec<ContactPhone>> = HashMap::new();
-    for (contact, e164, kind) in phones {
-        let kind = PhoneType::parse(&kind).unwrap_or(PhoneType::Other);
-        phones_by.entry(contact).or_default().push(ContactPhone { number: e164.clone(), e164, kind });
-    }
     let mut emails_by: HashMap<Uuid, Vec<String>> = HashMap::new();
-    for (contact, email) in emails {
-        emails_by.entry(contact).or_default().push(email);
+    for (owner, what, _, value, kind) in attached {
+        match what {
+            0 => {
+                let kind = PhoneType::parse(&kind).unwrap_or(PhoneType::Other);
+                phones_by.entry(owner).or_default().push(ContactPhone { number: value.clone(), e164: value, kind });
+            }
+            1 => emails_by.entry(owner).or_default().push(value),
+            _ => tags.entry(owner).or_default().push(value),
+        }
     }
     for r in rows {
         out.entry(r.lead_id).or_default().push(Contact {
@@ -214,7 +250,7 @@ pub async fn for_leads(tx: &mut Tx, lead_ids: &[Uuid]) -> anyhow::Result<HashMap
             updated_at: r.updated_at,
         });
     }
-    Ok(out)
+    Ok((out, tags))
 }
 
 /// The lead a contact of `org` belongs to.

@@ -260,29 +260,15 @@ pub async fn get(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<Option<Lead
     Ok(leads.pop())
 }
 
-/// Fills in tags and contacts for a page of leads, in two queries.
+/// Fills in tags and contacts for a page of leads, in two statements.
 pub async fn attach_details(tx: &mut Tx, leads: &mut [Lead]) -> anyhow::Result<()> {
     if leads.is_empty() {
         return Ok(());
     }
     let ids: Vec<Uuid> = leads.iter().map(|l| l.id).collect();
-    let tags: Vec<(Uuid, String)> = on_tx!(tx, |c| {
-        let mut q = sqlx::QueryBuilder::new("SELECT lead_id, tag FROM lead_tags WHERE lead_id IN (");
-        let mut sep = q.separated(", ");
-        for id in &ids {
-            sep.push_bind(*id);
-        }
-        q.push(") ORDER BY tag");
-        q.build_query_as().fetch_all(c).await
-    })
-    .context("loading tags")?;
-    let mut by_lead: HashMap<Uuid, Vec<String>> = HashMap::new();
-    for (lead, tag) in tags {
-        by_lead.entry(lead).or_default().push(tag);
-    }
-    let mut contacts = super::contacts::for_leads(tx, &ids).await?;
+    let (mut contacts, mut tags) = super::contacts::details(tx, &ids, true).await?;
     for lead in leads {
-        lead.tags = by_lead.remove(&lead.id).unwrap_or_default();
+        lead.tags = tags.remove(&lead.id).unwrap_or_default();
         lead.contacts = contacts.remove(&lead.id).unwrap_or_default();
     }
     Ok(())

@@ -59,7 +59,7 @@ impl SqliteDb {
     fn new(pool: SqlitePool, writer_cache_mib: u32) -> Self {
         let options =
             (*pool.connect_options()).clone().pragma("cache_size", format!("-{}", u64::from(writer_cache_mib) * 1024));
-        let writer = SqlitePoolOptions::new().max_connections(1).connect_lazy_with(options);
+        let writer = SqlitePoolOptions::new().max_connections(1).test_before_acquire(false).connect_lazy_with(options);
         Self { pool, writer }
     }
 }
@@ -121,6 +121,24 @@ macro_rules! on_tx {
     };
 }
 
+/// Runs `$body` with `$p` bound to the database's (reading) pool, once per backend: for
+/// a single read, which needs no transaction of its own.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, |$p:ident| $body:expr) => {
+        match $db {
+            $crate::store::Db::Sqlite(s) => {
+                let $p: &sqlx::SqlitePool = &**s;
+                $body
+            }
+            $crate::store::Db::Postgres(pg) => {
+                let $p: &sqlx::PgPool = pg;
+                $body
+            }
+        }
+    };
+}
+
 /// The current time as stored: UTC, millisecond precision (so that SQLite's text
 /// timestamps sort in time order and round-trip exactly).
 #[must_use]
@@ -162,8 +180,11 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", "-16000");
+            // A connection to a local file cannot go away: no ping before each use (on
+            // a busy request path every round trip to a connection's thread counts).
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await
                 .with_context(|| format!("opening the SQLite database {url}"))?;

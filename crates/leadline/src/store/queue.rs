@@ -187,6 +187,85 @@ pub async fn groups(tx: &mut Tx, campaign: Uuid) -> anyhow::Result<Vec<Group>> {
 
 fn forget_groups(campaign: Uuid) {
     GROUPS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&campaign);
+    forget_hopper(campaign);
+}
+
+/// Never-attempted leads of a campaign's open groups, read ahead best first: one probe
+/// of the queue serves many `next` requests (a dialer's "hopper"). The order stays
+/// exact: every group that may hold more rows than were read keeps at least one row in
+/// the hopper, and the hopper is read again once such a group runs out. Rows are only
+/// candidates — the lease checks each one in the database — so a hopper that is a few
+/// seconds old (another process leased some of its rows) costs a failed lease, never a
+/// lead held twice.
+struct Hopper {
+    /// The clock (milliseconds) when it was filled; it is read again after [`HOPPER_TTL_MS`].
+    filled_ms: i64,
+    open: Vec<i64>,
+    /// (rank, lead, group), best last.
+    rows: Vec<(i64, Uuid, i64)>,
+    /// Rows left of each group that answered a full batch.
+    left: std::collections::HashMap<i64, usize>,
+    /// A full group ran out: read again.
+    stale: bool,
+}
+
+static HOPPERS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<Uuid, Hopper>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Rows read per open group.
+const HOPPER_PER_GROUP: u32 = 16;
+/// How long a hopper is trusted.
+const HOPPER_TTL_MS: i64 = 5_000;
+
+fn hoppers() -> std::sync::MutexGuard<'static, std::collections::HashMap<Uuid, Hopper>> {
+    HOPPERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Drops a campaign's hopper (leads joined, or a lead was given back).
+pub fn forget_hopper(campaign: Uuid) {
+    hoppers().remove(&campaign);
+}
+
+/// Up to `n` never-attempted leads of the open groups, best first, from the hopper
+/// (filled when needed). Rows stay in the hopper until [`taken`] removes them.
+pub async fn fresh(tx: &mut Tx, campaign: Uuid, open: &[i64], now_ms: i64, n: usize) -> anyhow::Result<Vec<Uuid>> {
+    let peek = |h: &Hopper| h.rows.iter().rev().take(n).map(|(_, id, _)| *id).collect::<Vec<_>>();
+    if let Some(h) = hoppers().get(&campaign)
+        && !h.stale
+        && h.open == open
+        && (0..HOPPER_TTL_MS).contains(&(now_ms - h.filled_ms))
+    {
+        return Ok(peek(h));
+    }
+    let mut rows = candidates_in_groups(tx, campaign, open, Tier::Fresh, now_ms, HOPPER_PER_GROUP).await?;
+    let mut counts = std::collections::HashMap::<i64, usize>::new();
+    for (_, _, g) in &rows {
+        *counts.entry(*g).or_default() += 1;
+    }
+    counts.retain(|_, c| *c >= HOPPER_PER_GROUP as usize);
+    rows.sort_by_key(|r| std::cmp::Reverse((r.0, r.1)));
+    let h = Hopper { filled_ms: now_ms, open: open.to_vec(), rows, left: counts, stale: false };
+    let out = peek(&h);
+    hoppers().insert(campaign, h);
+    Ok(out)
+}
+
+/// Removes leads from the campaign's hopper (leased now, or found taken).
+pub fn taken(campaign: Uuid, leads: &[Uuid]) {
+    let mut all = hoppers();
+    let Some(h) = all.get_mut(&campaign) else { return };
+    h.rows.retain(|(_, id, group)| {
+        if !leads.contains(id) {
+            return true;
+        }
+        if let Some(left) = h.left.get_mut(group) {
+            *left -= 1;
+            if *left == 0 {
+                h.stale = true;
+            }
+        }
+        false
+    });
 }
 
 async fn read_groups(tx: &mut Tx, campaign: Uuid) -> anyhow::Result<Vec<Group>> {
@@ -231,6 +310,24 @@ pub async fn candidates(
     now_ms: i64,
     per_group: u32,
 ) -> anyhow::Result<Vec<(Uuid, i64)>> {
+    let mut rows: Vec<(Uuid, i64)> = candidates_in_groups(tx, campaign, groups, tier, now_ms, per_group)
+        .await?
+        .into_iter()
+        .map(|(rank, id, _)| (id, rank))
+        .collect();
+    rows.sort_by_key(|(id, rank)| (*rank, *id));
+    Ok(rows)
+}
+
+/// (rank, lead, group) of the candidates of one tier, up to `per_group` from each group.
+async fn candidates_in_groups(
+    tx: &mut Tx,
+    campaign: Uuid,
+    groups: &[i64],
+    tier: Tier,
+    now_ms: i64,
+    per_group: u32,
+) -> anyhow::Result<Vec<(i64, Uuid, i64)>> {
     if groups.is_empty() {
         return Ok(Vec::new());
     }
@@ -245,7 +342,7 @@ pub async fn candidates(
             if i > 0 {
                 q.push(" UNION ALL ");
             }
-            q.push("SELECT * FROM (SELECT lead_id, rank FROM campaign_leads WHERE campaign_id = ")
+            q.push("SELECT * FROM (SELECT rank, lead_id, group_id FROM campaign_leads WHERE campaign_id = ")
                 .push_bind(campaign)
                 .push(" AND group_id = ")
                 .push_bind(*g)
@@ -258,7 +355,7 @@ pub async fn candidates(
             q.push(format!(" ORDER BY rank LIMIT {per_group}) x{i}"));
         }
     }
-    let mut rows: Vec<(Uuid, i64)> = match tx {
+    match tx {
         Tx::Sqlite(t) => {
             let mut q = QueryBuilder::new("");
             build(&mut q, campaign, groups, tier, now_ms, per_group);
@@ -270,9 +367,7 @@ pub async fn candidates(
             q.build_query_as().fetch_all(&mut **t).await
         }
     }
-    .context("finding callable leads")?;
-    rows.sort_by_key(|(id, rank)| (*rank, *id));
-    Ok(rows)
+    .context("finding callable leads")
 }
 
 /// A rep's callbacks that are due, earliest first.
@@ -397,6 +492,32 @@ pub async fn place(
     .context("placing a lead in the queue")
 }
 
+/// Records an attempt's outcome and moves the lead to `(tier, rank, ready_at,
+/// callback rep)`, ending its lease, in one statement.
+pub async fn place_after_attempt(
+    tx: &mut Tx,
+    campaign: Uuid,
+    lead: Uuid,
+    disposition: &str,
+    (tier, rank, ready_at, callback_user): (Tier, i64, i64, Option<Uuid>),
+) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE campaign_leads SET attempts = attempts + 1, last_disposition = $1, tier = $2, rank = $3, ready_at = $4,
+            callback_user = $5, leased_by = NULL, leased_call = NULL WHERE campaign_id = $6 AND lead_id = $7"
+    )
+    .bind(disposition)
+    .bind(tier.as_i32())
+    .bind(rank)
+    .bind(ready_at)
+    .bind(callback_user)
+    .bind(campaign)
+    .bind(lead)
+    .execute(c)
+    .await
+    .map(drop))
+    .context("placing a lead after an attempt")
+}
+
 /// Records an attempt's outcome on the queue row.
 pub async fn record_attempt(tx: &mut Tx, campaign: Uuid, lead: Uuid, disposition: &str) -> anyhow::Result<i32> {
     on_tx!(tx, |c| sqlx::query_scalar(
@@ -414,6 +535,8 @@ pub async fn record_attempt(tx: &mut Tx, campaign: Uuid, lead: Uuid, disposition
 
 /// Ends the lease of `call` (skip, session end) and makes the lead available at `ready_at`.
 pub async fn release(tx: &mut Tx, campaign: Uuid, lead: Uuid, call: Uuid, ready_at: i64) -> anyhow::Result<()> {
+    // The lead may come before what the hopper holds.
+    forget_hopper(campaign);
     on_tx!(tx, |c| sqlx::query(
         "UPDATE campaign_leads SET leased_by = NULL, leased_call = NULL, ready_at = $1
          WHERE campaign_id = $2 AND lead_id = $3 AND leased_call = $4"
