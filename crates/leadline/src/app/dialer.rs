@@ -250,7 +250,7 @@ pub(crate) async fn give_back(
 /// The next lead for the session's rep.
 pub async fn next(db: &Db, clock: &Clock, actor: &Actor, session_id: Uuid) -> Result<Offer, AppError> {
     let now = clock.now();
-    let mut tx = db.write().await?;
+    let mut tx = db.write_reusing_plans().await?;
     let ctx = store::campaigns::session_context(&mut tx, actor.org_id(), session_id, now.timestamp_millis())
         .await?
         .filter(|c| c.session.user_id == actor.user.id)
@@ -280,8 +280,6 @@ pub async fn next(db: &Db, clock: &Clock, actor: &Actor, session_id: Uuid) -> Re
     }
     let offer = if campaign.active {
         campaigns::catch_up(&mut tx, actor, &mut campaign).await?;
-        // The catch-up above needs plans for its values; the queue's probes do not.
-        queue::reuse_plans(&mut tx).await?;
         let picking =
             Picking { campaign: &campaign, session: &session, settings: &settings, callback_due: ctx.callback_due };
         pick(&mut tx, actor, &picking, now).await?

@@ -164,8 +164,20 @@ impl Db {
             let options = PgConnectOptions::from_str(url)
                 .with_context(|| format!("reading the PostgreSQL URL {}", redact(url)))?
                 .options([("plan_cache_mode", "force_custom_plan"), ("jit", "off")]);
+            // A connection used within the last half minute is not pinged again before
+            // use (a round trip per request); one idle for longer is, so that a server
+            // restart costs no failed request.
             let pool = PgPoolOptions::new()
                 .max_connections(16)
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for > Duration::from_secs(30) {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await
@@ -222,6 +234,20 @@ impl Db {
             }
             Db::Postgres(p) => Tx::Postgres(p.begin().await.context("starting a write")?),
         })
+    }
+
+    /// A write transaction whose statements keep their plans on PostgreSQL (see
+    /// [`queue::plans`]): for the dialer's short, always-alike statements, begun in
+    /// the same round trip as the transaction.
+    pub async fn write_reusing_plans(&self) -> anyhow::Result<Tx> {
+        match self {
+            Db::Postgres(p) => Ok(Tx::Postgres(
+                p.begin_with("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan")
+                    .await
+                    .context("starting a write")?,
+            )),
+            Db::Sqlite(_) => self.write().await,
+        }
     }
 
     /// Answers when the database does.

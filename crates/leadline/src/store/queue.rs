@@ -598,16 +598,24 @@ pub fn fresh_rank(score: i64, created_at: DateTime<Utc>) -> i64 {
     (1_000_000 - score.clamp(-999_999, 999_999)) * SCORE_SHIFT + created_at.timestamp_millis()
 }
 
-/// PostgreSQL: lets this transaction's statements keep their plans. The server plans
-/// every statement for its values (searches need that), but the queue's statements are
-/// the same index probes every time, and planning a probe per open group each time costs
-/// more than running them.
-pub async fn reuse_plans(tx: &mut Tx) -> anyhow::Result<()> {
+/// How PostgreSQL plans the rest of a transaction's statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plans {
+    /// Planned for each execution's values (searches and filters need that).
+    Custom,
+    /// Kept once made: the queue's statements are the same index probes every time, and
+    /// planning them each time costs more than running them.
+    Generic,
+}
+
+/// PostgreSQL: sets how the rest of this transaction's statements are planned.
+pub async fn plans(tx: &mut Tx, plans: Plans) -> anyhow::Result<()> {
     if let Tx::Postgres(t) = tx {
-        sqlx::query("SET LOCAL plan_cache_mode = force_generic_plan")
-            .execute(&mut **t)
-            .await
-            .context("choosing the plan mode")?;
+        let sql = match plans {
+            Plans::Custom => "SET LOCAL plan_cache_mode = force_custom_plan",
+            Plans::Generic => "SET LOCAL plan_cache_mode = force_generic_plan",
+        };
+        sqlx::query(sql).execute(&mut **t).await.context("choosing the plan mode")?;
     }
     Ok(())
 }
