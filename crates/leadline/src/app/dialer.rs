@@ -250,7 +250,7 @@ pub(crate) async fn give_back(
 /// The next lead for the session's rep.
 pub async fn next(db: &Db, clock: &Clock, actor: &Actor, session_id: Uuid) -> Result<Offer, AppError> {
     let now = clock.now();
-    let mut tx = db.write_reusing_plans().await?;
+    let mut tx = db.write_offer().await?;
     let ctx = store::campaigns::session_context(&mut tx, actor.org_id(), session_id, now.timestamp_millis())
         .await?
         .filter(|c| c.session.user_id == actor.user.id)

@@ -56,12 +56,40 @@ impl std::ops::Deref for SqliteDb {
 }
 
 impl SqliteDb {
+    /// The writer does not checkpoint the WAL itself: a checkpoint copies the log into
+    /// the database file and flushes it, and the commit that happened to cross the
+    /// threshold would wait for all of that. A background task checkpoints instead.
     fn new(pool: SqlitePool, writer_cache_mib: u32) -> Self {
-        let options =
-            (*pool.connect_options()).clone().pragma("cache_size", format!("-{}", u64::from(writer_cache_mib) * 1024));
+        let options = (*pool.connect_options())
+            .clone()
+            .pragma("cache_size", format!("-{}", u64::from(writer_cache_mib) * 1024))
+            .pragma("wal_autocheckpoint", "0");
         let writer = SqlitePoolOptions::new().max_connections(1).test_before_acquire(false).connect_lazy_with(options);
+        checkpoint_in_background(&pool);
         Self { pool, writer }
     }
+}
+
+/// Every second, copies what the WAL holds into the database file (a passive checkpoint:
+/// it waits for no reader or writer), on a connection of its own, until `pool` closes.
+fn checkpoint_in_background(pool: &SqlitePool) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    let pool = pool.clone();
+    let own = SqlitePoolOptions::new().max_connections(1).connect_lazy_with((*pool.connect_options()).clone());
+    runtime.spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if pool.is_closed() {
+                break;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&own).await {
+                tracing::warn!(error = %e, "checkpointing the SQLite log");
+            }
+        }
+        own.close().await;
+    });
 }
 
 /// An open transaction on either database.
@@ -236,15 +264,19 @@ impl Db {
         })
     }
 
-    /// A write transaction whose statements keep their plans on PostgreSQL (see
-    /// [`queue::plans`]): for the dialer's short, always-alike statements, begun in
-    /// the same round trip as the transaction.
-    pub async fn write_reusing_plans(&self) -> anyhow::Result<Tx> {
+    /// The dialer's write transaction that hands out a lead. On PostgreSQL its
+    /// statements keep their plans (see [`queue::plans`]: short, always-alike statements)
+    /// and its commit does not wait for the WAL flush: what it writes is a lease and an
+    /// offered call, which a crash may lose without harm (the lead is simply free again),
+    /// never a call's outcome. Both are set in the same round trip as BEGIN.
+    pub async fn write_offer(&self) -> anyhow::Result<Tx> {
         match self {
             Db::Postgres(p) => Ok(Tx::Postgres(
-                p.begin_with("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan")
-                    .await
-                    .context("starting a write")?,
+                p.begin_with(
+                    "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL synchronous_commit = off",
+                )
+                .await
+                .context("starting a write")?,
             )),
             Db::Sqlite(_) => self.write().await,
         }
