@@ -557,7 +557,36 @@ async fn call_metrics_per_rep_and_day(b: Backend) {
     assert_eq!(stats["done"], 2, "{stats}");
 }
 
+/// More leads than the dialer reads ahead per group (16): the order by score holds across
+/// the read-ahead, and a lead given back at the end of a session comes first again.
+async fn order_holds_beyond_the_read_ahead(b: Backend) {
+    let t = team(b).await;
+    // Scores 1..=40, created out of order, all in the same place (Helsinki mobiles).
+    for i in 0..40_i64 {
+        let score = (i * 17) % 40 + 1;
+        t.lead(&format!("Score {score:02}"), &format!("+358 40 200 {:04}", i), json!({"score": score})).await;
+    }
+    let campaign = t.campaign(json!({})).await;
+    let s1 = t.session(&t.rep, &campaign).await;
+    let first = t.next(&t.rep, &s1).await;
+    assert_eq!(lead_name(&first), "Score 40", "{first}");
+    // Ending the session gives the lead back; the other rep gets it first.
+    let r = t.app.post(&format!("/api/v1/dialer/sessions/{s1}/end"), &t.rep, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let s2 = t.session(&t.rep2, &campaign).await;
+    let mut seen = Vec::new();
+    for _ in 0..40 {
+        let offer = t.next(&t.rep2, &s2).await;
+        seen.push(lead_name(&offer).to_owned());
+        t.dispose(&t.rep2, &offer, "not_interested", json!({})).await;
+    }
+    let expected: Vec<String> = (1..=40).rev().map(|s| format!("Score {s:02}")).collect();
+    assert_eq!(seen, expected);
+    assert!(t.next(&t.rep2, &s2).await["call_id"].is_null());
+}
+
 crate::on_both!(
+    order_holds_beyond_the_read_ahead,
     next_lead_order_windows_retries_and_reasons,
     two_reps_never_hold_the_same_lead,
     callbacks_come_back_to_their_rep,
