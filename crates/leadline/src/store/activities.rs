@@ -22,41 +22,32 @@ pub struct Activity {
 }
 
 pub async fn insert(tx: &mut Tx, org: Uuid, a: &Activity) -> anyhow::Result<()> {
-    on_tx!(tx, |c| sqlx::query(
-        "INSERT INTO activities (id, org_id, lead_id, kind, body, user_id, occurred_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)"
-    )
-    .bind(a.id)
-    .bind(org)
-    .bind(a.lead_id)
-    .bind(&a.kind)
-    .bind(&a.body)
-    .bind(a.user_id)
-    .bind(a.occurred_at)
-    .execute(c)
-    .await
-    .map(drop))
-    .context("inserting activity")
+    write(tx, org, a, "").await.context("inserting activity")
 }
 
 /// Inserts an activity, or rewrites the body of the one with its id.
 pub async fn upsert_body(tx: &mut Tx, org: Uuid, a: &Activity) -> anyhow::Result<()> {
-    on_tx!(tx, |c| sqlx::query(
+    write(tx, org, a, " ON CONFLICT (id) DO UPDATE SET body = excluded.body WHERE activities.org_id = excluded.org_id")
+        .await
+        .context("recording activity")
+}
+
+async fn write(tx: &mut Tx, org: Uuid, a: &Activity, on_conflict: &str) -> Result<(), sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
         "INSERT INTO activities (id, org_id, lead_id, kind, body, user_id, occurred_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-         ON CONFLICT (id) DO UPDATE SET body = excluded.body WHERE activities.org_id = excluded.org_id"
-    )
-    .bind(a.id)
-    .bind(org)
-    .bind(a.lead_id)
-    .bind(&a.kind)
-    .bind(&a.body)
-    .bind(a.user_id)
-    .bind(a.occurred_at)
-    .execute(c)
-    .await
-    .map(drop))
-    .context("recording activity")
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7){on_conflict}"
+    ));
+    on_tx!(tx, |c| sqlx::query(sql)
+        .bind(a.id)
+        .bind(org)
+        .bind(a.lead_id)
+        .bind(&a.kind)
+        .bind(&a.body)
+        .bind(a.user_id)
+        .bind(a.occurred_at)
+        .execute(c)
+        .await
+        .map(drop))
 }
 
 /// The lead's timeline, newest first.
