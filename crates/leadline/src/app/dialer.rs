@@ -24,6 +24,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use leadline_domain::{CallingWindow, calling, phone::region_of, timezone};
 use serde::Serialize;
+use std::collections::HashSet;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -142,24 +143,20 @@ pub enum Reachable {
     NoNumber,
 }
 
-pub async fn reachable(tx: &mut Tx, org: Uuid, lead: &Lead) -> anyhow::Result<Reachable> {
-    let numbers: Vec<&str> = lead
-        .contacts
-        .iter()
-        .filter(|c| !c.do_not_call)
-        .flat_map(|c| c.phones.iter().map(|p| p.e164.as_str()))
-        .collect();
-    let listed = store::suppressions::listed(tx, org, &numbers).await?;
+/// The first number of the lead that may be dialled: its contact is not marked
+/// do-not-call and the number is not among `suppressed` (the organization's list).
+#[must_use]
+pub fn reachable(lead: &Lead, suppressed: &HashSet<String>) -> Reachable {
     let mut any = false;
     for contact in &lead.contacts {
         for phone in &contact.phones {
             any = true;
-            if !contact.do_not_call && !listed.contains(&phone.e164) {
-                return Ok(Reachable::Number(contact.clone(), phone.e164.clone()));
+            if !contact.do_not_call && !suppressed.contains(&phone.e164) {
+                return Reachable::Number(contact.clone(), phone.e164.clone());
             }
         }
     }
-    Ok(if any { Reachable::Suppressed } else { Reachable::NoNumber })
+    if any { Reachable::Suppressed } else { Reachable::NoNumber }
 }
 
 /// True when the lead still matches the campaign's filter (free text is matched when
@@ -393,7 +390,7 @@ async fn pick(tx: &mut Tx, actor: &Actor, p: &Picking<'_>, now: DateTime<Utc>) -
         let attempts = leased.attempts;
         let callback_user = leased.callback_user;
         let entry = Some(leased);
-        let Some(lead) = store::leads::get(tx, actor.org_id(), lead_id).await? else {
+        let Some((lead, suppressed)) = store::leads::get_for_calling(tx, actor.org_id(), lead_id).await? else {
             queue::place(tx, campaign.id, lead_id, Tier::Left, rank, now_ms, None).await?;
             continue;
         };
@@ -405,7 +402,7 @@ async fn pick(tx: &mut Tx, actor: &Actor, p: &Picking<'_>, now: DateTime<Utc>) -
             queue::place(tx, campaign.id, lead_id, Tier::Exhausted, rank, now_ms, None).await?;
             continue;
         }
-        let (contact, number) = match reachable(tx, actor.org_id(), &lead).await? {
+        let (contact, number) = match reachable(&lead, &suppressed) {
             Reachable::Number(c, n) => (c, n),
             Reachable::Suppressed => {
                 queue::place(tx, campaign.id, lead_id, Tier::Suppressed, rank, now_ms, None).await?;

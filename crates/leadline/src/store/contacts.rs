@@ -6,7 +6,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use leadline_domain::{Phone, PhoneType};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -42,18 +42,6 @@ pub struct Contact {
     pub do_not_email: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-#[derive(sqlx::FromRow)]
-struct ContactRow {
-    id: Uuid,
-    lead_id: Uuid,
-    name: String,
-    title: Option<String>,
-    do_not_call: bool,
-    do_not_email: bool,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
 }
 
 /// Inserts the contact with its phones and e-mails.
@@ -150,107 +138,147 @@ pub async fn delete(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<()> {
 
 /// The contacts of these leads, oldest first, with phones and e-mails, by lead id.
 pub async fn for_leads(tx: &mut Tx, lead_ids: &[Uuid]) -> anyhow::Result<HashMap<Uuid, Vec<Contact>>> {
-    Ok(details(tx, lead_ids, false).await?.0)
+    Ok(details(tx, lead_ids, false, None).await?.contacts)
 }
 
-/// The contacts of these leads (with phones and e-mails) and, when `with_tags`, their
-/// tags, by lead id: two statements, one for the contacts and one for everything
-/// attached to them.
+/// What [`details`] reads for a set of leads.
+#[derive(Debug, Default)]
+pub struct Details {
+    /// Contacts by lead id, oldest first, with phones and e-mails in their order.
+    pub contacts: HashMap<Uuid, Vec<Contact>>,
+    /// Tags by lead id, alphabetically.
+    pub tags: HashMap<Uuid, Vec<String>>,
+    /// The contacts' numbers on the do-not-call list, when asked for.
+    pub suppressed: HashSet<String>,
+}
+
+/// One row of [`details`]' statement: a contact (`what` = 0), a phone (1, or 2 when
+/// the number is suppressed), an e-mail (3) or a tag (4).
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    lead_id: Uuid,
+    contact_id: Option<Uuid>,
+    what: i32,
+    position: i32,
+    value: String,
+    extra: Option<String>,
+    do_not_call: i32,
+    do_not_email: i32,
+    created_at: Option<DateTime<Utc>>,
+    updated_at: Option<DateTime<Utc>>,
+}
+
+/// The contacts of these leads with their phones and e-mails, when `with_tags` their
+/// tags, and when `suppressed_in` is an organization which of the numbers are on its
+/// do-not-call list — in one statement (one round trip: the lead page, lists and the
+/// dialer's next lead all wait for it).
 pub async fn details(
     tx: &mut Tx,
     lead_ids: &[Uuid],
     with_tags: bool,
-) -> anyhow::Result<(HashMap<Uuid, Vec<Contact>>, HashMap<Uuid, Vec<String>>)> {
-    let mut out: HashMap<Uuid, Vec<Contact>> = HashMap::new();
-    let mut tags: HashMap<Uuid, Vec<String>> = HashMap::new();
+    suppressed_in: Option<Uuid>,
+) -> anyhow::Result<Details> {
+    let mut out = Details::default();
     if lead_ids.is_empty() {
-        return Ok((out, tags));
+        return Ok(out);
     }
-    let (rows, attached) = on_tx!(tx, |c| {
-        let mut q = sqlx::QueryBuilder::new(
-            "SELECT id, lead_id, name, title, do_not_call, do_not_email, created_at, updated_at FROM contacts WHERE lead_id IN (",
-        );
-        let mut sep = q.separated(", ");
-        for id in lead_ids {
-            sep.push_bind(*id);
-        }
-        q.push(") ORDER BY created_at, id");
-        let rows: Vec<ContactRow> = q.build_query_as().fetch_all(&mut *c).await?;
-
-        // Phones and e-mails by contact id (their primary keys start with it), tags by
-        // lead id: (owner, what, position, value, phone type).
-        let contact_ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let rows: Vec<DetailRow> = on_tx!(tx, |c| {
         let mut q = sqlx::QueryBuilder::new("");
-        let mut parts = 0;
-        if !contact_ids.is_empty() {
-            for (i, sql) in [
-                "SELECT contact_id, 0, position, e164, kind FROM contact_phones WHERE contact_id IN (",
-                "SELECT contact_id, 1, position, email, '' FROM contact_emails WHERE contact_id IN (",
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                if i > 0 {
-                    q.push(" UNION ALL ");
-                }
-                q.push(sql);
-                let mut sep = q.separated(", ");
-                for id in &contact_ids {
-                    sep.push_bind(*id);
-                }
-                q.push(")");
-                parts += 1;
-            }
-        }
-        if with_tags {
-            if parts > 0 {
-                q.push(" UNION ALL ");
-            }
-            q.push("SELECT lead_id, 2, 0, tag, '' FROM lead_tags WHERE lead_id IN (");
+        let leads_in = |q: &mut sqlx::QueryBuilder<_>| {
             let mut sep = q.separated(", ");
             for id in lead_ids {
                 sep.push_bind(*id);
             }
             q.push(")");
-            parts += 1;
-        }
-        let attached: Vec<(Uuid, i32, i32, String, String)> = if parts == 0 {
-            Vec::new()
-        } else {
-            q.push(" ORDER BY 2, 1, 3, 4");
-            q.build_query_as().fetch_all(&mut *c).await?
         };
-        Ok::<_, sqlx::Error>((rows, attached))
+        q.push(
+            "SELECT c.lead_id, c.id AS contact_id, 0 AS what, 0 AS position, c.name AS value, c.title AS extra, \
+             CASE WHEN c.do_not_call THEN 1 ELSE 0 END AS do_not_call, \
+             CASE WHEN c.do_not_email THEN 1 ELSE 0 END AS do_not_email, c.created_at, c.updated_at \
+             FROM contacts c WHERE c.lead_id IN (",
+        );
+        leads_in(&mut q);
+        q.push(" UNION ALL SELECT c.lead_id, c.id, ");
+        match suppressed_in {
+            // Suppressed numbers are stored as their E.164 digits, as an integer.
+            Some(org) => {
+                q.push("CASE WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.org_id = ")
+                    .push_bind(org)
+                    .push(" AND s.number = CAST(p.digits AS BIGINT)) THEN 2 ELSE 1 END");
+            }
+            None => {
+                q.push("1");
+            }
+        }
+        q.push(
+            ", p.position, p.e164, p.kind, 0, 0, NULL, NULL \
+             FROM contacts c JOIN contact_phones p ON p.contact_id = c.id WHERE c.lead_id IN (",
+        );
+        leads_in(&mut q);
+        q.push(
+            " UNION ALL SELECT c.lead_id, c.id, 3, e.position, e.email, NULL, 0, 0, NULL, NULL \
+             FROM contacts c JOIN contact_emails e ON e.contact_id = c.id WHERE c.lead_id IN (",
+        );
+        leads_in(&mut q);
+        if with_tags {
+            q.push(" UNION ALL SELECT t.lead_id, NULL, 4, 0, t.tag, NULL, 0, 0, NULL, NULL FROM lead_tags t WHERE t.lead_id IN (");
+            leads_in(&mut q);
+        }
+        q.build_query_as().fetch_all(&mut *c).await
     })
     .context("loading contacts")?;
 
-    let mut phones_by: HashMap<Uuid, Vec<ContactPhone>> = HashMap::new();
-    let mut emails_by: HashMap<Uuid, Vec<String>> = HashMap::new();
-    for (owner, what, _, value, kind) in attached {
-        match what {
-            0 => {
-                let kind = PhoneType::parse(&kind).unwrap_or(PhoneType::Other);
-                phones_by.entry(owner).or_default().push(ContactPhone { number: value.clone(), e164: value, kind });
+    let mut contacts: Vec<(DateTime<Utc>, Contact)> = Vec::new();
+    let mut phones: HashMap<Uuid, Vec<(i32, ContactPhone)>> = HashMap::new();
+    let mut emails: HashMap<Uuid, Vec<(i32, String)>> = HashMap::new();
+    for r in rows {
+        match (r.what, r.contact_id) {
+            (0, Some(id)) => {
+                let created_at = r.created_at.unwrap_or_default();
+                contacts.push((
+                    created_at,
+                    Contact {
+                        id,
+                        lead_id: r.lead_id,
+                        name: r.value,
+                        title: r.extra,
+                        phones: Vec::new(),
+                        emails: Vec::new(),
+                        do_not_call: r.do_not_call != 0,
+                        do_not_email: r.do_not_email != 0,
+                        created_at,
+                        updated_at: r.updated_at.unwrap_or(created_at),
+                    },
+                ));
             }
-            1 => emails_by.entry(owner).or_default().push(value),
-            _ => tags.entry(owner).or_default().push(value),
+            (1 | 2, Some(id)) => {
+                if r.what == 2 {
+                    out.suppressed.insert(r.value.clone());
+                }
+                let kind = r.extra.as_deref().and_then(|k| PhoneType::parse(k).ok()).unwrap_or(PhoneType::Other);
+                let phone = ContactPhone { number: r.value.clone(), e164: r.value, kind };
+                phones.entry(id).or_default().push((r.position, phone));
+            }
+            (3, Some(id)) => emails.entry(id).or_default().push((r.position, r.value)),
+            _ => out.tags.entry(r.lead_id).or_default().push(r.value),
         }
     }
-    for r in rows {
-        out.entry(r.lead_id).or_default().push(Contact {
-            id: r.id,
-            lead_id: r.lead_id,
-            name: r.name,
-            title: r.title,
-            phones: phones_by.remove(&r.id).unwrap_or_default(),
-            emails: emails_by.remove(&r.id).unwrap_or_default(),
-            do_not_call: r.do_not_call,
-            do_not_email: r.do_not_email,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        });
+    contacts.sort_by_key(|(created_at, c)| (*created_at, c.id));
+    for (_, mut contact) in contacts {
+        if let Some(mut p) = phones.remove(&contact.id) {
+            p.sort_by_key(|(position, _)| *position);
+            contact.phones = p.into_iter().map(|(_, phone)| phone).collect();
+        }
+        if let Some(mut e) = emails.remove(&contact.id) {
+            e.sort_by_key(|(position, _)| *position);
+            contact.emails = e.into_iter().map(|(_, email)| email).collect();
+        }
+        out.contacts.entry(contact.lead_id).or_default().push(contact);
     }
-    Ok((out, tags))
+    for tags in out.tags.values_mut() {
+        tags.sort();
+    }
+    Ok(out)
 }
 
 /// The lead a contact of `org` belongs to.

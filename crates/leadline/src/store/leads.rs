@@ -6,7 +6,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use leadline_domain::{LeadKind, LeadStatus};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -251,25 +251,42 @@ pub async fn set_tags(tx: &mut Tx, org: Uuid, id: Uuid, tags: &[String]) -> anyh
 
 /// One lead of `org` with its tags and contacts.
 pub async fn get(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<Option<Lead>> {
+    Ok(get_with(tx, org, id, false).await?.map(|(lead, _)| lead))
+}
+
+/// The lead with the numbers of its contacts that are on the organization's
+/// do-not-call list (what the dialer needs, in the same two statements).
+pub async fn get_for_calling(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<Option<(Lead, HashSet<String>)>> {
+    get_with(tx, org, id, true).await
+}
+
+async fn get_with(
+    tx: &mut Tx,
+    org: Uuid,
+    id: Uuid,
+    suppressed: bool,
+) -> anyhow::Result<Option<(Lead, HashSet<String>)>> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {LEAD_COLUMNS} FROM {LEAD_FROM} WHERE l.id = $1 AND l.org_id = $2"));
     let row: Option<LeadRow> =
         on_tx!(tx, |c| sqlx::query_as(sql).bind(id).bind(org).fetch_optional(c).await).context("loading lead")?;
     let Some(row) = row else { return Ok(None) };
-    let mut leads = vec![row.into_lead()];
-    attach_details(tx, &mut leads).await?;
-    Ok(leads.pop())
+    let mut lead = row.into_lead();
+    let mut details = super::contacts::details(tx, &[lead.id], true, suppressed.then_some(org)).await?;
+    lead.tags = details.tags.remove(&lead.id).unwrap_or_default();
+    lead.contacts = details.contacts.remove(&lead.id).unwrap_or_default();
+    Ok(Some((lead, details.suppressed)))
 }
 
-/// Fills in tags and contacts for a page of leads, in two statements.
+/// Fills in tags and contacts for a page of leads, in one statement.
 pub async fn attach_details(tx: &mut Tx, leads: &mut [Lead]) -> anyhow::Result<()> {
     if leads.is_empty() {
         return Ok(());
     }
     let ids: Vec<Uuid> = leads.iter().map(|l| l.id).collect();
-    let (mut contacts, mut tags) = super::contacts::details(tx, &ids, true).await?;
+    let mut details = super::contacts::details(tx, &ids, true, None).await?;
     for lead in leads {
-        lead.tags = tags.remove(&lead.id).unwrap_or_default();
-        lead.contacts = contacts.remove(&lead.id).unwrap_or_default();
+        lead.tags = details.tags.remove(&lead.id).unwrap_or_default();
+        lead.contacts = details.contacts.remove(&lead.id).unwrap_or_default();
     }
     Ok(())
 }

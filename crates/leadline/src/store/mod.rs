@@ -305,13 +305,19 @@ impl Db {
 
     /// A pool of one connection for a long run of large writes (an import) on SQLite,
     /// with a page cache of `cache_mib`: one connection keeps its cache warm between
-    /// transactions (SQLite drops a connection's cache when another one writes). On
-    /// PostgreSQL, the same pool.
+    /// transactions (SQLite drops a connection's cache when another one writes). Its
+    /// statement journals (the undo of one multi-row statement) stay in memory instead
+    /// of temporary files — measured at 4 GB of writes for 200,000 imported rows — and
+    /// the WAL is checkpointed beside it, as for the server's writer. On PostgreSQL,
+    /// the same pool.
     pub async fn dedicated_writer(&self, cache_mib: u32) -> anyhow::Result<Db> {
         match self {
             Db::Sqlite(pool) => {
-                let options =
-                    (*pool.connect_options()).clone().pragma("cache_size", format!("-{}", u64::from(cache_mib) * 1024));
+                let options = (*pool.connect_options())
+                    .clone()
+                    .pragma("cache_size", format!("-{}", u64::from(cache_mib) * 1024))
+                    .pragma("temp_store", "memory")
+                    .pragma("wal_autocheckpoint", "10000");
                 let single = SqlitePoolOptions::new()
                     .max_connections(1)
                     .connect_with(options)

@@ -153,32 +153,3 @@ pub async fn page(tx: &mut Tx, org: Uuid, after: Option<i64>, limit: i64) -> any
     .context("listing suppressed numbers")?;
     Ok(rows.into_iter().map(Row::into_suppression).collect())
 }
-
-/// Which of `numbers` (E.164) are suppressed: one primary-key lookup each, in one statement.
-pub async fn listed(tx: &mut Tx, org: Uuid, numbers: &[&str]) -> anyhow::Result<Vec<String>> {
-    let keys: Vec<i64> = numbers.iter().filter_map(|n| key(n)).collect();
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let found: Vec<i64> = match tx {
-        Tx::Sqlite(t) => {
-            let mut q = QueryBuilder::new("SELECT number FROM suppressions WHERE org_id = ");
-            q.push_bind(org).push(" AND number IN (");
-            let mut sep = q.separated(", ");
-            for k in &keys {
-                sep.push_bind(*k);
-            }
-            q.push(")");
-            q.build_query_scalar().fetch_all(&mut ***t).await
-        }
-        Tx::Postgres(t) => {
-            sqlx::query_scalar("SELECT number FROM suppressions WHERE org_id = $1 AND number = ANY($2)")
-                .bind(org)
-                .bind(&keys)
-                .fetch_all(&mut **t)
-                .await
-        }
-    }
-    .context("checking the do-not-call list")?;
-    Ok(found.into_iter().map(|n| format!("+{n}")).collect())
-}
