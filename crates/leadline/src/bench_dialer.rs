@@ -32,6 +32,11 @@ pub struct BenchDialerArgs {
     /// Next-lead requests per rep.
     #[arg(long, default_value_t = 40)]
     pub calls: usize,
+    /// Rounds (next lead + disposition) each rep makes before those measured, while
+    /// the server's connections and caches warm up, as they are in a server that has
+    /// been running.
+    #[arg(long, default_value_t = 3)]
+    pub warm_up: usize,
     /// Pause of each rep between a disposition and the next request, in milliseconds
     /// (a real call takes minutes; 0 measures the saturated server).
     #[arg(long, default_value_t = 1000)]
@@ -94,9 +99,9 @@ pub async fn run(args: BenchDialerArgs) -> anyhow::Result<()> {
     let wall = Instant::now();
     let mut threads = Vec::new();
     for token in tokens {
-        let (base, times, campaign, calls, think) =
-            (base.clone(), times.clone(), campaign.id, args.calls, args.think_ms);
-        threads.push(std::thread::spawn(move || work(&base, &token, campaign, calls, think, &times)));
+        let rounds = Rounds { warm_up: args.warm_up, measured: args.calls, think_ms: args.think_ms };
+        let (base, times, campaign) = (base.clone(), times.clone(), campaign.id);
+        threads.push(std::thread::spawn(move || work(&base, &token, campaign, &rounds, &times)));
     }
     for t in threads {
         t.join().map_err(|_| anyhow::anyhow!("a rep thread panicked"))??;
@@ -116,6 +121,7 @@ pub async fn run(args: BenchDialerArgs) -> anyhow::Result<()> {
         args.think_ms,
         args.suppressed_numbers
     );
+    println!("(each rep's first {} rounds warm the server up and are not counted)", args.warm_up);
     println!(
         "{:<36} {:>7} {:>9} {:>9} {:>9} {:>9}",
         "request (HTTP API, reps at once)", "count", "p50 ms", "p95 ms", "p99 ms", "max ms"
@@ -137,20 +143,27 @@ pub async fn run(args: BenchDialerArgs) -> anyhow::Result<()> {
         println!("{name:<36} {:>7} {:>9.2} {:>9.2} {:>9.2} {:>9.2}", times.len(), q(0.5), q(0.95), q(0.99), q(1.0));
     }
     #[expect(clippy::cast_precision_loss, reason = "request counts")]
-    let rate = next.len() as f64 / elapsed;
+    let rate = (next.len() + args.warm_up * args.reps) as f64 / elapsed;
     println!("{rate:.0} leads handed out per second; {empty} empty answers; server peak RSS {:.0} MB", peak / 1024.0);
     Ok(())
 }
 
-/// One rep: a session, then next + disposition `calls` times.
+/// How many rounds a rep makes and how long it pauses between them.
+struct Rounds {
+    warm_up: usize,
+    measured: usize,
+    think_ms: u64,
+}
+
+/// One rep: a session, then next + disposition `warm_up + measured` times.
 fn work(
     base: &str,
     token: &str,
     campaign: Uuid,
-    calls: usize,
-    think_ms: u64,
+    rounds: &Rounds,
     times: &Mutex<(Vec<f64>, Vec<f64>, usize)>,
 ) -> anyhow::Result<()> {
+    let think_ms = rounds.think_ms;
     let mut rng = Rng::new(u64::from(token.as_bytes()[token.len() - 1]));
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let auth = format!("Bearer {token}");
@@ -170,17 +183,20 @@ fn work(
     let (_, session) = post("/api/v1/dialer/sessions", json!({"campaign_id": campaign}))?;
     let sid = session["id"].as_str().context("session id")?.to_owned();
     let dispositions = ["no_answer", "busy", "voicemail_left", "not_interested", "connected"];
-    for i in 0..calls {
+    for i in 0..rounds.warm_up + rounds.measured {
+        let counted = i >= rounds.warm_up;
         let (t, offer) = post(&format!("/api/v1/dialer/sessions/{sid}/next"), json!({}))?;
         let Some(call) = offer["call_id"].as_str() else {
-            times.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.2 += 1;
+            if counted {
+                times.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.2 += 1;
+            }
             continue;
         };
         let (d, _) = post(
             &format!("/api/v1/calls/{call}/disposition"),
             json!({"disposition": dispositions[i % 5], "notes": "bench"}),
         )?;
-        {
+        if counted {
             let mut guard = times.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
             guard.0.push(t);
             guard.1.push(d);

@@ -472,10 +472,14 @@ pub async fn update(db: &Db, actor: &Actor, id: Uuid, input: CampaignInput) -> R
     Ok(CampaignView::from(&c))
 }
 
-/// Adds leads that changed since the last catch-up and now match the filter.
+/// Adds leads that changed since the last catch-up and now match the filter, every
+/// 30 seconds. One request claims each catch-up (the others, arriving meanwhile, go
+/// on without waiting for it), and the claim writes only the time, never a campaign
+/// a manager may be editing at the same moment.
 pub(crate) async fn catch_up(tx: &mut Tx, actor: &Actor, c: &mut Campaign) -> Result<(), AppError> {
+    const EVERY: Duration = Duration::seconds(30);
     let wall = store::now();
-    if wall - c.synced_at < Duration::seconds(30) {
+    if wall - c.synced_at < EVERY || !store::campaigns::claim_sync(tx, c.id, wall - EVERY, wall).await? {
         return Ok(());
     }
     let mut query = query_of(actor, &c.filter)?;
@@ -485,6 +489,5 @@ pub(crate) async fn catch_up(tx: &mut Tx, actor: &Actor, c: &mut Campaign) -> Re
     queue::enqueue(tx, c.id, &query).await?;
     queue::plans(tx, queue::Plans::Generic).await?;
     c.synced_at = wall;
-    store::campaigns::update(tx, c).await?;
     Ok(())
 }

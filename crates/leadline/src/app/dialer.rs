@@ -379,18 +379,22 @@ async fn pick(tx: &mut Tx, actor: &Actor, p: &Picking<'_>, now: DateTime<Utc>) -
             // Those before the leased one were taken by others; the leased one is ours.
             let upto = leased
                 .as_ref()
-                .and_then(|e| candidates.iter().position(|id| *id == e.lead_id))
+                .and_then(|e| candidates.iter().position(|id| *id == e.entry.lead_id))
                 .map_or(candidates.len(), |i| i + 1);
             queue::taken(campaign.id, &candidates[..upto]);
         }
-        let Some(leased) = leased else { continue };
+        let Some(queue::Leased { entry: leased, lead: row }) = leased else { continue };
         let lead_id = leased.lead_id;
         let rank = leased.rank;
         let tier = Tier::from_i32(leased.tier);
         let attempts = leased.attempts;
         let callback_user = leased.callback_user;
         let entry = Some(leased);
-        let Some((lead, suppressed)) = store::leads::get_for_calling(tx, actor.org_id(), lead_id).await? else {
+        let loaded = match row {
+            Some(lead) => Some(store::leads::complete_for_calling(tx, actor.org_id(), lead).await?),
+            None => store::leads::get_for_calling(tx, actor.org_id(), lead_id).await?,
+        };
+        let Some((lead, suppressed)) = loaded else {
             queue::place(tx, campaign.id, lead_id, Tier::Left, rank, now_ms, None).await?;
             continue;
         };

@@ -144,6 +144,33 @@ pub async fn update(tx: &mut Tx, c: &Campaign) -> anyhow::Result<()> {
     .context("updating campaign")
 }
 
+/// Moves the campaign's catch-up time to `now` if it is still at or before
+/// `stale_before`; false when another request has just done so or is doing so (on
+/// PostgreSQL its row lock is skipped, not waited for).
+pub async fn claim_sync(
+    tx: &mut Tx,
+    id: Uuid,
+    stale_before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let sql = match tx {
+        Tx::Sqlite(_) => "UPDATE campaigns SET synced_at = $1 WHERE id = $2 AND synced_at <= $3",
+        Tx::Postgres(_) => {
+            "UPDATE campaigns SET synced_at = $1 WHERE id = (
+                SELECT id FROM campaigns WHERE id = $2 AND synced_at <= $3 FOR UPDATE SKIP LOCKED)"
+        }
+    };
+    let claimed = on_tx!(tx, |c| sqlx::query(sql)
+        .bind(now)
+        .bind(id)
+        .bind(stale_before)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
+    .context("claiming a campaign's catch-up")?;
+    Ok(claimed == 1)
+}
+
 pub async fn get(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<Option<Campaign>> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM campaigns WHERE id = $1 AND org_id = $2"));
     let row: Option<Row> =

@@ -260,6 +260,12 @@ pub async fn get_for_calling(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result
     get_with(tx, org, id, true).await
 }
 
+/// Adds contacts and tags to a lead read without them, with the numbers of its
+/// contacts that are on the organization's do-not-call list.
+pub async fn complete_for_calling(tx: &mut Tx, org: Uuid, lead: Lead) -> anyhow::Result<(Lead, HashSet<String>)> {
+    complete(tx, org, lead, true).await
+}
+
 async fn get_with(
     tx: &mut Tx,
     org: Uuid,
@@ -269,12 +275,17 @@ async fn get_with(
     let sql = sqlx::AssertSqlSafe(format!("SELECT {LEAD_COLUMNS} FROM {LEAD_FROM} WHERE l.id = $1 AND l.org_id = $2"));
     let row: Option<LeadRow> =
         on_tx!(tx, |c| sqlx::query_as(sql).bind(id).bind(org).fetch_optional(c).await).context("loading lead")?;
-    let Some(row) = row else { return Ok(None) };
-    let mut lead = row.into_lead();
+    match row {
+        Some(row) => Ok(Some(complete(tx, org, row.into_lead(), suppressed).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn complete(tx: &mut Tx, org: Uuid, mut lead: Lead, suppressed: bool) -> anyhow::Result<(Lead, HashSet<String>)> {
     let mut details = super::contacts::details(tx, &[lead.id], true, suppressed.then_some(org)).await?;
     lead.tags = details.tags.remove(&lead.id).unwrap_or_default();
     lead.contacts = details.contacts.remove(&lead.id).unwrap_or_default();
-    Ok(Some((lead, details.suppressed)))
+    Ok((lead, details.suppressed))
 }
 
 /// Fills in tags and contacts for a page of leads, in one statement.

@@ -391,10 +391,26 @@ pub async fn due_callbacks(
     .context("finding due callbacks")
 }
 
-/// Leases the first of `candidates` (in order) that is still free to `user` until
-/// `until_ms`. Concurrent callers never get the same lead: on SQLite the write
-/// transaction is exclusive; on PostgreSQL the row is locked with `SKIP LOCKED` and the
-/// conditions are checked again on the locked row.
+/// A lead leased by [`lease_first`].
+pub struct Leased {
+    pub entry: Entry,
+    /// The lead's own row (without contacts and tags), when it came in the same
+    /// statement as the lease (PostgreSQL: one round trip fewer for the dialer).
+    pub lead: Option<super::leads::Lead>,
+}
+
+#[derive(sqlx::FromRow)]
+struct LeasedRow {
+    #[sqlx(flatten)]
+    entry: Entry,
+    #[sqlx(flatten)]
+    lead: super::leads::LeadRow,
+}
+
+/// Leases the first of `candidates` (in order) that is still free to `user` for the
+/// call `call` until `until_ms`. Concurrent callers never get the same lead: on SQLite
+/// the write transaction is exclusive; on PostgreSQL the row is locked with `SKIP
+/// LOCKED` and the conditions are checked again on the locked row.
 pub async fn lease_first(
     tx: &mut Tx,
     campaign: Uuid,
@@ -403,7 +419,7 @@ pub async fn lease_first(
     call: Uuid,
     now_ms: i64,
     until_ms: i64,
-) -> anyhow::Result<Option<Entry>> {
+) -> anyhow::Result<Option<Leased>> {
     if candidates.is_empty() {
         return Ok(None);
     }
@@ -426,31 +442,38 @@ pub async fn lease_first(
                 .fetch_optional(&mut ***t)
                 .await
                 .context("leasing a lead")?;
-                if done.is_some() {
-                    return Ok(done);
+                if let Some(entry) = done {
+                    return Ok(Some(Leased { entry, lead: None }));
                 }
             }
             Ok(None)
         }
-        Tx::Postgres(t) => sqlx::query_as(
-            "UPDATE campaign_leads SET leased_by = $1, leased_call = $2, ready_at = $3
-             WHERE campaign_id = $4 AND lead_id = (
-                SELECT lead_id FROM campaign_leads WHERE campaign_id = $4 AND lead_id = ANY($5)
-                AND ready_at <= $6 AND tier IN (0, 1, 2) AND (tier <> 0 OR callback_user = $1)
-                ORDER BY array_position($5, lead_id) LIMIT 1 FOR UPDATE SKIP LOCKED)
-             AND ready_at <= $6
-             RETURNING lead_id, group_id, tier, rank, ready_at, attempts, leased_by, leased_call, callback_user,
-                last_disposition",
-        )
-        .bind(user)
-        .bind(call)
-        .bind(until_ms)
-        .bind(campaign)
-        .bind(candidates)
-        .bind(now_ms)
-        .fetch_optional(&mut **t)
-        .await
-        .context("leasing a lead"),
+        Tx::Postgres(t) => {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "WITH leased AS (
+                    UPDATE campaign_leads SET leased_by = $1, leased_call = $2, ready_at = $3
+                    WHERE campaign_id = $4 AND lead_id = (
+                        SELECT lead_id FROM campaign_leads WHERE campaign_id = $4 AND lead_id = ANY($5)
+                        AND ready_at <= $6 AND tier IN (0, 1, 2) AND (tier <> 0 OR callback_user = $1)
+                        ORDER BY array_position($5, lead_id) LIMIT 1 FOR UPDATE SKIP LOCKED)
+                    AND ready_at <= $6
+                    RETURNING lead_id, group_id, tier, rank, ready_at, attempts, leased_by, leased_call, callback_user,
+                        last_disposition)
+                 SELECT leased.*, {} FROM leased JOIN leads l ON l.id = leased.lead_id LEFT JOIN users o ON o.id = l.owner_id",
+                super::leads::LEAD_COLUMNS
+            ));
+            let row: Option<LeasedRow> = sqlx::query_as(sql)
+                .bind(user)
+                .bind(call)
+                .bind(until_ms)
+                .bind(campaign)
+                .bind(candidates)
+                .bind(now_ms)
+                .fetch_optional(&mut **t)
+                .await
+                .context("leasing a lead")?;
+            Ok(row.map(|r| Leased { entry: r.entry, lead: Some(r.lead.into_lead()) }))
+        }
     }
 }
 
