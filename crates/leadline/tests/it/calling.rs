@@ -585,8 +585,64 @@ async fn order_holds_beyond_the_read_ahead(b: Backend) {
     assert!(t.next(&t.rep2, &s2).await["call_id"].is_null());
 }
 
+/// Leads that start to match a running campaign join it at the next catch-up (every 30
+/// s); one request claims each catch-up.
+async fn leads_join_a_running_campaign_at_catch_up(b: Backend) {
+    use leadline::store::{self, campaigns::claim_sync};
+    let t = team(b).await;
+    let first = t.lead("Early Oy", "+358 40 200 0001", json!({})).await;
+    let campaign = t.campaign(json!({})).await;
+    let id = uuid::Uuid::parse_str(&campaign).unwrap();
+    let later = t.lead("Later Oy", "+358 40 200 0002", json!({})).await;
+    let db = t.app.db();
+    let queued = || async {
+        let mut tx = db.read().await.unwrap();
+        let n: i64 = leadline::on_tx!(&mut tx, |c| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM campaign_leads WHERE campaign_id = $1"
+        )
+        .bind(id)
+        .fetch_one(c)
+        .await)
+        .unwrap();
+        n
+    };
+    assert_eq!(queued().await, 1, "the later lead waits for the catch-up");
+    // Just synced: nothing to claim.
+    let now = store::now();
+    let mut tx = db.write().await.unwrap();
+    assert!(!claim_sync(&mut tx, id, now - Duration::seconds(30), now).await.unwrap());
+    // As if the last catch-up were ten minutes ago.
+    leadline::on_tx!(&mut tx, |c| sqlx::query("UPDATE campaigns SET synced_at = $1 WHERE id = $2")
+        .bind(now - Duration::minutes(10))
+        .bind(id)
+        .execute(c)
+        .await
+        .map(drop))
+    .unwrap();
+    tx.commit().await.unwrap();
+    let session = t.session(&t.rep, &campaign).await;
+    assert_eq!(queued().await, 2, "starting a session catches up");
+    let a = t.next(&t.rep, &session).await;
+    let b2 = t.next(&t.rep2, &t.session(&t.rep2, &campaign).await).await;
+    let mut handed = [a["lead"]["id"].as_str().unwrap().to_owned(), b2["lead"]["id"].as_str().unwrap().to_owned()];
+    handed.sort();
+    let mut expected = [first, later];
+    expected.sort();
+    assert_eq!(handed, expected);
+    // The catch-up moved the time: a second claim finds nothing to do; the campaign kept
+    // everything else.
+    let mut tx = db.write().await.unwrap();
+    let now = store::now();
+    assert!(!claim_sync(&mut tx, id, now - Duration::seconds(30), now).await.unwrap());
+    assert!(claim_sync(&mut tx, id, now + Duration::seconds(1), now).await.unwrap());
+    tx.commit().await.unwrap();
+    let r = t.app.get(&format!("/api/v1/campaigns/{campaign}"), &t.admin).await;
+    assert_eq!(r.body["name"], "Q1 Finland SMB", "{}", r.text);
+}
+
 crate::on_both!(
     order_holds_beyond_the_read_ahead,
+    leads_join_a_running_campaign_at_catch_up,
     next_lead_order_windows_retries_and_reasons,
     two_reps_never_hold_the_same_lead,
     callbacks_come_back_to_their_rep,
