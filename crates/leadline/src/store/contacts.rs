@@ -159,7 +159,6 @@ struct DetailRow {
     lead_id: Uuid,
     contact_id: Option<Uuid>,
     what: i32,
-    position: i32,
     value: String,
     extra: Option<String>,
     do_not_call: i32,
@@ -224,59 +223,47 @@ pub async fn details(
             q.push(" UNION ALL SELECT t.lead_id, NULL, 4, 0, t.tag, NULL, 0, 0, NULL, NULL FROM lead_tags t WHERE t.lead_id IN (");
             leads_in(&mut q);
         }
+        // Contacts come oldest first, phones and e-mails in their order, tags by name.
+        q.push(" ORDER BY position, created_at, contact_id, value");
         q.build_query_as().fetch_all(&mut *c).await
     })
     .context("loading contacts")?;
 
-    let mut contacts: Vec<(DateTime<Utc>, Contact)> = Vec::new();
-    let mut phones: HashMap<Uuid, Vec<(i32, ContactPhone)>> = HashMap::new();
-    let mut emails: HashMap<Uuid, Vec<(i32, String)>> = HashMap::new();
+    let mut contacts: Vec<Contact> = Vec::new();
+    let mut phones: HashMap<Uuid, Vec<ContactPhone>> = HashMap::new();
+    let mut emails: HashMap<Uuid, Vec<String>> = HashMap::new();
     for r in rows {
         match (r.what, r.contact_id) {
             (0, Some(id)) => {
                 let created_at = r.created_at.unwrap_or_default();
-                contacts.push((
+                contacts.push(Contact {
+                    id,
+                    lead_id: r.lead_id,
+                    name: r.value,
+                    title: r.extra,
+                    phones: Vec::new(),
+                    emails: Vec::new(),
+                    do_not_call: r.do_not_call != 0,
+                    do_not_email: r.do_not_email != 0,
                     created_at,
-                    Contact {
-                        id,
-                        lead_id: r.lead_id,
-                        name: r.value,
-                        title: r.extra,
-                        phones: Vec::new(),
-                        emails: Vec::new(),
-                        do_not_call: r.do_not_call != 0,
-                        do_not_email: r.do_not_email != 0,
-                        created_at,
-                        updated_at: r.updated_at.unwrap_or(created_at),
-                    },
-                ));
+                    updated_at: r.updated_at.unwrap_or(created_at),
+                });
             }
             (1 | 2, Some(id)) => {
                 if r.what == 2 {
                     out.suppressed.insert(r.value.clone());
                 }
                 let kind = r.extra.as_deref().and_then(|k| PhoneType::parse(k).ok()).unwrap_or(PhoneType::Other);
-                let phone = ContactPhone { number: r.value.clone(), e164: r.value, kind };
-                phones.entry(id).or_default().push((r.position, phone));
+                phones.entry(id).or_default().push(ContactPhone { number: r.value.clone(), e164: r.value, kind });
             }
-            (3, Some(id)) => emails.entry(id).or_default().push((r.position, r.value)),
+            (3, Some(id)) => emails.entry(id).or_default().push(r.value),
             _ => out.tags.entry(r.lead_id).or_default().push(r.value),
         }
     }
-    contacts.sort_by_key(|(created_at, c)| (*created_at, c.id));
-    for (_, mut contact) in contacts {
-        if let Some(mut p) = phones.remove(&contact.id) {
-            p.sort_by_key(|(position, _)| *position);
-            contact.phones = p.into_iter().map(|(_, phone)| phone).collect();
-        }
-        if let Some(mut e) = emails.remove(&contact.id) {
-            e.sort_by_key(|(position, _)| *position);
-            contact.emails = e.into_iter().map(|(_, email)| email).collect();
-        }
+    for mut contact in contacts {
+        contact.phones = phones.remove(&contact.id).unwrap_or_default();
+        contact.emails = emails.remove(&contact.id).unwrap_or_default();
         out.contacts.entry(contact.lead_id).or_default().push(contact);
-    }
-    for tags in out.tags.values_mut() {
-        tags.sort();
     }
     Ok(out)
 }

@@ -499,20 +499,7 @@ pub async fn place(
     ready_at: i64,
     callback_user: Option<Uuid>,
 ) -> anyhow::Result<()> {
-    on_tx!(tx, |c| sqlx::query(
-        "UPDATE campaign_leads SET tier = $1, rank = $2, ready_at = $3, callback_user = $4, leased_by = NULL,
-            leased_call = NULL WHERE campaign_id = $5 AND lead_id = $6"
-    )
-    .bind(tier.as_i32())
-    .bind(rank)
-    .bind(ready_at)
-    .bind(callback_user)
-    .bind(campaign)
-    .bind(lead)
-    .execute(c)
-    .await
-    .map(drop))
-    .context("placing a lead in the queue")
+    move_lead(tx, campaign, lead, None, (tier, rank, ready_at, callback_user)).await
 }
 
 /// Records an attempt's outcome and moves the lead to `(tier, rank, ready_at,
@@ -524,11 +511,25 @@ pub async fn place_after_attempt(
     disposition: &str,
     (tier, rank, ready_at, callback_user): (Tier, i64, i64, Option<Uuid>),
 ) -> anyhow::Result<()> {
+    move_lead(tx, campaign, lead, Some(disposition), (tier, rank, ready_at, callback_user)).await
+}
+
+/// Moves the lead to `(tier, rank, ready_at, callback rep)` and ends its lease; with
+/// an outcome, also counts the attempt and records the outcome.
+async fn move_lead(
+    tx: &mut Tx,
+    campaign: Uuid,
+    lead: Uuid,
+    outcome: Option<&str>,
+    (tier, rank, ready_at, callback_user): (Tier, i64, i64, Option<Uuid>),
+) -> anyhow::Result<()> {
     on_tx!(tx, |c| sqlx::query(
-        "UPDATE campaign_leads SET attempts = attempts + 1, last_disposition = $1, tier = $2, rank = $3, ready_at = $4,
-            callback_user = $5, leased_by = NULL, leased_call = NULL WHERE campaign_id = $6 AND lead_id = $7"
+        "UPDATE campaign_leads SET attempts = attempts + $1, last_disposition = COALESCE($2, last_disposition),
+            tier = $3, rank = $4, ready_at = $5, callback_user = $6, leased_by = NULL, leased_call = NULL
+         WHERE campaign_id = $7 AND lead_id = $8"
     )
-    .bind(disposition)
+    .bind(i32::from(outcome.is_some()))
+    .bind(outcome)
     .bind(tier.as_i32())
     .bind(rank)
     .bind(ready_at)
@@ -538,7 +539,7 @@ pub async fn place_after_attempt(
     .execute(c)
     .await
     .map(drop))
-    .context("placing a lead after an attempt")
+    .context("moving a lead in the queue")
 }
 
 /// Records an attempt's outcome on the queue row.
