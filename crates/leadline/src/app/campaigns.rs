@@ -102,8 +102,9 @@ impl CampaignInput {
 pub struct CampaignView {
     pub id: Uuid,
     pub name: String,
+    /// The lead list's filters as given: `status` and `tag` as lists, the rest as text.
     #[schema(value_type = Object)]
-    pub filter: BTreeMap<String, String>,
+    pub filter: Map<String, Value>,
     /// User ids.
     pub assignees: Vec<Uuid>,
     /// Team ids.
@@ -132,7 +133,7 @@ impl From<&Campaign> for CampaignView {
         Self {
             id: c.id,
             name: c.name.clone(),
-            filter: c.filter.clone(),
+            filter: filter_view(&c.filter),
             assignees: c.assignees.users.clone(),
             teams: c.assignees.teams.clone(),
             playbook: c.playbook.clone(),
@@ -205,6 +206,22 @@ fn filter_params(filter: &Map<String, Value>, errs: &mut Errors) -> BTreeMap<Str
         out.insert(if k == "tags" { "tag".to_owned() } else { k.clone() }, text);
     }
     out
+}
+
+/// The stored filter as the API shows it: the lists (`status`, `tag`) as arrays, as
+/// `POST /api/v1/campaigns` takes them.
+fn filter_view(filter: &BTreeMap<String, String>) -> Map<String, Value> {
+    filter
+        .iter()
+        .map(|(k, v)| {
+            let value = if matches!(k.as_str(), "status" | "tag") {
+                Value::Array(v.split(',').filter(|s| !s.is_empty()).map(|s| Value::String(s.to_owned())).collect())
+            } else {
+                Value::String(v.clone())
+            };
+            (k.clone(), value)
+        })
+        .collect()
 }
 
 /// The lead query a campaign's filter stands for.

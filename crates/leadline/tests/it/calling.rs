@@ -276,6 +276,7 @@ async fn campaign_rules_weekdays_holidays_regions_and_attempts(b: Backend) {
     assert_eq!(shown.body["calling_hours"], json!({"start": "09:00", "end": "21:00"}), "{}", shown.text);
     assert_eq!(shown.body["retry_spacing"]["no_answer"], 60);
     assert_eq!(shown.body["max_attempts"], 2);
+    assert_eq!(shown.body["filter"], json!({"status": ["new"]}), "the filter as it was given");
     let s = t.session(&t.rep, &campaign).await;
     // Thursday 20:30 in Miami (01:30 UTC Friday): the Florida rule closes at 20:00.
     t.app.clock.set(utc("2026-01-16T01:30:00Z"));

@@ -188,7 +188,12 @@ async fn campaign(State(state): State<AppState>, user: PageUser, Path(id): Path<
     let stats = app::call_reports::campaign(&state.db, &state.clock, &user.actor, id).await.or_page()?;
     let users = app::users::list(&state.db, user.actor.org_id()).await.or_page()?;
     let names: Vec<String> = users.iter().filter(|u| c.assignees.contains(&u.id)).map(|u| u.name.clone()).collect();
-    let filter = c.filter.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(" · ");
+    let text = |v: &Value| match v {
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let filter = c.filter.iter().map(|(k, v)| format!("{k}: {}", text(v))).collect::<Vec<_>>().join(" · ");
     let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     let weekdays = c
         .weekdays
