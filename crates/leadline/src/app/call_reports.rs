@@ -23,13 +23,16 @@ pub struct RepDay {
     pub date: NaiveDate,
     /// Outbound attempts (dialled or given a disposition).
     pub dials: i64,
-    /// Calls where the person was reached.
+    /// Outbound attempts where the person was reached.
     pub connects: i64,
     /// connects / dials, 0–1.
     pub connect_rate: f64,
-    /// Seconds.
+    /// Seconds, outbound and inbound.
     pub talk_time_s: i64,
+    /// Inbound calls to the rep.
     pub inbound: i64,
+    /// Inbound calls that were answered.
+    pub inbound_answered: i64,
     #[schema(value_type = Object)]
     pub dispositions: BTreeMap<String, i64>,
     pub callbacks_set: i64,
@@ -72,13 +75,13 @@ pub async fn rep_days(db: &Db, actor: &Actor, from: NaiveDate, to: NaiveDate) ->
             ..RepDay::default()
         });
         let disposition = call.disposition.as_deref().and_then(|d| Disposition::parse(d).ok());
+        let reached = disposition.is_some_and(Disposition::is_connect) || call.answered_at.is_some();
         if call.direction == "inbound" {
             day.inbound += 1;
+            day.inbound_answered += i64::from(reached);
         } else {
             day.dials += 1;
-        }
-        if disposition.is_some_and(Disposition::is_connect) || call.answered_at.is_some() {
-            day.connects += 1;
+            day.connects += i64::from(reached);
         }
         day.talk_time_s += call.duration_s.unwrap_or(0);
         if let Some(d) = disposition {
@@ -93,10 +96,9 @@ pub async fn rep_days(db: &Db, actor: &Actor, from: NaiveDate, to: NaiveDate) ->
     }
     let mut days: Vec<RepDay> = out.into_values().collect();
     for d in &mut days {
-        let total = d.dials + d.inbound;
         #[expect(clippy::cast_precision_loss, reason = "call counts are far below 2^52")]
         {
-            d.connect_rate = if total > 0 { d.connects as f64 / total as f64 } else { 0.0 };
+            d.connect_rate = if d.dials > 0 { d.connects as f64 / d.dials as f64 } else { 0.0 };
         }
     }
     Ok(days)

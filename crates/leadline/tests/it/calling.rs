@@ -541,6 +541,20 @@ async fn call_metrics_per_rep_and_day(b: Backend) {
         let o = t.next(&t.rep, &s).await;
         t.dispose(&t.rep, &o, d, extra).await;
     }
+    // An answered inbound call to the rep counts as inbound, not as a dial or a connect.
+    let r = t.app.patch(&format!("/api/v1/users/{}", t.rep_id), &t.admin, json!({"phone": "+358 9 600 0000"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = t.app.post("/api/v1/calls/inbound", &t.admin, json!({"from": "+358408000000", "to": "+35896000000"})).await;
+    let inbound = r.body["call"]["id"].as_str().expect("call id").to_owned();
+    let r = t
+        .app
+        .post(
+            &format!("/api/v1/calls/{inbound}/disposition"),
+            &t.rep,
+            json!({"disposition": "connected", "duration_s": 60}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = t.app.get("/api/v1/reports/calls?from=2026-01-15&to=2026-01-15", &t.admin).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let row = &r.body["items"][0];
@@ -549,7 +563,9 @@ async fn call_metrics_per_rep_and_day(b: Backend) {
     assert_eq!(row["dials"], 4);
     assert_eq!(row["connects"], 3);
     assert_eq!(row["connect_rate"], 0.75);
-    assert_eq!(row["talk_time_s"], 900);
+    assert_eq!(row["inbound"], 1);
+    assert_eq!(row["inbound_answered"], 1);
+    assert_eq!(row["talk_time_s"], 960);
     assert_eq!(row["callbacks_set"], 1);
     assert_eq!(row["meetings_booked"], 1);
     assert_eq!(row["dispositions"]["no_answer"], 1);
