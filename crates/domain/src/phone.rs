@@ -1,7 +1,11 @@
 //! Phone numbers in E.164 form.
 
 use crate::Invalid;
-use phonenumber::{Mode, country::Id};
+use phonenumber::{
+    Mode,
+    country::{Id, Source},
+    metadata::DATABASE,
+};
 use serde::{Deserialize, Serialize};
 use std::{fmt, str::FromStr};
 
@@ -85,6 +89,37 @@ pub struct Phone {
     kind: PhoneType,
 }
 
+/// Reads `raw` with `phonenumber`, working around its one flaw that matters here: given a
+/// default region, it strips that region's national prefix even from a number written with
+/// its own country code — "+49 151 …" read for the US lost its "1" (the US trunk prefix)
+/// and "+33 1 …" was refused. A number with a country code ("+", or the region's
+/// international call prefix such as "011" or "00") is therefore read again on its own.
+fn read(raw: &str, region: Option<Id>) -> Result<phonenumber::PhoneNumber, ()> {
+    let first = phonenumber::parse(region, raw);
+    match (&first, region) {
+        (Ok(n), Some(_)) if n.code().source() == Source::Plus => phonenumber::parse(None, raw).or(first).map_err(drop),
+        (Ok(n), Some(id)) if n.code().source() == Source::Idd => {
+            let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+            let after_idd = DATABASE
+                .by_id(id.as_ref())
+                .and_then(|meta| meta.international_prefix()?.find(&digits))
+                .filter(|m| m.start() == 0)
+                .map(|m| &digits[m.end()..]);
+            let Some(rest) = after_idd else { return first.map_err(drop) };
+            let extension = n.extension().map_or(0, |e| e.chars().filter(char::is_ascii_digit).count());
+            let rest = &rest[..rest.len().saturating_sub(extension)];
+            phonenumber::parse(None, format!("+{rest}")).or(first).map_err(drop)
+        }
+        // "0049 151 …" — the international call prefix most of the world uses, also where
+        // the region's own is another ("011" in North America).
+        (Ok(n), _) if n.is_valid() => first.map_err(drop),
+        _ => match raw.strip_prefix("00").map(|rest| phonenumber::parse(None, format!("+{rest}"))) {
+            Some(Ok(n)) if n.is_valid() || first.is_err() => Ok(n),
+            _ => first.map_err(drop),
+        },
+    }
+}
+
 impl Phone {
     /// Parses a number as people write it. Local forms ("(206) 555-0100", "040 123 4567")
     /// are read with `default_region`; international forms ("+358 40 123 4567", "00358...")
@@ -98,15 +133,7 @@ impl Phone {
         if digits < 5 || raw.chars().any(|c| c.is_alphabetic() && !matches!(c, 'x' | 'X' | 'e' | 'E' | 't' | 'T')) {
             return Err(Invalid::new(format!("'{raw}' is not a phone number")));
         }
-        let region = default_region.map(|r| r.0);
-        let parsed = phonenumber::parse(region, raw).or_else(|e| {
-            // "00358 40 ..." — the international call prefix most of the world uses.
-            match raw.strip_prefix("00") {
-                Some(rest) if default_region.is_none() => phonenumber::parse(None, format!("+{rest}")),
-                _ => Err(e),
-            }
-        });
-        let number = parsed.map_err(|_| {
+        let number = read(raw, default_region.map(|r| r.0)).map_err(|()| {
             if default_region.is_none() && !raw.starts_with('+') {
                 Invalid::new(format!("'{raw}' has no country code; write it as +<country code> <number>"))
             } else {
@@ -219,6 +246,34 @@ mod tests {
         }
         assert_eq!(Phone::parse("+44 20 7946 0018", us(), None).unwrap().e164(), "+442079460018");
         assert_eq!(Phone::parse("+49 30 12345678", None, None).unwrap().e164(), "+493012345678");
+    }
+
+    #[test]
+    fn a_country_code_wins_over_the_default_regions_trunk_prefix() {
+        let region = |r: &str| Some(Region::parse(r).unwrap());
+        // National numbers that start with 1, the North American trunk prefix.
+        for (raw, home, e164) in [
+            ("+49 151 33218456", "US", "+4915133218456"),
+            ("+4915133218456", "CA", "+4915133218456"),
+            ("+33 1 42 68 53 00", "US", "+33142685300"),
+            ("+86 10 1234 5678", "US", "+861012345678"),
+            ("+31 10 123 4567", "US", "+31101234567"),
+            ("+49 (0)151 33218456", "US", "+4915133218456"),
+            ("+49 (0)30 123456", "DE", "+4930123456"),
+            ("011 49 151 33218456", "US", "+4915133218456"),
+            ("0049 151 33218456", "US", "+4915133218456"),
+            ("00 33 1 42 68 53 00", "FI", "+33142685300"),
+            ("+1 (415) 555-0199", "US", "+14155550199"),
+            ("1 415 555 0199", "US", "+14155550199"),
+            ("(415) 555-0199", "US", "+14155550199"),
+            ("0151 33218456", "DE", "+4915133218456"),
+        ] {
+            assert_eq!(
+                Phone::parse(raw, region(home), None).map(|p| p.e164().to_owned()),
+                Ok(e164.to_owned()),
+                "{raw} in {home}"
+            );
+        }
     }
 
     #[test]

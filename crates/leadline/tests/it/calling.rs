@@ -339,6 +339,16 @@ async fn do_not_call_is_enforced_everywhere(b: Backend) {
     let r = t.app.get("/api/v1/suppressions/%2B358404000001", &t.rep).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["source"], "disposition");
+    // Numbers of other countries, in the path as written or percent-encoded.
+    for (number, e164) in [("+1 (415) 555-0199", "+14155550199"), ("+49 151 33218456", "+4915133218456")] {
+        let r = t.app.post("/api/v1/suppressions", &t.rep, json!({"number": number})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(r.body["number"], e164, "{}", r.text);
+    }
+    for path in ["+14155550199", "%2B1%20415%20555%200199", "+4915133218456", "%2B4915133218456"] {
+        let r = t.app.get(&format!("/api/v1/suppressions/{path}"), &t.rep).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+    }
     // Click-to-call is refused with the reason, from any page.
     let r = t.app.post("/api/v1/calls", &t.rep, json!({"lead_id": lead})).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);

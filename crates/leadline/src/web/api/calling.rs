@@ -381,7 +381,7 @@ pub async fn show_suppression(
     ApiActor(a): ApiActor,
     Path(number): Path<String>,
 ) -> Result<Json<Suppression>, ApiError> {
-    let found = app::suppression::find(&s.db, &a, &crate::web::urldecode(&number)).await?;
+    let found = app::suppression::find(&s.db, &a, &number).await?;
     Ok(Json(found.ok_or(ApiError(AppError::NotFound("suppressed number")))?))
 }
 
@@ -393,7 +393,7 @@ pub async fn remove_suppression(
     ApiActor(a): ApiActor,
     Path(number): Path<String>,
 ) -> Result<Json<Suppression>, ApiError> {
-    Ok(Json(app::suppression::remove(&s.db, &a, &crate::web::urldecode(&number)).await?))
+    Ok(Json(app::suppression::remove(&s.db, &a, &number).await?))
 }
 
 /// Imports a registry file as the request body: one number per line, or CSV (the first
