@@ -21,10 +21,11 @@ use crate::{
     },
 };
 use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
 use leadline_domain::{CallingWindow, Disposition, LeadStatus, Phone, text};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// The outcome of a call.
@@ -783,24 +784,109 @@ async fn new_caller_lead(
 }
 
 /// Calls of the organization, newest first, filtered.
-pub async fn list(db: &Db, actor: &Actor, lead: Option<Uuid>, waiting_for_me: bool) -> Result<Vec<Call>, AppError> {
+/// The actor's inbound calls still waiting for a disposition, newest first.
+pub async fn waiting_for(db: &Db, actor: &Actor) -> Result<Vec<Call>, AppError> {
     let mut tx = db.read().await?;
-    let calls = if waiting_for_me {
-        store::calls::inbound_waiting(&mut tx, actor.org_id(), actor.user.id).await?
-    } else if let Some(lead) = lead {
-        store::leads::get(&mut tx, actor.org_id(), lead).await?.ok_or(AppError::NotFound("lead"))?;
-        store::calls::for_lead(&mut tx, actor.org_id(), lead, 200).await?
-    } else {
-        let now = store::now();
-        let mut all =
-            store::calls::between(&mut tx, actor.org_id(), now - Duration::days(7), now + Duration::days(1)).await?;
-        all.retain(|c| c.state != "skipped" && c.state != "offered");
-        all.reverse();
-        all.truncate(500);
-        all
-    };
+    let calls = store::calls::inbound_waiting(&mut tx, actor.org_id(), actor.user.id).await?;
     tx.commit().await?;
     Ok(calls)
+}
+
+/// The filters of the call record list, as given (query parameters).
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CallListParams {
+    /// `me`: only the caller's inbound calls still waiting for a disposition (one page;
+    /// the other filters do not apply).
+    pub waiting: Option<String>,
+    /// The calls of one lead.
+    pub lead_id: Option<String>,
+    /// The calls of one rep: a user id or `me`.
+    pub user_id: Option<String>,
+    pub campaign_id: Option<String>,
+    /// `inbound` or `outbound`.
+    pub direction: Option<String>,
+    /// One disposition, e.g. `meeting_booked`.
+    pub disposition: Option<String>,
+    /// From this RFC 3339 time, or from the start of this date (YYYY-MM-DD) in the
+    /// organization's time zone.
+    pub from: Option<String>,
+    /// Until this RFC 3339 time (excluded), or to the end of this date (included).
+    pub to: Option<String>,
+    /// 1–500, default 100.
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A page of call records, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallPage {
+    pub items: Vec<Call>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Call records of the organization, filtered and a page at a time.
+pub async fn page(db: &Db, actor: &Actor, p: &CallListParams) -> Result<CallPage, AppError> {
+    let mut errs = Errors::default();
+    let id = |errs: &mut Errors, field: &str, v: &Option<String>| {
+        let v = v.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+        errs.take(field, Uuid::parse_str(v).map_err(|_| leadline_domain::Invalid::new("is not an id")))
+    };
+    let zone: Tz = actor.org.time_zone.parse().unwrap_or(Tz::UTC);
+    let time = |errs: &mut Errors, field: &str, v: &Option<String>, end: bool| {
+        let v = v.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+        errs.take(field, super::leads::parse_time(v, end, zone))
+    };
+    let user = match p.user_id.as_deref().map(str::trim) {
+        Some("me") => Some(actor.user.id),
+        _ => id(&mut errs, "user_id", &p.user_id),
+    };
+    let direction = p.direction.as_deref().map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned);
+    if let Some(d) = direction.as_deref()
+        && !matches!(d, "inbound" | "outbound")
+    {
+        errs.push("direction", "must be inbound or outbound");
+    }
+    let disposition = p.disposition.as_deref().map(str::trim).filter(|d| !d.is_empty());
+    let disposition =
+        disposition.and_then(|d| errs.take("disposition", Disposition::parse(d))).map(|d| d.as_str().to_owned());
+    let filter = store::calls::CallFilter {
+        lead: id(&mut errs, "lead_id", &p.lead_id),
+        user,
+        campaign: id(&mut errs, "campaign_id", &p.campaign_id),
+        direction,
+        disposition,
+        from: time(&mut errs, "from", &p.from, false),
+        to: time(&mut errs, "to", &p.to, true),
+    };
+    let limit = p.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        errs.push("limit", "must be between 1 and 500");
+    }
+    let before = p.cursor.as_deref().filter(|c| !c.is_empty()).and_then(|c| {
+        let decoded = super::cursor::decode(c);
+        if decoded.is_none() {
+            errs.push("cursor", "is not a cursor of this list");
+        }
+        decoded
+    });
+    errs.into_result()?;
+    let mut tx = db.read().await?;
+    if let Some(lead) = filter.lead {
+        store::leads::get(&mut tx, actor.org_id(), lead).await?.ok_or(AppError::NotFound("lead"))?;
+    }
+    let mut items = store::calls::page(&mut tx, actor.org_id(), &filter, before, limit + 1).await?;
+    tx.commit().await?;
+    let limit = usize::try_from(limit).unwrap_or(0);
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|c| super::cursor::encode(c.created_at, c.id))
+    } else {
+        None
+    };
+    Ok(CallPage { items, next_cursor })
 }
 
 /// Whether the lead's numbers may be called, for the lead page.

@@ -12,7 +12,8 @@ use crate::store::{
     leads::{Address, Lead},
     search::{After, LeadQuery, OwnerFilter, Page, SortKey},
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
 use leadline_domain::{Country, LeadKind, LeadStatus, Phone, Region, search as terms, text, timezone};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -460,8 +461,8 @@ pub fn parse_query(actor: &Actor, p: &ListParams) -> Result<LeadQuery, AppError>
     };
     let country = blank(&p.country).and_then(|c| errs.take("country", Country::parse(&c))).map(Country::into_inner);
     let kind = blank(&p.kind).and_then(|k| errs.take("kind", LeadKind::parse(&k))).map(|k| k.as_str().to_owned());
-    let created_from = blank(&p.created_from).and_then(|v| errs.take("created_from", parse_time(&v, false)));
-    let created_to = blank(&p.created_to).and_then(|v| errs.take("created_to", parse_time(&v, true)));
+    let created_from = blank(&p.created_from).and_then(|v| errs.take("created_from", parse_time(&v, false, Tz::UTC)));
+    let created_to = blank(&p.created_to).and_then(|v| errs.take("created_to", parse_time(&v, true, Tz::UTC)));
     let sort_raw = blank(&p.sort).unwrap_or_else(|| "-created".into());
     let (mut descending, key) = match sort_raw.strip_prefix('-') {
         Some(k) => (true, k.to_owned()),
@@ -520,14 +521,22 @@ pub fn parse_query(actor: &Actor, p: &ListParams) -> Result<LeadQuery, AppError>
     })
 }
 
-fn parse_time(v: &str, end_of_day: bool) -> Result<DateTime<Utc>, leadline_domain::Invalid> {
+/// A bound of a time range: an RFC 3339 time, or a date meaning the start of that day in
+/// `zone` (with `end_of_day`, the start of the next, so that the day is included).
+pub(crate) fn parse_time(v: &str, end_of_day: bool, zone: Tz) -> Result<DateTime<Utc>, leadline_domain::Invalid> {
     if let Ok(t) = DateTime::parse_from_rfc3339(v) {
         return Ok(t.with_timezone(&Utc));
     }
     let date = NaiveDate::parse_from_str(v, "%Y-%m-%d")
         .map_err(|_| leadline_domain::Invalid::new("must be a date (YYYY-MM-DD) or an RFC 3339 time"))?;
     let date = if end_of_day { date.succ_opt().unwrap_or(date) } else { date };
-    Ok(date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+    let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+    // A day whose midnight falls in a DST gap starts an hour later, when the clocks resume.
+    let start = zone
+        .from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| zone.from_local_datetime(&(midnight + chrono::Duration::hours(1))).earliest());
+    Ok(start.map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc)))
 }
 
 /// A page of leads for the actor.

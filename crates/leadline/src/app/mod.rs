@@ -8,6 +8,7 @@ pub mod call_reports;
 pub mod calls;
 pub mod campaigns;
 pub mod contacts;
+pub mod cursor;
 pub mod dialer;
 pub mod error;
 pub mod input;

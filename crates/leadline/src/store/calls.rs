@@ -190,6 +190,70 @@ pub async fn between(tx: &mut Tx, org: Uuid, from: DateTime<Utc>, to: DateTime<U
     on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(from).bind(to).fetch_all(c).await).context("loading calls")
 }
 
+/// What a list of call records is narrowed to; `None` is no condition.
+#[derive(Debug, Clone, Default)]
+pub struct CallFilter {
+    pub lead: Option<Uuid>,
+    pub user: Option<Uuid>,
+    pub campaign: Option<Uuid>,
+    pub direction: Option<String>,
+    pub disposition: Option<String>,
+    /// Created at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Call records (not leads handed out and left, not skips), newest first, those after
+/// the `before` position of an earlier page.
+pub async fn page(
+    tx: &mut Tx,
+    org: Uuid,
+    f: &CallFilter,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> anyhow::Result<Vec<Call>> {
+    on_tx!(tx, |c| {
+        let mut q = sqlx::QueryBuilder::new(format!(
+            "SELECT {COLUMNS} FROM calls WHERE state NOT IN ('offered', 'skipped') AND org_id = "
+        ));
+        q.push_bind(org);
+        if let Some(v) = f.lead {
+            q.push(" AND lead_id = ").push_bind(v);
+        }
+        if let Some(v) = f.user {
+            q.push(" AND user_id = ").push_bind(v);
+        }
+        if let Some(v) = f.campaign {
+            q.push(" AND campaign_id = ").push_bind(v);
+        }
+        if let Some(v) = &f.direction {
+            q.push(" AND direction = ").push_bind(v.clone());
+        }
+        if let Some(v) = &f.disposition {
+            q.push(" AND disposition = ").push_bind(v.clone());
+        }
+        if let Some(v) = f.from {
+            q.push(" AND created_at >= ").push_bind(v);
+        }
+        if let Some(v) = f.to {
+            q.push(" AND created_at < ").push_bind(v);
+        }
+        if let Some((at, id)) = before {
+            q.push(" AND (created_at < ")
+                .push_bind(at)
+                .push(" OR (created_at = ")
+                .push_bind(at)
+                .push(" AND id < ")
+                .push_bind(id)
+                .push("))");
+        }
+        q.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(limit);
+        q.build_query_as().fetch_all(c).await
+    })
+    .context("listing calls")
+}
+
 /// A lead's calls, newest first.
 pub async fn for_lead(tx: &mut Tx, org: Uuid, lead: Uuid, limit: i64) -> anyhow::Result<Vec<Call>> {
     let sql = sqlx::AssertSqlSafe(format!(

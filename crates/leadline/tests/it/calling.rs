@@ -434,6 +434,65 @@ async fn call_records_notes_and_logged_calls(b: Backend) {
     assert_eq!(calls.body["items"].as_array().unwrap().len(), 2, "{}", calls.text);
 }
 
+async fn call_records_are_filtered_and_paged(b: Backend) {
+    let t = team(b).await;
+    for i in 0..3 {
+        t.lead(&format!("Paged {i}"), &format!("+358 40 510 000{i}"), json!({})).await;
+    }
+    let campaign = t.campaign(json!({})).await;
+    let (s1, s2) = (t.session(&t.rep, &campaign).await, t.session(&t.rep2, &campaign).await);
+    for (token, session, disposition) in
+        [(&t.rep, &s1, "no_answer"), (&t.rep2, &s2, "connected"), (&t.rep, &s1, "meeting_booked")]
+    {
+        let o = t.next(token, session).await;
+        t.dispose(token, &o, disposition, json!({})).await;
+        t.advance(5);
+    }
+    let app = &t.app;
+    let admin = t.admin.as_str();
+    let list = |q: &str| {
+        let path = format!("/api/v1/calls{q}");
+        async move { app.get(&path, admin).await }
+    };
+    let dispositions = |r: &crate::harness::Response| -> Vec<String> {
+        r.body["items"].as_array().unwrap().iter().map(|c| c["disposition"].as_str().unwrap_or("").to_owned()).collect()
+    };
+    // Newest first; offers still open are not call records.
+    let all = list("").await;
+    assert_eq!(dispositions(&all), ["meeting_booked", "connected", "no_answer"], "{}", all.text);
+    assert!(all.body["next_cursor"].is_null());
+    assert_eq!(dispositions(&list("?disposition=connected").await), ["connected"]);
+    assert_eq!(dispositions(&list(&format!("?user_id={}", t.rep_id)).await), ["meeting_booked", "no_answer"]);
+    let mine = t.app.get("/api/v1/calls?user_id=me", &t.rep2).await;
+    assert_eq!(dispositions(&mine), ["connected"]);
+    assert_eq!(dispositions(&list(&format!("?campaign_id={campaign}&direction=outbound")).await).len(), 3);
+    assert_eq!(dispositions(&list("?direction=inbound").await).len(), 0);
+    // Dates are the organization's (Helsinki): 10:05 UTC on 15 January is that day there.
+    assert_eq!(dispositions(&list("?from=2026-01-15&to=2026-01-15").await).len(), 3);
+    assert_eq!(dispositions(&list("?from=2026-01-16").await).len(), 0);
+    assert_eq!(dispositions(&list("?from=2026-01-15T10:04:00Z").await), ["meeting_booked", "connected"]);
+    // A page at a time.
+    let first = list("?limit=2").await;
+    assert_eq!(dispositions(&first), ["meeting_booked", "connected"]);
+    let cursor = first.body["next_cursor"].as_str().expect("a next page").to_owned();
+    let second = list(&format!("?limit=2&cursor={cursor}")).await;
+    assert_eq!(dispositions(&second), ["no_answer"], "{}", second.text);
+    assert!(second.body["next_cursor"].is_null());
+    // Bad filters name their field.
+    for (q, field) in [
+        ("?direction=sideways", "direction"),
+        ("?disposition=maybe", "disposition"),
+        ("?user_id=nobody", "user_id"),
+        ("?from=yesterday", "from"),
+        ("?limit=0", "limit"),
+        ("?cursor=zz", "cursor"),
+    ] {
+        let r = list(q).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {}", r.text);
+        assert!(crate::harness::problem_fields(&r).contains(&field.to_owned()), "{q}: {}", r.text);
+    }
+}
+
 async fn inbound_calls_find_or_create_the_lead(b: Backend) {
     let t = team(b).await;
     let known = t.lead("Known Oy", "+358 40 600 0001", json!({})).await;
@@ -677,6 +736,7 @@ crate::on_both!(
     campaign_rules_weekdays_holidays_regions_and_attempts,
     do_not_call_is_enforced_everywhere,
     call_records_notes_and_logged_calls,
+    call_records_are_filtered_and_paged,
     inbound_calls_find_or_create_the_lead,
     telephony_events_are_signed_and_idempotent,
     call_metrics_per_rep_and_day,

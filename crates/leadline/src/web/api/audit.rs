@@ -15,10 +15,8 @@ use axum::{
     extract::{Path, Query, State},
     routing::get,
 };
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/audit", get(list)).route("/leads/{id}/audit", get(for_lead))
@@ -57,7 +55,9 @@ pub async fn list(
         return Err(AppError::field("limit", "must be between 1 and 500").into());
     }
     let before = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(decode(c).ok_or_else(|| AppError::field("cursor", "is not a cursor of this list"))?),
+        Some(c) => {
+            Some(app::cursor::decode(c).ok_or_else(|| AppError::field("cursor", "is not a cursor of this list"))?)
+        }
         None => None,
     };
     let mut tx = s.db.read().await?;
@@ -65,17 +65,11 @@ pub async fn list(
     tx.commit().await?;
     let next_cursor = if items.len() > usize::try_from(limit).unwrap_or(0) {
         items.truncate(usize::try_from(limit).unwrap_or(0));
-        items.last().map(|e| hex::encode(format!("{}|{}", e.at.to_rfc3339(), e.id)))
+        items.last().map(|e| app::cursor::encode(e.at, e.id))
     } else {
         None
     };
     Ok(Json(AuditPage { items, next_cursor }))
-}
-
-fn decode(c: &str) -> Option<(DateTime<Utc>, Uuid)> {
-    let raw = String::from_utf8(hex::decode(c).ok()?).ok()?;
-    let (at, id) = raw.split_once('|')?;
-    Some((DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc), Uuid::parse_str(id).ok()?))
 }
 
 /// Changes to one lead, its contacts and notes, newest first.

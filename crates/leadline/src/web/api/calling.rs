@@ -6,7 +6,10 @@ use crate::{
     app::{
         self, AppError,
         call_reports::{CampaignStats, RepDay},
-        calls::{CallPatch, DialInput, DispositionInput, InboundInput, InboundResult, LogInput, SkipInput},
+        calls::{
+            CallListParams, CallPage, CallPatch, DialInput, DispositionInput, InboundInput, InboundResult, LogInput,
+            SkipInput,
+        },
         campaigns::{CampaignInput, CampaignView},
         dialer::Offer,
         suppression::{NewSuppression, RegistryImport},
@@ -162,25 +165,19 @@ pub async fn next(
     Ok(Json(app::dialer::next(&s.db, &s.clock, &a, parse_id(&id, "session")?).await?))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CallQuery {
-    /// The calls of one lead.
-    pub lead_id: Option<Uuid>,
-    /// `me`: inbound calls waiting for the caller's disposition.
-    pub waiting: Option<String>,
-}
-
-/// Calls: of a lead, waiting for the caller, or the organization's last seven days.
-#[utoipa::path(get, operation_id = "listCalls", path = "/api/v1/calls", tag = "calling", params(CallQuery),
-    responses((status = 200, body = Items<Call>)), security(("bearer" = [])))]
+/// Call records, newest first: filtered by lead, rep, campaign, direction, disposition and
+/// time, a page at a time; or the inbound calls waiting for the caller.
+#[utoipa::path(get, operation_id = "listCalls", path = "/api/v1/calls", tag = "calling", params(CallListParams),
+    responses((status = 200, body = CallPage), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn list_calls(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
-    Query(q): Query<CallQuery>,
-) -> Result<Json<Items<Call>>, ApiError> {
-    let waiting = q.waiting.as_deref().is_some_and(|w| !w.is_empty() && w != "false");
-    Ok(Json(Items { items: app::calls::list(&s.db, &a, q.lead_id, waiting).await? }))
+    Query(q): Query<CallListParams>,
+) -> Result<Json<CallPage>, ApiError> {
+    if q.waiting.as_deref().is_some_and(|w| !w.is_empty() && w != "false") {
+        return Ok(Json(CallPage { items: app::calls::waiting_for(&s.db, &a).await?, next_cursor: None }));
+    }
+    Ok(Json(app::calls::page(&s.db, &a, &q).await?))
 }
 
 /// A call and the link that dials it.

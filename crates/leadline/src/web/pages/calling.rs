@@ -762,7 +762,7 @@ async fn save_settings(State(state): State<AppState>, user: PageUser, Form(form)
 
 /// Inbound calls waiting for the user's disposition, for the call screen's banner.
 async fn incoming(State(state): State<AppState>, user: PageUser) -> PageResult {
-    let calls = app::calls::list(&state.db, &user.actor, None, true).await.or_page()?;
+    let calls = app::calls::waiting_for(&state.db, &user.actor).await.or_page()?;
     let zone = user.actor.org.time_zone.clone();
     let items: Vec<Value> = calls
         .into_iter()
