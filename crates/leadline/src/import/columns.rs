@@ -100,6 +100,22 @@ impl Columns {
         }
     }
 
+    /// The file is a Leadline export: beside `external_id`, its `id` column holds each
+    /// lead's id there, repeated on the rows of the lead's further contacts. Leads with
+    /// different ids were separate leads where they came from, so the import does not
+    /// merge them with each other (only with leads already here), and an export imported
+    /// into an empty organization gives back every lead.
+    #[must_use]
+    pub fn one_lead_per_id(&self) -> bool {
+        let headed = |name: &str| {
+            self.headers
+                .iter()
+                .zip(&self.targets)
+                .any(|(h, t)| h.trim() == name && matches!(t, Target::Field(f) if f.name == "external_id"))
+        };
+        self.kind == ImportKind::Leads && headed("id") && headed("external_id")
+    }
+
     #[must_use]
     pub fn has(&self, field: &str) -> bool {
         self.by_field.contains_key(field)

@@ -336,6 +336,7 @@ async fn write_lead_batch(
     let mut inserts: Vec<NewLeadRows> = Vec::new();
     // Rows to apply to leads stored before this batch: (lead, row, rule).
     let mut stored_changes: Vec<(merge::Target, NewLeadRows, merge::Rule)> = Vec::new();
+    let one_lead_per_id = job.columns.one_lead_per_id();
     for item in items {
         let rec = match item {
             Prepared::Rejected(line, issues) => {
@@ -346,7 +347,7 @@ async fn write_lead_batch(
             Prepared::Lead(rec) => rec,
         };
         let mut rec = *rec;
-        match index.find(&rec.keys) {
+        match index.find(&rec.keys, one_lead_per_id) {
             None => {
                 rec.rows.lead.created_at = now;
                 rec.rows.lead.updated_at = now;
@@ -354,7 +355,7 @@ async fn write_lead_batch(
                     c.created_at = now;
                     c.updated_at = now;
                 }
-                let slot = index.add_created(rec.rows.lead.id, Some(inserts.len()));
+                let slot = index.add_created(rec.rows.lead.id, &rec.keys, Some(inserts.len()));
                 index.insert_keys(&rec.keys, slot);
                 if !rec.warnings.is_empty() {
                     counts.warnings += 1;

@@ -32,6 +32,8 @@ pub struct Target {
     pub created_here: bool,
     /// Its position among the current batch's inserts, until the batch is stored.
     pub pending: Option<usize>,
+    /// The hash of its external id, if it has one.
+    pub external: Option<u64>,
 }
 
 /// A match and why.
@@ -62,10 +64,11 @@ impl Index {
         crate::on_tx!(&mut tx, |c| {
             let mut rows = sqlx::query_as::<_, LeadKeys>(sql).bind(org).fetch(&mut *c);
             while let Some((id, name, kind, website, external, imported_by)) = rows.try_next().await? {
-                let slot = index.add(Target { id, created_here: imported_by == Some(import), pending: None });
+                let external = external.map(|ext| key_hash(KeyKind::External, &ext));
+                let slot = index.add(Target { id, created_here: imported_by == Some(import), pending: None, external });
                 slots.insert(id, slot);
                 if let Some(ext) = external {
-                    index.map.entry(key_hash(KeyKind::External, &ext)).or_insert(slot);
+                    index.map.entry(ext).or_insert(slot);
                 }
                 if kind == LeadKind::Company.as_str()
                     && let Some(k) = dedupe::company_key(&name)
@@ -102,18 +105,28 @@ impl Index {
         u32::try_from(self.targets.len() - 1).unwrap_or(u32::MAX)
     }
 
-    /// A lead this import creates; `pending` is its place in the batch being built.
-    pub fn add_created(&mut self, id: Uuid, pending: Option<usize>) -> u32 {
-        let slot = self.add(Target { id, created_here: true, pending });
+    /// A lead this import creates from a row with `keys`; `pending` is its place in the
+    /// batch being built.
+    pub fn add_created(&mut self, id: Uuid, keys: &[Key], pending: Option<usize>) -> u32 {
+        let external = keys.iter().find(|k| k.external).map(|k| k.hash);
+        let slot = self.add(Target { id, created_here: true, pending, external });
         self.pending.push(slot);
         slot
     }
 
-    /// The first of `keys` already known, in the order given.
+    /// The first of `keys` already known, in the order given. With `one_lead_per_id`, a
+    /// row with an external id does not match a lead this import created from another
+    /// external id (see `Columns::one_lead_per_id`).
     #[must_use]
-    pub fn find(&self, keys: &[Key]) -> Option<Hit> {
+    pub fn find(&self, keys: &[Key], one_lead_per_id: bool) -> Option<Hit> {
+        let own = keys.iter().find(|k| k.external).map(|k| k.hash).filter(|_| one_lead_per_id);
         keys.iter().find_map(|k| {
-            self.map.get(&k.hash).map(|slot| Hit { slot: *slot, reason: k.reason.clone(), external: k.external })
+            let slot = *self.map.get(&k.hash)?;
+            let t = &self.targets[slot as usize];
+            if own.is_some() && t.created_here && t.external.is_some() && t.external != own {
+                return None;
+            }
+            Some(Hit { slot, reason: k.reason.clone(), external: k.external })
         })
     }
 

@@ -522,13 +522,24 @@ async fn export_then_import_reproduces_the_leads(backend: Backend) {
         ]})).await;
     app.lead(&token, json!({"name": "Household Smith", "kind": "person", "contacts": [{"name": "Tom Smith", "phones": ["+1 212 555 0100"]}]})).await;
     app.lead(&token, json!({"name": "No Contacts AB", "country": "SE"})).await;
+    // Separate leads that the import's rules would call duplicates of each other (the
+    // same company name after its legal suffix, the same switchboard number) stay
+    // separate: they were separate where they came from.
+    app.lead(
+        &token,
+        json!({"name": "KARKKAINEN Ltd", "contacts": [{"name": "Reception", "phones": ["+358 9 123 4567"]}]}),
+    )
+    .await;
     let export = app.get("/api/v1/exports/leads.csv", &token).await;
     assert_eq!(export.status, StatusCode::OK);
     assert_eq!(export.headers["content-type"], "text/csv; charset=utf-8");
     let done = app.import(&empty_token, &[], "export.csv", export.text.as_bytes()).await;
     assert_eq!(done["rejected"], 0, "{done}: {:?}", report(&app, &empty_token, done["id"].as_str().unwrap()).await);
-    assert_eq!(done["created"], 3, "{done}");
+    assert_eq!(done["created"], 4, "{done}: {:?}", report(&app, &empty_token, done["id"].as_str().unwrap()).await);
     assert_eq!(snapshot(&app, &token).await, snapshot(&app, &empty_token).await);
+    // The same export again creates nothing.
+    let again = app.import(&empty_token, &[], "export.csv", export.text.as_bytes()).await;
+    assert_eq!((again["created"].clone(), again["duplicates"].clone()), (json!(0), json!(5)), "{again}");
     // A filtered export holds only the matching leads.
     let filtered = app.get("/api/v1/exports/leads.csv?status=qualified", &token).await;
     assert_eq!(filtered.text.lines().filter(|l| l.contains("Kärkkäinen")).count(), 2);
