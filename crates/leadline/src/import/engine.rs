@@ -335,7 +335,7 @@ async fn write_lead_batch(
     let mut report: Vec<NewReportRow> = Vec::new();
     let mut inserts: Vec<NewLeadRows> = Vec::new();
     // Rows to apply to leads stored before this batch: (lead, row, rule).
-    let mut stored_changes: Vec<(merge::Target, NewLeadRows, merge::Rule)> = Vec::new();
+    let mut stored_changes: Vec<(merge::Target, NewLeadRows, merge::Rule, merge::Contacts)> = Vec::new();
     let one_lead_per_id = job.columns.one_lead_per_id();
     for item in items {
         let rec = match item {
@@ -398,11 +398,16 @@ async fn write_lead_batch(
                     report.extend(issue_rows(rec.row, "warning", &rec.warnings, Some(lead_id)));
                 }
                 index.insert_keys(&rec.keys, hit.slot);
+                let contacts = if one_lead_per_id && hit.external && target.created_here {
+                    merge::Contacts::EachRow
+                } else {
+                    merge::Contacts::SamePerson
+                };
                 match target.pending {
                     Some(p) => {
-                        merge::apply_rows(&mut inserts[p], &rec.rows, rule, now);
+                        merge::apply_rows(&mut inserts[p], &rec.rows, rule, contacts, now);
                     }
-                    None => stored_changes.push((target, rec.rows, rule)),
+                    None => stored_changes.push((target, rec.rows, rule, contacts)),
                 }
             }
         }
@@ -410,8 +415,8 @@ async fn write_lead_batch(
     index.clear_pending();
     let mut tx = db.write().await?;
     store::bulk::insert_leads(&mut tx, job.org.id, Some(job.id), &inserts).await?;
-    for (target, rows, rule) in &stored_changes {
-        merge::apply_stored(&mut tx, job, target.id, target.created_here, rows, *rule, now).await?;
+    for (target, rows, rule, contacts) in &stored_changes {
+        merge::apply_stored(&mut tx, job, *target, rows, *rule, *contacts, now).await?;
     }
     store::imports::add_rows(&mut tx, job.id, &report).await?;
     store::imports::progress(&mut tx, job.id, i64::try_from(rows_read).unwrap_or(i64::MAX), &counts, now).await?;

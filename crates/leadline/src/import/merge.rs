@@ -24,6 +24,16 @@ pub enum Rule {
     Merge,
 }
 
+/// How a row's contacts meet the lead's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contacts {
+    /// A contact with the same e-mail, phone or name is the same person.
+    SamePerson,
+    /// Each row is another contact: the further rows of one lead in a Leadline export,
+    /// where two people of one household may share a name.
+    EachRow,
+}
+
 /// A lead rows can match.
 #[derive(Debug, Clone, Copy)]
 pub struct Target {
@@ -165,7 +175,13 @@ fn fill<T: Clone + PartialEq>(slot: &mut Option<T>, value: Option<&T>, rule: Rul
 
 /// Applies `incoming` to `target` by `rule`; never removes a value, contact, phone or
 /// e-mail. Returns whether anything changed.
-pub fn apply_rows(target: &mut NewLeadRows, incoming: &NewLeadRows, rule: Rule, now: DateTime<Utc>) -> bool {
+pub fn apply_rows(
+    target: &mut NewLeadRows,
+    incoming: &NewLeadRows,
+    rule: Rule,
+    contacts: Contacts,
+    now: DateTime<Utc>,
+) -> bool {
     let (t, i) = (&mut target.lead, &incoming.lead);
     let mut changed = false;
     if rule == Rule::Update && t.kind == i.kind && t.name != i.name && i.kind == LeadKind::Company {
@@ -204,7 +220,7 @@ pub fn apply_rows(target: &mut NewLeadRows, incoming: &NewLeadRows, rule: Rule, 
         changed = true;
     }
     for (contact, phones) in &incoming.contacts {
-        changed |= merge_contact(target, contact, phones, rule, now);
+        changed |= merge_contact(target, contact, phones, rule, contacts, now);
     }
     let t = &mut target.lead;
     if !t.time_zone_manual {
@@ -226,6 +242,7 @@ fn merge_contact(
     incoming: &Contact,
     phones: &[Phone],
     rule: Rule,
+    contacts: Contacts,
     now: DateTime<Utc>,
 ) -> bool {
     let same_person = |c: &Contact, ps: &[Phone]| {
@@ -233,7 +250,11 @@ fn merge_contact(
             || ps.iter().any(|p| phones.iter().any(|q| q.e164() == p.e164()))
             || c.name.to_lowercase() == incoming.name.to_lowercase()
     };
-    let Some((c, ps)) = target.contacts.iter_mut().find(|(c, ps)| same_person(c, ps)) else {
+    let found = match contacts {
+        Contacts::SamePerson => target.contacts.iter_mut().find(|(c, ps)| same_person(c, ps)),
+        Contacts::EachRow => None,
+    };
+    let Some((c, ps)) = found else {
         let mut added = incoming.clone();
         added.id = store::new_id();
         added.lead_id = target.lead.id;
@@ -276,13 +297,14 @@ fn merge_contact(
 pub async fn apply_stored(
     tx: &mut Tx,
     job: &Job,
-    lead_id: Uuid,
-    created_here: bool,
+    target: Target,
     incoming: &NewLeadRows,
     rule: Rule,
+    each: Contacts,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let org = job.org.id;
+    let Target { id: lead_id, created_here, .. } = target;
     let Some(lead) = store::leads::get(tx, org, lead_id).await? else { return Ok(()) };
     let before = serde_json::to_value(&lead)?;
     let mut contacts = Vec::new();
@@ -293,7 +315,7 @@ pub async fn apply_stored(
     let existing: HashSet<Uuid> = lead.contacts.iter().map(|c| c.id).collect();
     let originals: HashMap<Uuid, Contact> = lead.contacts.iter().map(|c| (c.id, c.clone())).collect();
     let mut rows = NewLeadRows { lead, contacts };
-    if !apply_rows(&mut rows, incoming, rule, now) {
+    if !apply_rows(&mut rows, incoming, rule, each, now) {
         return Ok(());
     }
     let lead = &mut rows.lead;
