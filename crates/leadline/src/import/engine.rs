@@ -16,7 +16,10 @@ use crate::store::{
 };
 use anyhow::Context;
 use csv::ByteRecord;
-use leadline_domain::{Region, mapping::ImportKind};
+use leadline_domain::{
+    Region,
+    mapping::{self, ImportKind},
+};
 use std::{
     collections::HashMap,
     fs::File,
@@ -189,6 +192,12 @@ pub struct Batch<T> {
 /// The reader thread; it answers how many data rows it read.
 pub type ReaderHandle = std::thread::JoinHandle<anyhow::Result<u64>>;
 
+/// Whether a row holds a record: blank rows and a report's footer do not.
+pub fn is_record(rec: &ByteRecord) -> bool {
+    !rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
+        && !mapping::is_report_footer(rec.iter().map(|f| std::str::from_utf8(f).unwrap_or("")))
+}
+
 /// Parses and prepares rows on a thread of its own, `BATCH_ROWS` at a time,
 /// skipping the first `skip` data rows. The receiver ends when the file does; the
 /// handle tells whether it ended in an error.
@@ -214,7 +223,7 @@ pub fn spawn_reader<T: Send + 'static>(
                 Err(e) => anyhow::bail!("the file is not valid CSV after data row {read}: {e}"),
             }
             read += 1;
-            if read <= skip || rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            if read <= skip || !is_record(&rec) {
                 continue;
             }
             let line = rec.position().map_or(read + 1, csv::Position::line);

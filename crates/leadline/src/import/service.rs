@@ -281,6 +281,9 @@ pub async fn preview_file(
     };
     let mut rows = Vec::new();
     while rows.len() < n && reader.read_byte_record(&mut rec).unwrap_or(false) {
+        if !engine::is_record(&rec) {
+            continue;
+        }
         let line = rec.position().map_or(0, csv::Position::line);
         rows.push(preview_row(kind, &ctx, &columns, line, &rec));
     }
