@@ -66,8 +66,13 @@ pub async fn rep_days(db: &Db, actor: &Actor, from: NaiveDate, to: NaiveDate) ->
         if !actor.user.role.deletes_leads() && user != actor.user.id {
             continue;
         }
+        // The day the call happened, which for a call logged later is not the day it was
+        // recorded.
         let at = call.started_at.or(call.disposed_at).unwrap_or(call.created_at);
         let date = at.with_timezone(&zone).date_naive();
+        if date < from || date > to {
+            continue;
+        }
         let day = out.entry((date, user)).or_insert_with(|| RepDay {
             user_id: user,
             user_name: users.iter().find(|u| u.id == user).map(|u| u.name.clone()).unwrap_or_default(),

@@ -182,10 +182,13 @@ pub async fn open_in_session(tx: &mut Tx, org: Uuid, session: Uuid) -> anyhow::R
     on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(session).fetch_all(c).await).context("loading open calls")
 }
 
-/// Calls created in `[from, to)`, for reports.
+/// Calls created or started in `[from, to)`, for reports (a call logged after the fact
+/// is recorded after it started).
 pub async fn between(tx: &mut Tx, org: Uuid, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<Vec<Call>> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM calls WHERE org_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at"
+        "SELECT {COLUMNS} FROM calls WHERE org_id = $1
+           AND ((created_at >= $2 AND created_at < $3) OR (started_at >= $2 AND started_at < $3))
+         ORDER BY created_at"
     ));
     on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(from).bind(to).fetch_all(c).await).context("loading calls")
 }

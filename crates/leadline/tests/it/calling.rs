@@ -596,8 +596,9 @@ async fn telephony_events_are_signed_and_idempotent(b: Backend) {
 
 async fn call_metrics_per_rep_and_day(b: Backend) {
     let t = team(b).await;
+    let mut lead = String::new();
     for i in 0..4 {
-        t.lead(&format!("Metric {i}"), &format!("+358 40 800 000{i}"), json!({})).await;
+        lead = t.lead(&format!("Metric {i}"), &format!("+358 40 800 000{i}"), json!({})).await;
     }
     let campaign = t.campaign(json!({})).await;
     let s = t.session(&t.rep, &campaign).await;
@@ -624,8 +625,17 @@ async fn call_metrics_per_rep_and_day(b: Backend) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // A call made yesterday and logged today counts for yesterday.
+    let logged =
+        json!({"lead_id": lead, "started_at": "2026-01-14T12:00:00Z", "duration_s": 30, "disposition": "busy"});
+    let r = t.app.post("/api/v1/calls/log", &t.rep, logged).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let yesterday = t.app.get("/api/v1/reports/calls?from=2026-01-14&to=2026-01-14", &t.admin).await;
+    assert_eq!(yesterday.body["items"][0]["dials"], 1, "{}", yesterday.text);
+    assert_eq!(yesterday.body["items"][0]["dispositions"]["busy"], 1, "{}", yesterday.text);
     let r = t.app.get("/api/v1/reports/calls?from=2026-01-15&to=2026-01-15", &t.admin).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{}", r.text);
     let row = &r.body["items"][0];
     assert_eq!(row["user_id"], t.rep_id, "{}", r.text);
     assert_eq!(row["date"], "2026-01-15");
