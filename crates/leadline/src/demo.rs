@@ -7,12 +7,14 @@ use crate::{
         self, Db,
         activities::Activity,
         bulk::{NewLeadRows, insert_leads},
+        calls::Call,
         contacts::Contact,
         leads::{Address, Lead},
     },
 };
-use chrono::{DateTime, Duration, Utc};
-use leadline_domain::{LeadKind, LeadStatus, Phone, PhoneType, search, timezone};
+use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
+use chrono_tz::Tz;
+use leadline_domain::{Disposition, LeadKind, LeadStatus, Phone, PhoneType, search, timezone};
 use uuid::Uuid;
 
 pub const ORG_NAME: &str = "Northwind Outreach";
@@ -572,8 +574,9 @@ async fn create_people_and_leads(db: &Db, org: &store::orgs::Org) -> anyhow::Res
         store::activities::insert(&mut tx, org.id, &note).await?;
     }
     tx.commit().await?;
-    // A campaign over the new leads for the inside reps, with a playbook to start from.
     let inside: Vec<Uuid> = users.iter().filter(|u| u.role == leadline_domain::Role::InsideRep).map(|u| u.id).collect();
+    call_history(db, org, &inside, &rows, &mut rng, now).await?;
+    // A campaign over the new leads for the inside reps, with a playbook to start from.
     let manager = users.iter().find(|u| u.role == leadline_domain::Role::Manager).unwrap_or(&users[0]).clone();
     let actor = app::Actor { user: manager, org: org.clone() };
     let mut filter = serde_json::Map::new();
@@ -586,6 +589,116 @@ async fn create_people_and_leads(db: &Db, org: &store::orgs::Org) -> anyhow::Res
         ..app::campaigns::CampaignInput::default()
     };
     app::campaigns::create(db, &actor, input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
+}
+
+/// Outcomes of the demo's past calls, with their share in percent (about what an
+/// outbound team sees: most calls reach nobody).
+const OUTCOMES: [(Disposition, usize); 8] = [
+    (Disposition::NoAnswer, 44),
+    (Disposition::VoicemailLeft, 16),
+    (Disposition::Busy, 7),
+    (Disposition::Connected, 14),
+    (Disposition::NotInterested, 8),
+    (Disposition::CallbackRequested, 5),
+    (Disposition::MeetingBooked, 4),
+    (Disposition::WrongNumber, 2),
+];
+
+const CALL_NOTES: &[&str] = &[
+    "Gatekeeper; asked for the best time to reach the decision maker.",
+    "Interested in a pilot for one team; wants pricing first.",
+    "Happy with their current supplier until the contract ends in Q3.",
+    "Booked a meeting with the field rep for next week.",
+    "Asked to call back after their board meeting.",
+];
+
+/// Ten working days of calls by the inside reps, so that reports and timelines have
+/// something to show: each call in business hours of the callee's own time zone, on a
+/// lead already being worked (not one still waiting in the demo campaign).
+async fn call_history(
+    db: &Db,
+    org: &store::orgs::Org,
+    reps: &[Uuid],
+    rows: &[NewLeadRows],
+    rng: &mut Rng,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let worked: Vec<&NewLeadRows> = rows
+        .iter()
+        .filter(|r| r.lead.status != LeadStatus::New && r.contacts.iter().any(|(_, phones)| !phones.is_empty()))
+        .collect();
+    if worked.is_empty() || reps.is_empty() {
+        return Ok(());
+    }
+    let office: Tz = org.time_zone.parse().unwrap_or(Tz::UTC);
+    let today = now.with_timezone(&office).date_naive();
+    let mut tx = db.write().await?;
+    let mut day = today;
+    let mut days = 0;
+    while days < 10 {
+        day = day.pred_opt().unwrap_or(day);
+        if day.weekday().number_from_monday() > 5 {
+            continue;
+        }
+        days += 1;
+        for rep in reps {
+            for _ in 0..18 + rng.below(20) {
+                let r = *rng.pick(&worked);
+                let Some((contact, phones)) = r.contacts.iter().find(|(_, p)| !p.is_empty()) else { continue };
+                let zone: Tz = r.lead.time_zones.first().and_then(|z| z.parse().ok()).unwrap_or(office);
+                let local = day.and_hms_opt(9, 30, 0).unwrap_or_default()
+                    + Duration::minutes(i64::try_from(rng.below(7 * 60)).unwrap_or(0));
+                let Some(started) = zone.from_local_datetime(&local).earliest().map(|t| t.with_timezone(&Utc)) else {
+                    continue;
+                };
+                let mut roll = rng.below(100);
+                let disposition = OUTCOMES
+                    .iter()
+                    .find(|(_, share)| {
+                        let hit = roll < *share;
+                        roll = roll.saturating_sub(*share);
+                        hit
+                    })
+                    .map_or(Disposition::NoAnswer, |(d, _)| *d);
+                // A callback still ahead would need its task and its place in a queue.
+                let disposition = match disposition {
+                    Disposition::CallbackRequested if started + Duration::days(2) > now => Disposition::Connected,
+                    d => d,
+                };
+                let seconds = match disposition {
+                    Disposition::Connected | Disposition::CallbackRequested => 60 + rng.below(540),
+                    Disposition::MeetingBooked => 300 + rng.below(900),
+                    Disposition::NotInterested | Disposition::WrongNumber => 20 + rng.below(100),
+                    Disposition::VoicemailLeft => 25 + rng.below(35),
+                    _ => 0,
+                };
+                let duration = i64::try_from(seconds).unwrap_or(0);
+                let talked = disposition.is_connect();
+                let ended = started + Duration::seconds(duration + 20);
+                let callback = (disposition == Disposition::CallbackRequested).then(|| started + Duration::days(2));
+                let call = Call {
+                    lead_id: Some(r.lead.id),
+                    contact_id: Some(contact.id),
+                    user_id: Some(*rep),
+                    to_number: Some(phones[0].e164().to_owned()),
+                    state: "completed".into(),
+                    started_at: Some(started),
+                    answered_at: talked.then(|| started + Duration::seconds(15)),
+                    ended_at: Some(ended),
+                    duration_s: Some(duration),
+                    disposition: Some(disposition.as_str().to_owned()),
+                    disposed_at: Some(ended + Duration::seconds(30)),
+                    notes: if talked { (*rng.pick(CALL_NOTES)).to_owned() } else { String::new() },
+                    callback_at: callback,
+                    ..Call::blank(started)
+                };
+                store::calls::insert(&mut tx, org.id, &call).await?;
+                app::calls::to_timeline(&mut tx, org.id, &call).await?;
+            }
+        }
+    }
+    tx.commit().await?;
     Ok(())
 }
 

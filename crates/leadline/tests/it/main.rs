@@ -8,6 +8,7 @@ mod auth;
 pub mod browser;
 pub mod calling;
 pub mod cli;
+mod demo;
 mod dialer_load;
 mod import_cli;
 mod imports;
