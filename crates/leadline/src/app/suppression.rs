@@ -114,10 +114,12 @@ pub fn registry_number(line: &str, region: Option<Region>) -> Option<i64> {
         if digits.len() < 5 {
             return None;
         }
-        // Fast path for numbers already in international form.
+        // Fast path for numbers already in international form ("+49 (0)30 …" keeps its
+        // trunk prefix in brackets: the parser drops it).
         let intl =
             field.strip_prefix('+').map(|_| digits.as_str()).or_else(|| field.strip_prefix("00").map(|_| &digits[2..]));
-        let plain = field.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        let plain = field.chars().all(|c| c.is_ascii_digit() || " +-.".contains(c))
+            || (intl.is_none() && field.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)));
         if let Some(d) = intl
             && (8..=15).contains(&d.len())
             && plain
@@ -223,5 +225,7 @@ mod tests {
         assert_eq!(registry_number("1-206-555-0100", us), Some(12_065_550_100));
         assert_eq!(registry_number("2065550100", us), Some(12_065_550_100));
         assert_eq!(registry_number("(106) 555-0100", us), None);
+        assert_eq!(registry_number("+49 (0)30 1234567", us), Some(49_301_234_567));
+        assert_eq!(registry_number("+49 151 33218456", us), Some(4_915_133_218_456));
     }
 }
