@@ -46,12 +46,17 @@ async fn form(app: &TestApp, path: &str, cookie: &str, fields: &[(&str, &str)], 
     app.send(req.body(Body::from(body)).unwrap()).await
 }
 
-async fn page(app: &TestApp, path: &str, cookie: &str) -> Response {
+pub(crate) async fn page(app: &TestApp, path: &str, cookie: &str) -> Response {
     app.send(Request::builder().uri(path).header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await
 }
 
 /// Logs in through the form; returns the session cookie header value.
-async fn login(app: &TestApp, email: &str, password: &str, extra: &[(&str, &str)]) -> (Response, Option<String>) {
+pub(crate) async fn login(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    extra: &[(&str, &str)],
+) -> (Response, Option<String>) {
     let login_page = page(app, "/login", "").await;
     assert_eq!(login_page.status, StatusCode::OK);
     let csrf_cookie = cookie_value(&login_page, "leadline_login_csrf").expect("login CSRF cookie");

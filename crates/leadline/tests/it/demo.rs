@@ -50,4 +50,10 @@ async fn the_demo_has_people_leads_a_campaign_and_call_history(b: Backend) {
         }
     }
     assert!(checked > 500, "{checked} calls");
+    // The manager's report page shows them, outcomes by name.
+    let (_, session) = crate::auth::login(&app, "maria.manager@northwind.example", "leadline-demo", &[]).await;
+    let page = crate::auth::page(&app, &format!("/reports/calls?from={from}&to={today}"), &session.unwrap()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("Sara Virtanen") && page.text.contains("No answer"), "{}", page.text);
+    assert!(!page.text.contains("no_answer"), "{}", page.text);
 }

@@ -4,7 +4,7 @@
 pub mod harness;
 
 mod audit;
-mod auth;
+pub mod auth;
 pub mod browser;
 pub mod calling;
 pub mod cli;

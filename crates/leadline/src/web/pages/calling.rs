@@ -682,6 +682,13 @@ struct ReportPage {
     campaigns: Vec<(CampaignView, CampaignStats)>,
 }
 
+impl ReportPage {
+    /// A disposition as people read it ("Callback requested").
+    fn label(&self, code: &str) -> String {
+        leadline_domain::Disposition::parse(code).map_or_else(|_| code.to_owned(), |d| d.label().to_owned())
+    }
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct ReportQuery {
