@@ -104,22 +104,43 @@ impl LeadStatus {
             return Ok(s);
         }
         let key = crate::search::terms(input).join(" ");
+        // HubSpot writes its values in one word ("salesqualifiedlead", "IN_PROGRESS").
         let status = match key.as_str() {
-            "open" | "open not contacted" | "not contacted" | "lead" | "subscriber" | "unassigned" | "fresh" => {
-                LeadStatus::New
-            }
-            "attempted to contact" | "attempted" | "attempting to contact" | "no answer" | "working" => {
-                LeadStatus::Attempting
-            }
+            "open"
+            | "open not contacted"
+            | "not contacted"
+            | "lead"
+            | "subscriber"
+            | "unassigned"
+            | "fresh"
+            | "prospect"
+            | "raw"
+            | "marketing qualified lead"
+            | "marketingqualifiedlead"
+            | "mql" => LeadStatus::New,
+            "attempted to contact"
+            | "attempted"
+            | "attempting to contact"
+            | "no answer"
+            | "working"
+            | "unresponsive"
+            | "no response"
+            | "left voicemail" => LeadStatus::Attempting,
             "working contacted" | "in progress" | "connected" | "contact in future" | "contacted" | "engaged"
-            | "nurturing" | "interested" => LeadStatus::Contacted,
+            | "nurture" | "nurturing" | "interested" | "follow up" => LeadStatus::Contacted,
             "open deal"
             | "closed converted"
             | "pre qualified"
             | "sales qualified lead"
-            | "marketing qualified lead"
+            | "salesqualifiedlead"
+            | "sql"
             | "opportunity"
-            | "potential" => LeadStatus::Qualified,
+            | "potential"
+            | "meeting booked"
+            | "meeting scheduled"
+            | "appointment set"
+            | "demo scheduled"
+            | "trial" => LeadStatus::Qualified,
             "bad timing"
             | "closed not converted"
             | "junk lead"
@@ -127,7 +148,9 @@ impl LeadStatus {
             | "not qualified"
             | "disqualified"
             | "bad fit"
-            | "not interested" => LeadStatus::Unqualified,
+            | "not interested"
+            | "do not contact"
+            | "do not call" => LeadStatus::Unqualified,
             "won" | "closed won" | "client" | "active customer" | "evangelist" => LeadStatus::Customer,
             "lost lead" | "closed lost" | "canceled" | "cancelled" | "churned" => LeadStatus::Lost,
             _ => return Self::parse(input),
@@ -151,6 +174,11 @@ mod tests {
         assert_eq!(LeadStatus::parse_foreign("Working - Contacted").unwrap(), LeadStatus::Contacted);
         assert_eq!(LeadStatus::parse_foreign("ATTEMPTED_TO_CONTACT").unwrap(), LeadStatus::Attempting);
         assert_eq!(LeadStatus::parse_foreign("Closed Won").unwrap(), LeadStatus::Customer);
+        assert_eq!(LeadStatus::parse_foreign("salesqualifiedlead").unwrap(), LeadStatus::Qualified);
+        assert_eq!(LeadStatus::parse_foreign("Meeting booked").unwrap(), LeadStatus::Qualified);
+        assert_eq!(LeadStatus::parse_foreign("Nurture").unwrap(), LeadStatus::Contacted);
+        assert_eq!(LeadStatus::parse_foreign("Unresponsive").unwrap(), LeadStatus::Attempting);
+        assert_eq!(LeadStatus::parse_foreign("Do not contact").unwrap(), LeadStatus::Unqualified);
         assert!(LeadStatus::parse_foreign("sleeping").is_err());
     }
 }
