@@ -783,7 +783,6 @@ async fn new_caller_lead(
     Ok((lead.id, contact))
 }
 
-/// Calls of the organization, newest first, filtered.
 /// The actor's inbound calls still waiting for a disposition, newest first.
 pub async fn waiting_for(db: &Db, actor: &Actor) -> Result<Vec<Call>, AppError> {
     let mut tx = db.read().await?;
