@@ -25,6 +25,7 @@ use chrono_tz::Tz;
 use leadline_domain::{CallingWindow, Disposition, LeadStatus, Phone, text};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -886,6 +887,17 @@ pub async fn page(db: &Db, actor: &Actor, p: &CallListParams) -> Result<CallPage
         None
     };
     Ok(CallPage { items, next_cursor })
+}
+
+/// The names of the leads of `calls`, for lists of calls.
+pub async fn lead_names(db: &Db, actor: &Actor, calls: &[Call]) -> Result<HashMap<Uuid, String>, AppError> {
+    let mut ids: Vec<Uuid> = calls.iter().filter_map(|c| c.lead_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut tx = db.read().await?;
+    let names = store::leads::names(&mut tx, actor.org_id(), &ids).await?;
+    tx.commit().await?;
+    Ok(names)
 }
 
 /// Whether the lead's numbers may be called, for the lead page.

@@ -249,6 +249,25 @@ pub async fn set_tags(tx: &mut Tx, org: Uuid, id: Uuid, tags: &[String]) -> anyh
     .context("storing tags")
 }
 
+/// The names of the leads of `org` among `ids` (for lists of other things).
+pub async fn names(tx: &mut Tx, org: Uuid, ids: &[Uuid]) -> anyhow::Result<HashMap<Uuid, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, String)> = on_tx!(tx, |c| {
+        let mut q = sqlx::QueryBuilder::new("SELECT id, name FROM leads WHERE org_id = ");
+        q.push_bind(org).push(" AND id IN (");
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        q.push(")");
+        q.build_query_as().fetch_all(c).await
+    })
+    .context("loading lead names")?;
+    Ok(rows.into_iter().collect())
+}
+
 /// One lead of `org` with its tags and contacts.
 pub async fn get(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<Option<Lead>> {
     Ok(get_with(tx, org, id, false).await?.map(|(lead, _)| lead))

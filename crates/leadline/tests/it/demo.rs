@@ -52,8 +52,24 @@ async fn the_demo_has_people_leads_a_campaign_and_call_history(b: Backend) {
     assert!(checked > 500, "{checked} calls");
     // The manager's report page shows them, outcomes by name.
     let (_, session) = crate::auth::login(&app, "maria.manager@northwind.example", "leadline-demo", &[]).await;
-    let page = crate::auth::page(&app, &format!("/reports/calls?from={from}&to={today}"), &session.unwrap()).await;
+    let page =
+        crate::auth::page(&app, &format!("/reports/calls?from={from}&to={today}"), session.as_deref().unwrap()).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("Sara Virtanen") && page.text.contains("No answer"), "{}", page.text);
     assert!(!page.text.contains("no_answer"), "{}", page.text);
+    // The call log lists every call with its lead, a page at a time, filtered.
+    let session = session.unwrap();
+    let log = crate::auth::page(&app, "/calls?disposition=meeting_booked", &session).await;
+    assert_eq!(log.status, StatusCode::OK);
+    assert!(
+        log.text.contains("data-label=\"Outcome\">Meeting booked<") && log.text.contains("href=\"/leads/"),
+        "{}",
+        log.text
+    );
+    assert!(!log.text.contains("data-label=\"Outcome\">No answer<"), "{}", log.text);
+    let all = crate::auth::page(&app, "/calls", &session).await;
+    assert!(all.text.contains("rel=\"next\""), "more than one page: {}", all.text);
+    let bad = crate::auth::page(&app, "/calls?from=someday", &session).await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(bad.text.contains("from: must be a date"), "{}", bad.text);
 }

@@ -6,7 +6,7 @@ use crate::{
     app::{
         self, AppError,
         call_reports::{CampaignStats, RepDay},
-        calls::{DialInput, DispositionInput, LogInput, SkipInput},
+        calls::{CallListParams, DialInput, DispositionInput, LogInput, SkipInput},
         campaigns::{CampaignInput, CampaignView, HoursBody},
         dialer::Offer,
         suppression::NewSuppression,
@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/calling/{id}/skip", post(skip))
         .route("/calling/{id}/dial", post(dial_offer))
         .route("/calling/{id}/end", post(end))
+        .route("/calls", get(call_log))
         .route("/calls/{id}", get(call_page))
         .route("/calls/{id}/dispose", post(dispose_call))
         .route("/calls/{id}/notes", post(save_notes))
@@ -708,6 +709,102 @@ async fn report(State(state): State<AppState>, user: PageUser, Query(q): Query<R
     }
     Ok(render(
         &ReportPage { shell: user.shell("reports", ""), from: from.to_string(), to: to.to_string(), rows, campaigns },
+        user.flash.is_some(),
+    ))
+}
+
+// ---- Call log ----
+
+/// One call in the log, as shown.
+struct CallRow {
+    id: String,
+    when: String,
+    rep: String,
+    inbound: bool,
+    number: String,
+    lead_id: String,
+    lead: String,
+    outcome: String,
+    duration: String,
+    notes: String,
+}
+
+#[derive(Template)]
+#[template(path = "calls.html")]
+struct CallLogPage {
+    shell: super::Shell,
+    q: CallListParams,
+    reps: Vec<(String, String)>,
+    dispositions: Vec<(char, &'static str, &'static str)>,
+    rows: Vec<CallRow>,
+    error: Option<String>,
+    next: Option<String>,
+}
+
+/// Every call record, newest first, filtered by rep, outcome, direction and days.
+async fn call_log(State(state): State<AppState>, user: PageUser, Query(q): Query<CallListParams>) -> PageResult {
+    let users = app::users::list(&state.db, user.actor.org_id()).await.or_page()?;
+    let (calls, next_cursor, error) = match app::calls::page(&state.db, &user.actor, &q).await {
+        Ok(page) => (page.items, page.next_cursor, None),
+        Err(AppError::Validation(errors)) => (
+            Vec::new(),
+            None,
+            Some(errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")),
+        ),
+        Err(e) => return Err(super::error_page(&e)),
+    };
+    let names = app::calls::lead_names(&state.db, &user.actor, &calls).await.or_page()?;
+    let zone = user.actor.org.time_zone.clone();
+    let rows = calls
+        .into_iter()
+        .map(|c| {
+            let inbound = c.direction == "inbound";
+            let number = if inbound { c.from_number.clone() } else { c.to_number.clone() };
+            let seconds = c.duration_s.unwrap_or(0);
+            CallRow {
+                id: c.id.to_string(),
+                when: format::org_time(c.started_at.unwrap_or(c.created_at), &zone),
+                rep: c
+                    .user_id
+                    .and_then(|u| users.iter().find(|x| x.id == u))
+                    .map(|u| u.name.clone())
+                    .unwrap_or_default(),
+                inbound,
+                number: number.unwrap_or_default(),
+                lead_id: c.lead_id.map(|l| l.to_string()).unwrap_or_default(),
+                lead: c.lead_id.and_then(|l| names.get(&l).cloned()).unwrap_or_default(),
+                outcome: c
+                    .disposition
+                    .as_deref()
+                    .and_then(|d| Disposition::parse(d).ok())
+                    .map_or_else(|| c.state.clone(), |d| d.label().to_owned()),
+                duration: if seconds > 0 { format!("{}:{:02}", seconds / 60, seconds % 60) } else { String::new() },
+                notes: c.notes.lines().next().unwrap_or("").chars().take(80).collect(),
+            }
+        })
+        .collect();
+    let next = next_cursor.map(|cursor| {
+        let keep = [
+            ("user_id", &q.user_id),
+            ("disposition", &q.disposition),
+            ("direction", &q.direction),
+            ("from", &q.from),
+            ("to", &q.to),
+            ("lead_id", &q.lead_id),
+            ("campaign_id", &q.campaign_id),
+        ];
+        let mut parts: Vec<String> = keep
+            .iter()
+            .filter_map(|(k, v)| {
+                v.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{k}={}", crate::web::urlencode(v)))
+            })
+            .collect();
+        parts.push(format!("cursor={cursor}"));
+        format!("/calls?{}", parts.join("&"))
+    });
+    let reps = users.iter().filter(|u| u.active).map(|u| (u.id.to_string(), u.name.clone())).collect();
+    Ok(render(
+        &CallLogPage { shell: user.shell("reports", ""), q, reps, dispositions: dispositions(), rows, error, next },
         user.flash.is_some(),
     ))
 }
