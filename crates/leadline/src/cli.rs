@@ -157,6 +157,14 @@ pub enum UserCommand {
         #[arg(long)]
         org: String,
     },
+    /// Set a user's password, read from standard input (first line); signs them out.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (first line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -266,9 +274,7 @@ async fn user(command: UserCommand, db: &Db) -> anyhow::Result<()> {
     match command {
         UserCommand::Create { org, email, name, role, password_stdin: _ } => {
             let org = find_org(db, &org).await?;
-            let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
-            let password = password.lines().next().unwrap_or("").to_owned();
+            let password = password_from_stdin()?;
             let input = app::users::NewUser {
                 email: Some(email),
                 name: Some(name),
@@ -285,6 +291,16 @@ async fn user(command: UserCommand, db: &Db) -> anyhow::Result<()> {
                 org.name,
                 user.id
             );
+            Ok(())
+        }
+        UserCommand::SetPassword { email, password_stdin: _ } => {
+            let password = password_from_stdin()?;
+            let by = By { org: uuid::Uuid::nil(), user_id: None, name: "command line" };
+            let user = app::users::set_password(db, by, &email, &password).await.map_err(|e| match e {
+                AppError::NotFound(_) => anyhow::anyhow!("no user with the e-mail {email}"),
+                other => explain(other),
+            })?;
+            println!("Set the password of {} <{}>; their sessions were ended", user.name, user.email);
             Ok(())
         }
         UserCommand::List { org } => {
@@ -304,6 +320,13 @@ async fn user(command: UserCommand, db: &Db) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The first line of standard input.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
+    Ok(password.lines().next().unwrap_or("").to_owned())
 }
 
 async fn find_org(db: &Db, name: &str) -> anyhow::Result<store::orgs::Org> {

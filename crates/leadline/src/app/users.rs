@@ -165,6 +165,27 @@ pub async fn create(db: &Db, org: &Org, by: By<'_>, input: &NewUser) -> Result<U
     Ok(user)
 }
 
+/// Sets the password of the user with `email` from the server's command line (an admin
+/// who cannot sign in, a user imported without one); signs them out everywhere and, if they
+/// were deactivated, leaves them so. `by` is who did it, for the audit log.
+pub async fn set_password(db: &Db, by: By<'_>, email: &str, password: &str) -> Result<User, AppError> {
+    let mut errs = Errors::default();
+    let email = errs.take("email", Email::parse(email));
+    let password = errs.take("password", Password::parse(password));
+    errs.into_result()?;
+    let (Some(email), Some(password)) = (email, password) else { unreachable!("validated") };
+    let hash = hash_password(&password)?;
+    let mut tx = db.write().await?;
+    let (user, _) = store::auth::user_by_email(&mut tx, email.as_str()).await?.ok_or(AppError::NotFound("user"))?;
+    store::auth::set_password(&mut tx, user.id, &hash).await?;
+    store::auth::delete_user_sessions(&mut tx, user.id).await?;
+    let subject = Subject { entity_type: "user", entity_id: user.id, lead_id: None };
+    let change = json!({"password": "changed"});
+    audit::record(&mut tx, By { org: user.org_id, ..by }, subject, "update", None, change.as_object()).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
 fn duplicate_email(email: &str) -> AppError {
     AppError::Conflict {
         field: Some("email".into()),

@@ -173,8 +173,23 @@ async fn administer_from_the_command_line(b: Backend) {
         assert!(text(&unknown).contains("no such user"), "{}", text(&unknown));
         let migrate = run(&url, &["migrate"], None);
         assert!(migrate.status.success(), "{}", text(&migrate));
+        // A password reset from the server's command line (an admin who cannot sign in).
+        let reset = ["user", "set-password", "--email", "VAINO@karkkainen.test", "--password-stdin"];
+        let weak = run(&url, &reset, Some("short\n"));
+        assert!(!weak.status.success() && text(&weak).contains("10 characters"), "{}", text(&weak));
+        let ok = run(&url, &reset, Some("another-strong-password\n"));
+        assert!(ok.status.success(), "{}", text(&ok));
+        let ghost = run(
+            &url,
+            &["user", "set-password", "--email", "ghost@k.test", "--password-stdin"],
+            Some("a-strong-password\n"),
+        );
+        assert!(!ghost.status.success() && text(&ghost).contains("no user with the e-mail"), "{}", text(&ghost));
         last
     })
     .await
     .unwrap();
+    let now = chrono::Utc::now();
+    assert!(leadline::app::auth::login(&db.db, "vaino@karkkainen.test", "another-strong-password", now).await.is_ok());
+    assert!(leadline::app::auth::login(&db.db, "vaino@karkkainen.test", "a-strong-password", now).await.is_err());
 }
