@@ -401,6 +401,10 @@ async fn work_a_campaign_from_the_call_screen() {
         b.keys("#check-again", "\u{E00C}");
         b.wait_title("Q1 Finland SMB");
         b.wait_text("Session ended");
+        // The call log shows both calls with their outcomes.
+        b.goto(&format!("{base}/calls"));
+        b.wait_text("Callback requested");
+        b.screenshot("call-log");
     })
     .await
     .expect("browser script");
