@@ -261,6 +261,8 @@ const ISO_3166: &[(&str, &str, &str)] = &[
     ("YE", "YEM", "Yemen"),
     ("ZM", "ZMB", "Zambia"),
     ("ZW", "ZWE", "Zimbabwe"),
+    // Not in ISO 3166-1 but used by the EU, phone numbering and most CRMs.
+    ("XK", "XKX", "Kosovo"),
 ];
 
 /// Common English and local names of countries, for input given as a name.
@@ -524,6 +526,8 @@ mod tests {
             ("Taiwan", "TW"),
             ("Zimbabwe", "ZW"),
             ("Česko", "CZ"),
+            ("Kosovo", "XK"),
+            ("xk", "XK"),
         ] {
             assert_eq!(Country::parse(input).map(|c| c.as_str().to_owned()), Ok(code.to_owned()), "{input}");
         }
