@@ -808,10 +808,12 @@ pub struct CallListParams {
     pub direction: Option<String>,
     /// One disposition, e.g. `meeting_booked`.
     pub disposition: Option<String>,
-    /// From this RFC 3339 time, or from the start of this date (YYYY-MM-DD) in the
-    /// organization's time zone.
+    /// Calls recorded from this RFC 3339 time, or from the start of this date (YYYY-MM-DD)
+    /// in the organization's time zone. (A call logged after the fact is recorded when it
+    /// is logged; reports count it on the day it happened.)
     pub from: Option<String>,
-    /// Until this RFC 3339 time (excluded), or to the end of this date (included).
+    /// Calls recorded until this RFC 3339 time (excluded), or to the end of this date
+    /// (included).
     pub to: Option<String>,
     /// 1–500, default 100.
     pub limit: Option<i64>,
