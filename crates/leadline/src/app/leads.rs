@@ -409,28 +409,37 @@ impl ListParams {
     /// The parameters as a query string (for links that keep the view).
     #[must_use]
     pub fn to_query_string(&self, cursor: Option<&str>) -> String {
-        let mut parts = Vec::new();
-        for (k, v) in [
-            ("q", &self.q),
-            ("status", &self.status),
-            ("owner", &self.owner),
-            ("tag", &self.tag),
-            ("country", &self.country),
-            ("kind", &self.kind),
-            ("created_from", &self.created_from),
-            ("created_to", &self.created_to),
-            ("sort", &self.sort),
-            ("order", &self.order),
-        ] {
-            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                parts.push(format!("{k}={}", crate::web::urlencode(v)));
-            }
-        }
-        if let Some(c) = cursor {
-            parts.push(format!("cursor={c}"));
-        }
-        parts.join("&")
+        query_string(
+            &[
+                ("q", &self.q),
+                ("status", &self.status),
+                ("owner", &self.owner),
+                ("tag", &self.tag),
+                ("country", &self.country),
+                ("kind", &self.kind),
+                ("created_from", &self.created_from),
+                ("created_to", &self.created_to),
+                ("sort", &self.sort),
+                ("order", &self.order),
+            ],
+            cursor,
+        )
     }
+}
+
+/// `k=v&…` of the parameters that are set, then the cursor (for links that keep a view).
+#[must_use]
+pub fn query_string(params: &[(&str, &Option<String>)], cursor: Option<&str>) -> String {
+    let mut parts = Vec::new();
+    for (k, v) in params {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            parts.push(format!("{k}={}", crate::web::urlencode(v)));
+        }
+    }
+    if let Some(c) = cursor {
+        parts.push(format!("cursor={c}"));
+    }
+    parts.join("&")
 }
 
 /// Turns list parameters into a query, naming any parameter that is wrong.

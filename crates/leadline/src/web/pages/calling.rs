@@ -793,14 +793,7 @@ async fn call_log(State(state): State<AppState>, user: PageUser, Query(q): Query
             ("lead_id", &q.lead_id),
             ("campaign_id", &q.campaign_id),
         ];
-        let mut parts: Vec<String> = keep
-            .iter()
-            .filter_map(|(k, v)| {
-                v.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{k}={}", crate::web::urlencode(v)))
-            })
-            .collect();
-        parts.push(format!("cursor={cursor}"));
-        format!("/calls?{}", parts.join("&"))
+        format!("/calls?{}", app::leads::query_string(&keep, Some(&cursor)))
     });
     let reps = users.iter().filter(|u| u.active).map(|u| (u.id.to_string(), u.name.clone())).collect();
     Ok(render(
