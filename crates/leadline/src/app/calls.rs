@@ -876,8 +876,10 @@ pub async fn page(db: &Db, actor: &Actor, p: &CallListParams) -> Result<CallPage
     });
     errs.into_result()?;
     let mut tx = db.read().await?;
-    if let Some(lead) = filter.lead {
-        store::leads::get(&mut tx, actor.org_id(), lead).await?.ok_or(AppError::NotFound("lead"))?;
+    if let Some(lead) = filter.lead
+        && store::leads::names(&mut tx, actor.org_id(), &[lead]).await?.is_empty()
+    {
+        return Err(AppError::NotFound("lead"));
     }
     let mut items = store::calls::page(&mut tx, actor.org_id(), &filter, before, limit + 1).await?;
     tx.commit().await?;

@@ -257,16 +257,6 @@ pub async fn page(
     .context("listing calls")
 }
 
-/// A lead's calls, newest first.
-pub async fn for_lead(tx: &mut Tx, org: Uuid, lead: Uuid, limit: i64) -> anyhow::Result<Vec<Call>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM calls WHERE lead_id = $1 AND org_id = $2 AND state <> 'skipped'
-         ORDER BY created_at DESC LIMIT $3"
-    ));
-    on_tx!(tx, |c| sqlx::query_as(sql).bind(lead).bind(org).bind(limit).fetch_all(c).await)
-        .context("loading a lead's calls")
-}
-
 /// A rep's inbound calls still waiting for a disposition.
 pub async fn inbound_waiting(tx: &mut Tx, org: Uuid, user: Uuid) -> anyhow::Result<Vec<Call>> {
     let sql = sqlx::AssertSqlSafe(format!(
