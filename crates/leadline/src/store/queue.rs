@@ -331,40 +331,45 @@ async fn candidates_in_groups(
     if groups.is_empty() {
         return Ok(Vec::new());
     }
-    fn build<'a, DB>(q: &mut QueryBuilder<DB>, campaign: Uuid, groups: &[i64], tier: Tier, now_ms: i64, per_group: u32)
-    where
-        DB: Database,
-        Uuid: Binds<'a, DB>,
-        i64: Binds<'a, DB>,
-        i32: Binds<'a, DB>,
-    {
-        for (i, g) in groups.iter().enumerate() {
-            if i > 0 {
-                q.push(" UNION ALL ");
-            }
-            q.push("SELECT * FROM (SELECT rank, lead_id, group_id FROM campaign_leads WHERE campaign_id = ")
-                .push_bind(campaign)
-                .push(" AND group_id = ")
-                .push_bind(*g)
-                .push(" AND tier = ")
-                .push_bind(tier.as_i32());
-            if tier == Tier::Retry {
-                q.push(" AND rank <= ").push_bind(now_ms);
-            }
-            q.push(" AND ready_at <= ").push_bind(now_ms);
-            q.push(format!(" ORDER BY rank LIMIT {per_group}) x{i}"));
-        }
-    }
     match tx {
+        // One index probe per open group.
         Tx::Sqlite(t) => {
-            let mut q = QueryBuilder::new("");
-            build(&mut q, campaign, groups, tier, now_ms, per_group);
+            let mut q = QueryBuilder::<sqlx::Sqlite>::new("");
+            for (i, g) in groups.iter().enumerate() {
+                if i > 0 {
+                    q.push(" UNION ALL ");
+                }
+                q.push("SELECT * FROM (SELECT rank, lead_id, group_id FROM campaign_leads WHERE campaign_id = ")
+                    .push_bind(campaign)
+                    .push(" AND group_id = ")
+                    .push_bind(*g)
+                    .push(" AND tier = ")
+                    .push_bind(tier.as_i32());
+                if tier == Tier::Retry {
+                    q.push(" AND rank <= ").push_bind(now_ms);
+                }
+                q.push(" AND ready_at <= ").push_bind(now_ms);
+                q.push(format!(" ORDER BY rank LIMIT {per_group}) x{i}"));
+            }
             q.build_query_as().fetch_all(&mut ***t).await
         }
+        // One statement text whatever the number of open groups, so that each
+        // connection plans it once (a union's text, and its plan, changes with it).
         Tx::Postgres(t) => {
-            let mut q = QueryBuilder::new("");
-            build(&mut q, campaign, groups, tier, now_ms, per_group);
-            q.build_query_as().fetch_all(&mut **t).await
+            let retry = if tier == Tier::Retry { " AND rank <= $4" } else { "" };
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT x.rank, x.lead_id, x.group_id FROM unnest($2::bigint[]) AS g(id) CROSS JOIN LATERAL \
+                 (SELECT rank, lead_id, group_id FROM campaign_leads WHERE campaign_id = $1 AND group_id = g.id \
+                 AND tier = $3 AND ready_at <= $4{retry} ORDER BY rank LIMIT $5) x"
+            ));
+            sqlx::query_as(sql)
+                .bind(campaign)
+                .bind(groups)
+                .bind(tier.as_i32())
+                .bind(now_ms)
+                .bind(i64::from(per_group))
+                .fetch_all(&mut **t)
+                .await
         }
     }
     .context("finding callable leads")
