@@ -40,7 +40,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     fill(&db, &org, args.leads).await?;
     // Fresh statistics, as after any bulk load.
     match &db {
-        Db::Postgres(p) => sqlx::query("ANALYZE").execute(p).await.map(drop),
+        Db::Postgres(p) => sqlx::query("ANALYZE").execute(&**p).await.map(drop),
         Db::Sqlite(p) => sqlx::query("ANALYZE").execute(&**p).await.map(drop),
     }
     .context("analyzing the database")?;
@@ -100,7 +100,7 @@ async fn count_leads(db: &Db, org: Uuid) -> anyhow::Result<usize> {
             sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE org_id = $1").bind(org).fetch_one(&**p).await?
         }
         Db::Postgres(p) => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE org_id = $1").bind(org).fetch_one(p).await?
+            sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE org_id = $1").bind(org).fetch_one(&**p).await?
         }
     };
     Ok(usize::try_from(n).unwrap_or(0))
@@ -155,7 +155,7 @@ impl Samples {
         let range_sql = "SELECT MIN(created_at), MAX(created_at) FROM leads WHERE org_id = $1";
         let (first, last): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = match db {
             Db::Sqlite(p) => sqlx::query_as(range_sql).bind(org.id).fetch_one(&**p).await?,
-            Db::Postgres(p) => sqlx::query_as(range_sql).bind(org.id).fetch_one(p).await?,
+            Db::Postgres(p) => sqlx::query_as(range_sql).bind(org.id).fetch_one(&**p).await?,
         };
         let (Some(first), Some(last)) = (first, last) else { anyhow::bail!("the bench organization has no leads") };
         let span = (last - first).num_seconds().max(1);
@@ -169,7 +169,7 @@ impl Samples {
                        FROM leads l WHERE l.org_id = $1 AND l.created_at >= $2 ORDER BY l.created_at LIMIT 1";
             let row: (Uuid, String, Option<String>) = match db {
                 Db::Sqlite(p) => sqlx::query_as(sql).bind(org.id).bind(at).fetch_one(&**p).await,
-                Db::Postgres(p) => sqlx::query_as(sql).bind(org.id).bind(at).fetch_one(p).await,
+                Db::Postgres(p) => sqlx::query_as(sql).bind(org.id).bind(at).fetch_one(&**p).await,
             }
             .context("sampling leads")?;
             out.ids.push(row.0);

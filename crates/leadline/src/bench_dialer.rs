@@ -86,7 +86,7 @@ pub async fn run(args: BenchDialerArgs) -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("campaign of {} leads created in {:.1} s", args.leads, started.elapsed().as_secs_f64());
     match &db {
-        Db::Postgres(p) => sqlx::query("ANALYZE").execute(p).await.map(drop),
+        Db::Postgres(p) => sqlx::query("ANALYZE").execute(&**p).await.map(drop),
         Db::Sqlite(p) => sqlx::query("ANALYZE").execute(&**p).await.map(drop),
     }
     .context("analyzing the database")?;
@@ -222,7 +222,7 @@ async fn suppress(db: &Db, org: Uuid, target: usize) -> anyhow::Result<usize> {
         Db::Postgres(p) => {
             sqlx::query_as("SELECT lead_id, digits FROM contact_phones WHERE org_id = $1")
                 .bind(org)
-                .fetch_all(p)
+                .fetch_all(&**p)
                 .await?
         }
     };

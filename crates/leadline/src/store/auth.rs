@@ -153,7 +153,7 @@ pub async fn actor_by_token(db: &super::Db, token_hash: &str) -> anyhow::Result<
         "SELECT {COLUMNS}, {ORG_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id
          JOIN orgs o ON o.id = u.org_id WHERE t.token_hash = $1 AND u.active"
     ));
-    let row = crate::on_db!(db, |p| {
+    let row = crate::on_keyed!(db, |p| {
         match sqlx::query(sql).bind(token_hash).fetch_optional(p).await? {
             Some(r) => Ok::<_, sqlx::Error>(Some(user_and_org(&r)?)),
             None => Ok(None),
@@ -229,7 +229,7 @@ pub async fn session_actor(
         "SELECT {COLUMNS}, {ORG_COLUMNS}, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id
          JOIN orgs o ON o.id = u.org_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active"
     ));
-    crate::on_db!(db, |p| {
+    crate::on_keyed!(db, |p| {
         use sqlx::Row;
         match sqlx::query(sql).bind(token_hash).bind(now).fetch_optional(p).await? {
             Some(r) => {

@@ -83,7 +83,7 @@ impl TestDb {
                 let admin = Db::connect(&admin_url).await.expect("connect to PostgreSQL");
                 if let Db::Postgres(pool) = &admin {
                     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                        .execute(pool)
+                        .execute(&**pool)
                         .await
                         .expect("create database");
                 }
@@ -118,7 +118,7 @@ impl Drop for TestDb {
                             let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
                                 "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
                             )))
-                            .execute(&pool)
+                            .execute(&*pool)
                             .await;
                             pool.close().await;
                         }
