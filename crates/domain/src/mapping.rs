@@ -255,6 +255,7 @@ pub const LEAD_FIELDS: &[Field] = &[
             "kotisivu",
             "www",
             "webaddress",
+            "webdomain",
         ],
     ),
     f(
@@ -293,6 +294,8 @@ pub const LEAD_FIELDS: &[Field] = &[
             "ville",
             "ciudad",
             "organizationaddresscity",
+            "citytownvillagelocality",
+            "locality",
         ],
     ),
     f(
@@ -310,6 +313,7 @@ pub const LEAD_FIELDS: &[Field] = &[
             "bundesland",
             "maakunta",
             "organizationaddressstate",
+            "statecounty",
         ],
     ),
     f(
@@ -464,19 +468,36 @@ pub fn is_report_footer<'a>(mut fields: impl Iterator<Item = &'a str>) -> bool {
 }
 
 /// Words other CRMs put in front of a field name ("Person - Email", "Mailing City").
-const PREFIXES: &[&str] =
-    &["person", "deal", "organization", "contact", "company", "lead", "mailing", "billing", "primary"];
+const PREFIXES: &[&str] = &[
+    "person",
+    "deal",
+    "organization",
+    "contact",
+    "company",
+    "lead",
+    "mailing",
+    "billing",
+    "shipping",
+    "primary",
+    "address1",
+    "address",
+];
 
 /// Finds the field a header means, by its key, then without a trailing number
-/// ("Phone 2"), then without a CRM's prefix.
+/// ("Phone 2"), then without up to two of a CRM's prefixes ("Organization - Address -
+/// Country", "address_1_city").
 #[must_use]
 pub fn recognise(kind: ImportKind, header: &str) -> Option<&'static Field> {
     let key = header_key(header);
-    let find = |k: &str| kind.fields().iter().find(|f| f.name.replace('_', "") == k || f.aliases.contains(&k));
     if key.is_empty() {
         return None;
     }
-    if let Some(f) = find(&key) {
+    recognise_key(kind, &key, 2)
+}
+
+fn recognise_key(kind: ImportKind, key: &str, prefixes: u8) -> Option<&'static Field> {
+    let find = |k: &str| kind.fields().iter().find(|f| f.name.replace('_', "") == k || f.aliases.contains(&k));
+    if let Some(f) = find(key) {
         return Some(f);
     }
     let unnumbered = key.trim_end_matches(|c: char| c.is_ascii_digit());
@@ -485,7 +506,14 @@ pub fn recognise(kind: ImportKind, header: &str) -> Option<&'static Field> {
     {
         return Some(f);
     }
-    PREFIXES.iter().filter_map(|p| key.strip_prefix(p)).filter(|r| !r.is_empty()).find_map(find)
+    if prefixes == 0 {
+        return None;
+    }
+    PREFIXES
+        .iter()
+        .filter_map(|p| key.strip_prefix(p))
+        .filter(|r| !r.is_empty())
+        .find_map(|r| recognise_key(kind, r, prefixes - 1))
 }
 
 /// A field by its name as users write it in a mapping (`email`, `mobile`, `company`).
@@ -563,6 +591,29 @@ mod tests {
                 &["Person - Name", "Person - Organization", "Person - Email - Work", "Person - Phone - Mobile"]
             ),
             ["contact_name", "name", "email", "mobile_phone"]
+        );
+        assert_eq!(
+            names(
+                ImportKind::Leads,
+                &[
+                    "Organization - Name",
+                    "Organization - Address - City/town/village/locality",
+                    "Organization - Address - State/county",
+                    "Organization - Address - ZIP/Postal code",
+                    "Organization - Address - Country",
+                    "Organization - Web domain",
+                    "Organization - Label",
+                ]
+            ),
+            ["name", "city", "region", "postcode", "country", "website", "tags"]
+        );
+        // Close's lead export.
+        assert_eq!(
+            names(
+                ImportKind::Leads,
+                &["display_name", "address_1_address_1", "address_1_city", "address_1_zipcode", "address_1_country"]
+            ),
+            ["name", "street", "city", "postcode", "country"]
         );
     }
 
