@@ -182,13 +182,17 @@ macro_rules! on_tx {
 #[macro_export]
 macro_rules! on_db {
     ($db:expr, |$p:ident| $body:expr) => {
+        $crate::on_db!(@pg std::ops::Deref::deref, $db, |$p| $body)
+    };
+    // `$pg` picks the PostgreSQL pool from a `PgDb`.
+    (@pg $pg:path, $db:expr, |$p:ident| $body:expr) => {
         match $db {
             $crate::store::Db::Sqlite(s) => {
                 let $p: &sqlx::SqlitePool = &**s;
                 $body
             }
             $crate::store::Db::Postgres(pg) => {
-                let $p: &sqlx::PgPool = pg;
+                let $p: &sqlx::PgPool = $pg(pg);
                 $body
             }
         }
@@ -200,16 +204,7 @@ macro_rules! on_db {
 #[macro_export]
 macro_rules! on_keyed {
     ($db:expr, |$p:ident| $body:expr) => {
-        match $db {
-            $crate::store::Db::Sqlite(s) => {
-                let $p: &sqlx::SqlitePool = &**s;
-                $body
-            }
-            $crate::store::Db::Postgres(pg) => {
-                let $p: &sqlx::PgPool = pg.keyed();
-                $body
-            }
-        }
+        $crate::on_db!(@pg $crate::store::PgDb::keyed, $db, |$p| $body)
     };
 }
 
