@@ -2,8 +2,9 @@
 //!
 //! Encodings: UTF-8 with or without BOM, UTF-16 (BOM, or detected from the zero
 //! bytes of ASCII text) and Windows-1252 / Latin-1 (any file that is not valid UTF-8).
-//! The delimiter (`,` `;` tab or `|`) is the one that splits the first lines into the
-//! same number of fields.
+//! The delimiter (`,` `;` tab or `|`) is the one named by Excel's `sep=;` first line (which
+//! is skipped, as Excel hides it), else the one that splits the first lines into the same
+//! number of fields.
 
 use anyhow::Context;
 use encoding_rs::Encoding;
@@ -21,8 +22,8 @@ pub struct Sniffed {
     pub sha256: String,
     pub size: u64,
     pub encoding: &'static Encoding,
-    /// Bytes of byte-order mark to skip.
-    pub bom: usize,
+    /// Bytes to skip before the header: a byte-order mark, and Excel's `sep=;` line.
+    pub skip: usize,
     pub delimiter: u8,
     /// Line count less the header: the number of rows unless fields hold line breaks.
     pub rows_estimate: u64,
@@ -76,17 +77,31 @@ pub fn sniff<R: Read + Seek>(
     if text.trim().is_empty() {
         return Err(FileError("the file is empty".into()));
     }
-    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(&text));
-    let rows_estimate =
-        if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE { lines / 2 } else { lines };
+    let utf16 = encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE;
+    let (hint, hint_len) = separator_line(&text).map_or((None, 0), |(d, len)| (Some(d), len));
+    let delimiter = delimiter.or(hint).unwrap_or_else(|| sniff_delimiter(&text[hint_len..]));
+    let rows_estimate = if utf16 { lines / 2 } else { lines };
     Ok(Sniffed {
         sha256: hex::encode(hasher.finalize()),
         size,
         encoding,
-        bom,
+        // The line is ASCII: one byte a character, two in UTF-16.
+        skip: bom + if utf16 { hint_len * 2 } else { hint_len },
         delimiter,
-        rows_estimate: rows_estimate.saturating_sub(1).max(1),
+        rows_estimate: rows_estimate.saturating_sub(1 + u64::from(hint.is_some())).max(1),
     })
+}
+
+/// Excel's first line naming the delimiter (`sep=;`): the delimiter and the line's length
+/// with its line break.
+fn separator_line(text: &str) -> Option<(u8, usize)> {
+    let end = text.find('\n')?;
+    let line = text[..end].strip_suffix('\r').unwrap_or(&text[..end]);
+    let rest = line.get(..4).filter(|p| p.eq_ignore_ascii_case("sep=")).map(|_| &line[4..])?;
+    match rest.as_bytes() {
+        [d @ (b',' | b';' | b'\t' | b'|')] => Some((*d, end + 1)),
+        _ => None,
+    }
 }
 
 fn memchr_count(chunk: &[u8]) -> u64 {
@@ -214,7 +229,7 @@ fn count_outside_quotes(line: &str, delim: u8) -> usize {
 
 /// The file as UTF-8 bytes, transcoded on the fly when needed.
 pub fn utf8_reader<R: Read + Send + 'static>(mut file: R, sniffed: &Sniffed) -> anyhow::Result<Box<dyn Read + Send>> {
-    let mut skip = vec![0_u8; sniffed.bom];
+    let mut skip = vec![0_u8; sniffed.skip];
     file.read_exact(&mut skip).context("skipping the byte-order mark")?;
     if sniffed.encoding == encoding_rs::UTF_8 {
         return Ok(Box::new(file));
@@ -249,7 +264,7 @@ mod tests {
     #[test]
     fn detects_encodings() {
         assert_eq!(sniffed(b"Name,City\nA,B\n").encoding, encoding_rs::UTF_8);
-        assert_eq!(sniffed(b"\xEF\xBB\xBFName,City\n").bom, 3);
+        assert_eq!(sniffed(b"\xEF\xBB\xBFName,City\n").skip, 3);
         assert_eq!(sniffed(b"Name,City\nM\xfcller,K\xf6ln\n").encoding, encoding_rs::WINDOWS_1252);
         let utf16: Vec<u8> = "Name;City\nA;B\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
         let s = sniffed(&utf16);
@@ -261,6 +276,18 @@ mod tests {
         assert_eq!(sniffed(b"a;b;c\n\"x,y\";2;3\n").delimiter, b';');
         assert_eq!(sniffed(b"a\tb\n1\t2\n").delimiter, b'\t');
         assert_eq!(sniffed(b"Name\nAcme\n").delimiter, b',');
+    }
+
+    #[test]
+    fn reads_excels_separator_line() {
+        let s = sniffed(b"\xEF\xBB\xBFsep=;\r\nName;City\r\nA,B;C\r\n");
+        assert_eq!((s.delimiter, s.skip), (b';', 3 + 7));
+        assert_eq!(sniffed(b"SEP=|\nName|City\n").skip, 6);
+        let utf16: Vec<u8> = "sep=\t\nName\tCity\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let s = sniffed(&utf16);
+        assert_eq!((s.delimiter, s.skip), (b'\t', 12));
+        // Not a separator line: a header that happens to start so.
+        assert_eq!(sniffed(b"sep=;x,Name\nA,B\n").skip, 0);
     }
 
     #[test]

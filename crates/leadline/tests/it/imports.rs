@@ -353,6 +353,8 @@ async fn encodings_and_delimiters_are_read(backend: Backend) {
         ("latin1.csv", latin.into_owned()),
         ("tab.tsv", tabbed.into_bytes()),
         ("comma.csv", comma.as_bytes().to_vec()),
+        // Excel's "CSV for Excel": a first line naming the delimiter, Windows-1252.
+        ("excel-sep.csv", encoding_rs::WINDOWS_1252.encode(&format!("sep=;\r\n{text}")).0.into_owned()),
     ];
     for (name, bytes) in files {
         let before = app.all_leads(&token).await.len();
