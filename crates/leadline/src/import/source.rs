@@ -230,7 +230,7 @@ fn count_outside_quotes(line: &str, delim: u8) -> usize {
 /// The file as UTF-8 bytes, transcoded on the fly when needed.
 pub fn utf8_reader<R: Read + Send + 'static>(mut file: R, sniffed: &Sniffed) -> anyhow::Result<Box<dyn Read + Send>> {
     let mut skip = vec![0_u8; sniffed.skip];
-    file.read_exact(&mut skip).context("skipping the byte-order mark")?;
+    file.read_exact(&mut skip).context("skipping the byte-order mark and separator line")?;
     if sniffed.encoding == encoding_rs::UTF_8 {
         return Ok(Box::new(file));
     }
