@@ -279,7 +279,9 @@ pub async fn next(db: &Db, clock: &Clock, actor: &Actor, session_id: Uuid) -> Re
         campaigns::catch_up(&mut tx, actor, &mut campaign).await?;
         let picking =
             Picking { campaign: &campaign, session: &session, settings: &settings, callback_due: ctx.callback_due };
-        pick(&mut tx, actor, &picking, now).await?
+        let picked;
+        (tx, picked) = pick(db, tx, actor, &picking, now).await?;
+        picked
     } else {
         None
     };
@@ -319,13 +321,33 @@ struct Picking<'a> {
     callback_due: bool,
 }
 
-/// Finds, leases and checks the next lead; `None` when nothing is callable now.
-async fn pick(tx: &mut Tx, actor: &Actor, p: &Picking<'_>, now: DateTime<Utc>) -> Result<Option<Offer>, AppError> {
+/// Commits what `pick` decided about a lead it will not offer (out of the queue, or
+/// back to wait for its window) and goes on in a new transaction: the row's lock ends
+/// at once, so other reps' reads see the lead gone instead of stumbling on it for as
+/// long as this request keeps looking.
+async fn settle(db: &Db, tx: Tx) -> Result<Tx, AppError> {
+    tx.commit().await?;
+    Ok(db.write_offer().await?)
+}
+
+/// Most leads one request looks at before it answers (those it passes over leave the
+/// queue or wait for their window, committed as it goes).
+const PICK_ROUNDS: usize = 200;
+
+/// Finds, leases and checks the next lead; `None` when nothing is callable now. Returns
+/// the transaction to go on with (leads passed over are committed on the way).
+async fn pick(
+    db: &Db,
+    mut tx: Tx,
+    actor: &Actor,
+    p: &Picking<'_>,
+    now: DateTime<Utc>,
+) -> Result<(Tx, Option<Offer>), AppError> {
     let (campaign, session) = (p.campaign, p.session);
     let now_ms = now.timestamp_millis();
     let org_zone = actor.org.time_zone.clone();
     let window = &campaign.rules.window;
-    let open: Vec<i64> = queue::groups(tx, campaign.id)
+    let open: Vec<i64> = queue::groups(&mut tx, campaign.id)
         .await?
         .into_iter()
         .filter(|g| {
@@ -341,32 +363,32 @@ async fn pick(tx: &mut Tx, actor: &Actor, p: &Picking<'_>, now: DateTime<Utc>) -
         .collect();
     let query = campaigns::query_of(actor, &campaign.filter)?;
     let mut callback_due = p.callback_due;
-    for _round in 0..40 {
+    for _round in 0..PICK_ROUNDS {
         let mut candidates = Vec::new();
         let mut from_hopper = false;
         if callback_due {
-            candidates = queue::due_callbacks(tx, campaign.id, actor.user.id, now_ms, 5).await?;
+            candidates = queue::due_callbacks(&mut tx, campaign.id, actor.user.id, now_ms, 5).await?;
             callback_due = !candidates.is_empty();
         }
         let mut candidates: Vec<Uuid> = candidates.into_iter().map(|(id, _)| id).collect();
         if candidates.is_empty() {
-            candidates = queue::fresh(tx, campaign.id, &open, now_ms, 4).await?;
+            candidates = queue::fresh(&mut tx, campaign.id, &open, now_ms, 4).await?;
             from_hopper = true;
         }
         if candidates.is_empty() {
             from_hopper = false;
-            candidates = queue::candidates(tx, campaign.id, &open, Tier::Retry, now_ms, 3)
+            candidates = queue::candidates(&mut tx, campaign.id, &open, Tier::Retry, now_ms, 3)
                 .await?
                 .into_iter()
                 .map(|(id, _)| id)
                 .collect();
         }
         if candidates.is_empty() {
-            return Ok(None);
+            return Ok((tx, None));
         }
         let call_id = store::new_id();
         let leased = queue::lease_first(
-            tx,
+            &mut tx,
             campaign.id,
             &candidates,
             actor.user.id,
@@ -391,36 +413,42 @@ async fn pick(tx: &mut Tx, actor: &Actor, p: &Picking<'_>, now: DateTime<Utc>) -
         let callback_user = leased.callback_user;
         let entry = Some(leased);
         let loaded = match row {
-            Some(lead) => Some(store::leads::complete_for_calling(tx, actor.org_id(), lead).await?),
-            None => store::leads::get_for_calling(tx, actor.org_id(), lead_id).await?,
+            Some(lead) => Some(store::leads::complete_for_calling(&mut tx, actor.org_id(), lead).await?),
+            None => store::leads::get_for_calling(&mut tx, actor.org_id(), lead_id).await?,
         };
         let Some((lead, suppressed)) = loaded else {
-            queue::place(tx, campaign.id, lead_id, Tier::Left, rank, now_ms, None).await?;
+            queue::place(&mut tx, campaign.id, lead_id, Tier::Left, rank, now_ms, None).await?;
+            tx = settle(db, tx).await?;
             continue;
         };
         if !still_matches(&lead, &query) {
-            queue::place(tx, campaign.id, lead_id, Tier::Left, rank, now_ms, None).await?;
+            queue::place(&mut tx, campaign.id, lead_id, Tier::Left, rank, now_ms, None).await?;
+            tx = settle(db, tx).await?;
             continue;
         }
         if tier != Tier::Callback && attempts >= i32::try_from(campaign.rules.max_attempts).unwrap_or(i32::MAX) {
-            queue::place(tx, campaign.id, lead_id, Tier::Exhausted, rank, now_ms, None).await?;
+            queue::place(&mut tx, campaign.id, lead_id, Tier::Exhausted, rank, now_ms, None).await?;
+            tx = settle(db, tx).await?;
             continue;
         }
         let (contact, number) = match reachable(&lead, &suppressed) {
             Reachable::Number(c, n) => (c, n),
             Reachable::Suppressed => {
-                queue::place(tx, campaign.id, lead_id, Tier::Suppressed, rank, now_ms, None).await?;
+                queue::place(&mut tx, campaign.id, lead_id, Tier::Suppressed, rank, now_ms, None).await?;
+                tx = settle(db, tx).await?;
                 continue;
             }
             Reachable::NoNumber => {
-                queue::place(tx, campaign.id, lead_id, Tier::Left, rank, now_ms, None).await?;
+                queue::place(&mut tx, campaign.id, lead_id, Tier::Left, rank, now_ms, None).await?;
+                tx = settle(db, tx).await?;
                 continue;
             }
         };
         let place = place_of(&lead, &number, &org_zone);
         if !place.is_open(window, now) {
             let opens = place.next_open(window, now).unwrap_or(now + Duration::days(1));
-            queue::place(tx, campaign.id, lead_id, tier, rank, opens.timestamp_millis(), callback_user).await?;
+            queue::place(&mut tx, campaign.id, lead_id, tier, rank, opens.timestamp_millis(), callback_user).await?;
+            tx = settle(db, tx).await?;
             continue;
         }
         let call = Call {
@@ -438,10 +466,11 @@ async fn pick(tx: &mut Tx, actor: &Actor, p: &Picking<'_>, now: DateTime<Utc>) -
             zone_fallback: place.fallback,
             ..Call::blank(now)
         };
-        store::calls::insert(tx, actor.org_id(), &call).await?;
-        return Ok(Some(offer_for(tx, actor, campaign, session, &call, Some(lead), entry, p.settings, now).await?));
+        store::calls::insert(&mut tx, actor.org_id(), &call).await?;
+        let offer = offer_for(&mut tx, actor, campaign, session, &call, Some(lead), entry, p.settings, now).await?;
+        return Ok((tx, Some(offer)));
     }
-    Ok(None)
+    Ok((tx, None))
 }
 
 #[expect(clippy::too_many_arguments, reason = "what `pick` already loaded is passed on instead of read again")]

@@ -99,9 +99,12 @@ where
 {
     q.push("INSERT INTO campaign_leads (campaign_id, lead_id, group_id, tier, rank, ready_at) ");
     q.push("SELECT ").push_bind(campaign);
+    // Leads with nothing to call join as suppressed: the queue's counts are right from
+    // the start, and reps do not have to pass over them.
     let select = format!(
         ", l.id, (SELECT g.id FROM call_groups g WHERE g.zones = l.time_zones AND g.country = COALESCE(l.country, '') \
-         AND g.region = COALESCE(l.region, '')), 1, {}, 0",
+         AND g.region = COALESCE(l.region, '')), CASE WHEN {} THEN 7 ELSE 1 END, {}, 0",
+        unreachable_sql("l.id"),
         rank_sql(engine)
     );
     // push_query writes `SELECT <select> FROM ...`; the leading SELECT above carries the
@@ -198,8 +201,10 @@ fn forget_groups(campaign: Uuid) {
 /// seconds old (another process leased some of its rows) costs a failed lease, never a
 /// lead held twice.
 struct Hopper {
-    /// The clock (milliseconds) when it was filled; it is read again after [`HOPPER_TTL_MS`].
+    /// The clock (milliseconds) when it was filled; it is read again after [`HOPPER_TTL_MS`]
+    /// on that clock or on the wall clock (the clock can be fixed for tests and demos).
     filled_ms: i64,
+    filled: std::time::Instant,
     open: Vec<i64>,
     /// (rank, lead, group), best last.
     rows: Vec<(i64, Uuid, i64)>,
@@ -227,13 +232,16 @@ pub fn forget_hopper(campaign: Uuid) {
 }
 
 /// Up to `n` never-attempted leads of the open groups, best first, from the hopper
-/// (filled when needed). Rows stay in the hopper until [`taken`] removes them.
+/// (filled when needed). Rows stay in the hopper until [`taken`] removes them. An empty
+/// hopper is read again: "nothing left" is always the database's answer.
 pub async fn fresh(tx: &mut Tx, campaign: Uuid, open: &[i64], now_ms: i64, n: usize) -> anyhow::Result<Vec<Uuid>> {
     let peek = |h: &Hopper| h.rows.iter().rev().take(n).map(|(_, id, _)| *id).collect::<Vec<_>>();
     if let Some(h) = hoppers().get(&campaign)
         && !h.stale
+        && !h.rows.is_empty()
         && h.open == open
         && (0..HOPPER_TTL_MS).contains(&(now_ms - h.filled_ms))
+        && h.filled.elapsed().as_millis() < u128::from(HOPPER_TTL_MS.unsigned_abs())
     {
         return Ok(peek(h));
     }
@@ -244,7 +252,14 @@ pub async fn fresh(tx: &mut Tx, campaign: Uuid, open: &[i64], now_ms: i64, n: us
     }
     counts.retain(|_, c| *c >= HOPPER_PER_GROUP as usize);
     rows.sort_by_key(|r| std::cmp::Reverse((r.0, r.1)));
-    let h = Hopper { filled_ms: now_ms, open: open.to_vec(), rows, left: counts, stale: false };
+    let h = Hopper {
+        filled_ms: now_ms,
+        filled: std::time::Instant::now(),
+        open: open.to_vec(),
+        rows,
+        left: counts,
+        stale: false,
+    };
     let out = peek(&h);
     hoppers().insert(campaign, h);
     Ok(out)
@@ -580,17 +595,27 @@ pub async fn release(tx: &mut Tx, campaign: Uuid, lead: Uuid, call: Uuid, ready_
     .context("releasing a lead")
 }
 
-/// Takes a lead out of every campaign's calling (a do-not-call disposition, a
-/// suppressed number); rows already out stay as they are.
-pub async fn suppress_lead(tx: &mut Tx, lead: Uuid) -> anyhow::Result<()> {
-    on_tx!(tx, |c| sqlx::query(
-        "UPDATE campaign_leads SET tier = 7, leased_by = NULL, leased_call = NULL WHERE lead_id = $1 AND tier IN (0, 1, 2)"
+/// SQL that is true when the lead `lead` (a column) has phone numbers and none can be
+/// called: each is on its organization's do-not-call list or its contact said do not call.
+fn unreachable_sql(lead: &str) -> String {
+    format!(
+        "(SELECT MIN(CASE WHEN c.do_not_call OR EXISTS (SELECT 1 FROM suppressions s WHERE s.org_id = c.org_id \
+         AND s.number = CAST(p.digits AS BIGINT)) THEN 1 ELSE 0 END) \
+         FROM contacts c JOIN contact_phones p ON p.contact_id = c.id WHERE c.lead_id = {lead}) = 1"
     )
-    .bind(lead)
-    .execute(c)
-    .await
-    .map(drop))
-    .context("suppressing a lead in call queues")
+}
+
+/// A number was added to the do-not-call list: the leads with that number that have
+/// no other number to call leave every call queue they wait in (a lead a rep holds
+/// right now is checked when it comes up again).
+pub async fn suppress_number(tx: &mut Tx, org: Uuid, digits: &str) -> anyhow::Result<u64> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "UPDATE campaign_leads SET tier = 7 WHERE tier IN (0, 1, 2) AND leased_call IS NULL
+         AND lead_id IN (SELECT lead_id FROM contact_phones WHERE org_id = $1 AND digits = $2) AND {}",
+        unreachable_sql("campaign_leads.lead_id")
+    ));
+    on_tx!(tx, |c| sqlx::query(sql).bind(org).bind(digits).execute(c).await.map(|r| r.rows_affected()))
+        .context("taking a suppressed number out of call queues")
 }
 
 /// Counts per group and tier: (group, tier, leads, ready now, earliest `ready_at` of those not ready).

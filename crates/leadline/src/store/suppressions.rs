@@ -70,6 +70,9 @@ pub async fn add(tx: &mut Tx, org: Uuid, s: &Suppression) -> anyhow::Result<bool
     .map(|r| r.rows_affected())
     })
     .context("adding a suppressed number")?;
+    if done == 1 {
+        super::queue::suppress_number(tx, org, &number.to_string()).await?;
+    }
     Ok(done == 1)
 }
 

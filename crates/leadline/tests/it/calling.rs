@@ -736,6 +736,39 @@ async fn leads_join_a_running_campaign_at_catch_up(b: Backend) {
     assert_eq!(r.body["name"], "Q1 Finland SMB", "{}", r.text);
 }
 
+/// A campaign counts its suppressed leads from the moment it is created, and a number
+/// put on the list later takes its leads out of every queue at once; a lead with another
+/// number still to call stays, and is offered that number.
+async fn suppressed_leads_are_counted_from_the_start(b: Backend) {
+    let t = team(b).await;
+    let listed = t.lead("Listed Oy", "+358 40 500 0001", json!({})).await;
+    let r = t.app.post("/api/v1/suppressions", &t.admin, json!({"number": "+358 40 500 0001"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let body = json!({"name": "Opted Out Oy", "contacts": [{"name": "O", "phones": ["+358 40 500 0002"], "do_not_call": true}]});
+    t.app.lead(&t.admin, body).await;
+    let body = json!({"name": "Two Numbers Oy", "contacts": [
+        {"name": "A", "phones": ["+358 40 500 0001"]}, {"name": "B", "phones": ["+358 40 500 0003"]}]});
+    let two = t.app.lead(&t.admin, body).await["id"].as_str().expect("id").to_owned();
+    let plain = t.lead("Plain Oy", "+358 40 500 0004", json!({})).await;
+    let campaign = t.campaign(json!({})).await;
+    let url = format!("/api/v1/campaigns/{campaign}/stats");
+    let st = t.app.get(&url, &t.admin).await.body;
+    assert_eq!((st["suppressed"].as_i64(), st["callable_now"].as_i64()), (Some(2), Some(2)), "{st}");
+    let r = t.app.post("/api/v1/suppressions", &t.admin, json!({"number": "040 500 0004"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let st = t.app.get(&url, &t.admin).await.body;
+    assert_eq!((st["suppressed"].as_i64(), st["callable_now"].as_i64()), (Some(3), Some(1)), "{st}");
+    let s = t.session(&t.rep, &campaign).await;
+    let o = t.next(&t.rep, &s).await;
+    assert_eq!(o["lead"]["id"], two, "{o}");
+    assert_eq!(o["number"], "+358405000003", "{o}");
+    t.dispose(&t.rep, &o, "not_interested", json!({})).await;
+    let o = t.next(&t.rep, &s).await;
+    assert!(o["call_id"].is_null(), "{o}");
+    assert!(o["reason"].as_str().is_some_and(|r| r.contains("3 suppressed")), "{o}");
+    let _ = (listed, plain);
+}
+
 crate::on_both!(
     order_holds_beyond_the_read_ahead,
     leads_join_a_running_campaign_at_catch_up,
@@ -751,6 +784,7 @@ crate::on_both!(
     telephony_events_are_signed_and_idempotent,
     call_metrics_per_rep_and_day,
     do_not_call_from_the_command_line,
+    suppressed_leads_are_counted_from_the_start,
 );
 
 async fn do_not_call_from_the_command_line(b: Backend) {

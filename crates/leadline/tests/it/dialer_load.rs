@@ -89,6 +89,10 @@ async fn setup(b: Backend) -> Setup {
         ids.push(u.id.to_string());
     }
     let mut suppressed = HashSet::new();
+    // Half the suppressed numbers are listed before the campaign starts (their leads join
+    // it as suppressed), half after it from a registry file (the dialer finds them out
+    // when they come up).
+    let mut registry = String::new();
     for i in 0..OPEN + CLOSED + SUPPRESSED {
         let phone = if i < OPEN {
             format!("+358 40 1{i:06}")
@@ -98,7 +102,10 @@ async fn setup(b: Backend) -> Setup {
             format!("+358 50 2{i:06}")
         };
         app.lead(&admin, json!({"name": format!("Load {i}"), "contacts": [{"name": "C", "phones": [phone]}]})).await;
-        if i >= OPEN + CLOSED {
+        if i >= OPEN + CLOSED + SUPPRESSED / 2 {
+            registry.push_str(&format!("{phone}\n"));
+            suppressed.insert(phone.replace(' ', ""));
+        } else if i >= OPEN + CLOSED {
             let r = app.post("/api/v1/suppressions", &admin, json!({"number": phone})).await;
             suppressed.insert(r.body["number"].as_str().unwrap().to_owned());
         }
@@ -107,7 +114,17 @@ async fn setup(b: Backend) -> Setup {
         .post("/api/v1/campaigns", &admin, json!({"name": "Load", "filter": {"status": ["new"]}, "assignees": ids}))
         .await;
     assert_eq!(r.status.as_u16(), 201, "{}", r.text);
-    Setup { app, campaign: r.body["id"].as_str().unwrap().to_owned(), reps, suppressed }
+    let campaign = r.body["id"].as_str().unwrap().to_owned();
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/suppressions/import")
+        .header("authorization", format!("Bearer {admin}"))
+        .header("content-type", "text/plain")
+        .body(Body::from(registry))
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.body["added"], SUPPRESSED / 2, "{}", r.text);
+    Setup { app, campaign, reps, suppressed }
 }
 
 /// Every rep works the campaign until nothing is callable; returns each hand-out.
