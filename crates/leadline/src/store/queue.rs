@@ -99,12 +99,16 @@ where
 {
     q.push("INSERT INTO campaign_leads (campaign_id, lead_id, group_id, tier, rank, ready_at) ");
     q.push("SELECT ").push_bind(campaign);
-    // Leads with nothing to call join as suppressed: the queue's counts are right from
-    // the start, and reps do not have to pass over them.
+    // A few leads (those changed since the last catch-up) are checked for a number to
+    // call as they join; a whole list is checked afterwards by `suppress_unreachable`.
+    let tier = if query.updated_from.is_some() {
+        format!("CASE WHEN {} THEN 7 ELSE 1 END", unreachable_sql("l.id"))
+    } else {
+        "1".to_owned()
+    };
     let select = format!(
         ", l.id, (SELECT g.id FROM call_groups g WHERE g.zones = l.time_zones AND g.country = COALESCE(l.country, '') \
-         AND g.region = COALESCE(l.region, '')), CASE WHEN {} THEN 7 ELSE 1 END, {}, 0",
-        unreachable_sql("l.id"),
+         AND g.region = COALESCE(l.region, '')), {tier}, {}, 0",
         rank_sql(engine)
     );
     // push_query writes `SELECT <select> FROM ...`; the leading SELECT above carries the
@@ -152,6 +156,9 @@ pub async fn enqueue(tx: &mut Tx, campaign: Uuid, query: &LeadQuery) -> anyhow::
             q.build().execute(&mut **t).await.context("filling the call queue")?.rows_affected()
         }
     };
+    if added > 0 && query.updated_from.is_none() {
+        suppress_unreachable(tx, campaign, query.org).await?;
+    }
     if added > 0 {
         on_tx!(tx, |c| sqlx::query(
             "INSERT INTO campaign_groups (campaign_id, group_id)
@@ -605,6 +612,24 @@ fn unreachable_sql(lead: &str) -> String {
     )
 }
 
+/// Leads of a campaign's queue with nothing to call are marked suppressed, so that its
+/// counts are right from the start and reps do not pass over them. Only leads with a
+/// listed number or a do-not-call contact are looked at: the organization's numbers are
+/// read once against the list, not lead by lead.
+async fn suppress_unreachable(tx: &mut Tx, campaign: Uuid, org: Uuid) -> anyhow::Result<u64> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "UPDATE campaign_leads SET tier = 7 WHERE campaign_id = $1 AND tier = 1 AND leased_call IS NULL
+         AND lead_id IN (
+            SELECT p.lead_id FROM contact_phones p WHERE p.org_id = $2
+            AND EXISTS (SELECT 1 FROM suppressions s WHERE s.org_id = p.org_id AND s.number = CAST(p.digits AS BIGINT))
+            UNION SELECT c.lead_id FROM contacts c WHERE c.org_id = $2 AND c.do_not_call)
+         AND {}",
+        unreachable_sql("campaign_leads.lead_id")
+    ));
+    on_tx!(tx, |c| sqlx::query(sql).bind(campaign).bind(org).execute(c).await.map(|r| r.rows_affected()))
+        .context("marking leads with nothing to call")
+}
+
 /// A number was added to the do-not-call list: the leads with that number that have
 /// no other number to call leave every call queue they wait in (a lead a rep holds
 /// right now is checked when it comes up again).
@@ -616,6 +641,29 @@ pub async fn suppress_number(tx: &mut Tx, org: Uuid, digits: &str) -> anyhow::Re
     ));
     on_tx!(tx, |c| sqlx::query(sql).bind(org).bind(digits).execute(c).await.map(|r| r.rows_affected()))
         .context("taking a suppressed number out of call queues")
+}
+
+/// A number came off the do-not-call list: leads that were out of a queue only for want
+/// of a number to call come back — never attempted as they were, attempted ones as due for
+/// a retry (their attempts still count). A lead whose contact said "do not call" on a call
+/// of that campaign stays out. Returns the campaigns whose queues changed.
+pub async fn unsuppress_number(tx: &mut Tx, org: Uuid, digits: &str) -> anyhow::Result<Vec<Uuid>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "UPDATE campaign_leads SET tier = CASE WHEN attempts = 0 THEN 1 ELSE 2 END,
+            rank = CASE WHEN attempts = 0 THEN rank ELSE 0 END, ready_at = 0, leased_by = NULL, leased_call = NULL
+         WHERE tier = 7 AND COALESCE(last_disposition, '') <> 'do_not_call'
+         AND lead_id IN (SELECT lead_id FROM contact_phones WHERE org_id = $1 AND digits = $2) AND NOT {}
+         RETURNING campaign_id",
+        unreachable_sql("campaign_leads.lead_id")
+    ));
+    let mut campaigns: Vec<Uuid> = on_tx!(tx, |c| sqlx::query_scalar(sql).bind(org).bind(digits).fetch_all(c).await)
+        .context("returning leads to call queues")?;
+    campaigns.sort_unstable();
+    campaigns.dedup();
+    for c in &campaigns {
+        forget_hopper(*c);
+    }
+    Ok(campaigns)
 }
 
 /// Counts per group and tier: (group, tier, leads, ready now, earliest `ready_at` of those not ready).

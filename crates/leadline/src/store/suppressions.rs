@@ -125,6 +125,9 @@ pub async fn remove(tx: &mut Tx, org: Uuid, e164: &str) -> anyhow::Result<Option
     .fetch_optional(c)
     .await)
     .context("removing a suppressed number")?;
+    if row.is_some() {
+        super::queue::unsuppress_number(tx, org, &number.to_string()).await?;
+    }
     Ok(row.map(Row::into_suppression))
 }
 

@@ -766,7 +766,23 @@ async fn suppressed_leads_are_counted_from_the_start(b: Backend) {
     let o = t.next(&t.rep, &s).await;
     assert!(o["call_id"].is_null(), "{o}");
     assert!(o["reason"].as_str().is_some_and(|r| r.contains("3 suppressed")), "{o}");
-    let _ = (listed, plain);
+    // A number taken off the list brings its lead back; one the contact asked about stays.
+    let r = t.app.delete("/api/v1/suppressions/+358405000004", &t.admin).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let o = t.next(&t.rep, &s).await;
+    assert_eq!(o["lead"]["id"], plain, "{o}");
+    t.dispose(&t.rep, &o, "do_not_call", json!({})).await;
+    let r = t.app.delete("/api/v1/suppressions/+358405000004", &t.admin).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = t.app.delete("/api/v1/suppressions/+358405000001", &t.admin).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let o = t.next(&t.rep, &s).await;
+    assert_eq!(o["lead"]["id"], listed, "{o}");
+    t.dispose(&t.rep, &o, "not_interested", json!({})).await;
+    let o = t.next(&t.rep, &s).await;
+    assert!(o["call_id"].is_null(), "{o}");
+    let st = t.app.get(&url, &t.admin).await.body;
+    assert_eq!((st["suppressed"].as_i64(), st["done"].as_i64()), (Some(2), Some(2)), "{st}");
 }
 
 crate::on_both!(
