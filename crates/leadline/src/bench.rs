@@ -139,6 +139,10 @@ pub(crate) async fn fill(db: &Db, org: &Org, target: usize) -> anyhow::Result<()
         bar.inc(n as u64);
     }
     bar.finish();
+    if matches!(db, Db::Postgres(_)) {
+        // As after an import.
+        crate::import::engine::analyze(db).await?;
+    }
     Ok(())
 }
 

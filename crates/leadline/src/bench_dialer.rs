@@ -251,6 +251,10 @@ async fn suppress(db: &Db, org: Uuid, target: usize) -> anyhow::Result<usize> {
         store::suppressions::add_many(&mut tx, org, chunk, "registry", None, now).await?;
         tx.commit().await?;
     }
+    if let Db::Postgres(p) = db {
+        // As after a registry import.
+        sqlx::query("ANALYZE suppressions").execute(&**p).await?;
+    }
     Ok(numbers.len())
 }
 

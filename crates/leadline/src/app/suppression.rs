@@ -173,6 +173,12 @@ pub async fn import(db: &Db, actor: &Actor, reader: impl BufRead, source: &str) 
     }
     store_batch(db, actor, &mut batch, source, now, &mut counts).await?;
     let mut tx = db.write().await?;
+    if counts.added >= 10_000
+        && let store::Tx::Postgres(t) = &mut tx
+    {
+        // Fresh planner statistics after a bulk load (campaigns join leads against the list).
+        sqlx::query("ANALYZE suppressions").execute(&mut **t).await.map_err(anyhow::Error::from)?;
+    }
     audit::record(
         &mut tx,
         actor,

@@ -619,12 +619,12 @@ fn unreachable_sql(lead: &str) -> String {
 async fn suppress_unreachable(tx: &mut Tx, campaign: Uuid, org: Uuid) -> anyhow::Result<u64> {
     let sql = sqlx::AssertSqlSafe(format!(
         "UPDATE campaign_leads SET tier = 7 WHERE campaign_id = $1 AND tier = 1 AND leased_call IS NULL
-         AND lead_id IN (
+         AND lead_id IN (SELECT k.lead_id FROM (
             SELECT p.lead_id FROM contact_phones p WHERE p.org_id = $2
             AND EXISTS (SELECT 1 FROM suppressions s WHERE s.org_id = p.org_id AND s.number = CAST(p.digits AS BIGINT))
-            UNION SELECT c.lead_id FROM contacts c WHERE c.org_id = $2 AND c.do_not_call)
-         AND {}",
-        unreachable_sql("campaign_leads.lead_id")
+            UNION SELECT c.lead_id FROM contacts c WHERE c.org_id = $2 AND c.do_not_call) k
+          WHERE {})",
+        unreachable_sql("k.lead_id")
     ));
     on_tx!(tx, |c| sqlx::query(sql).bind(campaign).bind(org).execute(c).await.map(|r| r.rows_affected()))
         .context("marking leads with nothing to call")
