@@ -38,12 +38,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     db.migrate().await?;
     let (org, admin_email) = bench_org(&db).await?;
     fill(&db, &org, args.leads).await?;
-    // Fresh statistics, as after any bulk load.
-    match &db {
-        Db::Postgres(p) => sqlx::query("ANALYZE").execute(&**p).await.map(drop),
-        Db::Sqlite(p) => sqlx::query("ANALYZE").execute(&**p).await.map(drop),
-    }
-    .context("analyzing the database")?;
+    analyze(&db).await?;
     let samples = Samples::load(&db, &org, 200).await?;
     let token = app::auth::create_token(&db, &admin_email, "bench").await.map_err(|e| anyhow::anyhow!("{e}"))?;
     db.close().await;
@@ -139,11 +134,17 @@ pub(crate) async fn fill(db: &Db, org: &Org, target: usize) -> anyhow::Result<()
         bar.inc(n as u64);
     }
     bar.finish();
-    if matches!(db, Db::Postgres(_)) {
-        // As after an import.
-        crate::import::engine::analyze(db).await?;
-    }
     Ok(())
+}
+
+/// Fresh planner statistics for the whole database, as after any bulk load (an import
+/// or a registry import refreshes them too).
+pub(crate) async fn analyze(db: &Db) -> anyhow::Result<()> {
+    match db {
+        Db::Postgres(p) => sqlx::query("ANALYZE").execute(&**p).await.map(drop),
+        Db::Sqlite(p) => sqlx::query("ANALYZE").execute(&**p).await.map(drop),
+    }
+    .context("analyzing the database")
 }
 
 /// Real values to ask for: lead ids, name fragments and phone numbers from the data.

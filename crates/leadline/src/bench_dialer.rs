@@ -5,7 +5,7 @@
 
 use crate::{
     app::{self, Actor, audit::By, campaigns::CampaignInput, users::NewUser},
-    bench::{Server, bench_org, fill},
+    bench::{Server, analyze, bench_org, fill},
     demo::Rng,
     store::{self, Db},
 };
@@ -57,6 +57,7 @@ pub async fn run(args: BenchDialerArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let listed = suppress(&db, org.id, args.suppressed_numbers).await?;
     println!("suppression list: {listed} numbers ({:.1} s)", started.elapsed().as_secs_f64());
+    analyze(&db).await?;
     let tokens = reps(&db, &org, args.reps).await?;
     let admin = {
         let mut tx = db.read().await?;
@@ -85,11 +86,7 @@ pub async fn run(args: BenchDialerArgs) -> anyhow::Result<()> {
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("campaign of {} leads created in {:.1} s", args.leads, started.elapsed().as_secs_f64());
-    match &db {
-        Db::Postgres(p) => sqlx::query("ANALYZE").execute(&**p).await.map(drop),
-        Db::Sqlite(p) => sqlx::query("ANALYZE").execute(&**p).await.map(drop),
-    }
-    .context("analyzing the database")?;
+    analyze(&db).await?;
     // The fresh queue is written out of the log before measuring, as in a server that has
     // been running; else the first seconds measure the flush of a million new rows.
     let settled = match &db {
@@ -250,10 +247,6 @@ async fn suppress(db: &Db, org: Uuid, target: usize) -> anyhow::Result<usize> {
         let mut tx = db.write().await?;
         store::suppressions::add_many(&mut tx, org, chunk, "registry", None, now).await?;
         tx.commit().await?;
-    }
-    if let Db::Postgres(p) = db {
-        // As after a registry import.
-        sqlx::query("ANALYZE suppressions").execute(&**p).await?;
     }
     Ok(numbers.len())
 }

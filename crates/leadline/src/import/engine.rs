@@ -298,8 +298,7 @@ async fn run_leads(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Resu
     reader.join().map_err(|_| anyhow::anyhow!("the reader thread panicked"))?
 }
 
-/// Fresh planner statistics for the leads' tables (PostgreSQL plans with them).
-pub(crate) async fn analyze(db: &Db) -> anyhow::Result<()> {
+async fn analyze(db: &Db) -> anyhow::Result<()> {
     let mut tx = db.write().await?;
     crate::on_tx!(&mut tx, |c| sqlx::query("ANALYZE leads, lead_tags, contacts, contact_phones, contact_emails")
         .execute(c)
