@@ -120,12 +120,20 @@ fn read(raw: &str, region: Option<Id>) -> Result<phonenumber::PhoneNumber, ()> {
     }
 }
 
+/// `number` without a leading link scheme or label ("tel:+44 20 …", "callto:…", "Tel. 089 …",
+/// "Mobile: 040 …"), as CRM exports and web forms sometimes write it.
+fn without_label(number: &str) -> &str {
+    const LABELS: [&str; 8] = ["tel:", "tel.", "callto:", "sip:", "phone:", "ph:", "mobile:", "mob:"];
+    let lower = number.get(..8.min(number.len())).unwrap_or("").to_ascii_lowercase();
+    LABELS.iter().find(|l| lower.starts_with(*l)).map_or(number, |l| number[l.len()..].trim_start())
+}
+
 impl Phone {
     /// Parses a number as people write it. Local forms ("(206) 555-0100", "040 123 4567")
     /// are read with `default_region`; international forms ("+358 40 123 4567", "00358...")
     /// need none. Numbers that are not valid for their region are refused.
     pub fn parse(input: &str, default_region: Option<Region>, kind: Option<PhoneType>) -> Result<Self, Invalid> {
-        let raw = input.trim();
+        let raw = without_label(input.trim());
         if raw.is_empty() {
             return Err(Invalid::new("must not be empty"));
         }
@@ -225,6 +233,16 @@ mod tests {
 
     fn us() -> Option<Region> {
         Some(Region::parse("US").unwrap())
+    }
+
+    #[test]
+    fn link_schemes_and_labels_are_passed_over() {
+        let fi = Some(Region::parse("FI").unwrap());
+        assert_eq!(Phone::parse("tel:+44-20-7946-0001", None, None).unwrap().e164(), "+442079460001");
+        assert_eq!(Phone::parse("callto:+358401234567", None, None).unwrap().e164(), "+358401234567");
+        assert_eq!(Phone::parse("Tel. 09 1234567", fi, None).unwrap().e164(), "+35891234567");
+        assert_eq!(Phone::parse("Mobile: 040 123 4567", fi, None).unwrap().e164(), "+358401234567");
+        assert!(Phone::parse("telephone", fi, None).is_err());
     }
 
     #[test]

@@ -226,8 +226,7 @@ pub fn spawn_reader<T: Send + 'static>(
             if read <= skip || !is_record(&rec) {
                 continue;
             }
-            let line = rec.position().map_or(read + 1, csv::Position::line);
-            items.push(prepare(line, &rec));
+            items.push(prepare(sheet_row(read), &rec));
             if items.len() >= BATCH_ROWS {
                 let batch =
                     Batch { items: std::mem::replace(&mut items, Vec::with_capacity(BATCH_ROWS)), rows_read: read };
@@ -242,6 +241,15 @@ pub fn spawn_reader<T: Send + 'static>(
         Ok(read)
     })?;
     Ok((recv, reader))
+}
+
+/// The row a spreadsheet shows the `n`th data record on (1-based), the header being row 1:
+/// records are counted, not lines, so that a field holding line breaks (notes, addresses)
+/// does not shift the rows after it, and a file ending its lines with CR LF counts as one
+/// ending them with LF (the CSV reader's line numbers lag by one there).
+#[must_use]
+pub fn sheet_row(n: u64) -> u64 {
+    n + 1
 }
 
 /// Users of the organization by lower-cased name and e-mail.

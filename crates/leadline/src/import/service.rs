@@ -280,12 +280,13 @@ pub async fn preview_file(
         match_domain: options.match_domain,
     };
     let mut rows = Vec::new();
+    let mut read = 0_u64;
     while rows.len() < n && reader.read_byte_record(&mut rec).unwrap_or(false) {
+        read += 1;
         if !engine::is_record(&rec) {
             continue;
         }
-        let line = rec.position().map_or(0, csv::Position::line);
-        rows.push(preview_row(kind, &ctx, &columns, line, &rec));
+        rows.push(preview_row(kind, &ctx, &columns, engine::sheet_row(read), &rec));
     }
     Ok(Preview {
         encoding: sniffed.encoding.name().to_owned(),

@@ -332,6 +332,24 @@ async fn bad_rows_are_reported_and_the_rest_imported(backend: Backend) {
     let names: Vec<String> =
         app.all_leads(&token).await.iter().map(|l| l["name"].as_str().unwrap().to_owned()).collect();
     assert_eq!(names, ["Good One", "Good Two"]);
+
+    // Rows are numbered as a spreadsheet shows them: the header is row 1, Windows line ends
+    // count as others do, and a cell's line break does not start a row.
+    let files = [
+        ("windows.csv", "Company,Contact,Email,Notes\r\nBad First,Bob,not-an-email,\r\nFine Oy,Ann,,\r\n", 2),
+        (
+            "note.csv",
+            "Company,Contact,Email,Notes\nNotes Oy,Ann,,\"first line\nsecond line\"\nBad Again,Bob,not-an-email,\n",
+            3,
+        ),
+    ];
+    for (name, text, row) in files {
+        let done = app.import(&token, &[], name, text.as_bytes()).await;
+        assert_eq!((done["created"].clone(), done["rejected"].clone()), (json!(1), json!(1)), "{name}: {done}");
+        let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
+        assert_eq!(rows.len(), 1, "{name}: {rows:?}");
+        assert_eq!((rows[0]["row_number"].as_i64(), rows[0]["value"].as_str()), (Some(row), Some("not-an-email")));
+    }
 }
 
 async fn encodings_and_delimiters_are_read(backend: Backend) {
