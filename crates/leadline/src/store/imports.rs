@@ -76,6 +76,16 @@ pub struct Import {
     pub undo_report: Option<serde_json::Value>,
 }
 
+impl Import {
+    /// A lead import that skipped rows as duplicates: some may be further people of a lead
+    /// already here (a contacts export lists one row per person), which merging would add.
+    #[must_use]
+    pub fn skipped_duplicates(&self) -> bool {
+        let on_duplicate = self.options.get("on_duplicate").and_then(serde_json::Value::as_str).unwrap_or("skip");
+        self.kind == "leads" && self.counts.duplicates > 0 && on_duplicate == "skip"
+    }
+}
+
 const COLUMNS: &str = "i.id, i.org_id, i.user_id, u.name AS user_name, i.kind, i.file_name, i.file_sha256, i.file_size, \
     i.options, i.status, i.error, i.rows_total, i.rows_done, i.created, i.updated, i.merged, i.duplicates, \
     i.duplicates AS skipped, i.rejected, \

@@ -142,15 +142,21 @@ async fn import_report_export_and_undo_from_the_command_line(backend: Backend) {
         let ok = run(&url, &["import", "leads", &format!("{dir}/zoho_leads.csv"), "--org", "Cli Org"], None);
         assert!(ok.status.success(), "{}", text(&ok));
         assert!(text(&ok).contains("created 1"), "{}", text(&ok));
+        assert!(!text(&ok).contains("--on-duplicate merge"), "no hint without duplicates: {}", text(&ok));
+        // The same file again: nothing new, and a hint at merging the skipped rows' people in.
+        let again = run(&url, &["import", "leads", &format!("{dir}/zoho_leads.csv"), "--org", "Cli Org"], None);
+        assert!(again.status.success(), "{}", text(&again));
+        assert!(
+            text(&again).contains("created 0") && text(&again).contains("skipped as duplicates 1"),
+            "{}",
+            text(&again)
+        );
+        assert!(text(&again).contains("--on-duplicate merge adds them as contacts"), "{}", text(&again));
+        let undo_again = run(&url, &["import", "undo", text(&again).split_whitespace().nth(1).unwrap()], None);
+        assert!(undo_again.status.success(), "{}", text(&undo_again));
         let listed = run(&url, &["import", "list", "--org", "Cli Org"], None);
-        let id = String::from_utf8_lossy(&listed.stdout)
-            .lines()
-            .nth(1)
-            .unwrap()
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .to_owned();
+        let id = text(&ok).split_whitespace().nth(1).unwrap().to_owned();
+        assert!(String::from_utf8_lossy(&listed.stdout).contains(&id), "{}", text(&listed));
         let report = run(&url, &["import", "report", &id], None);
         assert!(String::from_utf8_lossy(&report.stdout).starts_with("row,outcome,column,value,reason,record_id"));
         // The owner admin@crm.test is not a user here: reported as a warning.

@@ -239,6 +239,11 @@ async fn duplicates_in_every_form_are_found(backend: Backend) {
     assert_eq!(again["skipped"], 8, "the summary's name for duplicates");
     assert_eq!(app.all_leads(&token).await.len(), 3);
     assert_eq!(again["file_sha256"], done["file_sha256"]);
+    // The import's page suggests merging, which would add the skipped rows' people as contacts.
+    let (_, session) = crate::auth::login(&app, "admin@crm.test", crate::harness::PASSWORD, &[]).await;
+    let page = crate::auth::page(&app, &format!("/imports/{}", again["id"].as_str().unwrap()), &session.unwrap()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("data-field=\"merge-hint\""), "{}", page.text);
 }
 
 async fn merge_keeps_existing_values_and_update_overwrites(backend: Backend) {
