@@ -14,11 +14,14 @@ use std::{fmt, str::FromStr};
 pub struct Region(Id);
 
 impl Region {
+    /// Accepts a region code (`FI`, `us`) or a country's name (`Finland`, `Deutschland`, `UK`).
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let code = input.trim().to_uppercase();
         Id::from_str(&code)
+            .ok()
+            .or_else(|| crate::country::Country::parse(input).ok().and_then(|c| Id::from_str(c.as_str()).ok()))
             .map(Region)
-            .map_err(|_| Invalid::new(format!("'{input}' is not a known region code (e.g. US, GB, FI, DE)")))
+            .ok_or_else(|| Invalid::new(format!("'{input}' is not a known region code (e.g. US, GB, FI, DE)")))
     }
 
     #[must_use]
@@ -233,6 +236,15 @@ mod tests {
 
     fn us() -> Option<Region> {
         Some(Region::parse("US").unwrap())
+    }
+
+    #[test]
+    fn regions_by_code_or_country_name() {
+        assert_eq!(Region::parse("fi").unwrap().as_str(), "FI");
+        assert_eq!(Region::parse("Finland").unwrap().as_str(), "FI");
+        assert_eq!(Region::parse("UK").unwrap().as_str(), "GB");
+        assert_eq!(Region::parse("Deutschland").unwrap().as_str(), "DE");
+        assert!(Region::parse("Atlantis").is_err());
     }
 
     #[test]
