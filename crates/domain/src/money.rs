@@ -62,6 +62,9 @@ impl Money {
                 return Err(bad());
             }
         }
+        if !number.bytes().any(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
         if !letters.is_empty() {
             code = Some(currency(&letters)?);
         }
@@ -141,7 +144,7 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_money() {
-        assert!(Money::parse("ten", Some("EUR")).is_err());
+        assert_eq!(Money::parse("ten", Some("EUR")).unwrap_err().0, "'ten' is not an amount of money");
         assert!(Money::parse("10", None).is_err());
         assert!(Money::parse("1.0055", Some("EUR")).is_err());
         assert_eq!(m("1.005"), (100_500, "EUR".into()));
