@@ -125,6 +125,7 @@ async fn after_contact_change(tx: &mut Tx, actor: &Actor, lead_id: Uuid) -> Resu
     } else {
         store::leads::update(tx, actor.org_id(), &lead).await?;
     }
+    store::queue::recheck_lead(tx, lead_id).await?;
     Ok(())
 }
 

@@ -648,22 +648,43 @@ pub async fn suppress_number(tx: &mut Tx, org: Uuid, digits: &str) -> anyhow::Re
 /// a retry (their attempts still count). A lead whose contact said "do not call" on a call
 /// of that campaign stays out. Returns the campaigns whose queues changed.
 pub async fn unsuppress_number(tx: &mut Tx, org: Uuid, digits: &str) -> anyhow::Result<Vec<Uuid>> {
-    let sql = sqlx::AssertSqlSafe(format!(
+    let sql = sqlx::AssertSqlSafe(bring_back_sql(
+        "lead_id IN (SELECT lead_id FROM contact_phones WHERE org_id = $1 AND digits = $2)",
+    ));
+    let campaigns = on_tx!(tx, |c| sqlx::query_scalar(sql).bind(org).bind(digits).fetch_all(c).await)
+        .context("returning leads to call queues")?;
+    Ok(brought_back(campaigns))
+}
+
+/// A lead's contacts changed (a contact no longer "do not call", a number added): where it
+/// was out of a queue for want of a number to call and now has one, it comes back as
+/// [`unsuppress_number`] brings leads back. Returns the campaigns whose queues changed.
+pub async fn recheck_lead(tx: &mut Tx, lead: Uuid) -> anyhow::Result<Vec<Uuid>> {
+    let sql = sqlx::AssertSqlSafe(bring_back_sql("lead_id = $1"));
+    let campaigns = on_tx!(tx, |c| sqlx::query_scalar(sql).bind(lead).fetch_all(c).await)
+        .context("returning a lead to call queues")?;
+    Ok(brought_back(campaigns))
+}
+
+/// Returns the suppressed rows of the leads `which` selects that have a number to call now.
+fn bring_back_sql(which: &str) -> String {
+    format!(
         "UPDATE campaign_leads SET tier = CASE WHEN attempts = 0 THEN 1 ELSE 2 END,
             rank = CASE WHEN attempts = 0 THEN rank ELSE 0 END, ready_at = 0, leased_by = NULL, leased_call = NULL
-         WHERE tier = 7 AND COALESCE(last_disposition, '') <> 'do_not_call'
-         AND lead_id IN (SELECT lead_id FROM contact_phones WHERE org_id = $1 AND digits = $2) AND NOT {}
+         WHERE tier = 7 AND COALESCE(last_disposition, '') <> 'do_not_call' AND {which} AND NOT {}
          RETURNING campaign_id",
         unreachable_sql("campaign_leads.lead_id")
-    ));
-    let mut campaigns: Vec<Uuid> = on_tx!(tx, |c| sqlx::query_scalar(sql).bind(org).bind(digits).fetch_all(c).await)
-        .context("returning leads to call queues")?;
+    )
+}
+
+/// The campaigns leads came back to, once each; their hoppers are read again.
+fn brought_back(mut campaigns: Vec<Uuid>) -> Vec<Uuid> {
     campaigns.sort_unstable();
     campaigns.dedup();
     for c in &campaigns {
         forget_hopper(*c);
     }
-    Ok(campaigns)
+    campaigns
 }
 
 /// Counts per group and tier: (group, tier, leads, ready now, earliest `ready_at` of those not ready).

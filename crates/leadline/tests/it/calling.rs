@@ -745,7 +745,7 @@ async fn suppressed_leads_are_counted_from_the_start(b: Backend) {
     let r = t.app.post("/api/v1/suppressions", &t.admin, json!({"number": "+358 40 500 0001"})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let body = json!({"name": "Opted Out Oy", "contacts": [{"name": "O", "phones": ["+358 40 500 0002"], "do_not_call": true}]});
-    t.app.lead(&t.admin, body).await;
+    let opted = t.app.lead(&t.admin, body).await;
     let body = json!({"name": "Two Numbers Oy", "contacts": [
         {"name": "A", "phones": ["+358 40 500 0001"]}, {"name": "B", "phones": ["+358 40 500 0003"]}]});
     let two = t.app.lead(&t.admin, body).await["id"].as_str().expect("id").to_owned();
@@ -783,6 +783,14 @@ async fn suppressed_leads_are_counted_from_the_start(b: Backend) {
     assert!(o["call_id"].is_null(), "{o}");
     let st = t.app.get(&url, &t.admin).await.body;
     assert_eq!((st["suppressed"].as_i64(), st["done"].as_i64()), (Some(2), Some(2)), "{st}");
+    // A contact who may be called again brings the lead back.
+    let contact = opted["contacts"][0]["id"].as_str().expect("contact id");
+    let r = t.app.patch(&format!("/api/v1/contacts/{contact}"), &t.admin, json!({"do_not_call": false})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let st = t.app.get(&url, &t.admin).await.body;
+    assert_eq!((st["suppressed"].as_i64(), st["callable_now"].as_i64()), (Some(1), Some(1)), "{st}");
+    let o = t.next(&t.rep, &s).await;
+    assert_eq!(o["lead"]["id"], opted["id"], "{o}");
 }
 
 crate::on_both!(
