@@ -137,26 +137,21 @@ impl Place {
 /// marked do-not-call nor on the suppression list.
 pub enum Reachable {
     Number(Contact, String),
-    /// Every number is suppressed or its contact said do-not-call.
+    /// Nothing to call: no phone, or every number is suppressed or its contact said
+    /// do-not-call. The lead waits as suppressed until a number may be called.
     Suppressed,
-    /// No phone at all.
-    NoNumber,
 }
 
 /// The first number of the lead that may be dialled: its contact is not marked
 /// do-not-call and the number is not among `suppressed` (the organization's list).
 #[must_use]
 pub fn reachable(lead: &Lead, suppressed: &HashSet<String>) -> Reachable {
-    let mut any = false;
-    for contact in &lead.contacts {
-        for phone in &contact.phones {
-            any = true;
-            if !contact.do_not_call && !suppressed.contains(&phone.e164) {
-                return Reachable::Number(contact.clone(), phone.e164.clone());
-            }
+    for contact in lead.contacts.iter().filter(|c| !c.do_not_call) {
+        if let Some(phone) = contact.phones.iter().find(|p| !suppressed.contains(&p.e164)) {
+            return Reachable::Number(contact.clone(), phone.e164.clone());
         }
     }
-    if any { Reachable::Suppressed } else { Reachable::NoNumber }
+    Reachable::Suppressed
 }
 
 /// True when the lead still matches the campaign's filter (free text is matched when
@@ -435,11 +430,6 @@ async fn pick(
             Reachable::Number(c, n) => (c, n),
             Reachable::Suppressed => {
                 queue::place(&mut tx, campaign.id, lead_id, Tier::Suppressed, rank, now_ms, None).await?;
-                tx = settle(db, tx).await?;
-                continue;
-            }
-            Reachable::NoNumber => {
-                queue::place(&mut tx, campaign.id, lead_id, Tier::Left, rank, now_ms, None).await?;
                 tx = settle(db, tx).await?;
                 continue;
             }

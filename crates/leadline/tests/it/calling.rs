@@ -793,6 +793,38 @@ async fn suppressed_leads_are_counted_from_the_start(b: Backend) {
     assert_eq!(o["lead"]["id"], opted["id"], "{o}");
 }
 
+/// A lead without a phone waits as suppressed (nothing to call) and comes back when it
+/// gets a number.
+async fn leads_without_a_number_wait_until_they_get_one(b: Backend) {
+    let t = team(b).await;
+    let body = json!({"name": "No Phone Oy", "contacts": [{"name": "Nils", "emails": ["nils@nophone.example"]}]});
+    let bare = t.app.lead(&t.admin, body).await["id"].as_str().expect("id").to_owned();
+    t.lead("Plain Oy", "+358 40 500 0004", json!({})).await;
+    let campaign = t.campaign(json!({})).await;
+    let s = t.session(&t.rep, &campaign).await;
+    let o = t.next(&t.rep, &s).await;
+    assert_eq!(o["lead"]["name"], "Plain Oy", "{o}");
+    t.dispose(&t.rep, &o, "not_interested", json!({})).await;
+    let o = t.next(&t.rep, &s).await;
+    assert!(o["call_id"].is_null(), "{o}");
+    let url = format!("/api/v1/campaigns/{campaign}/stats");
+    let st = t.app.get(&url, &t.admin).await.body;
+    assert_eq!((st["suppressed"].as_i64(), st["remaining"].as_i64()), (Some(1), Some(0)), "{st}");
+    let r = t
+        .app
+        .post(
+            &format!("/api/v1/leads/{bare}/contacts"),
+            &t.admin,
+            json!({"name": "Nora", "phones": ["+358 40 500 0009"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let st = t.app.get(&url, &t.admin).await.body;
+    assert_eq!((st["suppressed"].as_i64(), st["callable_now"].as_i64()), (Some(0), Some(1)), "{st}");
+    let o = t.next(&t.rep, &s).await;
+    assert_eq!((o["lead"]["id"].as_str(), o["number"].as_str()), (Some(bare.as_str()), Some("+358405000009")), "{o}");
+}
+
 crate::on_both!(
     order_holds_beyond_the_read_ahead,
     leads_join_a_running_campaign_at_catch_up,
@@ -809,6 +841,7 @@ crate::on_both!(
     call_metrics_per_rep_and_day,
     do_not_call_from_the_command_line,
     suppressed_leads_are_counted_from_the_start,
+    leads_without_a_number_wait_until_they_get_one,
 );
 
 async fn do_not_call_from_the_command_line(b: Backend) {
