@@ -121,6 +121,8 @@ pub struct CampaignStats {
     pub held_by_reps: i64,
     pub done: i64,
     pub exhausted: i64,
+    /// Leads with no number that may be called: each is on the do-not-call list or its
+    /// contact asked not to be called, or the lead has none. They come back when one may be.
     pub suppressed: i64,
     pub next_window_at: Option<chrono::DateTime<chrono::Utc>>,
 }

@@ -580,7 +580,7 @@ fn explain(w: &Waiting, actor: &Actor, now: DateTime<Utc>) -> String {
             return "No leads match this campaign's filter.".into();
         }
         return format!(
-            "Every lead has been worked: {} done, {} reached the maximum attempts, {} suppressed (do not call).",
+            "Every lead has been worked: {} done, {} reached the maximum attempts, {} suppressed (no number that may be called).",
             w.done, w.exhausted, w.suppressed
         );
     }
