@@ -115,7 +115,18 @@ where
     // campaign id, so the second one is folded into a derived table.
     q.push(" AS campaign_id, m.* FROM (");
     push_query(q, query, &plan(query, engine), &select[2..]);
-    q.push(") m WHERE true ON CONFLICT DO NOTHING");
+    q.push(") m WHERE true ON CONFLICT ");
+    // At catch-up, a lead that left the queue because it stopped matching the filter and
+    // matches it again comes back: as never attempted if it was not, else due for a retry.
+    q.push(if query.updated_from.is_some() {
+        "(campaign_id, lead_id) DO UPDATE SET group_id = excluded.group_id,
+            tier = CASE WHEN excluded.tier = 7 THEN 7 WHEN campaign_leads.attempts = 0 THEN 1 ELSE 2 END,
+            rank = CASE WHEN campaign_leads.attempts = 0 THEN excluded.rank ELSE 0 END,
+            ready_at = 0, leased_by = NULL, leased_call = NULL, callback_user = NULL
+         WHERE campaign_leads.tier = 8"
+    } else {
+        "DO NOTHING"
+    });
 }
 
 fn push_groups<'a, DB>(q: &mut QueryBuilder<DB>, query: &'a LeadQuery, engine: Engine)
@@ -135,8 +146,9 @@ where
     q.push(") m WHERE true ON CONFLICT DO NOTHING");
 }
 
-/// Adds the leads matching `query` to the campaign's queue (leads already in it are
-/// left as they are). Returns how many were added.
+/// Adds the leads matching `query` to the campaign's queue (leads already in it are left
+/// as they are, but for those that had left it, which come back at catch-up). Returns how
+/// many were added.
 pub async fn enqueue(tx: &mut Tx, campaign: Uuid, query: &LeadQuery) -> anyhow::Result<u64> {
     let added = match tx {
         Tx::Sqlite(t) => {

@@ -736,6 +736,34 @@ async fn leads_join_a_running_campaign_at_catch_up(b: Backend) {
     assert_eq!(r.body["name"], "Q1 Finland SMB", "{}", r.text);
 }
 
+/// A lead that stopped matching the campaign's filter leaves its queue; when it matches
+/// again, the next catch-up brings it back.
+async fn a_lead_matching_again_rejoins_at_catch_up(b: Backend) {
+    let t = team(b).await;
+    let mover = t.lead("Mover Oy", "+358 40 200 0009", json!({})).await;
+    let campaign = t.campaign(json!({})).await;
+    let r = t.app.patch(&format!("/api/v1/leads/{mover}"), &t.admin, json!({"status": "contacted"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let s = t.session(&t.rep, &campaign).await;
+    let o = t.next(&t.rep, &s).await;
+    assert!(o["call_id"].is_null(), "the lead no longer matches: {o}");
+    let r = t.app.patch(&format!("/api/v1/leads/{mover}"), &t.admin, json!({"status": "new"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let db = t.app.db();
+    let mut tx = db.write().await.unwrap();
+    leadline::on_tx!(&mut tx, |c| sqlx::query("UPDATE campaigns SET synced_at = $1 WHERE id = $2")
+        .bind(leadline::store::now() - Duration::minutes(10))
+        .bind(uuid::Uuid::parse_str(&campaign).unwrap())
+        .execute(c)
+        .await
+        .map(drop))
+    .unwrap();
+    tx.commit().await.unwrap();
+    let s = t.session(&t.rep, &campaign).await;
+    let o = t.next(&t.rep, &s).await;
+    assert_eq!(o["lead"]["id"], mover, "{o}");
+}
+
 /// A campaign counts its suppressed leads from the moment it is created, and a number
 /// put on the list later takes its leads out of every queue at once; a lead with another
 /// number still to call stays, and is offered that number.
@@ -828,6 +856,7 @@ async fn leads_without_a_number_wait_until_they_get_one(b: Backend) {
 crate::on_both!(
     order_holds_beyond_the_read_ahead,
     leads_join_a_running_campaign_at_catch_up,
+    a_lead_matching_again_rejoins_at_catch_up,
     next_lead_order_windows_retries_and_reasons,
     two_reps_never_hold_the_same_lead,
     callbacks_come_back_to_their_rep,
