@@ -681,6 +681,20 @@ async fn order_holds_beyond_the_read_ahead(b: Backend) {
     assert!(t.next(&t.rep2, &s2).await["call_id"].is_null());
 }
 
+/// As if the campaign's last catch-up were ten minutes ago: the next request catches up.
+async fn last_catch_up_long_ago(t: &Team, campaign: uuid::Uuid) {
+    let db = t.app.db();
+    let mut tx = db.write().await.unwrap();
+    leadline::on_tx!(&mut tx, |c| sqlx::query("UPDATE campaigns SET synced_at = $1 WHERE id = $2")
+        .bind(leadline::store::now() - Duration::minutes(10))
+        .bind(campaign)
+        .execute(c)
+        .await
+        .map(drop))
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
 /// Leads that start to match a running campaign join it at the next catch-up (every 30
 /// s); one request claims each catch-up.
 async fn leads_join_a_running_campaign_at_catch_up(b: Backend) {
@@ -707,15 +721,8 @@ async fn leads_join_a_running_campaign_at_catch_up(b: Backend) {
     let now = store::now();
     let mut tx = db.write().await.unwrap();
     assert!(!claim_sync(&mut tx, id, now - Duration::seconds(30), now).await.unwrap());
-    // As if the last catch-up were ten minutes ago.
-    leadline::on_tx!(&mut tx, |c| sqlx::query("UPDATE campaigns SET synced_at = $1 WHERE id = $2")
-        .bind(now - Duration::minutes(10))
-        .bind(id)
-        .execute(c)
-        .await
-        .map(drop))
-    .unwrap();
     tx.commit().await.unwrap();
+    last_catch_up_long_ago(&t, id).await;
     let session = t.session(&t.rep, &campaign).await;
     assert_eq!(queued().await, 2, "starting a session catches up");
     let a = t.next(&t.rep, &session).await;
@@ -749,16 +756,7 @@ async fn a_lead_matching_again_rejoins_at_catch_up(b: Backend) {
     assert!(o["call_id"].is_null(), "the lead no longer matches: {o}");
     let r = t.app.patch(&format!("/api/v1/leads/{mover}"), &t.admin, json!({"status": "new"})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let db = t.app.db();
-    let mut tx = db.write().await.unwrap();
-    leadline::on_tx!(&mut tx, |c| sqlx::query("UPDATE campaigns SET synced_at = $1 WHERE id = $2")
-        .bind(leadline::store::now() - Duration::minutes(10))
-        .bind(uuid::Uuid::parse_str(&campaign).unwrap())
-        .execute(c)
-        .await
-        .map(drop))
-    .unwrap();
-    tx.commit().await.unwrap();
+    last_catch_up_long_ago(&t, uuid::Uuid::parse_str(&campaign).unwrap()).await;
     let s = t.session(&t.rep, &campaign).await;
     let o = t.next(&t.rep, &s).await;
     assert_eq!(o["lead"]["id"], mover, "{o}");
