@@ -61,6 +61,11 @@ pub fn sniff<R: Read + Seek>(
     if size == 0 {
         return Err(FileError("the file is empty".into()));
     }
+    if let Some(kind) = known_document(&head) {
+        return Err(FileError(format!(
+            "the file is not a CSV file (it is {kind}); save it as CSV (in Excel: File → Save As → CSV UTF-8)"
+        )));
+    }
     let (encoding, bom) = match encoding {
         Some(label) => {
             let enc = Encoding::for_label(label.trim().as_bytes())
@@ -90,6 +95,21 @@ pub fn sniff<R: Read + Seek>(
         delimiter,
         rows_estimate: rows_estimate.saturating_sub(1 + u64::from(hint.is_some())).max(1),
     })
+}
+
+/// What a file is by its first bytes, for the formats people upload instead of a CSV.
+fn known_document(head: &[u8]) -> Option<&'static str> {
+    const SIGNATURES: [(&[u8], &str); 8] = [
+        (b"PK\x03\x04", "a zip archive, such as an Excel or OpenDocument workbook"),
+        (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "an old Excel (.xls) or Word document"),
+        (b"%PDF-", "a PDF document"),
+        (b"{\\rtf", "an RTF document"),
+        (b"\x89PNG", "a PNG image"),
+        (b"\xFF\xD8\xFF", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"\x1F\x8B", "a gzip archive"),
+    ];
+    SIGNATURES.iter().find(|(magic, _)| head.starts_with(magic)).map(|(_, kind)| *kind)
 }
 
 /// Excel's first line naming the delimiter (`sep=;`): the delimiter and the line's length
@@ -269,6 +289,14 @@ mod tests {
         let utf16: Vec<u8> = "Name;City\nA;B\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
         let s = sniffed(&utf16);
         assert_eq!((s.encoding, s.delimiter), (encoding_rs::UTF_16LE, b';'));
+    }
+
+    #[test]
+    fn names_documents_that_are_not_csv() {
+        let refused = |bytes: &[u8]| sniff(&mut Cursor::new(bytes.to_vec()), None, None).unwrap_err().0;
+        assert!(refused(b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n").contains("a PDF document"));
+        assert!(refused(b"PK\x03\x04\x14\0\0\0\x08\0").contains("Excel"));
+        assert!(refused(b"{\\rtf1\\ansi Name,Phone}").contains("RTF"));
     }
 
     #[test]
