@@ -133,25 +133,16 @@ impl Place {
     }
 }
 
-/// A callable number of a lead: the first phone of the first contact that is neither
-/// marked do-not-call nor on the suppression list.
-pub enum Reachable {
-    Number(Contact, String),
-    /// Nothing to call: no phone, or every number is suppressed or its contact said
-    /// do-not-call. The lead waits as suppressed until a number may be called.
-    Suppressed,
-}
-
-/// The first number of the lead that may be dialled: its contact is not marked
-/// do-not-call and the number is not among `suppressed` (the organization's list).
+/// The first number of the lead that may be dialled, with its contact: the contact is not
+/// marked do-not-call and the number is not among `suppressed` (the organization's list).
+/// `None`: nothing to call (no phone, or every number listed or its contact do-not-call);
+/// the lead then waits as suppressed until a number may be called.
 #[must_use]
-pub fn reachable(lead: &Lead, suppressed: &HashSet<String>) -> Reachable {
-    for contact in lead.contacts.iter().filter(|c| !c.do_not_call) {
-        if let Some(phone) = contact.phones.iter().find(|p| !suppressed.contains(&p.e164)) {
-            return Reachable::Number(contact.clone(), phone.e164.clone());
-        }
-    }
-    Reachable::Suppressed
+pub fn reachable(lead: &Lead, suppressed: &HashSet<String>) -> Option<(Contact, String)> {
+    lead.contacts.iter().filter(|c| !c.do_not_call).find_map(|contact| {
+        let phone = contact.phones.iter().find(|p| !suppressed.contains(&p.e164))?;
+        Some((contact.clone(), phone.e164.clone()))
+    })
 }
 
 /// True when the lead still matches the campaign's filter (free text is matched when
@@ -426,13 +417,10 @@ async fn pick(
             tx = settle(db, tx).await?;
             continue;
         }
-        let (contact, number) = match reachable(&lead, &suppressed) {
-            Reachable::Number(c, n) => (c, n),
-            Reachable::Suppressed => {
-                queue::place(&mut tx, campaign.id, lead_id, Tier::Suppressed, rank, now_ms, None).await?;
-                tx = settle(db, tx).await?;
-                continue;
-            }
+        let Some((contact, number)) = reachable(&lead, &suppressed) else {
+            queue::place(&mut tx, campaign.id, lead_id, Tier::Suppressed, rank, now_ms, None).await?;
+            tx = settle(db, tx).await?;
+            continue;
         };
         let place = place_of(&lead, &number, &org_zone);
         if !place.is_open(window, now) {

@@ -159,7 +159,6 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
         }
     };
     let options = args.options()?;
-    let skipping_leads = kind == ImportKind::Leads && options.on_duplicate == super::OnDuplicate::Skip;
     let org = org_named(db, &args.org).await?;
     let user = importer(db, &org, args.as_user.as_deref()).await?;
     let progress = Arc::new(Progress::default());
@@ -226,7 +225,8 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
         let shown = first.len() as i64;
         println!("  report{}: leadline import report {}", if shown >= 10 { " of every row" } else { "" }, summary.id);
     }
-    if skipping_leads && c.duplicates > 0 {
+    let recorded = store::imports::get(&mut db.read().await?, org.id, summary.id).await?;
+    if recorded.is_some_and(|i| i.skipped_duplicates()) {
         println!(
             "  hint:   rows skipped as duplicates may name other people of leads already here; \
              --on-duplicate merge adds them as contacts (and fills empty fields)"

@@ -118,15 +118,15 @@ where
     q.push(") m WHERE true ON CONFLICT ");
     // At catch-up, a lead that left the queue because it stopped matching the filter and
     // matches it again comes back: as never attempted if it was not, else due for a retry.
-    q.push(if query.updated_from.is_some() {
-        "(campaign_id, lead_id) DO UPDATE SET group_id = excluded.group_id,
-            tier = CASE WHEN excluded.tier = 7 THEN 7 WHEN campaign_leads.attempts = 0 THEN 1 ELSE 2 END,
-            rank = CASE WHEN campaign_leads.attempts = 0 THEN excluded.rank ELSE 0 END,
-            ready_at = 0, leased_by = NULL, leased_call = NULL, callback_user = NULL
-         WHERE campaign_leads.tier = 8"
+    if query.updated_from.is_some() {
+        q.push(format!(
+            "(campaign_id, lead_id) DO UPDATE SET group_id = excluded.group_id, callback_user = NULL, {}
+             WHERE campaign_leads.tier = 8",
+            come_back("excluded.tier = 7", "excluded.rank")
+        ));
     } else {
-        "DO NOTHING"
-    });
+        q.push("DO NOTHING");
+    }
 }
 
 fn push_groups<'a, DB>(q: &mut QueryBuilder<DB>, query: &'a LeadQuery, engine: Engine)
@@ -681,11 +681,22 @@ pub async fn recheck_lead(tx: &mut Tx, lead: Uuid) -> anyhow::Result<Vec<Uuid>> 
 /// Returns the suppressed rows of the leads `which` selects that have a number to call now.
 fn bring_back_sql(which: &str) -> String {
     format!(
-        "UPDATE campaign_leads SET tier = CASE WHEN attempts = 0 THEN 1 ELSE 2 END,
-            rank = CASE WHEN attempts = 0 THEN rank ELSE 0 END, ready_at = 0, leased_by = NULL, leased_call = NULL
+        "UPDATE campaign_leads SET {}
          WHERE tier = 7 AND COALESCE(last_disposition, '') <> 'do_not_call' AND {which} AND NOT {}
          RETURNING campaign_id",
+        come_back("false", "campaign_leads.rank"),
         unreachable_sql("campaign_leads.lead_id")
+    )
+}
+
+/// The assignments that put a `campaign_leads` row back in its queue, free and due now:
+/// never attempted as a first call ranked `fresh_rank`, else as a retry; suppressed instead
+/// when `unreachable` (SQL) holds.
+fn come_back(unreachable: &str, fresh_rank: &str) -> String {
+    format!(
+        "tier = CASE WHEN {unreachable} THEN 7 WHEN campaign_leads.attempts = 0 THEN 1 ELSE 2 END,
+         rank = CASE WHEN campaign_leads.attempts = 0 THEN {fresh_rank} ELSE 0 END,
+         ready_at = 0, leased_by = NULL, leased_call = NULL"
     )
 }
 
