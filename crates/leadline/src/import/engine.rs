@@ -214,6 +214,7 @@ pub fn spawn_reader<T: Send + 'static>(
         let mut reader = source::csv_reader(source::utf8_reader(file, &sniffed)?, &sniffed);
         let mut rec = ByteRecord::new();
         reader.read_byte_record(&mut rec).context("reading the header")?;
+        let mut rows = SheetRows::after_header(&reader);
         let mut read = 0_u64;
         let mut items = Vec::with_capacity(BATCH_ROWS);
         loop {
@@ -223,10 +224,11 @@ pub fn spawn_reader<T: Send + 'static>(
                 Err(e) => anyhow::bail!("the file is not valid CSV after data row {read}: {e}"),
             }
             read += 1;
+            let row = rows.next(&reader, &rec);
             if read <= skip || !is_record(&rec) {
                 continue;
             }
-            items.push(prepare(sheet_row(read), &rec));
+            items.push(prepare(row, &rec));
             if items.len() >= BATCH_ROWS {
                 let batch =
                     Batch { items: std::mem::replace(&mut items, Vec::with_capacity(BATCH_ROWS)), rows_read: read };
@@ -243,13 +245,36 @@ pub fn spawn_reader<T: Send + 'static>(
     Ok((recv, reader))
 }
 
-/// The row a spreadsheet shows the `n`th data record on (1-based), the header being row 1:
-/// records are counted, not lines, so that a field holding line breaks (notes, addresses)
-/// does not shift the rows after it, and a file ending its lines with CR LF counts as one
-/// ending them with LF (the CSV reader's line numbers lag by one there).
-#[must_use]
-pub fn sheet_row(n: u64) -> u64 {
-    n + 1
+/// Numbers records as a spreadsheet numbers its rows (the header is row 1): a field
+/// holding line breaks (notes, addresses) is one row, a blank line is a row of its own,
+/// and a file ending its lines with CR LF counts as one ending them with LF.
+///
+/// The CSV reader's own record positions cannot be used: a record's position is taken
+/// before the blank lines in front of it are skipped, and on CR LF files it lags by one.
+/// The reader's position *after* a record can: it has passed the previous line's end,
+/// the blank lines and the record, so the lines it moved over, less the line breaks
+/// inside the record's fields, are the rows it moved over.
+#[derive(Debug)]
+pub struct SheetRows {
+    line: u64,
+    row: u64,
+}
+
+impl SheetRows {
+    /// Starts after the header has been read by `reader`.
+    pub fn after_header<R: std::io::Read>(reader: &csv::Reader<R>) -> Self {
+        Self { line: reader.position().line(), row: 1 }
+    }
+
+    /// The row of `rec`, just read by `reader`.
+    pub fn next<R: std::io::Read>(&mut self, reader: &csv::Reader<R>, rec: &ByteRecord) -> u64 {
+        let line = reader.position().line();
+        let inside = rec.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
+        // At least one row: a file ending its lines with a bare CR has no line numbers.
+        self.row += line.saturating_sub(self.line).saturating_sub(inside).max(1);
+        self.line = line;
+        self.row
+    }
 }
 
 /// Users of the organization by lower-cased name and e-mail.
@@ -439,4 +464,45 @@ async fn write_lead_batch(
     store::imports::progress(&mut tx, job.id, i64::try_from(rows_read).unwrap_or(i64::MAX), &counts, now).await?;
     tx.commit().await?;
     Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows `is_record` keeps, numbered as a spreadsheet shows them.
+    fn rows_of(csv: &str) -> Vec<(u64, String)> {
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(csv.as_bytes());
+        let mut rec = ByteRecord::new();
+        assert!(reader.read_byte_record(&mut rec).unwrap());
+        let mut rows = SheetRows::after_header(&reader);
+        let mut out = Vec::new();
+        while reader.read_byte_record(&mut rec).unwrap() {
+            let row = rows.next(&reader, &rec);
+            if is_record(&rec) {
+                out.push((row, String::from_utf8_lossy(&rec[0]).into_owned()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn rows_are_numbered_as_a_spreadsheet_shows_them() {
+        let expected = |names: &[(u64, &str)]| names.iter().map(|(r, n)| (*r, (*n).to_owned())).collect::<Vec<_>>();
+        let plain = expected(&[(2, "a"), (3, "b"), (4, "c")]);
+        assert_eq!(rows_of("name\na\nb\nc\n"), plain);
+        assert_eq!(rows_of("name\r\na\r\nb\r\nc\r\n"), plain);
+        assert_eq!(rows_of("name\ra\rb\rc\r"), plain);
+        assert_eq!(rows_of("name\na\nb\nc"), plain);
+        // A cell holding line breaks is one row.
+        let multi = expected(&[(2, "a"), (3, "b\nb"), (4, "c")]);
+        assert_eq!(rows_of("name\na\n\"b\nb\"\nc\n"), multi);
+        assert_eq!(rows_of("name\r\na\r\n\"b\nb\"\r\nc\r\n"), multi);
+        assert_eq!(rows_of("\"na\nme\"\na\n\"b\nb\"\nc\n"), multi);
+        // Blank lines are rows; so are rows of empty cells.
+        let gaps = expected(&[(2, "a"), (4, "b"), (7, "c")]);
+        assert_eq!(rows_of("name\na\n\nb\n\n,\nc\n"), gaps);
+        assert_eq!(rows_of("name\r\na\r\n\r\nb\r\n\r\n,\r\nc\r\n"), gaps);
+        assert_eq!(rows_of("name\n\na\nb\n"), expected(&[(3, "a"), (4, "b")]));
+    }
 }

@@ -268,6 +268,7 @@ pub async fn preview_file(
     let mut reader = super::source::csv_reader(super::source::utf8_reader(file, &sniffed)?, &sniffed);
     let mut rec = ByteRecord::new();
     let _ = reader.read_byte_record(&mut rec);
+    let mut sheet_rows = engine::SheetRows::after_header(&reader);
     let ctx = LeadContext {
         columns: columns.clone(),
         region: options
@@ -280,13 +281,12 @@ pub async fn preview_file(
         match_domain: options.match_domain,
     };
     let mut rows = Vec::new();
-    let mut read = 0_u64;
     while rows.len() < n && reader.read_byte_record(&mut rec).unwrap_or(false) {
-        read += 1;
+        let row = sheet_rows.next(&reader, &rec);
         if !engine::is_record(&rec) {
             continue;
         }
-        rows.push(preview_row(kind, &ctx, &columns, engine::sheet_row(read), &rec));
+        rows.push(preview_row(kind, &ctx, &columns, row, &rec));
     }
     Ok(Preview {
         encoding: sniffed.encoding.name().to_owned(),

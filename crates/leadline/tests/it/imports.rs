@@ -339,7 +339,7 @@ async fn bad_rows_are_reported_and_the_rest_imported(backend: Backend) {
     assert_eq!(names, ["Good One", "Good Two"]);
 
     // Rows are numbered as a spreadsheet shows them: the header is row 1, Windows line ends
-    // count as others do, and a cell's line break does not start a row.
+    // count as others do, a cell's line break does not start a row, and a blank line is a row.
     let files = [
         ("windows.csv", "Company,Contact,Email,Notes\r\nBad First,Bob,not-an-email,\r\nFine Oy,Ann,,\r\n", 2),
         (
@@ -347,6 +347,7 @@ async fn bad_rows_are_reported_and_the_rest_imported(backend: Backend) {
             "Company,Contact,Email,Notes\nNotes Oy,Ann,,\"first line\nsecond line\"\nBad Again,Bob,not-an-email,\n",
             3,
         ),
+        ("gap.csv", "Company,Contact,Email,Notes\r\nGap Oy,Ann,,\r\n\r\nBad Again,Bob,not-an-email,\r\n", 4),
     ];
     for (name, text, row) in files {
         let done = app.import(&token, &[], name, text.as_bytes()).await;
