@@ -259,7 +259,7 @@ async fn merge_keeps_existing_values_and_update_overwrites(backend: Backend) {
     let csv = "Company,Contact,Title,Email,Phone,Source,City,Tags,Tier\n\
         Merge Me,Mia Merge,Chair,mia.private@merge.example,+358 50 333 4444,Cold call,Helsinki,hot,Silver\n\
         Merge Me Oy,Max Second,CTO,max@merge.example,,,,,\n";
-    let done = app.import(&token, &[("on_duplicate", "merge")], "merge.csv", csv.as_bytes()).await;
+    let done = app.import(&token, &[("onDuplicate", "merge")], "merge.csv", csv.as_bytes()).await;
     assert_eq!(done["merged"], 2, "{done}");
     assert_eq!(done["created"], 0);
     let merged = app.get(&format!("/api/v1/leads/{id}"), &token).await.body;
@@ -277,7 +277,7 @@ async fn merge_keeps_existing_values_and_update_overwrites(backend: Backend) {
     assert!(rows.iter().all(|r| r["outcome"] == "merged" && r["entity_id"] == id), "{rows:?}");
 
     let update = "Company,Source,City,Tier\nMerge Me Oy,Trade fair,Espoo,Platinum\n";
-    let done = app.import(&token, &[("on_duplicate", "update")], "update.csv", update.as_bytes()).await;
+    let done = app.import(&token, &[("on-duplicate", "update")], "update.csv", update.as_bytes()).await;
     assert_eq!(done["updated"], 1, "{done}");
     let updated = app.get(&format!("/api/v1/leads/{id}"), &token).await.body;
     assert_eq!(updated["source"], "Trade fair");

@@ -55,6 +55,7 @@ pub fn router() -> Router<AppState> {
 
 /// The multipart form of an upload: `file`, and optional `kind`, `options` (JSON)
 /// or the options as separate fields (which may also be given as query parameters).
+/// Option names may be written with dashes or in camelCase (`on-duplicate`, `onDuplicate`).
 #[derive(ToSchema)]
 #[expect(dead_code, reason = "describes the multipart form in the OpenAPI document")]
 pub struct ImportUpload {
@@ -190,7 +191,7 @@ fn set_option(
     csrf: &mut String,
 ) -> Result<(), ApiError> {
     {
-        match name {
+        match option_name(name).as_str() {
             "csrf" => *csrf = value,
             "kind" => *kind = ImportKind::parse(&value).map_err(|e| bad("kind", e.0))?,
             "options" if !value.is_empty() => {
@@ -210,7 +211,9 @@ fn set_option(
                     _ => return Err(bad("unmapped", "must be custom or ignore")),
                 };
             }
-            "match_domain" => options.match_domain = matches!(value.as_str(), "true" | "1" | "on" | "yes"),
+            "match_domain" => {
+                options.match_domain = matches!(value.to_ascii_lowercase().as_str(), "true" | "1" | "on" | "yes");
+            }
             "map" | "mapping" if value.starts_with('{') => {
                 let m: BTreeMap<String, String> = serde_json::from_str(&value)
                     .map_err(|e| bad(name, format!("is not a JSON object of strings: {e}")))?;
@@ -233,6 +236,31 @@ fn set_option(
         }
     }
     Ok(())
+}
+
+/// An option's name as written by a form, a script or the CLI (`on_duplicate`,
+/// `on-duplicate`, `onDuplicate`), and a few other names for the same option.
+fn option_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 2);
+    for c in name.trim().chars() {
+        match c {
+            '-' | ' ' => out.push('_'),
+            c if c.is_ascii_uppercase() => {
+                if !out.is_empty() && !out.ends_with('_') {
+                    out.push('_');
+                }
+                out.push(c.to_ascii_lowercase());
+            }
+            c => out.push(c),
+        }
+    }
+    match out.as_str() {
+        "type" | "import_kind" => "kind".to_owned(),
+        "duplicates" | "on_duplicates" | "if_duplicate" => "on_duplicate".to_owned(),
+        "region" => "default_region".to_owned(),
+        "match_domains" | "match_web_domain" => "match_domain".to_owned(),
+        _ => out,
+    }
 }
 
 /// Starts an import from a CSV upload (multipart, or the file as a `text/csv` body with the
