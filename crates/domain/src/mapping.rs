@@ -438,6 +438,38 @@ pub const USER_FIELDS: &[Field] = &[
     f("manager", &["manager", "managername", "manageremail", "reportsto", "esimies", "supervisor"]),
 ];
 
+/// How a field of `kind` is shown to someone mapping columns ("Mobile phone", "E-mail").
+#[must_use]
+pub fn field_label(kind: ImportKind, name: &str) -> String {
+    let special = match (kind, name) {
+        (ImportKind::Leads, "name") => "Lead name (company or household)",
+        (ImportKind::Products, "name") => "Product name",
+        (ImportKind::Opportunities, "name") => "Opportunity name",
+        (ImportKind::Users, "name") => "Full name",
+        (ImportKind::Leads, "title") => "Contact's job title",
+        (ImportKind::Leads, "first_name") => "Contact's first name",
+        (ImportKind::Leads, "last_name") => "Contact's last name",
+        (ImportKind::Leads, "contact_name") => "Contact's full name",
+        (ImportKind::Leads, "kind") => "Kind (company or person)",
+        (ImportKind::Leads, "region") => "Region / state",
+        (_, "email") => "E-mail",
+        (_, "do_not_email") => "Do not e-mail",
+        (_, "external_id") => "External id",
+        (_, "lead_external_id") => "Lead's external id",
+        (_, "lead") => "Lead (name)",
+        (_, "owner") => "Owner (name or e-mail)",
+        (_, "manager") => "Manager (name or e-mail)",
+        (_, "code") => "Product code (SKU)",
+        _ => "",
+    };
+    if !special.is_empty() {
+        return special.to_owned();
+    }
+    let words = name.replace('_', " ");
+    let mut chars = words.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 /// The comparable key of a header.
 #[must_use]
 pub fn header_key(header: &str) -> String {
@@ -556,6 +588,18 @@ mod tests {
     fn names(kind: ImportKind, headers: &[&str]) -> Vec<&'static str> {
         let hs: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
         auto_map(kind, &hs).into_iter().map(|f| f.map_or("-", |f| f.name)).collect()
+    }
+
+    #[test]
+    fn every_field_has_a_label() {
+        for kind in ImportKind::ALL {
+            for field in kind.fields() {
+                let label = field_label(kind, field.name);
+                assert!(label.starts_with(|c: char| c.is_uppercase()) && !label.contains('_'), "{label}");
+            }
+        }
+        assert_eq!(field_label(ImportKind::Leads, "mobile_phone"), "Mobile phone");
+        assert_eq!(field_label(ImportKind::Products, "name"), "Product name");
     }
 
     #[test]

@@ -22,7 +22,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use leadline_domain::mapping::ImportKind;
+use leadline_domain::mapping::{self, ImportKind};
 use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
@@ -167,7 +167,8 @@ struct MapPage {
     import: Import,
     kind_label: &'static str,
     columns: Vec<ColumnChoice>,
-    fields: Vec<String>,
+    /// Each field a column can go to, with its label.
+    fields: Vec<(String, String)>,
     custom_allowed: bool,
     options: ImportOptions,
     head: Vec<&'static str>,
@@ -307,7 +308,7 @@ async fn map_page(
             .enumerate()
             .map(|(index, c)| ColumnChoice { index, header: c.header.clone(), field: c.field.clone() })
             .collect(),
-        fields: kind.fields().iter().map(|f| f.name.to_owned()).collect(),
+        fields: kind.fields().iter().map(|f| (f.name.to_owned(), mapping::field_label(kind, f.name))).collect(),
         custom_allowed: kind.has_custom_fields(),
         options,
         head,
