@@ -143,6 +143,9 @@ async fn import_report_export_and_undo_from_the_command_line(backend: Backend) {
         assert!(ok.status.success(), "{}", text(&ok));
         assert!(text(&ok).contains("created 1"), "{}", text(&ok));
         assert!(!text(&ok).contains("--on-duplicate merge"), "no hint without duplicates: {}", text(&ok));
+        // Without a terminal, progress is written as lines: rows, rate and time left.
+        let progress = String::from_utf8_lossy(&ok.stderr);
+        assert!(progress.contains("progress: 1/1 rows (100%)") && progress.contains("ETA 0 s"), "{progress}");
         // The same file again: nothing new, and a hint at merging the skipped rows' people in.
         let again = run(&url, &["import", "leads", &format!("{dir}/zoho_leads.csv"), "--org", "Cli Org"], None);
         assert!(again.status.success(), "{}", text(&again));
