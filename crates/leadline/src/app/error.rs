@@ -19,7 +19,8 @@ impl FieldError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("the input is not valid")]
+    /// Shown as "field: message; field: message".
+    #[error("{}", fields_text(.0))]
     Validation(Vec<FieldError>),
     /// Also used for things in other organizations: their existence is never revealed.
     #[error("{0} not found")]
@@ -34,6 +35,14 @@ pub enum AppError {
     Throttled { retry_after_secs: i64 },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// "status: 'x' is not a status; owner: no such user"
+fn fields_text(errors: &[FieldError]) -> String {
+    if errors.is_empty() {
+        return "the input is not valid".to_owned();
+    }
+    errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
 }
 
 impl AppError {

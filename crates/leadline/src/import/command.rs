@@ -77,7 +77,7 @@ pub enum ExportCommand {
     Leads {
         #[arg(long)]
         org: String,
-        /// A lead-list filter, as in the web list: status=new, owner=EMAIL, tag=vip,
+        /// A lead-list filter, as in the web list: status=new, owner=EMAIL or name, tag=vip,
         /// country=FI, kind=company, q=text, created_from=2026-01-01. Repeatable.
         #[arg(long = "filter", value_name = "KEY=VALUE")]
         filters: Vec<String>,
@@ -321,18 +321,23 @@ pub async fn export(command: ExportCommand, db: &Db) -> anyhow::Result<()> {
     drop(tx);
     let mut pairs = Vec::new();
     for f in filters.iter().flat_map(|f| f.split('&')).filter(|f| !f.trim().is_empty()) {
-        let (k, mut v) = split_pair(f, "--filter")?;
+        // `status=new`, or `status:new` as search boxes write it.
+        let (k, mut v) = match f.find([':', '=']) {
+            Some(i) => (f[..i].trim().to_lowercase(), f[i + 1..].trim().to_owned()),
+            None => anyhow::bail!("--filter '{f}' must look like NAME=VALUE"),
+        };
         const KEYS: [&str; 9] =
             ["status", "owner", "tag", "country", "kind", "q", "created_from", "created_to", "sort"];
         if !KEYS.contains(&k.as_str()) {
             anyhow::bail!("--filter '{f}': '{k}' is not a filter; use {}", KEYS.join(", "));
         }
-        if k == "owner" && v.contains('@') {
+        // An owner is named by e-mail or name here (the web list names them by id).
+        if k == "owner" && !matches!(v.as_str(), "unassigned" | "none") && Uuid::parse_str(&v).is_err() {
             v = users
                 .iter()
-                .find(|u| u.email.eq_ignore_ascii_case(&v))
+                .find(|u| u.email.eq_ignore_ascii_case(&v) || u.name.eq_ignore_ascii_case(&v))
                 .map(|u| u.id.to_string())
-                .with_context(|| format!("no user {v}"))?;
+                .with_context(|| format!("--filter '{f}': no user '{v}' in '{}'", org.name))?;
         }
         pairs.push(format!("{}={}", crate::web::urlencode(&k), crate::web::urlencode(&v)));
     }

@@ -48,10 +48,7 @@ impl ApiError {
             retry_after: None,
         };
         match &self.0 {
-            AppError::Validation(errors) => {
-                p.detail = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
-                p.errors.clone_from(errors);
-            }
+            AppError::Validation(errors) => p.errors.clone_from(errors),
             AppError::Conflict { field: Some(f), message } => p.errors.push(FieldError::new(f, message)),
             AppError::Throttled { retry_after_secs } => p.retry_after = Some(*retry_after_secs),
             AppError::Internal(e) => {

@@ -175,6 +175,12 @@ async fn import_report_export_and_undo_from_the_command_line(backend: Backend) {
         assert!(csv.contains("Sonnenhof Energie GmbH") && csv.contains("+4930901820"), "{csv}");
         let unknown = run(&url, &["export", "leads", "--org", "Cli Org", "--filter", "colour=blue"], None);
         assert!(!unknown.status.success() && text(&unknown).contains("not a filter"), "{}", text(&unknown));
+        let colon = run(&url, &["export", "leads", "--org", "Cli Org", "--filter", "status:attempting"], None);
+        assert_eq!(String::from_utf8_lossy(&colon.stdout), csv, "status:attempting is status=attempting");
+        let bad = run(&url, &["export", "leads", "--org", "Cli Org", "--filter", "status=sleeping"], None);
+        assert!(!bad.status.success() && text(&bad).contains("status: "), "names what is wrong: {}", text(&bad));
+        let nobody = run(&url, &["export", "leads", "--org", "Cli Org", "--filter", "owner=Nobody Here"], None);
+        assert!(text(&nobody).contains("no user 'Nobody Here'"), "{}", text(&nobody));
         let none = run(&url, &["export", "leads", "--org", "Cli Org", "--filter", "status=lost"], None);
         assert_eq!(String::from_utf8_lossy(&none.stdout).lines().count(), 1, "only the header");
 

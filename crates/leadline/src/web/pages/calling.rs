@@ -370,15 +370,6 @@ fn disposition_input(form: &DispositionForm, zone: Tz) -> DispositionInput {
     }
 }
 
-fn problem_text(e: &AppError) -> String {
-    match e {
-        AppError::Validation(errors) => {
-            errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
-        }
-        other => other.to_string(),
-    }
-}
-
 async fn dispose(
     State(state): State<AppState>,
     user: PageUser,
@@ -390,7 +381,7 @@ async fn dispose(
     match app::calls::dispose(&state.db, &state.clock, &user.actor, call, disposition_input(&form, zone(&user))).await {
         Ok(_) => Ok(Redirect::to(&format!("/calling/{id}")).into_response()),
         Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
-            screen_page(&state, &user, &id, Some(problem_text(&e))).await
+            screen_page(&state, &user, &id, Some(e.to_string())).await
         }
         Err(e) => Err(super::error_page(&e)),
     }
@@ -430,10 +421,10 @@ async fn dial_offer(
         .into_response()),
         Ok((_, link)) => Ok(Redirect::to(&link).into_response()),
         Err(e) if wants_json => {
-            Ok((axum::http::StatusCode::CONFLICT, axum::Json(serde_json::json!({"error": problem_text(&e)})))
+            Ok((axum::http::StatusCode::CONFLICT, axum::Json(serde_json::json!({"error": e.to_string()})))
                 .into_response())
         }
-        Err(e @ AppError::Conflict { .. }) => screen_page(&state, &user, &id, Some(problem_text(&e))).await,
+        Err(e @ AppError::Conflict { .. }) => screen_page(&state, &user, &id, Some(e.to_string())).await,
         Err(e) => Err(super::error_page(&e)),
     }
 }
@@ -507,7 +498,7 @@ async fn dispose_call(
     match app::calls::dispose(&state.db, &state.clock, &user.actor, call, disposition_input(&form, zone(&user))).await {
         Ok(_) => Ok(redirect_with_flash(&format!("/calls/{id}"), "Call saved.")),
         Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
-            Ok(redirect_with_flash(&format!("/calls/{id}"), &problem_text(&e)))
+            Ok(redirect_with_flash(&format!("/calls/{id}"), &e.to_string()))
         }
         Err(e) => Err(super::error_page(&e)),
     }
@@ -552,7 +543,7 @@ async fn click_to_call(
             "Call started: your phone dials from the link below.",
         )),
         Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
-            Ok(redirect_with_flash(&format!("/leads/{lead}"), &problem_text(&e)))
+            Ok(redirect_with_flash(&format!("/leads/{lead}"), &e.to_string()))
         }
         Err(e) => Err(super::error_page(&e)),
     }
@@ -578,7 +569,7 @@ async fn log_call(
     match app::calls::log(&state.db, &state.clock, &user.actor, input).await {
         Ok(_) => Ok(redirect_with_flash(&format!("/leads/{lead}"), "Call logged.")),
         Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
-            Ok(redirect_with_flash(&format!("/leads/{lead}"), &problem_text(&e)))
+            Ok(redirect_with_flash(&format!("/leads/{lead}"), &e.to_string()))
         }
         Err(e) => Err(super::error_page(&e)),
     }
@@ -615,7 +606,7 @@ async fn dnc(State(state): State<AppState>, user: PageUser, Query(q): Query<DncQ
         Some(match app::suppression::find(&state.db, &user.actor, &q.check).await {
             Ok(Some(s)) => format!("{} is on the list ({}).", s.number, s.source),
             Ok(None) => format!("{} is not on the list.", q.check.trim()),
-            Err(e) => problem_text(&e),
+            Err(e) => e.to_string(),
         })
     };
     Ok(render(
@@ -645,7 +636,7 @@ async fn add_dnc(State(state): State<AppState>, user: PageUser, Form(form): Form
     let input = NewSuppression { number: Some(form.number), reason: Some(form.reason) };
     Ok(match app::suppression::add(&state.db, &user.actor, input).await {
         Ok(s) => redirect_with_flash("/do-not-call", &format!("{} will not be called.", s.number)),
-        Err(e @ AppError::Validation(_)) => redirect_with_flash("/do-not-call", &problem_text(&e)),
+        Err(e @ AppError::Validation(_)) => redirect_with_flash("/do-not-call", &e.to_string()),
         Err(e) => return Err(super::error_page(&e)),
     })
 }
@@ -849,7 +840,7 @@ async fn save_settings(State(state): State<AppState>, user: PageUser, Form(form)
                 shell: user.shell("settings", ""),
                 phone: form.phone,
                 sip: form.dial_scheme == "sip",
-                error: Some(problem_text(&e)),
+                error: Some(e.to_string()),
             },
             false,
         )),
