@@ -423,7 +423,10 @@ pub const OPPORTUNITY_FIELDS: &[Field] = &[
     f("amount", &["amount", "value", "dealvalue", "dealamount", "opportunityamount", "expectedrevenue", "total"]),
     f("currency", &["currency", "dealcurrency", "currencycode", "valuecurrency", "opportunitycurrency"]),
     f("close_date", &["closedate", "expectedclosedate", "expectedclose", "dealexpectedclosedate", "closingdate"]),
-    f("status", &["status", "dealstatus", "wonlost", "outcome", "result", "won"]),
+    f("status", &["status", "dealstatus", "wonlost", "outcome", "result"]),
+    // Salesforce reports carry the outcome as two flags.
+    f("won", &["won", "iswon", "closedwon"]),
+    f("closed", &["closed", "isclosed"]),
     f("lost_reason", &["lostreason", "closedlostreason", "reasonlost", "deallostreason", "lossreason"]),
     f("external_id", &["id", "recordid", "dealid", "opportunityid", "externalid", "potentialid"]),
 ];
@@ -460,6 +463,8 @@ pub fn field_label(kind: ImportKind, name: &str) -> String {
         (_, "owner") => "Owner (name or e-mail)",
         (_, "manager") => "Manager (name or e-mail)",
         (_, "code") => "Product code (SKU)",
+        (_, "won") => "Won (yes or no)",
+        (_, "closed") => "Closed (yes or no)",
         _ => "",
     };
     if !special.is_empty() {

@@ -119,6 +119,14 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Whether the command runs the server.
+    #[must_use]
+    pub fn is_server(&self) -> bool {
+        matches!(self, Command::Serve { .. } | Command::Demo { .. })
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum OrgCommand {
     /// Create an organization.

@@ -3,8 +3,8 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    leadline::telemetry::init();
     let cli = leadline::cli::Cli::parse();
+    leadline::telemetry::init(cli.command.is_server());
     match leadline::cli::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

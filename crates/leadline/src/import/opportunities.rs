@@ -190,6 +190,22 @@ fn prepare(l: &Lookup, line: u64, rec: &csv::ByteRecord) -> Row<NewOpportunity> 
         },
         None => None,
     };
+    let flag = |field: &str| {
+        cols.first(rec, field).and_then(|(col, v)| match v.trim().to_lowercase().as_str() {
+            "1" | "true" | "yes" | "y" | "x" => Some(true),
+            "0" | "false" | "no" | "n" | "" => Some(false),
+            _ => {
+                bad(col, &v, "is not yes or no".into());
+                None
+            }
+        })
+    };
+    let status = match (status, flag("won"), flag("closed")) {
+        (Some(s), ..) => Some(s),
+        (None, Some(true), _) => Some("won"),
+        (None, Some(false), Some(true)) => Some("lost"),
+        _ => None,
+    };
     let stage = match (stage, status) {
         (_, Some("won")) => Some(Stage::Won),
         (Some(Stage::Won), Some("lost")) | (_, Some("lost")) => Some(Stage::Lost),

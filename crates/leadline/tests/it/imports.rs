@@ -661,6 +661,27 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
             .count(),
         1
     );
+
+    // A Salesforce report gives the outcome as two flags, Won and Closed.
+    let flags = "Opportunity Name,Account Name,Stage,Won,Closed,Opportunity ID\n\
+        Open one,Fjord Analytics,Prospecting,0,0,SF-1\n\
+        Won one,Fjord Analytics,Closed Won,1,1,SF-2\n\
+        Lost one,Fjord Analytics,Negotiation/Review,false,true,SF-3\n\
+        Odd one,Fjord Analytics,Prospecting,maybe,0,SF-4\n";
+    let done = app.import(&token, &[("kind", "opportunities")], "flags.csv", flags.as_bytes()).await;
+    assert_eq!((done["created"].clone(), done["rejected"].clone()), (json!(3), json!(1)), "{done}");
+    let listed = app.get("/api/v1/opportunities", &token).await.body;
+    let status: Vec<(String, String)> = ["SF-1", "SF-2", "SF-3"]
+        .iter()
+        .map(|ext| {
+            let o = listed["items"].as_array().unwrap().iter().find(|o| o["external_id"] == *ext).unwrap();
+            (o["status"].as_str().unwrap().to_owned(), o["stage"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    assert_eq!(
+        status,
+        [("open".into(), "qualification".into()), ("won".into(), "won".into()), ("lost".into(), "lost".into())]
+    );
 }
 
 async fn mapping_overrides_and_unmapped_columns(backend: Backend) {
