@@ -154,10 +154,14 @@ fn progress_line(progress: &Progress, elapsed: Duration) -> String {
     #[expect(clippy::cast_precision_loss, reason = "row counts are far below 2^52")]
     let rate = done as f64 / secs;
     #[expect(clippy::cast_precision_loss, reason = "row counts are far below 2^52")]
-    let eta = if rate > 0.0 { (total - done) as f64 / rate } else { 0.0 };
+    let eta = match (done, total) {
+        (_, 0) => "0 s".to_owned(),
+        (0, _) => "not known yet".to_owned(),
+        _ => format!("{:.0} s", (total - done) as f64 / rate),
+    };
     let percent = (done * 100).checked_div(total).unwrap_or(100);
     format!(
-        "progress: {done}/{total} rows ({percent}%), {rate:.0} rows/s, ETA {eta:.0} s; {} created, {} duplicates, {} rejected",
+        "progress: {done}/{total} rows ({percent}%), {rate:.0} rows/s, ETA {eta}; {} created, {} duplicates, {} rejected",
         progress.created.load(Ordering::Relaxed),
         progress.duplicates.load(Ordering::Relaxed),
         progress.rejected.load(Ordering::Relaxed)
