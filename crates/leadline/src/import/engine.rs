@@ -90,6 +90,16 @@ pub fn open(path: &Path, kind: ImportKind, options: &ImportOptions) -> Result<(S
     let headers: Vec<String> =
         header.iter().map(|h| String::from_utf8_lossy(h).trim_start_matches('\u{feff}').trim().to_owned()).collect();
     let columns = Columns::build(kind, headers, options)?;
+    // A header without rows is a wrong export more often than an intended no-op.
+    let mut rec = ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut rec) {
+            Ok(true) if is_record(&rec) => break,
+            Ok(true) => {}
+            Ok(false) => return Err(FileError("the file is empty: it has a header but no rows".into())),
+            Err(e) => return Err(FileError(format!("the file is not valid CSV: {e}"))),
+        }
+    }
     Ok((sniffed, columns))
 }
 

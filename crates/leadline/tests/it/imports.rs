@@ -410,6 +410,7 @@ async fn unusable_files_fail_with_one_message_and_write_nothing(backend: Backend
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("empty.csv", Vec::new(), "empty"),
         ("blank.csv", b"\n\n  \n".to_vec(), "empty"),
+        ("header-only.csv", b"Company,Phone\r\n\r\n".to_vec(), "header but no rows"),
         ("picture.png", png, "not a CSV file"),
         ("no-name.csv", b"Phone,City\n+1 206 555 0100,Seattle\n".to_vec(), "no name column"),
     ];
