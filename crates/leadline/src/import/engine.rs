@@ -430,7 +430,11 @@ async fn write_lead_batch(
                     report.push(row_note(
                         rec.row,
                         "duplicate",
-                        format!("{}: skipped as a duplicate of an existing lead", hit.reason),
+                        if target.created_here {
+                            format!("{}: skipped as a duplicate of a lead created from an earlier row", hit.reason)
+                        } else {
+                            format!("{}: skipped as a duplicate of an existing lead", hit.reason)
+                        },
                         Some(lead_id),
                     ));
                     continue;

@@ -224,6 +224,7 @@ async fn duplicates_in_every_form_are_found(backend: Backend) {
     assert_eq!(reason(6).1, other["id"]);
     assert!(reason(7).0.contains("same web domain acme.example"), "{:?}", reason(7));
     assert!(reason(9).0.contains("same company name"), "a duplicate within the file: {:?}", reason(9));
+    assert!(reason(9).0.contains("created from an earlier row"), "{:?}", reason(9));
     // The CSV report names the rows too.
     let csv_report = app.get(&format!("/api/v1/imports/{}/report.csv", done["id"].as_str().unwrap()), &token).await;
     assert!(csv_report.text.starts_with("row,outcome,column,value,reason,record_id\n"), "{}", csv_report.text);
