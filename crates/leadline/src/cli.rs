@@ -337,7 +337,8 @@ fn password_from_stdin() -> anyhow::Result<String> {
     Ok(password.lines().next().unwrap_or("").to_owned())
 }
 
-async fn find_org(db: &Db, name: &str) -> anyhow::Result<store::orgs::Org> {
+/// The organization named (or given by id) on the command line.
+pub(crate) async fn find_org(db: &Db, name: &str) -> anyhow::Result<store::orgs::Org> {
     app::orgs::by_name(db, name).await.map_err(|e| match e {
         AppError::NotFound(_) => anyhow::anyhow!("no organization named '{name}' (see `leadline org list`)"),
         other => explain(other),

@@ -2,7 +2,7 @@
 
 use crate::{
     app::{Actor, suppression},
-    import::command::{importer, org_named},
+    import::command::importer,
     store::Db,
 };
 use anyhow::Context;
@@ -44,7 +44,7 @@ pub enum SuppressionCommand {
 }
 
 async fn actor(db: &Db, org: &str, as_user: Option<&str>) -> anyhow::Result<Actor> {
-    let org = org_named(db, org).await?;
+    let org = crate::cli::find_org(db, org).await?;
     let user = importer(db, &org, as_user).await?.context("the organization has no active user to act as")?;
     Ok(Actor { user, org })
 }

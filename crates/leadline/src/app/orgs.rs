@@ -31,10 +31,13 @@ pub async fn create(db: &Db, name: &str, default_region: &str, time_zone: &str) 
     Ok(org)
 }
 
-/// The organization with this name, or a not-found error naming it.
+/// The organization with this name (any case) or this id, or a not-found error.
 pub async fn by_name(db: &Db, name: &str) -> Result<Org, AppError> {
     let mut tx = db.read().await?;
-    let org = store::orgs::by_name(&mut tx, name).await?;
+    let org = match store::orgs::by_name(&mut tx, name).await? {
+        None if let Ok(id) = uuid::Uuid::parse_str(name.trim()) => store::orgs::by_id(&mut tx, id).await?,
+        found => found,
+    };
     tx.commit().await?;
     org.ok_or(AppError::NotFound("organization"))
 }

@@ -3,6 +3,7 @@
 use super::{ImportOptions, OnDuplicate, Progress, Unmapped, engine, report, undo};
 use crate::{
     app::audit::By,
+    cli::find_org,
     store::{self, Db, auth::User, orgs::Org},
 };
 use anyhow::Context;
@@ -125,13 +126,6 @@ impl ImportArgs {
     }
 }
 
-pub(crate) async fn org_named(db: &Db, name: &str) -> anyhow::Result<Org> {
-    let mut tx = db.read().await?;
-    store::orgs::by_name(&mut tx, name)
-        .await?
-        .with_context(|| format!("no organization named '{name}' (see `leadline org list`)"))
-}
-
 /// The user an import runs as: the one named, else the first admin, else nobody.
 pub(crate) async fn importer(db: &Db, org: &Org, email: Option<&str>) -> anyhow::Result<Option<User>> {
     let mut tx = db.read().await?;
@@ -184,7 +178,7 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
         }
     };
     let options = args.options()?;
-    let org = org_named(db, &args.org).await?;
+    let org = find_org(db, &args.org).await?;
     let user = importer(db, &org, args.as_user.as_deref()).await?;
     let progress = Arc::new(Progress::default());
     let bar = ProgressBar::new(0);
@@ -294,7 +288,7 @@ async fn undo_command(db: &Db, id: Uuid) -> anyhow::Result<()> {
 }
 
 async fn list(db: &Db, org: &str) -> anyhow::Result<()> {
-    let org = org_named(db, org).await?;
+    let org = find_org(db, org).await?;
     let mut tx = db.read().await?;
     let imports = store::imports::list(&mut tx, org.id, 100).await?;
     println!(
@@ -319,7 +313,7 @@ async fn list(db: &Db, org: &str) -> anyhow::Result<()> {
 
 pub async fn export(command: ExportCommand, db: &Db) -> anyhow::Result<()> {
     let ExportCommand::Leads { org, filters } = command;
-    let org = org_named(db, &org).await?;
+    let org = find_org(db, &org).await?;
     let mut tx = db.read().await?;
     let users = store::auth::users_in_org(&mut tx, org.id).await?;
     drop(tx);

@@ -175,6 +175,14 @@ async fn import_report_export_and_undo_from_the_command_line(backend: Backend) {
         assert!(csv.contains("Sonnenhof Energie GmbH") && csv.contains("+4930901820"), "{csv}");
         let unknown = run(&url, &["export", "leads", "--org", "Cli Org", "--filter", "colour=blue"], None);
         assert!(!unknown.status.success() && text(&unknown).contains("not a filter"), "{}", text(&unknown));
+        // An organization may be named in any case, or by its id.
+        let listed_orgs = String::from_utf8_lossy(&run(&url, &["org", "list"], None).stdout).into_owned();
+        let org_id =
+            listed_orgs.lines().find(|l| l.contains("Cli Org")).unwrap().split('\t').next().unwrap().to_owned();
+        for org in [org_id.as_str(), "cli org"] {
+            let by = run(&url, &["export", "leads", "--org", org, "--filter", "status=attempting"], None);
+            assert_eq!(String::from_utf8_lossy(&by.stdout), csv, "--org {org}: {}", text(&by));
+        }
         let colon = run(&url, &["export", "leads", "--org", "Cli Org", "--filter", "status:attempting"], None);
         assert_eq!(String::from_utf8_lossy(&colon.stdout), csv, "status:attempting is status=attempting");
         let bad = run(&url, &["export", "leads", "--org", "Cli Org", "--filter", "status=sleeping"], None);
