@@ -117,7 +117,10 @@ pub struct CampaignStats {
     pub remaining: i64,
     pub callable_now: i64,
     pub waiting_for_window: i64,
+    /// Leads waiting until a retry is due.
     pub waiting_for_retry: i64,
+    /// Callbacks scheduled, each for the rep who set it (not callable by others).
+    pub scheduled_callbacks: i64,
     pub held_by_reps: i64,
     pub done: i64,
     pub exhausted: i64,
@@ -135,13 +138,14 @@ pub async fn campaign(db: &Db, clock: &Clock, actor: &Actor, id: Uuid) -> Result
     let counts = store::queue::counts(&mut tx, c.id, now.timestamp_millis()).await?;
     tx.commit().await?;
     let remaining: i64 = counts.iter().filter(|(_, t, ..)| *t <= 2).map(|(_, _, n, ..)| n).sum();
-    let callable = (remaining - w.for_window - w.for_retry - w.held).max(0);
+    let callable = (remaining - w.for_window - w.for_retry - w.callbacks - w.held).max(0);
     Ok(CampaignStats {
         campaign_id: c.id,
         remaining,
         callable_now: callable,
         waiting_for_window: w.for_window,
         waiting_for_retry: w.for_retry,
+        scheduled_callbacks: w.callbacks,
         held_by_reps: w.held,
         done: w.done,
         exhausted: w.exhausted,

@@ -68,9 +68,11 @@ pub struct Waiting {
     pub for_window: i64,
     /// When the next window opens.
     pub next_window_at: Option<DateTime<Utc>>,
-    /// Leads waiting for a retry or a callback.
+    /// Leads waiting until a retry is due.
     pub for_retry: i64,
     pub next_retry_at: Option<DateTime<Utc>>,
+    /// Callbacks scheduled, each for the rep who set it.
+    pub callbacks: i64,
     /// Leads held by other reps right now.
     pub held: i64,
     pub done: i64,
@@ -502,7 +504,8 @@ pub async fn waiting(tx: &mut Tx, actor: &Actor, campaign: &Campaign, now: DateT
             Tier::Exhausted => w.exhausted += count,
             Tier::Suppressed => w.suppressed += count,
             Tier::Left => {}
-            Tier::Callback | Tier::Fresh | Tier::Retry => {
+            Tier::Callback => w.callbacks += count,
+            Tier::Fresh | Tier::Retry => {
                 let Some(g) = groups.iter().find(|g| g.id == group_id) else { continue };
                 let names: Vec<String> = g.zones.split(',').filter(|z| !z.is_empty()).map(str::to_owned).collect();
                 let (zones, _) = calling::effective_zones(&names, &actor.org.time_zone);
@@ -526,16 +529,22 @@ pub async fn waiting(tx: &mut Tx, actor: &Actor, campaign: &Campaign, now: DateT
             }
         }
     }
-    // Rows held right now are rows whose lease runs: counted among those "not ready".
-    w.held = crate::on_tx!(tx, |c| sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM calls WHERE campaign_id = $1 AND state = 'offered' AND offered_at > $2"
+    // Rows held right now are rows whose lease runs: counted among those "not ready",
+    // as callbacks or with the retries.
+    let (held, held_callbacks) = crate::on_tx!(tx, |c| sqlx::query_as::<_, (i64, i64)>(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN q.tier = $3 THEN 1 ELSE 0 END), 0)
+         FROM calls c LEFT JOIN campaign_leads q ON q.campaign_id = c.campaign_id AND q.lead_id = c.lead_id
+         WHERE c.campaign_id = $1 AND c.state = 'offered' AND c.offered_at > $2"
     )
     .bind(campaign.id)
     .bind(now - LEASE)
+    .bind(Tier::Callback.as_i32())
     .fetch_one(c)
     .await)
     .map_err(anyhow::Error::from)?;
-    w.for_retry = (w.for_retry - w.held).max(0);
+    w.held = held;
+    w.callbacks = (w.callbacks - held_callbacks).max(0);
+    w.for_retry = (w.for_retry - (held - held_callbacks)).max(0);
     Ok(w)
 }
 
@@ -557,7 +566,11 @@ fn explain(w: &Waiting, actor: &Actor, now: DateTime<Utc>) -> String {
     }
     if w.for_retry > 0 {
         let next = w.next_retry_at.map(|t| format!("; next due {}", at(t))).unwrap_or_default();
-        parts.push(format!("{} {} for a retry or callback{next}", w.for_retry, leads(w.for_retry, "waits", "wait")));
+        parts.push(format!("{} {} for a retry{next}", w.for_retry, leads(w.for_retry, "waits", "wait")));
+    }
+    if w.callbacks > 0 {
+        let (n, what) = if w.callbacks == 1 { ("callback is", "its rep") } else { ("callbacks are", "their reps") };
+        parts.push(format!("{} {n} scheduled for {what}", w.callbacks));
     }
     if w.held > 0 {
         parts.push(format!("{} {} with other reps", w.held, leads(w.held, "is", "are")));

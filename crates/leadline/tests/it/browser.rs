@@ -398,7 +398,11 @@ async fn work_a_campaign_from_the_call_screen() {
         b.wait_text("their time (Europe/Helsinki)");
         b.keys("input[data-key='6']", "\u{E007}");
         b.wait_text("Nothing to call right now");
-        assert!(b.source().contains("for a retry or callback"), "the screen says why nothing is callable");
+        let why = b.source();
+        assert!(
+            why.contains("1 lead waits for a retry") && why.contains("1 callback is scheduled for its rep"),
+            "the screen says why nothing is callable"
+        );
         b.keys("#check-again", "\u{E00C}");
         b.wait_title("Q1 Finland SMB");
         b.wait_text("Session ended");

@@ -196,6 +196,10 @@ async fn callbacks_come_back_to_their_rep(b: Backend) {
     let tasks = t.app.get("/api/v1/tasks", &t.rep).await;
     assert_eq!(tasks.body["items"].as_array().unwrap().len(), 1, "{}", tasks.text);
     assert_eq!(tasks.body["items"][0]["kind"], "call_back");
+    // The campaign counts it as a callback, apart from the retries and from what may be called.
+    let stats = t.app.get(&format!("/api/v1/campaigns/{campaign}/stats"), &t.admin).await.body;
+    let counts = ["callable_now", "waiting_for_retry", "scheduled_callbacks", "held_by_reps"].map(|k| stats[k].clone());
+    assert_eq!(counts, [json!(1), json!(0), json!(1), json!(0)], "{stats}");
     // Rep 2 never gets it, even when it is due.
     let other = t.next(&t.rep2, &s2).await;
     assert_eq!(lead_name(&other), "Other Oy");
@@ -209,6 +213,9 @@ async fn callbacks_come_back_to_their_rep(b: Backend) {
     let back = t.next(&t.rep, &s1).await;
     assert_eq!(lead_name(&back), "Callback Oy", "{back}");
     assert_eq!(back["callback"], true);
+    let stats = t.app.get(&format!("/api/v1/campaigns/{campaign}/stats"), &t.admin).await.body;
+    let counts = ["waiting_for_retry", "scheduled_callbacks", "held_by_reps"].map(|k| stats[k].clone());
+    assert_eq!(counts, [json!(0), json!(0), json!(1)], "a callback being called is with its rep: {stats}");
     // Callback in the past is refused.
     let r = t
         .app
