@@ -159,7 +159,8 @@
   });
   // Live import progress: counts, bar and ETA until the import ends.
   const status = document.getElementById("import-status");
-  if (status && status.dataset.status === "running") {
+  const live = (s) => s === "running" || s === "stopping";
+  if (status && live(status.dataset.status)) {
     const started = Date.now();
     let firstRows = null;
     const set = (name, value) => { const el = status.querySelector(`[data-field="${name}"]`); if (el) el.textContent = value; };
@@ -179,7 +180,7 @@
         if (i.status === "running" && rate > 0) {
           set("eta", `${Math.round(rate)} rows/s · about ${Math.ceil((total - i.rows_done) / rate)} s left`);
         }
-        if (i.status !== "running") { location.reload(); return; }
+        if (!live(i.status)) { location.reload(); return; }
       } catch (_) { /* try again */ }
       setTimeout(poll, 500);
     };

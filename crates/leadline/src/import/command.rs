@@ -63,6 +63,8 @@ pub enum ImportCommand {
     Users(ImportArgs),
     /// Undo an import: delete what it created, restore what it changed.
     Undo { id: Uuid },
+    /// Stop a running import after the batch it is writing (what it wrote can be undone).
+    Stop { id: Uuid },
     /// List an organization's imports.
     List {
         #[arg(long)]
@@ -169,6 +171,12 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
         ImportCommand::Opportunities(a) => (ImportKind::Opportunities, a),
         ImportCommand::Users(a) => (ImportKind::Users, a),
         ImportCommand::Undo { id } => return undo_command(db, id).await,
+        ImportCommand::Stop { id } => {
+            let org = import_org(db, id).await?;
+            let import = super::service::stop_as(db, org, id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Import {id} is {} after {} rows.", import.status, import.rows_done);
+            return Ok(());
+        }
         ImportCommand::List { org } => return list(db, &org).await,
         ImportCommand::Report { id } => {
             let mut out = Vec::new();
@@ -268,13 +276,18 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn undo_command(db: &Db, id: Uuid) -> anyhow::Result<()> {
+/// The organization of import `id`.
+async fn import_org(db: &Db, id: Uuid) -> anyhow::Result<Uuid> {
     let org: Option<Uuid> =
         crate::on_tx!(&mut db.read().await?, |c| sqlx::query_scalar("SELECT org_id FROM imports WHERE id = $1")
             .bind(id)
             .fetch_optional(c)
             .await)?;
-    let org = org.with_context(|| format!("no import {id}"))?;
+    org.with_context(|| format!("no import {id}"))
+}
+
+async fn undo_command(db: &Db, id: Uuid) -> anyhow::Result<()> {
+    let org = import_org(db, id).await?;
     let by = By { org, user_id: None, name: "command line" };
     let r = undo::undo_as(db, by, id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("Undid import {id}: deleted {}, restored {}.", r.deleted, r.restored);

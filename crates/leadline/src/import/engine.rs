@@ -179,6 +179,9 @@ pub async fn execute(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Re
     };
     let mut tx = db.write().await?;
     match &result {
+        Ok(_) if store::imports::stop_requested(&mut tx, job.id).await? => {
+            store::imports::finish(&mut tx, job.id, "stopped", None, None, store::now()).await?;
+        }
         Ok(rows) => {
             let total = i64::try_from(*rows).unwrap_or(i64::MAX);
             store::imports::finish(&mut tx, job.id, "completed", None, Some(total), store::now()).await?;
@@ -333,12 +336,23 @@ async fn run_leads(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Resu
         progress.created.fetch_add(u64::try_from(counts.created).unwrap_or(0), Ordering::Relaxed);
         progress.duplicates.fetch_add(u64::try_from(counts.duplicates).unwrap_or(0), Ordering::Relaxed);
         progress.rejected.fetch_add(u64::try_from(counts.rejected).unwrap_or(0), Ordering::Relaxed);
+        if stop_requested(db, job.id).await? {
+            break;
+        }
     }
+    // Stopping early: the reader ends when it finds nobody takes its batches.
+    drop(batches);
     if matches!(db, Db::Postgres(_)) {
         // Fresh statistics for the leads' tables, as after any bulk load.
         analyze(db).await?;
     }
     reader.join().map_err(|_| anyhow::anyhow!("the reader thread panicked"))?
+}
+
+/// Whether someone asked import `id` to stop (checked between batches).
+pub async fn stop_requested(db: &Db, id: Uuid) -> anyhow::Result<bool> {
+    let mut tx = db.read().await?;
+    store::imports::stop_requested(&mut tx, id).await
 }
 
 async fn analyze(db: &Db) -> anyhow::Result<()> {

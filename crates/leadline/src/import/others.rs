@@ -120,7 +120,11 @@ pub(crate) async fn drive<W: Writer>(
         progress.created.fetch_add(u64::try_from(counts.created).unwrap_or(0), Ordering::Relaxed);
         progress.duplicates.fetch_add(u64::try_from(counts.duplicates).unwrap_or(0), Ordering::Relaxed);
         progress.rejected.fetch_add(u64::try_from(counts.rejected).unwrap_or(0), Ordering::Relaxed);
+        if super::engine::stop_requested(db, job.id).await? {
+            break;
+        }
     }
+    drop(batches);
     reader.join().map_err(|_| anyhow::anyhow!("the reader thread panicked"))?
 }
 

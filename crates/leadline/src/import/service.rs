@@ -203,6 +203,43 @@ async fn launch_from(db: Db, id: Uuid, org: Uuid, scratch: ScratchFile) -> anyho
     }))
 }
 
+/// Stops a running import of the actor's organization after the batch it is writing:
+/// what it wrote stays (whole rows only) and can be undone.
+pub async fn stop(db: &Db, actor: &Actor, id: Uuid) -> Result<Import, AppError> {
+    let mut tx = db.read().await?;
+    let import = store::imports::get(&mut tx, actor.org_id(), id).await?.ok_or(AppError::NotFound("import"))?;
+    drop(tx);
+    let kind = ImportKind::parse(&import.kind).map_err(|e| anyhow::anyhow!(e.0))?;
+    check_may_import(actor, kind)?;
+    stop_as(db, actor.org_id(), id).await
+}
+
+/// Stops import `id` of `org` (see [`stop`]); an import whose process is gone is marked
+/// stopped at once.
+pub async fn stop_as(db: &Db, org: Uuid, id: Uuid) -> Result<Import, AppError> {
+    let mut tx = db.write().await?;
+    let import = store::imports::get(&mut tx, org, id).await?.ok_or(AppError::NotFound("import"))?;
+    let now = store::now();
+    match import.status.as_str() {
+        "running" | "stopping" if store::imports::stopped(&import, now - STALE_AFTER) => {
+            store::imports::finish(&mut tx, id, "stopped", None, None, now).await?;
+        }
+        "running" => {
+            store::imports::request_stop(&mut tx, org, id).await?;
+        }
+        "stopping" => {}
+        other => {
+            return Err(AppError::Conflict {
+                field: None,
+                message: format!("the import is not running (it is {other})"),
+            });
+        }
+    }
+    let import = store::imports::get(&mut tx, org, id).await?.ok_or(AppError::NotFound("import"))?;
+    tx.commit().await?;
+    Ok(import)
+}
+
 /// Resumes imports whose process stopped (a crash, a restart); called when a
 /// server starts. Several servers may call it at once: each import is claimed once.
 pub async fn resume_interrupted(db: &Db) -> anyhow::Result<()> {
@@ -211,7 +248,10 @@ pub async fn resume_interrupted(db: &Db) -> anyhow::Result<()> {
     let unfinished = store::imports::unfinished(&mut tx).await?;
     let mut claimed = Vec::new();
     for i in unfinished.into_iter().filter(|i| store::imports::stopped(i, now - STALE_AFTER)) {
-        if store::imports::claim(&mut tx, &i, now).await? {
+        if i.status == "stopping" {
+            // Asked to stop, and its process ended before it could: it is stopped.
+            store::imports::finish(&mut tx, i.id, "stopped", None, None, now).await?;
+        } else if store::imports::claim(&mut tx, &i, now).await? {
             claimed.push(i);
         }
     }

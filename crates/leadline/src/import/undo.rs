@@ -37,13 +37,21 @@ pub async fn undo_as(db: &Db, by: By<'_>, id: Uuid) -> Result<UndoReport, AppErr
     let org = by.org;
     let mut tx = db.write().await?;
     let import = store::imports::get(&mut tx, org, id).await?.ok_or(AppError::NotFound("import"))?;
+    let stale_before = store::now() - super::engine::STALE_AFTER;
     match import.status.as_str() {
-        "completed" | "failed" | "undoing" => {}
+        "completed" | "failed" | "undoing" | "stopped" => {}
+        "stopping" if store::imports::stopped(&import, stale_before) => {}
         "undone" => return Err(AppError::Conflict { field: None, message: "the import was already undone".into() }),
+        "stopping" => {
+            return Err(AppError::Conflict {
+                field: None,
+                message: "the import is stopping after the batch it is writing; undo it when it has stopped".into(),
+            });
+        }
         _ => {
             return Err(AppError::Conflict {
                 field: None,
-                message: "the import is still running; wait for it to finish".into(),
+                message: "the import is still running; stop it first (Stop on its page, `leadline import stop ID` or POST /api/v1/imports/{id}/stop), then undo it".into(),
             });
         }
     }

@@ -188,11 +188,33 @@ pub async fn running_for_file(tx: &mut Tx, org: Uuid, kind: &str, sha256: &str) 
         .context("looking for an interrupted import")
 }
 
+/// Asks a running import to stop after the batch it is writing; false when it is not running.
+pub async fn request_stop(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<bool> {
+    let n = on_tx!(tx, |c| sqlx::query(
+        "UPDATE imports SET status = 'stopping' WHERE id = $1 AND org_id = $2 AND status = 'running'"
+    )
+    .bind(id)
+    .bind(org)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))
+    .context("asking an import to stop")?;
+    Ok(n == 1)
+}
+
+/// Whether someone asked import `id` to stop.
+pub async fn stop_requested(tx: &mut Tx, id: Uuid) -> anyhow::Result<bool> {
+    let status: Option<String> =
+        on_tx!(tx, |c| sqlx::query_scalar("SELECT status FROM imports WHERE id = $1").bind(id).fetch_optional(c).await)
+            .context("reading an import's status")?;
+    Ok(status.as_deref() == Some("stopping"))
+}
+
 /// Every organization's unfinished imports, for a starting server to resume those whose process stopped.
 pub async fn unfinished(tx: &mut Tx) -> anyhow::Result<Vec<Import>> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM imports i LEFT JOIN users u ON u.id = i.user_id
-         WHERE i.status = 'running' ORDER BY i.created_at"
+         WHERE i.status IN ('running', 'stopping') ORDER BY i.created_at"
     ));
     on_tx!(tx, |c| sqlx::query_as(sql).fetch_all(c).await).context("finding unfinished imports")
 }

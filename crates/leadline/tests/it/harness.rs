@@ -306,7 +306,7 @@ impl TestApp {
         loop {
             let r = self.get(&format!("/api/v1/imports/{id}"), token).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-            if r.body["status"] != "running" {
+            if r.body["status"] != "running" && r.body["status"] != "stopping" {
                 return r.body;
             }
             assert!(std::time::Instant::now() < deadline, "import {id} did not finish");

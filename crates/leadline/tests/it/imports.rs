@@ -15,6 +15,7 @@ crate::on_both!(
     encodings_and_delimiters_are_read,
     unusable_files_fail_with_one_message_and_write_nothing,
     undo_restores_and_keeps_later_edits,
+    a_running_import_can_be_stopped_and_undone,
     export_then_import_reproduces_the_leads,
     products_opportunities_users_and_teams,
     mapping_overrides_and_unmapped_columns,
@@ -357,6 +358,44 @@ async fn bad_rows_are_reported_and_the_rest_imported(backend: Backend) {
         assert_eq!(rows.len(), 1, "{name}: {rows:?}");
         assert_eq!((rows[0]["row_number"].as_i64(), rows[0]["value"].as_str()), (Some(row), Some("not-an-email")));
     }
+}
+
+async fn a_running_import_can_be_stopped_and_undone(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let mut csv = String::from("Company,Contact,Email,Phone\n");
+    for i in 0..30_000 {
+        csv.push_str(&format!(
+            "Stop {i} Oy,Person {i},p{i}@stop{i}.example,+358 40 {:03} {:04}\n",
+            100 + i / 10_000,
+            i % 10_000
+        ));
+    }
+    let r = app.upload("/api/v1/imports", &token, &[], "stop.csv", csv.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    // Undo waits for the import to be stopped first.
+    let r = app.request(axum::http::Method::POST, &format!("/api/v1/imports/{id}/undo"), Some(&token), None, &[]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.text.contains("stop it first"), "{}", r.text);
+    let r = app.request(axum::http::Method::POST, &format!("/api/v1/imports/{id}/stop"), Some(&token), None, &[]).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    assert!(r.body["status"] == "stopping" || r.body["status"] == "stopped", "{}", r.text);
+    let done = app.wait_import(&token, &id).await;
+    assert_eq!(done["status"], "stopped", "{done}");
+    let written = done["created"].as_i64().unwrap();
+    assert!(written < 30_000, "it stopped early: {done}");
+    assert_eq!(done["rows_done"].as_i64().unwrap(), written, "whole batches only: {done}");
+    let leads = app.get("/api/v1/leads?limit=1", &token).await;
+    assert_eq!(leads.status, StatusCode::OK);
+    let total = app.get("/api/v1/leads?limit=200&q=Stop", &token).await.body["items"].as_array().unwrap().len();
+    assert_eq!(total, usize::try_from(written.min(200)).unwrap());
+    // Stopping it again is refused; undo removes what it wrote.
+    let r = app.request(axum::http::Method::POST, &format!("/api/v1/imports/{id}/stop"), Some(&token), None, &[]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let r = app.request(axum::http::Method::POST, &format!("/api/v1/imports/{id}/undo"), Some(&token), None, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["deleted"].as_i64().unwrap(), written, "{}", r.text);
+    assert!(app.all_leads(&token).await.is_empty());
 }
 
 async fn encodings_and_delimiters_are_read(backend: Backend) {

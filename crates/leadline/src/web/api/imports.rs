@@ -45,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/imports/{id}/report.csv", get(report_csv))
         .route("/imports/{id}/errors.csv", get(errors_csv))
         .route("/imports/{id}/undo", post(undo))
+        .route("/imports/{id}/stop", post(stop))
         .route("/exports/leads.csv", get(export_leads))
         .route("/stage-map", get(stage_map).put(set_stage_map))
         .route("/products", get(products))
@@ -396,6 +397,20 @@ pub async fn undo(
 ) -> Result<Json<UndoReport>, ApiError> {
     let id = parse_id(&id, "import")?;
     Ok(Json(crate::import::undo::undo(&s.db, &actor, id).await?))
+}
+
+/// Stops a running import after the batch it is writing (202, status `stopping`, then
+/// `stopped`). What it wrote stays, in whole rows, and can be undone.
+#[utoipa::path(post, operation_id = "stopImport", path = "/api/v1/imports/{id}/stop", tag = "imports", params(("id" = String, Path)),
+    responses((status = 202, body = Import), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn stop(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Import>), ApiError> {
+    let id = parse_id(&id, "import")?;
+    Ok((StatusCode::ACCEPTED, Json(service::stop(&s.db, &actor, id).await?)))
 }
 
 /// The same as `POST /api/v1/imports/{id}/undo`.

@@ -23,7 +23,7 @@ use utoipa::{
         super::users::list, super::users::me, super::users::show, super::users::create, super::users::update, super::users::my_settings, super::users::set_my_settings,
         super::orgs::me, super::orgs::settings, super::orgs::set_settings, super::audit::list, super::audit::for_lead,
         super::imports::create, super::imports::preview, super::imports::list, super::imports::show,
-        super::imports::report_json, super::imports::report_csv, super::imports::errors_csv, super::imports::undo, super::imports::undo_by_delete, super::imports::export_leads,
+        super::imports::report_json, super::imports::report_csv, super::imports::errors_csv, super::imports::undo, super::imports::stop, super::imports::undo_by_delete, super::imports::export_leads,
         super::imports::stage_map, super::imports::set_stage_map, super::imports::products,
         super::imports::opportunities, super::imports::teams,
         super::calling::list_campaigns, super::calling::create_campaign, super::calling::show_campaign, super::calling::update_campaign,

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/imports/{id}/status", get(status))
         .route("/imports/{id}/report.csv", get(report))
         .route("/imports/{id}/undo", post(undo))
+        .route("/imports/{id}/stop", post(stop))
         .route("/leads/export.csv", get(export))
         .layer(DefaultBodyLimit::max(crate::web::api::imports::MAX_UPLOAD))
 }
@@ -444,6 +445,29 @@ async fn undo(
                 r.deleted,
                 r.restored,
                 r.kept_edited.len()
+            ),
+        ),
+        Err(e @ (AppError::Conflict { .. } | AppError::Forbidden(_))) => {
+            redirect_with_flash(&format!("/imports/{id}"), &e.to_string())
+        }
+        Err(e) => error_page(&e),
+    })
+}
+
+async fn stop(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<super::CsrfForm>,
+) -> PageResult {
+    user.check_csrf(&form.csrf)?;
+    let id: Uuid = path_id(&id, "import")?;
+    Ok(match crate::import::service::stop(&state.db, &user.actor, id).await {
+        Ok(i) => redirect_with_flash(
+            &format!("/imports/{id}"),
+            &format!(
+                "Stopping the import after {} rows; what it wrote can be undone once it has stopped.",
+                i.rows_done
             ),
         ),
         Err(e @ (AppError::Conflict { .. } | AppError::Forbidden(_))) => {
