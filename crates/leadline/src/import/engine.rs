@@ -178,15 +178,18 @@ pub async fn execute(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Re
         _ => super::others::run(db, job, progress).await,
     };
     let mut tx = db.write().await?;
-    match &result {
-        Ok(_) if store::imports::stop_requested(&mut tx, job.id).await? => {
+    let status = store::imports::status(&mut tx, job.id).await?;
+    match (&result, status.as_deref()) {
+        (Ok(_), Some("stopping")) => {
             store::imports::finish(&mut tx, job.id, "stopped", None, None, store::now()).await?;
         }
-        Ok(rows) => {
+        (Ok(rows), Some("running")) => {
             let total = i64::try_from(*rows).unwrap_or(i64::MAX);
             store::imports::finish(&mut tx, job.id, "completed", None, Some(total), store::now()).await?;
         }
-        Err(e) => {
+        // Marked stopped (its runner taken for gone), or undone, meanwhile: left so.
+        (Ok(_), _) => {}
+        (Err(e), _) => {
             tracing::error!(import = %job.id, error = format!("{e:#}"), "import failed");
             store::imports::finish(&mut tx, job.id, "failed", Some(&format!("{e:#}")), None, store::now()).await?;
         }
@@ -349,10 +352,11 @@ async fn run_leads(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Resu
     reader.join().map_err(|_| anyhow::anyhow!("the reader thread panicked"))?
 }
 
-/// Whether someone asked import `id` to stop (checked between batches).
+/// Whether import `id` should stop (checked between batches): someone asked it to, or
+/// it is no longer running at all (marked stopped, or being undone).
 pub async fn stop_requested(db: &Db, id: Uuid) -> anyhow::Result<bool> {
     let mut tx = db.read().await?;
-    store::imports::stop_requested(&mut tx, id).await
+    Ok(store::imports::status(&mut tx, id).await?.as_deref() != Some("running"))
 }
 
 async fn analyze(db: &Db) -> anyhow::Result<()> {

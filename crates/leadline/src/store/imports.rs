@@ -202,12 +202,10 @@ pub async fn request_stop(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<bo
     Ok(n == 1)
 }
 
-/// Whether someone asked import `id` to stop.
-pub async fn stop_requested(tx: &mut Tx, id: Uuid) -> anyhow::Result<bool> {
-    let status: Option<String> =
-        on_tx!(tx, |c| sqlx::query_scalar("SELECT status FROM imports WHERE id = $1").bind(id).fetch_optional(c).await)
-            .context("reading an import's status")?;
-    Ok(status.as_deref() == Some("stopping"))
+/// Import `id`'s status now.
+pub async fn status(tx: &mut Tx, id: Uuid) -> anyhow::Result<Option<String>> {
+    on_tx!(tx, |c| sqlx::query_scalar("SELECT status FROM imports WHERE id = $1").bind(id).fetch_optional(c).await)
+        .context("reading an import's status")
 }
 
 /// Every organization's unfinished imports, for a starting server to resume those whose process stopped.
