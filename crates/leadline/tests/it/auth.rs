@@ -27,13 +27,19 @@ fn cookie_value(r: &Response, name: &str) -> Option<String> {
         .find_map(|c| c.strip_prefix(&format!("{name}=")).map(|v| v.split(';').next().unwrap().to_owned()))
 }
 
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} in page")) + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
 }
 
-async fn form(app: &TestApp, path: &str, cookie: &str, fields: &[(&str, &str)], extra: &[(&str, &str)]) -> Response {
+pub(crate) async fn form(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+    extra: &[(&str, &str)],
+) -> Response {
     let body: String = fields.iter().map(|(k, v)| format!("{k}={}", web::urlencode(v))).collect::<Vec<_>>().join("&");
     let mut req = Request::builder()
         .method(Method::POST)

@@ -396,6 +396,24 @@ async fn a_running_import_can_be_stopped_and_undone(backend: Backend) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["deleted"].as_i64().unwrap(), written, "{}", r.text);
     assert!(app.all_leads(&token).await.is_empty());
+
+    // The same from the import's page: a Stop button while it runs, then Undo.
+    let r = app.upload("/api/v1/imports", &token, &[], "stop-page.csv", csv.as_bytes()).await;
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let (_, session) = crate::auth::login(&app, "admin@crm.test", crate::harness::PASSWORD, &[]).await;
+    let session = session.expect("logged in");
+    let running = crate::auth::page(&app, &format!("/imports/{id}"), &session).await;
+    assert!(running.text.contains("Stop import"), "{}", running.text);
+    let csrf = crate::auth::hidden(&running.text, "csrf");
+    let r = crate::auth::form(&app, &format!("/imports/{id}/stop"), &session, &[("csrf", &csrf)], &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(app.wait_import(&token, &id).await["status"], "stopped");
+    let stopped = crate::auth::page(&app, &format!("/imports/{id}"), &session).await;
+    assert!(stopped.text.contains("data-field=\"stopped-note\"") && stopped.text.contains("Undo import"));
+    assert!(!stopped.text.contains("Stop import"));
+    let r = crate::auth::form(&app, &format!("/imports/{id}/undo"), &session, &[("csrf", &csrf)], &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(app.all_leads(&token).await.is_empty());
 }
 
 async fn encodings_and_delimiters_are_read(backend: Backend) {

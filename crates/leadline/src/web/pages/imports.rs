@@ -437,21 +437,15 @@ async fn undo(
 ) -> PageResult {
     user.check_csrf(&form.csrf)?;
     let id: Uuid = path_id(&id, "import")?;
-    Ok(match crate::import::undo::undo(&state.db, &user.actor, id).await {
-        Ok(r) => redirect_with_flash(
-            &format!("/imports/{id}"),
-            &format!(
-                "Import undone: {} deleted, {} restored, {} kept because they were edited since.",
-                r.deleted,
-                r.restored,
-                r.kept_edited.len()
-            ),
-        ),
-        Err(e @ (AppError::Conflict { .. } | AppError::Forbidden(_))) => {
-            redirect_with_flash(&format!("/imports/{id}"), &e.to_string())
-        }
-        Err(e) => error_page(&e),
-    })
+    let done = crate::import::undo::undo(&state.db, &user.actor, id).await;
+    Ok(back_to_import(id, done, |r| {
+        format!(
+            "Import undone: {} deleted, {} restored, {} kept because they were edited since.",
+            r.deleted,
+            r.restored,
+            r.kept_edited.len()
+        )
+    }))
 }
 
 async fn stop(
@@ -462,19 +456,21 @@ async fn stop(
 ) -> PageResult {
     user.check_csrf(&form.csrf)?;
     let id: Uuid = path_id(&id, "import")?;
-    Ok(match crate::import::service::stop(&state.db, &user.actor, id).await {
-        Ok(i) => redirect_with_flash(
-            &format!("/imports/{id}"),
-            &format!(
-                "Stopping the import after {} rows; what it wrote can be undone once it has stopped.",
-                i.rows_done
-            ),
-        ),
+    let done = crate::import::service::stop(&state.db, &user.actor, id).await;
+    Ok(back_to_import(id, done, |i| {
+        format!("Stopping the import after {} rows; what it wrote can be undone once it has stopped.", i.rows_done)
+    }))
+}
+
+/// Back to the import's page with what an action did, or why it was refused.
+fn back_to_import<T>(id: Uuid, done: Result<T, AppError>, said: impl FnOnce(T) -> String) -> Response {
+    match done {
+        Ok(v) => redirect_with_flash(&format!("/imports/{id}"), &said(v)),
         Err(e @ (AppError::Conflict { .. } | AppError::Forbidden(_))) => {
             redirect_with_flash(&format!("/imports/{id}"), &e.to_string())
         }
         Err(e) => error_page(&e),
-    })
+    }
 }
 
 /// Saves the stage map: changed stages, removed names and one new name.
