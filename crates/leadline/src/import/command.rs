@@ -265,7 +265,7 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
     let recorded = store::imports::get(&mut db.read().await?, org.id, summary.id).await?;
     if recorded.is_some_and(|i| i.skipped_duplicates()) {
         println!(
-            "  hint:   rows skipped as duplicates may name other people of leads already here; \
+            "  hint:   rows skipped as duplicates may name other people of the same leads; \
              --on-duplicate merge adds them as contacts (and fills empty fields)"
         );
     }
