@@ -173,7 +173,7 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
         ImportCommand::Undo { id } => return undo_command(db, id).await,
         ImportCommand::Stop { id } => {
             let org = import_org(db, id).await?;
-            let import = super::service::stop_as(db, org, id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let import = super::service::stop_as(db, org, id, |_| Ok(())).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("Import {id} is {} after {} rows.", import.status, import.rows_done);
             return Ok(());
         }

@@ -206,19 +206,24 @@ async fn launch_from(db: Db, id: Uuid, org: Uuid, scratch: ScratchFile) -> anyho
 /// Stops a running import of the actor's organization after the batch it is writing:
 /// what it wrote stays (whole rows only) and can be undone.
 pub async fn stop(db: &Db, actor: &Actor, id: Uuid) -> Result<Import, AppError> {
-    let mut tx = db.read().await?;
-    let import = store::imports::get(&mut tx, actor.org_id(), id).await?.ok_or(AppError::NotFound("import"))?;
-    drop(tx);
-    let kind = ImportKind::parse(&import.kind).map_err(|e| anyhow::anyhow!(e.0))?;
-    check_may_import(actor, kind)?;
-    stop_as(db, actor.org_id(), id).await
+    stop_as(db, actor.org_id(), id, |import| {
+        let kind = ImportKind::parse(&import.kind).map_err(|e| anyhow::anyhow!(e.0))?;
+        check_may_import(actor, kind)
+    })
+    .await
 }
 
-/// Stops import `id` of `org` (see [`stop`]); an import whose process is gone is marked
-/// stopped at once.
-pub async fn stop_as(db: &Db, org: Uuid, id: Uuid) -> Result<Import, AppError> {
+/// Stops import `id` of `org` (see [`stop`]) if `may` allows it; an import whose process
+/// is gone is marked stopped at once.
+pub async fn stop_as(
+    db: &Db,
+    org: Uuid,
+    id: Uuid,
+    may: impl FnOnce(&Import) -> Result<(), AppError>,
+) -> Result<Import, AppError> {
     let mut tx = db.write().await?;
     let import = store::imports::get(&mut tx, org, id).await?.ok_or(AppError::NotFound("import"))?;
+    may(&import)?;
     let now = store::now();
     match import.status.as_str() {
         "running" | "stopping" if store::imports::stopped(&import, now - STALE_AFTER) => {
