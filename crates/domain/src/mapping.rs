@@ -212,6 +212,7 @@ pub const LEAD_FIELDS: &[Field] = &[
             "primaryemail",
             "otheremail",
             "additionalemail",
+            "additionalemailaddress",
             "businessemail",
             "privateemail",
             "homeemail",
@@ -543,6 +544,16 @@ fn recognise_key(kind: ImportKind, key: &str, prefixes: u8) -> Option<&'static F
     {
         return Some(f);
     }
+    // A column of several values is often named in the plural ("Phones", "Other
+    // e-mail addresses").
+    if let Some(f) = ["es", "s"]
+        .iter()
+        .filter_map(|s| unnumbered.strip_suffix(s))
+        .filter(|k| !k.is_empty())
+        .find_map(|k| find(k).filter(|f| f.multi))
+    {
+        return Some(f);
+    }
     if prefixes == 0 {
         return None;
     }
@@ -679,5 +690,14 @@ mod tests {
         assert_eq!(field_named(ImportKind::Leads, "state").unwrap().name, "region");
         assert_eq!(names(ImportKind::Leads, &["Lead Name", "Company"]), ["contact_name", "name"]);
         assert_eq!(names(ImportKind::Leads, &["Lead Name", "Phone"]), ["name", "phone"]);
+        assert_eq!(
+            names(
+                ImportKind::Leads,
+                &["Company", "Phones", "Other Phones", "E-mails", "Email Addresses", "Additional email addresses"]
+            ),
+            ["name", "phone", "other_phone", "email", "email", "email"]
+        );
+        // Only fields of several values are found by their plural.
+        assert_eq!(names(ImportKind::Leads, &["Cities", "Countries"]), ["-", "-"]);
     }
 }

@@ -184,6 +184,8 @@ pub async fn execute(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Re
             store::imports::finish(&mut tx, job.id, "stopped", None, None, store::now()).await?;
         }
         (Ok(rows), Some("running")) => {
+            // The estimate from the file's size gives way to the count.
+            progress.rows_total.store(*rows, Ordering::Relaxed);
             let total = i64::try_from(*rows).unwrap_or(i64::MAX);
             store::imports::finish(&mut tx, job.id, "completed", None, Some(total), store::now()).await?;
         }

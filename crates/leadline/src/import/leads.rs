@@ -120,6 +120,31 @@ const PHONE_FIELDS: [(&str, Option<PhoneType>); 7] = [
     ("other_phone", Some(PhoneType::Other)),
 ];
 
+/// The numbers in a phone cell, each with what `parse` made of it: the whole cell when
+/// it is one number, else its parts between `;` `,` `|` or line breaks ("+1 212 555
+/// 0101, +1 212 555 0102"), a part split at `/` only when each side is a number of its
+/// own ("030 901820 / 0171 2345678", but not "089 / 1234567").
+fn phones_in<E>(cell: &str, parse: impl Fn(&str) -> Result<Phone, E>) -> Vec<(&str, Result<Phone, E>)> {
+    let whole = parse(cell);
+    if whole.is_ok() || !cell.contains([';', ',', '|', '\n', '/']) {
+        return vec![(cell, whole)];
+    }
+    let mut out = Vec::new();
+    for part in cell.split([';', ',', '|', '\n', '\r']).map(str::trim).filter(|p| !p.is_empty()) {
+        let parsed = parse(part);
+        if parsed.is_err() && part.contains('/') {
+            let sides: Vec<(&str, Result<Phone, E>)> = part.split('/').map(str::trim).map(|s| (s, parse(s))).collect();
+            let long = |s: &str| s.chars().filter(char::is_ascii_digit).count() >= 6;
+            if sides.iter().all(|(s, p)| p.is_ok() && long(s)) {
+                out.extend(sides);
+                continue;
+            }
+        }
+        out.push((part, parsed));
+    }
+    out
+}
+
 /// Reads yes/no cells as people write them.
 pub fn parse_flag(v: &str) -> Option<bool> {
     match v.trim().to_lowercase().as_str() {
@@ -191,8 +216,8 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
     let mut phones: Vec<Phone> = Vec::new();
     for (field, kind) in PHONE_FIELDS {
         for (col, cell) in cols.all(rec, field) {
-            for part in cell.split([';', '|']).map(str::trim).filter(|p| !p.is_empty()) {
-                match Phone::parse(part, region, kind) {
+            for (part, parsed) in phones_in(&cell, |p| Phone::parse(p, region, kind)) {
+                match parsed {
                     Ok(p) => {
                         if !phones.iter().any(|q| q.e164() == p.e164()) {
                             phones.push(p);
@@ -338,4 +363,27 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
     let contact_list: Vec<Contact> = contacts.iter().map(|(c, _)| c.clone()).collect();
     let keys = keys_of(&lead, ctx.match_domain, &contact_list);
     Prepared::Lead(Box::new(LeadRecord { row, rows: NewLeadRows { lead, contacts }, keys, warnings }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbers(cell: &str) -> Vec<String> {
+        let region = Region::parse("DE").ok();
+        phones_in(cell, |p| Phone::parse(p, region, None))
+            .into_iter()
+            .map(|(part, parsed)| parsed.map_or_else(|_| format!("bad:{part}"), |p| p.e164().to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_phone_cell_may_hold_several_numbers() {
+        assert_eq!(numbers("089 / 1234567"), ["+49891234567"]);
+        assert_eq!(numbers("+1 212 555 0101, +1 212 555 0102"), ["+12125550101", "+12125550102"]);
+        assert_eq!(numbers("030 901820\n0171 2345678"), ["+4930901820", "+491712345678"]);
+        assert_eq!(numbers("030 901820 / 0171 2345678"), ["+4930901820", "+491712345678"]);
+        assert_eq!(numbers("030 901820; call after 5"), ["+4930901820", "bad:call after 5"]);
+        assert_eq!(numbers("not a number"), ["bad:not a number"]);
+    }
 }
