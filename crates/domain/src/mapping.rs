@@ -415,6 +415,8 @@ pub const OPPORTUNITY_FIELDS: &[Field] = &[
             "organizationid",
             "leadexternalid",
             "associatedcompanyid",
+            "associatedcompanyids",
+            "associatedcompanyrecordid",
             "dealorganizationid",
         ],
     ),
@@ -530,7 +532,9 @@ pub fn recognise(kind: ImportKind, header: &str) -> Option<&'static Field> {
     if key.is_empty() {
         return None;
     }
+    // HubSpot marks the primary one of several associations: "Associated Company (Primary)".
     recognise_key(kind, &key, 2)
+        .or_else(|| key.strip_suffix("primary").filter(|k| !k.is_empty()).and_then(|k| recognise_key(kind, k, 2)))
 }
 
 fn recognise_key(kind: ImportKind, key: &str, prefixes: u8) -> Option<&'static Field> {
@@ -666,6 +670,14 @@ mod tests {
                 ]
             ),
             ["name", "city", "region", "postcode", "country", "website", "tags"]
+        );
+        // HubSpot's deals export names the primary company of each deal.
+        assert_eq!(
+            names(
+                ImportKind::Opportunities,
+                &["Deal Name", "Associated Company (Primary)", "Associated Company IDs (Primary)", "Deal owner"]
+            ),
+            ["name", "lead", "lead_external_id", "owner"]
         );
         // Close's lead export.
         assert_eq!(
