@@ -424,7 +424,18 @@ pub const OPPORTUNITY_FIELDS: &[Field] = &[
     f("owner", &["owner", "dealowner", "opportunityowner", "ownername", "owneremail", "assignedto", "salesrep"]),
     f("stage", &["stage", "dealstage", "opportunitystage", "pipelinestage", "salesstage"]),
     f("amount", &["amount", "value", "dealvalue", "dealamount", "opportunityamount", "expectedrevenue", "total"]),
-    f("currency", &["currency", "dealcurrency", "currencycode", "valuecurrency", "opportunitycurrency"]),
+    f(
+        "currency",
+        &[
+            "currency",
+            "dealcurrency",
+            "currencycode",
+            "valuecurrency",
+            "opportunitycurrency",
+            "currencyofvalue",
+            "amountcurrency",
+        ],
+    ),
     f("close_date", &["closedate", "expectedclosedate", "expectedclose", "dealexpectedclosedate", "closingdate"]),
     f("status", &["status", "dealstatus", "wonlost", "outcome", "result"]),
     // Salesforce reports carry the outcome as two flags.
@@ -528,44 +539,68 @@ const PREFIXES: &[&str] = &[
 /// Country", "address_1_city").
 #[must_use]
 pub fn recognise(kind: ImportKind, header: &str) -> Option<&'static Field> {
+    recognise_ranked(kind, header).map(|(f, _)| f)
+}
+
+/// Like [`recognise`], with how closely the header names the field: 0 for the field's
+/// own name, then by the order of its aliases, higher for a header found only after
+/// taking a number, a plural or a prefix off. When several columns fill a field that
+/// holds one value, the closest one counts ("Product code" before "Product ID").
+#[must_use]
+pub fn recognise_ranked(kind: ImportKind, header: &str) -> Option<(&'static Field, u32)> {
     let key = header_key(header);
     if key.is_empty() {
         return None;
     }
     // HubSpot marks the primary one of several associations: "Associated Company (Primary)".
-    recognise_key(kind, &key, 2)
-        .or_else(|| key.strip_suffix("primary").filter(|k| !k.is_empty()).and_then(|k| recognise_key(kind, k, 2)))
+    recognise_key(kind, &key, 2).or_else(|| {
+        let k = key.strip_suffix("primary").filter(|k| !k.is_empty())?;
+        recognise_key(kind, k, 2).map(|(f, rank)| (f, rank + 1))
+    })
 }
 
-fn recognise_key(kind: ImportKind, key: &str, prefixes: u8) -> Option<&'static Field> {
-    let find = |k: &str| kind.fields().iter().find(|f| f.name.replace('_', "") == k || f.aliases.contains(&k));
-    if let Some(f) = find(key) {
-        return Some(f);
+fn recognise_key(kind: ImportKind, key: &str, prefixes: u8) -> Option<(&'static Field, u32)> {
+    let find = |k: &str| {
+        kind.fields().iter().find_map(|f| {
+            if f.name.replace('_', "") == k {
+                return Some((f, 0));
+            }
+            let at = f.aliases.iter().position(|a| *a == k)?;
+            Some((f, u32::try_from(at).unwrap_or(u32::MAX - 100) + 1))
+        })
+    };
+    if let Some(found) = find(key) {
+        return Some(found);
     }
     let unnumbered = key.trim_end_matches(|c: char| c.is_ascii_digit());
     if unnumbered != key
-        && let Some(f) = find(unnumbered).filter(|f| f.multi)
+        && let Some((f, rank)) = find(unnumbered).filter(|(f, _)| f.multi)
     {
-        return Some(f);
+        return Some((f, rank + 1));
     }
-    // A column of several values is often named in the plural ("Phones", "Other
-    // e-mail addresses").
-    if let Some(f) = ["es", "s"]
-        .iter()
-        .filter_map(|s| unnumbered.strip_suffix(s))
-        .filter(|k| !k.is_empty())
-        .find_map(|k| find(k).filter(|f| f.multi))
+    // Headers in the plural ("Phones", "Other e-mail addresses", "Unit prices").
+    if let Some((f, rank)) =
+        ["es", "s"].iter().filter_map(|s| unnumbered.strip_suffix(s)).filter(|k| !k.is_empty()).find_map(find)
     {
-        return Some(f);
+        return Some((f, rank + 1));
     }
     if prefixes == 0 {
         return None;
     }
+    // A products or deals export may name its record in front of every field
+    // ("Product - Product code"); in a leads file, "Product name" is no lead's name.
+    let own: &[&str] = match kind {
+        ImportKind::Products => &["product", "item"],
+        ImportKind::Opportunities => &["opportunity", "potential"],
+        ImportKind::Leads | ImportKind::Users => &[],
+    };
     PREFIXES
         .iter()
+        .chain(own)
         .filter_map(|p| key.strip_prefix(p))
         .filter(|r| !r.is_empty())
         .find_map(|r| recognise_key(kind, r, prefixes - 1))
+        .map(|(f, rank)| (f, rank + 1))
 }
 
 /// A field by its name as users write it in a mapping (`email`, `mobile`, `company`).
@@ -582,19 +617,21 @@ pub fn field_named(kind: ImportKind, name: &str) -> Option<&'static Field> {
     kind.fields().iter().find(|f| f.name == n).or_else(|| recognise(kind, name))
 }
 
-/// Maps every header: `Some(field)` where recognised. For leads, a bare "Name" names
-/// the contact when another column names the company.
+/// Maps every header: `Some((field, rank))` where recognised (the rank as in
+/// [`recognise_ranked`]). For leads, a bare "Name" names the contact when another
+/// column names the company.
 #[must_use]
-pub fn auto_map(kind: ImportKind, headers: &[String]) -> Vec<Option<&'static Field>> {
-    let mut out: Vec<Option<&'static Field>> = headers.iter().map(|h| recognise(kind, h)).collect();
+pub fn auto_map(kind: ImportKind, headers: &[String]) -> Vec<Option<(&'static Field, u32)>> {
+    let mut out: Vec<Option<(&'static Field, u32)>> = headers.iter().map(|h| recognise_ranked(kind, h)).collect();
     if kind == ImportKind::Leads {
         // "Name" and "Lead Name" name the person when another column names the company.
         let generic = |h: &String| matches!(header_key(h).as_str(), "name" | "leadname" | "personname" | "nimi");
-        let company_column = headers.iter().zip(&out).any(|(h, f)| f.is_some_and(|f| f.name == "name") && !generic(h));
+        let company_column =
+            headers.iter().zip(&out).any(|(h, f)| f.is_some_and(|(f, _)| f.name == "name") && !generic(h));
         for (h, slot) in headers.iter().zip(out.iter_mut()) {
             if matches!(header_key(h).as_str(), "name" | "leadname") {
                 let target = if company_column { "contact_name" } else { "name" };
-                *slot = kind.fields().iter().find(|f| f.name == target);
+                *slot = kind.fields().iter().find(|f| f.name == target).map(|f| (f, 0));
             }
         }
     }
@@ -607,7 +644,7 @@ mod tests {
 
     fn names(kind: ImportKind, headers: &[&str]) -> Vec<&'static str> {
         let hs: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
-        auto_map(kind, &hs).into_iter().map(|f| f.map_or("-", |f| f.name)).collect()
+        auto_map(kind, &hs).into_iter().map(|f| f.map_or("-", |(f, _)| f.name)).collect()
     }
 
     #[test]
@@ -679,6 +716,22 @@ mod tests {
             ),
             ["name", "lead", "lead_external_id", "owner"]
         );
+        assert_eq!(
+            names(
+                ImportKind::Products,
+                &["Product - ID", "Product - Name", "Product - Product code", "Product - Unit prices"]
+            ),
+            ["code", "name", "code", "price"]
+        );
+        assert_eq!(names(ImportKind::Leads, &["Company", "Product name"]), ["name", "-"]);
+        // Pipedrive's deals export.
+        assert_eq!(
+            names(
+                ImportKind::Opportunities,
+                &["Deal - Title", "Deal - Value", "Deal - Currency of Value", "Deal - Organization"]
+            ),
+            ["name", "amount", "currency", "lead"]
+        );
         // Close's lead export.
         assert_eq!(
             names(
@@ -709,7 +762,9 @@ mod tests {
             ),
             ["name", "phone", "other_phone", "email", "email", "email"]
         );
-        // Only fields of several values are found by their plural.
-        assert_eq!(names(ImportKind::Leads, &["Cities", "Countries"]), ["-", "-"]);
+        assert_eq!(
+            names(ImportKind::Leads, &["Notes", "Owners", "Status", "Address"]),
+            ["description", "owner", "status", "street"]
+        );
     }
 }

@@ -49,11 +49,14 @@ impl Columns {
             return Err(FileError("the file has no header row".into()));
         }
         let auto = mapping::auto_map(kind, &headers);
+        // Which column counts first where several fill a field of one value: the ones the
+        // user mapped, then the closest names.
+        let mut ranks: Vec<u32> = auto.iter().map(|f| f.map_or(u32::MAX, |(_, rank)| rank.saturating_add(1))).collect();
         let mut targets: Vec<Target> = headers
             .iter()
             .zip(auto)
             .map(|(h, f)| match f {
-                Some(f) => Target::Field(f),
+                Some((f, _)) => Target::Field(f),
                 None if kind.has_custom_fields() && options.unmapped == Unmapped::Custom && !h.trim().is_empty() => {
                     Target::Custom(custom_name(h))
                 }
@@ -70,11 +73,18 @@ impl Columns {
                 return Err(FileError(format!("the mapping names the column '{header}', which is not in the file")));
             };
             targets[i] = parse_target(kind, &headers[i], field)?;
+            ranks[i] = 0;
         }
         let mut by_field: HashMap<&'static str, Vec<usize>> = HashMap::new();
         for (i, t) in targets.iter().enumerate() {
             if let Target::Field(f) = t {
                 by_field.entry(f.name).or_default().push(i);
+            }
+        }
+        // Several phones or e-mails keep the file's order (the first is the main one).
+        for (field, columns) in &mut by_field {
+            if kind.fields().iter().any(|f| f.name == *field && !f.multi) {
+                columns.sort_by_key(|&i| (ranks[i], i));
             }
         }
         let columns = Self { kind, headers, targets, by_field };
@@ -188,4 +198,31 @@ fn parse_target(kind: ImportKind, header: &str, field: &str) -> Result<Target, F
             names.join(", ")
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first(kind: ImportKind, headers: &[&str], row: &[&str], mapping: &[(&str, &str)], field: &str) -> Option<String> {
+        let mut options = ImportOptions::default();
+        options.mapping = mapping.iter().map(|(h, f)| ((*h).to_owned(), (*f).to_owned())).collect();
+        let columns = Columns::build(kind, headers.iter().map(|h| (*h).to_owned()).collect(), &options).ok()?;
+        let rec = ByteRecord::from(row.to_vec());
+        columns.first(&rec, field).map(|(_, v)| v.into_owned())
+    }
+
+    #[test]
+    fn the_closest_column_fills_a_field_of_one_value() {
+        let headers = ["Product - ID", "Product - Name", "Product - Product code"];
+        let row = ["7", "Gold", "GOLD-1"];
+        assert_eq!(first(ImportKind::Products, &headers, &row, &[], "code").as_deref(), Some("GOLD-1"));
+        // Empty in the closest column: the next one counts.
+        let row = ["7", "Gold", ""];
+        assert_eq!(first(ImportKind::Products, &headers, &row, &[], "code").as_deref(), Some("7"));
+        // A column the user mapped counts first.
+        let row = ["7", "Gold", "GOLD-1"];
+        let mapped = [("Product - ID", "code")];
+        assert_eq!(first(ImportKind::Products, &headers, &row, &mapped, "code").as_deref(), Some("7"));
+    }
 }
