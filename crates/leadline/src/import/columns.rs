@@ -204,9 +204,17 @@ fn parse_target(kind: ImportKind, header: &str, field: &str) -> Result<Target, F
 mod tests {
     use super::*;
 
-    fn first(kind: ImportKind, headers: &[&str], row: &[&str], mapping: &[(&str, &str)], field: &str) -> Option<String> {
-        let mut options = ImportOptions::default();
-        options.mapping = mapping.iter().map(|(h, f)| ((*h).to_owned(), (*f).to_owned())).collect();
+    fn first(
+        kind: ImportKind,
+        headers: &[&str],
+        row: &[&str],
+        mapping: &[(&str, &str)],
+        field: &str,
+    ) -> Option<String> {
+        let options = ImportOptions {
+            mapping: mapping.iter().map(|(h, f)| ((*h).to_owned(), (*f).to_owned())).collect(),
+            ..ImportOptions::default()
+        };
         let columns = Columns::build(kind, headers.iter().map(|h| (*h).to_owned()).collect(), &options).ok()?;
         let rec = ByteRecord::from(row.to_vec());
         columns.first(&rec, field).map(|(_, v)| v.into_owned())

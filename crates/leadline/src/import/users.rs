@@ -67,9 +67,61 @@ pub fn parse_role(v: &str) -> Result<Role, leadline_domain::Invalid> {
             "field sales" | "account executive" | "ae" | "outside sales" | "field rep" | "field sales rep" => {
                 Role::FieldRep
             }
-            _ => return Err(e),
+            _ => return role_by_words(&key).ok_or(e),
         })
     })
+}
+
+/// A role from the words of a job title or a CRM's role hierarchy ("Western Sales
+/// Manager", "Field Sales Representative", "Marketing Admin"): the most powerful role
+/// a word names.
+fn role_by_words(key: &str) -> Option<Role> {
+    let words: Vec<&str> = key.split(' ').collect();
+    let any = |list: &[&str]| words.iter().any(|w| list.contains(w));
+    // An account manager or executive looks after accounts of their own, managing nobody.
+    if key.contains("account manager") {
+        return Some(Role::InsideRep);
+    }
+    if any(&["admin", "administrator", "sysadmin"]) {
+        Some(Role::Admin)
+    } else if any(&[
+        "manager",
+        "director",
+        "head",
+        "leader",
+        "supervisor",
+        "vp",
+        "chief",
+        "ceo",
+        "cro",
+        "coo",
+        "president",
+        "coach",
+    ]) || key.contains("team lead")
+    {
+        Some(Role::Manager)
+    } else if any(&["field", "outside", "territory"]) || key.contains("account executive") {
+        Some(Role::FieldRep)
+    } else if any(&[
+        "rep",
+        "representative",
+        "sdr",
+        "bdr",
+        "agent",
+        "user",
+        "inside",
+        "caller",
+        "telesales",
+        "seller",
+        "salesperson",
+        "associate",
+        "specialist",
+        "consultant",
+    ]) {
+        Some(Role::InsideRep)
+    } else {
+        None
+    }
 }
 
 pub async fn run(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Result<u64> {
@@ -105,9 +157,15 @@ fn prepare(cols: &Columns, line: u64, rec: &csv::ByteRecord) -> Row<NewUser> {
             None
         }
     };
-    let role = cols.first(rec, "role").and_then(|(col, v)| {
-        parse_role(&v).map_err(|e| issues.push(Issue::new(Some(col), Some(&v), e.to_string()))).ok()
+    // The first role column that names a role (a CRM may export its role hierarchy
+    // beside its permission profile).
+    let mut unknown = None;
+    let role = cols.all(rec, "role").find_map(|(col, v)| {
+        parse_role(&v).map_err(|e| unknown.get_or_insert_with(|| Issue::new(Some(col), Some(&v), e.to_string()))).ok()
     });
+    if role.is_none() {
+        issues.extend(unknown);
+    }
     let team = line_of("team");
     let manager = cols.first(rec, "manager").map(|(col, v)| (col.to_owned(), v.trim().to_owned()));
     let result = match (name, email) {
@@ -270,4 +328,33 @@ pub async fn restore(tx: &mut Tx, _org: Uuid, id: Uuid, before: &str, touched: D
     let state: UserState = serde_json::from_str(before)?;
     save_state(tx, id, &state, store::now()).await?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_read_from_the_titles_crms_use() {
+        let role = |v: &str| parse_role(v).map(Role::as_str).unwrap_or("-");
+        for (title, expected) in [
+            ("admin", "admin"),
+            ("System Administrator", "admin"),
+            ("Marketing Admin", "admin"),
+            ("Western Sales Manager", "manager"),
+            ("VP Sales", "manager"),
+            ("Team Lead - Outbound", "manager"),
+            ("Western Sales Rep", "inside_rep"),
+            ("Sales Development Representative", "inside_rep"),
+            ("Lead Generation Rep", "inside_rep"),
+            ("Account Manager", "inside_rep"),
+            ("Senior Account Executive", "field_rep"),
+            ("Field Sales Representative", "field_rep"),
+            ("CEO", "manager"),
+            ("Standard User", "inside_rep"),
+            ("Gardener", "-"),
+        ] {
+            assert_eq!(role(title), expected, "{title}");
+        }
+    }
 }
