@@ -150,6 +150,8 @@ pub async fn create(db: &Db, org: &Org, by: By<'_>, input: &NewUser) -> Result<U
         name,
         role,
         active: true,
+        team_id: None,
+        manager_id: None,
         created_at: store::now(),
     };
     let mut tx = db.write().await?;

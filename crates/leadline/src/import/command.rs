@@ -362,6 +362,8 @@ pub async fn export(command: ExportCommand, db: &Db) -> anyhow::Result<()> {
         name: "command line".into(),
         role: Role::Admin,
         active: true,
+        team_id: None,
+        manager_id: None,
         created_at: store::now(),
     });
     let actor = crate::app::Actor { user: actor_user, org: org.clone() };

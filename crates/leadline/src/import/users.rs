@@ -4,10 +4,11 @@
 use super::{
     Issue, OnDuplicate,
     columns::Columns,
+    engine::issue_rows,
     engine::{Job, Progress},
     others::{Outcome, Row, Writer, drive},
 };
-use crate::store::{self, Db, Tx, auth::User};
+use crate::store::{self, Db, Tx, auth::User, imports::Counts};
 use chrono::{DateTime, Utc};
 use leadline_domain::{Email, Role, text};
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,7 @@ use uuid::Uuid;
 pub const NO_PASSWORD: &str = "!imported";
 
 pub struct NewUser {
+    line: u64,
     name: String,
     email: String,
     role: Option<Role>,
@@ -41,8 +43,20 @@ struct UserWriter {
     /// Users of the organization by lower-cased e-mail and name.
     known: HashMap<String, Uuid>,
     created: HashSet<Uuid>,
-    warnings: Vec<Issue>,
+    /// Managers not known when their report's row was written: a later row may add them.
+    pending: Vec<PendingManager>,
 }
+
+struct PendingManager {
+    user: Uuid,
+    line: u64,
+    column: String,
+    manager: String,
+    /// Whether the row may replace a manager the user already has (`update`).
+    replace: bool,
+}
+
+const NO_MANAGER: &str = "is not a user of this organization; no manager was set";
 
 /// Reads the role names other CRMs use.
 pub fn parse_role(v: &str) -> Result<Role, leadline_domain::Invalid> {
@@ -133,9 +147,49 @@ pub async fn run(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Result
         known.insert(u.email.to_lowercase(), u.id);
         known.entry(u.name.to_lowercase()).or_insert(u.id);
     }
-    let mut writer = UserWriter { known, created: HashSet::new(), warnings: Vec::new() };
+    let mut writer = UserWriter { known, created: HashSet::new(), pending: Vec::new() };
     let columns = job.columns.clone();
-    drive(db, job, progress, move |line, rec| prepare(&columns, line, rec), &mut writer).await
+    let rows = drive(db, job, progress, move |line, rec| prepare(&columns, line, rec), &mut writer).await?;
+    writer.set_pending_managers(db, job, rows).await?;
+    Ok(rows)
+}
+
+impl UserWriter {
+    /// Gives users the managers that came in later rows of the file, and reports the
+    /// managers that never came.
+    async fn set_pending_managers(&mut self, db: &Db, job: &Job, rows: u64) -> anyhow::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let now = store::now();
+        let mut counts = Counts::default();
+        let mut report = Vec::new();
+        let mut tx = db.write().await?;
+        for p in std::mem::take(&mut self.pending) {
+            match self.known.get(&p.manager.to_lowercase()).copied().filter(|m| *m != p.user) {
+                Some(manager) => {
+                    crate::on_tx!(&mut tx, |c| sqlx::query(
+                        "UPDATE users SET manager_id = $1 WHERE id = $2 AND ($3 OR manager_id IS NULL)"
+                    )
+                    .bind(manager)
+                    .bind(p.user)
+                    .bind(p.replace)
+                    .execute(c)
+                    .await
+                    .map(drop))?;
+                }
+                None => {
+                    counts.warnings += 1;
+                    let issue = Issue::new(Some(&p.column), Some(&p.manager), NO_MANAGER);
+                    report.extend(issue_rows(p.line, "warning", &[issue], Some(p.user)));
+                }
+            }
+        }
+        store::imports::add_rows(&mut tx, job.id, &report).await?;
+        store::imports::progress(&mut tx, job.id, i64::try_from(rows).unwrap_or(i64::MAX), &counts, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 fn prepare(cols: &Columns, line: u64, rec: &csv::ByteRecord) -> Row<NewUser> {
@@ -170,7 +224,7 @@ fn prepare(cols: &Columns, line: u64, rec: &csv::ByteRecord) -> Row<NewUser> {
     let manager = cols.first(rec, "manager").map(|(col, v)| (col.to_owned(), v.trim().to_owned()));
     let result = match (name, email) {
         (Some(name), Some(email)) if issues.is_empty() => {
-            Ok((NewUser { name, email: email.into_inner(), role, team, manager }, Vec::new()))
+            Ok((NewUser { line, name, email: email.into_inner(), role, team, manager }, Vec::new()))
         }
         _ => Err(issues),
     };
@@ -180,27 +234,9 @@ fn prepare(cols: &Columns, line: u64, rec: &csv::ByteRecord) -> Row<NewUser> {
 impl Writer for UserWriter {
     type Item = NewUser;
 
-    fn take_warnings(&mut self) -> Vec<Issue> {
-        std::mem::take(&mut self.warnings)
-    }
-
     async fn write(&mut self, tx: &mut Tx, job: &Job, u: NewUser, now: DateTime<Utc>) -> anyhow::Result<Outcome> {
         let org = job.org.id;
-        let mut warnings = Vec::new();
-        let manager_id = match &u.manager {
-            Some((col, m)) => {
-                let found = self.known.get(&m.to_lowercase()).copied();
-                if found.is_none() {
-                    warnings.push(Issue::new(
-                        Some(col),
-                        Some(m),
-                        "is not a user of this organization; no manager was set",
-                    ));
-                }
-                found
-            }
-            None => None,
-        };
+        let manager_id = u.manager.as_ref().and_then(|(_, m)| self.known.get(&m.to_lowercase()).copied());
         let team_id = match &u.team {
             Some(t) => Some(store::sales::team_named(tx, org, t, Some(job.id)).await?.0),
             None => None,
@@ -262,6 +298,8 @@ impl Writer for UserWriter {
                     name: u.name.clone(),
                     role,
                     active: true,
+                    team_id,
+                    manager_id,
                     created_at: now,
                 };
                 store::auth::insert_user(tx, &user, NO_PASSWORD).await?;
@@ -285,7 +323,21 @@ impl Writer for UserWriter {
         {
             store::sales::set_team_manager_if_none(tx, team, *id).await?;
         }
-        self.warnings = warnings;
+        // A manager not known yet may come in a later row; set (or reported) at the end.
+        if let (
+            Some((column, manager)),
+            None,
+            Outcome::Created(id) | Outcome::Updated(id, _) | Outcome::Merged(id, _),
+        ) = (&u.manager, manager_id, &outcome)
+        {
+            self.pending.push(PendingManager {
+                user: *id,
+                line: u.line,
+                column: column.clone(),
+                manager: manager.clone(),
+                replace: matches!(outcome, Outcome::Updated(..)),
+            });
+        }
         Ok(outcome)
     }
 }

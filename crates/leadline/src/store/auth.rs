@@ -20,6 +20,10 @@ pub struct User {
     #[schema(value_type = String, example = "inside_rep")]
     pub role: Role,
     pub active: bool,
+    /// The team the user belongs to, if any.
+    pub team_id: Option<Uuid>,
+    /// The user's manager, if any.
+    pub manager_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -31,6 +35,8 @@ struct UserRow {
     name: String,
     role: String,
     active: bool,
+    team_id: Option<Uuid>,
+    manager_id: Option<Uuid>,
     created_at: DateTime<Utc>,
     password_hash: String,
 }
@@ -45,13 +51,16 @@ impl UserRow {
             name: self.name,
             role,
             active: self.active,
+            team_id: self.team_id,
+            manager_id: self.manager_id,
             created_at: self.created_at,
         };
         (user, self.password_hash)
     }
 }
 
-const COLUMNS: &str = "u.id, u.org_id, u.email, u.name, u.role, u.active, u.created_at, u.password_hash";
+const COLUMNS: &str =
+    "u.id, u.org_id, u.email, u.name, u.role, u.active, u.team_id, u.manager_id, u.created_at, u.password_hash";
 
 pub async fn insert_user(tx: &mut Tx, user: &User, password_hash: &str) -> anyhow::Result<()> {
     on_tx!(tx, |c| sqlx::query(
@@ -171,6 +180,7 @@ fn user_and_org<'r, R: sqlx::Row>(r: &'r R) -> Result<(User, super::orgs::Org), 
 where
     &'r str: sqlx::ColumnIndex<R>,
     Uuid: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<Uuid>: sqlx::Decode<'r, R::Database>,
     String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
@@ -182,6 +192,8 @@ where
         name: r.try_get("name")?,
         role: r.try_get("role")?,
         active: r.try_get("active")?,
+        team_id: r.try_get("team_id")?,
+        manager_id: r.try_get("manager_id")?,
         created_at: r.try_get("created_at")?,
         password_hash: String::new(),
     }

@@ -636,10 +636,32 @@ async fn export_then_import_reproduces_the_leads(backend: Backend) {
 async fn products_opportunities_users_and_teams(backend: Backend) {
     let (app, token) = crm(backend).await;
     let users = app.import(&token, &[("kind", "users")], "users.csv", &fixture("users.csv")).await;
-    assert_eq!((users["created"].clone(), users["rejected"].clone()), (json!(3), json!(2)), "{users}");
+    assert_eq!(
+        (users["created"].clone(), users["rejected"].clone(), users["warnings"].clone()),
+        (json!(6), json!(2), json!(1)),
+        "{users}"
+    );
     let listed = app.get("/api/v1/users", &token).await.body;
-    let sam = listed["items"].as_array().unwrap().iter().find(|u| u["email"] == "sam@crm.test").cloned().unwrap();
+    let user = |email: &str| listed["items"].as_array().unwrap().iter().find(|u| u["email"] == email).cloned().unwrap();
+    let (sam, maria, rita, otto) =
+        (user("sam@crm.test"), user("maria@crm.test"), user("rita@crm.test"), user("otto@crm.test"));
     assert_eq!(sam["role"], "inside_rep");
+    assert_eq!(sam["manager_id"], maria["id"], "a manager named by e-mail on an earlier row");
+    assert_eq!(user("fiona@crm.test")["manager_id"], maria["id"], "a manager named by name");
+    // Roles from job titles; a manager on a later row of the file is found all the same.
+    assert_eq!((rita["role"].as_str(), otto["role"].as_str()), (Some("inside_rep"), Some("manager")));
+    assert_eq!(rita["manager_id"], otto["id"], "{rita}");
+    assert_eq!(rita["team_id"], otto["team_id"]);
+    // A manager who is nobody here is reported on the row that named them.
+    let nina = user("nina@crm.test");
+    assert!(nina["manager_id"].is_null());
+    let rows = report(&app, &token, users["id"].as_str().unwrap()).await;
+    let warning = rows.iter().find(|r| r["outcome"] == "warning").cloned().unwrap();
+    assert_eq!(
+        (warning["row_number"].clone(), warning["value"].clone()),
+        (json!(9), json!("Ghost Person")),
+        "{warning}"
+    );
     let teams = app.get("/api/v1/teams", &token).await.body;
     let names: Vec<&str> = teams["items"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["East", "West"]);
@@ -710,7 +732,7 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
             &[],
         )
         .await;
-    assert_eq!(r.body["deleted"], 3, "{}", r.text);
+    assert_eq!(r.body["deleted"], 6, "{}", r.text);
     assert_eq!(
         app.get("/api/v1/users", &token).await.body["items"]
             .as_array()
