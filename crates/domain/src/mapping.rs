@@ -673,73 +673,107 @@ mod tests {
         assert!(!is_report_footer(std::iter::empty()));
     }
 
+    /// A header and the field it must fill ("-": none).
+    type Column = (&'static str, &'static str);
+
+    /// Headers of other CRMs' exports.
+    const EXPORTS: &[(&str, ImportKind, &[Column])] = &[
+        (
+            "HubSpot contacts",
+            ImportKind::Leads,
+            &[
+                ("First Name", "first_name"),
+                ("Last Name", "last_name"),
+                ("Email", "email"),
+                ("Phone Number", "phone"),
+                ("Mobile Phone Number", "mobile_phone"),
+                ("Company Name", "name"),
+            ],
+        ),
+        (
+            "Salesforce leads report",
+            ImportKind::Leads,
+            &[
+                ("Company / Account", "name"),
+                ("Zip/Postal Code", "postcode"),
+                ("State/Province", "region"),
+                ("Lead Owner", "owner"),
+            ],
+        ),
+        (
+            "Pipedrive people",
+            ImportKind::Leads,
+            &[
+                ("Person - Name", "contact_name"),
+                ("Person - Organization", "name"),
+                ("Person - Email - Work", "email"),
+                ("Person - Phone - Mobile", "mobile_phone"),
+            ],
+        ),
+        (
+            "Pipedrive organizations",
+            ImportKind::Leads,
+            &[
+                ("Organization - Name", "name"),
+                ("Organization - Address - City/town/village/locality", "city"),
+                ("Organization - Address - State/county", "region"),
+                ("Organization - Address - ZIP/Postal code", "postcode"),
+                ("Organization - Address - Country", "country"),
+                ("Organization - Web domain", "website"),
+                ("Organization - Label", "tags"),
+            ],
+        ),
+        (
+            "Close leads",
+            ImportKind::Leads,
+            &[
+                ("display_name", "name"),
+                ("address_1_address_1", "street"),
+                ("address_1_city", "city"),
+                ("address_1_zipcode", "postcode"),
+                ("address_1_country", "country"),
+            ],
+        ),
+        (
+            "HubSpot deals (the primary company of each deal)",
+            ImportKind::Opportunities,
+            &[
+                ("Deal Name", "name"),
+                ("Associated Company (Primary)", "lead"),
+                ("Associated Company IDs (Primary)", "lead_external_id"),
+                ("Deal owner", "owner"),
+            ],
+        ),
+        (
+            "Pipedrive deals",
+            ImportKind::Opportunities,
+            &[
+                ("Deal - Title", "name"),
+                ("Deal - Value", "amount"),
+                ("Deal - Currency of Value", "currency"),
+                ("Deal - Organization", "lead"),
+            ],
+        ),
+        (
+            "Pipedrive products",
+            ImportKind::Products,
+            &[
+                ("Product - ID", "code"),
+                ("Product - Name", "name"),
+                ("Product - Product code", "code"),
+                ("Product - Unit prices", "price"),
+            ],
+        ),
+        ("a leads file naming a product", ImportKind::Leads, &[("Company", "name"), ("Product name", "-")]),
+    ];
+
     #[test]
-    fn hubspot_salesforce_pipedrive_headers() {
-        assert_eq!(
-            names(
-                ImportKind::Leads,
-                &["First Name", "Last Name", "Email", "Phone Number", "Mobile Phone Number", "Company Name"]
-            ),
-            ["first_name", "last_name", "email", "phone", "mobile_phone", "name"]
-        );
-        assert_eq!(
-            names(ImportKind::Leads, &["Company / Account", "Zip/Postal Code", "State/Province", "Lead Owner"]),
-            ["name", "postcode", "region", "owner"]
-        );
-        assert_eq!(
-            names(
-                ImportKind::Leads,
-                &["Person - Name", "Person - Organization", "Person - Email - Work", "Person - Phone - Mobile"]
-            ),
-            ["contact_name", "name", "email", "mobile_phone"]
-        );
-        assert_eq!(
-            names(
-                ImportKind::Leads,
-                &[
-                    "Organization - Name",
-                    "Organization - Address - City/town/village/locality",
-                    "Organization - Address - State/county",
-                    "Organization - Address - ZIP/Postal code",
-                    "Organization - Address - Country",
-                    "Organization - Web domain",
-                    "Organization - Label",
-                ]
-            ),
-            ["name", "city", "region", "postcode", "country", "website", "tags"]
-        );
-        // HubSpot's deals export names the primary company of each deal.
-        assert_eq!(
-            names(
-                ImportKind::Opportunities,
-                &["Deal Name", "Associated Company (Primary)", "Associated Company IDs (Primary)", "Deal owner"]
-            ),
-            ["name", "lead", "lead_external_id", "owner"]
-        );
-        assert_eq!(
-            names(
-                ImportKind::Products,
-                &["Product - ID", "Product - Name", "Product - Product code", "Product - Unit prices"]
-            ),
-            ["code", "name", "code", "price"]
-        );
-        assert_eq!(names(ImportKind::Leads, &["Company", "Product name"]), ["name", "-"]);
-        // Pipedrive's deals export.
-        assert_eq!(
-            names(
-                ImportKind::Opportunities,
-                &["Deal - Title", "Deal - Value", "Deal - Currency of Value", "Deal - Organization"]
-            ),
-            ["name", "amount", "currency", "lead"]
-        );
-        // Close's lead export.
-        assert_eq!(
-            names(
-                ImportKind::Leads,
-                &["display_name", "address_1_address_1", "address_1_city", "address_1_zipcode", "address_1_country"]
-            ),
-            ["name", "street", "city", "postcode", "country"]
-        );
+    fn crm_export_headers() {
+        for (export, kind, columns) in EXPORTS {
+            let headers: Vec<&str> = columns.iter().map(|(h, _)| *h).collect();
+            let expected: Vec<&str> = columns.iter().map(|(_, f)| *f).collect();
+            assert_eq!(names(*kind, &headers), expected, "{export}");
+        }
     }
 
     #[test]

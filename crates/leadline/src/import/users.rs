@@ -4,8 +4,7 @@
 use super::{
     Issue, OnDuplicate,
     columns::Columns,
-    engine::issue_rows,
-    engine::{Job, Progress},
+    engine::{Job, Progress, issue_rows},
     others::{Outcome, Row, Writer, drive},
 };
 use crate::store::{self, Db, Tx, auth::User, imports::Counts};
