@@ -51,8 +51,6 @@ struct PendingManager {
     line: u64,
     column: String,
     manager: String,
-    /// Whether the row may replace a manager the user already has (`update`).
-    replace: bool,
 }
 
 const NO_MANAGER: &str = "is not a user of this organization; no manager was set";
@@ -161,6 +159,8 @@ impl UserWriter {
             return Ok(());
         }
         let now = store::now();
+        // `update` may replace a manager the user already has; `merge` only fills an empty one.
+        let replace = matches!(job.options.on_duplicate, OnDuplicate::Update);
         let mut counts = Counts::default();
         let mut report = Vec::new();
         let mut tx = db.write().await?;
@@ -172,7 +172,7 @@ impl UserWriter {
                     )
                     .bind(manager)
                     .bind(p.user)
-                    .bind(p.replace)
+                    .bind(replace)
                     .execute(c)
                     .await
                     .map(drop))?;
@@ -334,7 +334,6 @@ impl Writer for UserWriter {
                 line: u.line,
                 column: column.clone(),
                 manager: manager.clone(),
-                replace: matches!(outcome, Outcome::Updated(..)),
             });
         }
         Ok(outcome)
