@@ -430,6 +430,62 @@ const NAMES: &[(&str, &str)] = &[
     ("belgië", "BE"),
     ("nederland", "NL"),
     ("österreich", "AT"),
+    ("republic of ireland", "IE"),
+    ("hong kong sar", "HK"),
+    ("hong kong sar china", "HK"),
+    ("macao sar", "MO"),
+    ("macau sar", "MO"),
+    ("mainland china", "CN"),
+    ("prc", "CN"),
+    ("allemagne", "DE"),
+    ("alemania", "DE"),
+    ("germania", "DE"),
+    ("tyskland", "DE"),
+    ("niemcy", "DE"),
+    ("royaume uni", "GB"),
+    ("reino unido", "GB"),
+    ("regno unito", "GB"),
+    ("storbritannien", "GB"),
+    ("etats unis", "US"),
+    ("estados unidos", "US"),
+    ("stati uniti", "US"),
+    ("espagne", "ES"),
+    ("spagna", "ES"),
+    ("italie", "IT"),
+    ("pays bas", "NL"),
+    ("países bajos", "NL"),
+    ("paesi bassi", "NL"),
+    ("suède", "SE"),
+    ("suecia", "SE"),
+    ("norvège", "NO"),
+    ("noruega", "NO"),
+    ("danemark", "DK"),
+    ("dinamarca", "DK"),
+    ("autriche", "AT"),
+    ("pologne", "PL"),
+    ("polen", "PL"),
+    ("finlande", "FI"),
+    ("finnland", "FI"),
+    ("finlandia", "FI"),
+    ("francia", "FR"),
+    ("frankrike", "FR"),
+    ("suiza", "CH"),
+    ("irlande", "IE"),
+    ("irland", "IE"),
+    ("irlanda", "IE"),
+    ("dänemark", "DK"),
+    ("norwegen", "NO"),
+    ("belgien", "BE"),
+    ("tschechien", "CZ"),
+    ("türkei", "TR"),
+    ("russland", "RU"),
+    ("ungarn", "HU"),
+    ("griechenland", "GR"),
+    ("kanada", "CA"),
+    ("brasilien", "BR"),
+    ("mexiko", "MX"),
+    ("japon", "JP"),
+    ("chine", "CN"),
     ("россия", "RU"),
     ("日本", "JP"),
     ("中国", "CN"),
@@ -477,8 +533,18 @@ impl Country {
             if let Some((alpha2, _, _)) = ISO_3166.iter().find(|(alpha2, _, _)| *alpha2 == upper) {
                 return Ok(Self((*alpha2).to_owned()));
             }
-        } else if let Some(code) = LOOKUP.get(&fold(trimmed)) {
-            return Ok(Self((*code).to_owned()));
+        } else {
+            // "The Netherlands", "the USA"; "Germany (DE)", "Finland - FI".
+            let key = fold(trimmed);
+            let bare = key.strip_prefix("the ").unwrap_or(&key);
+            let found = LOOKUP.get(bare).or_else(|| {
+                let (name, code) = bare.rsplit_once(' ')?;
+                let by_name = LOOKUP.get(name)?;
+                (code.len() == 2 && code.eq_ignore_ascii_case(by_name)).then_some(by_name)
+            });
+            if let Some(code) = found {
+                return Ok(Self((*code).to_owned()));
+            }
         }
         Err(Invalid::new(format!("'{trimmed}' is not a country; use an ISO 3166 code such as US, GB, FI or DE")))
     }
@@ -505,6 +571,7 @@ mod tests {
         assert_eq!(Country::parse("UK").unwrap().as_str(), "GB");
         assert!(Country::parse("Atlantis").is_err());
         assert!(Country::parse("QQ").is_err());
+        assert!(Country::parse("Germany (FR)").is_err());
         for (input, code) in [
             ("FIN", "FI"),
             ("deu", "DE"),
@@ -528,6 +595,14 @@ mod tests {
             ("Česko", "CZ"),
             ("Kosovo", "XK"),
             ("xk", "XK"),
+            ("The USA", "US"),
+            ("Germany (DE)", "DE"),
+            ("Finland - FI", "FI"),
+            ("Republic of Ireland", "IE"),
+            ("Hong Kong SAR", "HK"),
+            ("Allemagne", "DE"),
+            ("Estados Unidos", "US"),
+            ("États-Unis", "US"),
         ] {
             assert_eq!(Country::parse(input).map(|c| c.as_str().to_owned()), Ok(code.to_owned()), "{input}");
         }

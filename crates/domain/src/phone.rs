@@ -131,6 +131,20 @@ fn without_label(number: &str) -> &str {
     LABELS.iter().find(|l| lower.starts_with(*l)).map_or(number, |l| number[l.len()..].trim_start())
 }
 
+/// "4.47911E+11", "3,58401E+11": what Excel writes for a long number in a General cell.
+fn looks_scientific(raw: &str) -> bool {
+    let Some((mantissa, exponent)) = raw.split_once(['E', 'e']) else { return false };
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    let mut parts = mantissa.splitn(2, ['.', ',']);
+    let whole = parts.next().unwrap_or("");
+    let fraction = parts.next().unwrap_or("0");
+    !exponent.is_empty()
+        && exponent.chars().all(|c| c.is_ascii_digit())
+        && !whole.is_empty()
+        && whole.chars().all(|c| c.is_ascii_digit())
+        && fraction.chars().all(|c| c.is_ascii_digit())
+}
+
 impl Phone {
     /// Parses a number as people write it. Local forms ("(206) 555-0100", "040 123 4567")
     /// are read with `default_region`; international forms ("+358 40 123 4567", "00358...")
@@ -139,6 +153,12 @@ impl Phone {
         let raw = without_label(input.trim());
         if raw.is_empty() {
             return Err(Invalid::new("must not be empty"));
+        }
+        if looks_scientific(raw) {
+            return Err(Invalid::new(format!(
+                "'{raw}' is a number a spreadsheet wrote in scientific notation, which loses its last digits; \
+                 format the column as text and export the file again"
+            )));
         }
         let digits = raw.chars().filter(char::is_ascii_digit).count();
         if digits < 5 || raw.chars().any(|c| c.is_alphabetic() && !matches!(c, 'x' | 'X' | 'e' | 'E' | 't' | 'T')) {
@@ -255,6 +275,16 @@ mod tests {
         assert_eq!(Phone::parse("Tel. 09 1234567", fi, None).unwrap().e164(), "+35891234567");
         assert_eq!(Phone::parse("Mobile: 040 123 4567", fi, None).unwrap().e164(), "+358401234567");
         assert!(Phone::parse("telephone", fi, None).is_err());
+    }
+
+    #[test]
+    fn spreadsheet_scientific_notation_is_named() {
+        let gb = Some(Region::parse("GB").unwrap());
+        for raw in ["4.47911E+11", "3,58401E+11", "4E11", "4.47911e+11"] {
+            let err = Phone::parse(raw, gb, None).unwrap_err().to_string();
+            assert!(err.contains("scientific notation"), "{raw}: {err}");
+        }
+        assert!(Phone::parse("+44 20 7946 0001 ext 12", gb, None).is_ok());
     }
 
     #[test]

@@ -137,10 +137,11 @@ impl Columns {
         self.all(rec, field).next()
     }
 
-    /// Every non-empty value of `field` in `rec`, in column order.
+    /// Every value of `field` in `rec`, in column order, passing over empty cells and the
+    /// placeholders lists put in them ("n/a", "-", "NULL", Excel's "#N/A").
     pub fn all<'r>(&'r self, rec: &'r ByteRecord, field: &str) -> impl Iterator<Item = (&'r str, Cow<'r, str>)> + 'r {
         self.by_field.get(field).into_iter().flatten().filter_map(move |&i| {
-            let v = value(rec, i)?;
+            let v = value(rec, i).filter(|v| !is_placeholder(v))?;
             Some((self.headers[i].as_str(), v))
         })
     }
@@ -161,6 +162,27 @@ impl Columns {
 }
 
 /// A trimmed, non-empty cell.
+/// A cell that says there is no value. Custom fields keep such cells as written.
+fn is_placeholder(v: &str) -> bool {
+    const WORDS: [&str; 14] = [
+        "n/a",
+        "#n/a",
+        "n.a.",
+        "null",
+        "none",
+        "(none)",
+        "(blank)",
+        "[blank]",
+        "unknown",
+        "not available",
+        "not provided",
+        "not known",
+        "keine angabe",
+        "k.a.",
+    ];
+    v.chars().all(|c| matches!(c, '-' | '–' | '—' | '?' | '.' | '_')) || WORDS.iter().any(|w| v.eq_ignore_ascii_case(w))
+}
+
 fn value(rec: &ByteRecord, i: usize) -> Option<Cow<'_, str>> {
     let raw = rec.get(i)?;
     let text = String::from_utf8_lossy(raw);
@@ -218,6 +240,25 @@ mod tests {
         let columns = Columns::build(kind, headers.iter().map(|h| (*h).to_owned()).collect(), &options).ok()?;
         let rec = ByteRecord::from(row.to_vec());
         columns.first(&rec, field).map(|(_, v)| v.into_owned())
+    }
+
+    #[test]
+    fn placeholders_are_empty_cells_except_in_custom_fields() {
+        let headers = ["Company", "Phone", "Industry"];
+        for placeholder in ["n/a", "N/A", "#N/A", "-", "—", "NULL", "none", "?"] {
+            let row = ["Acme", placeholder, placeholder];
+            assert_eq!(first(ImportKind::Leads, &headers, &row, &[], "phone"), None, "{placeholder}");
+        }
+        let options = ImportOptions::default();
+        let columns =
+            Columns::build(ImportKind::Leads, headers.iter().map(|h| (*h).to_owned()).collect(), &options).unwrap();
+        let rec = ByteRecord::from(vec!["Acme", "n/a", "n/a"]);
+        let customs: Vec<String> = columns.customs(&rec).map(|(_, _, v)| v.into_owned()).collect();
+        assert_eq!(customs, ["n/a"]);
+        assert_eq!(
+            first(ImportKind::Leads, &headers, &["Namibia Ltd", "", ""], &[], "name").as_deref(),
+            Some("Namibia Ltd")
+        );
     }
 
     #[test]

@@ -12,7 +12,9 @@ use crate::{
     },
 };
 use csv::ByteRecord;
-use leadline_domain::{Country, Email, LeadKind, LeadStatus, Phone, PhoneType, Region, dedupe, text, timezone};
+use leadline_domain::{
+    Country, Email, Invalid, LeadKind, LeadStatus, Phone, PhoneType, Region, dedupe, text, timezone,
+};
 use serde_json::{Map, Value};
 use std::{
     collections::HashMap,
@@ -145,6 +147,47 @@ fn phones_in<E>(cell: &str, parse: impl Fn(&str) -> Result<Phone, E>) -> Vec<(&s
     out
 }
 
+/// The addresses in an e-mail cell as people and mail programs write them: several
+/// between `;` `,` line breaks or spaces, "Jane Doe <jane@doe.example>" (only what is
+/// between the angle brackets counts, so a display name may hold commas),
+/// "mailto:jane@doe.example", "jane @ doe.example", a sentence's full stop after it.
+fn emails_in(cell: &str) -> Vec<(&str, Result<Email, Invalid>)> {
+    if cell.contains('<') && cell.contains('>') {
+        let bracketed: Vec<&str> =
+            cell.split('<').skip(1).filter_map(|s| s.split_once('>').map(|(inner, _)| inner.trim())).collect();
+        if !bracketed.is_empty() {
+            return bracketed.into_iter().map(|a| (a, parse_email(a))).collect();
+        }
+    }
+    let mut out = Vec::new();
+    for part in cell.split([';', ',', '\n', '\r']).map(str::trim).filter(|p| !p.is_empty()) {
+        let parsed = parse_email(part);
+        if parsed.is_ok() || !part.contains(char::is_whitespace) {
+            out.push((part, parsed));
+            continue;
+        }
+        // "jane @ doe.example" is one address; "jane@a.example jane@b.example" two.
+        let joined: String = part.split_whitespace().collect();
+        if part.matches('@').count() == 1 && parse_email(&joined).is_ok() {
+            out.push((part, parse_email(&joined)));
+        } else {
+            out.extend(part.split_whitespace().map(|w| (w, parse_email(w))));
+        }
+    }
+    out
+}
+
+pub(super) fn parse_email(part: &str) -> Result<Email, Invalid> {
+    let bare = part.trim().trim_end_matches('.');
+    let bare = match bare.get(..7) {
+        Some(p) if p.eq_ignore_ascii_case("mailto:") => &bare[7..],
+        _ => bare,
+    };
+    // A mailto link's parameters ("?subject=…") are not part of the address.
+    let bare = bare.split_once('?').map_or(bare, |(a, _)| a);
+    Email::parse(bare)
+}
+
 /// Reads yes/no cells as people write them.
 pub fn parse_flag(v: &str) -> Option<bool> {
     match v.trim().to_lowercase().as_str() {
@@ -230,8 +273,8 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
     }
     let mut emails: Vec<String> = Vec::new();
     for (col, cell) in cols.all(rec, "email") {
-        for part in cell.split([';', ',', ' ', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
-            match Email::parse(part) {
+        for (part, parsed) in emails_in(&cell) {
+            match parsed {
                 Ok(e) => {
                     let e = e.into_inner();
                     if !emails.contains(&e) {
@@ -385,5 +428,27 @@ mod tests {
         assert_eq!(numbers("030 901820 / 0171 2345678"), ["+4930901820", "+491712345678"]);
         assert_eq!(numbers("030 901820; call after 5"), ["+4930901820", "bad:call after 5"]);
         assert_eq!(numbers("not a number"), ["bad:not a number"]);
+    }
+
+    fn addresses(cell: &str) -> Vec<String> {
+        emails_in(cell)
+            .into_iter()
+            .map(|(part, parsed)| parsed.map_or_else(|_| format!("bad:{part}"), Email::into_inner))
+            .collect()
+    }
+
+    #[test]
+    fn an_email_cell_is_read_as_mail_programs_write_it() {
+        assert_eq!(addresses("Jane Doe <Jane@Doe.example>"), ["jane@doe.example"]);
+        assert_eq!(
+            addresses("\"Doe, Jane\" <jane@doe.example>, <joe@doe.example>"),
+            ["jane@doe.example", "joe@doe.example"]
+        );
+        assert_eq!(addresses("mailto:Jane@Doe.Example?subject=Hi"), ["jane@doe.example"]);
+        assert_eq!(addresses("jane @ doe.example"), ["jane@doe.example"]);
+        assert_eq!(addresses("jane@doe.example."), ["jane@doe.example"]);
+        assert_eq!(addresses("a@doe.example b@doe.example"), ["a@doe.example", "b@doe.example"]);
+        assert_eq!(addresses("a@doe.example; not an address"), ["a@doe.example", "bad:not", "bad:an", "bad:address"]);
+        assert_eq!(addresses("jane(at)doe.example"), ["bad:jane(at)doe.example"]);
     }
 }

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::store::{self, Db, Tx, auth::User, imports::Counts};
 use chrono::{DateTime, Utc};
-use leadline_domain::{Email, Role, text};
+use leadline_domain::{Role, text};
 use serde::{Deserialize, Serialize};
 use std::{
     collections::{HashMap, HashSet},
@@ -203,7 +203,7 @@ fn prepare(cols: &Columns, line: u64, rec: &csv::ByteRecord) -> Row<NewUser> {
     }
     let email = match cols.first(rec, "email") {
         Some((col, v)) => {
-            Email::parse(&v).map_err(|e| issues.push(Issue::new(Some(col), Some(&v), e.to_string()))).ok()
+            super::leads::parse_email(&v).map_err(|e| issues.push(Issue::new(Some(col), Some(&v), e.to_string()))).ok()
         }
         None => {
             issues.push(Issue::new(None, Some(""), "the row has no e-mail address"));
