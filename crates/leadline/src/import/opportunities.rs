@@ -93,35 +93,108 @@ pub async fn run(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Result
     drive(db, job, progress, move |line, rec| prepare(&lookup, line, rec), &mut writer).await
 }
 
-/// Reads a date as CRMs export them: ISO, `31.12.2026`, `12/31/2026` or `31/12/2026`.
+/// Reads a date as CRMs and spreadsheets export them: ISO (with or without a time),
+/// `31.12.2026`, `12/31/2026` or `31/12/2026` (the organization's custom decides when both
+/// read), two-digit years (`12/31/26`), month names (`Dec 31, 2026`, `31-Dec-2026`,
+/// `31. Dezember 2026`), `20261231`, and Excel's serial day numbers (`46022`). A time after
+/// the date is passed over.
 #[must_use]
 pub fn parse_date(v: &str, us: bool) -> Option<NaiveDate> {
     let v = v.trim();
-    let head = v.get(..10).unwrap_or(v);
-    if let Ok(d) = NaiveDate::parse_from_str(head, "%Y-%m-%d") {
+    if let Some(d) = v.get(..10).and_then(|head| NaiveDate::parse_from_str(head, "%Y-%m-%d").ok()) {
         return Some(d);
     }
-    let date_part = v.split([' ', 'T']).next().unwrap_or(v);
-    for fmt in ["%Y/%m/%d", "%d.%m.%Y", "%d.%m.%y"] {
-        if let Ok(d) = NaiveDate::parse_from_str(date_part, fmt) {
-            return Some(d);
+    let tokens: Vec<&str> = v
+        .split(|c: char| c.is_whitespace() || matches!(c, '/' | '.' | '-' | ','))
+        .filter(|t| !t.is_empty())
+        .take_while(|t| !t.contains(':'))
+        .filter(|t| !is_weekday(t))
+        .collect();
+    match tokens.as_slice() {
+        [one] if one.len() == 8 && one.bytes().all(|b| b.is_ascii_digit()) => {
+            NaiveDate::parse_from_str(one, "%Y%m%d").ok()
         }
+        [one] => {
+            // Days since 1899-12-30, as Excel stores dates; 1982 … 2119 only.
+            let serial: i64 = one.parse().ok().filter(|n| (30_000..80_000).contains(n))?;
+            NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_days(chrono::Days::new(u64::try_from(serial).ok()?))
+        }
+        [a, b, c] => {
+            let named = [a, b, c].iter().position(|t| month_by_name(t).is_some());
+            let (year, month, day) = if let Some(i) = named {
+                let month = month_by_name([a, b, c][i])?;
+                let rest: Vec<&str> = [a, b, c].iter().enumerate().filter(|(j, _)| *j != i).map(|(_, t)| **t).collect();
+                // "Dec 31, 2026", "31 Dec 2026", "2026 Dec 31".
+                if rest[0].len() == 4 {
+                    (rest[0], month, rest[1].parse().ok()?)
+                } else {
+                    (rest[1], month, rest[0].parse().ok()?)
+                }
+            } else if a.len() == 4 {
+                (*a, b.parse().ok()?, c.parse().ok()?)
+            } else {
+                let first: u32 = a.parse().ok()?;
+                let second: u32 = b.parse().ok()?;
+                let month_first = if first > 12 {
+                    false
+                } else if second > 12 {
+                    true
+                } else {
+                    us
+                };
+                if month_first { (*c, first, second) } else { (*c, second, first) }
+            };
+            let year: i32 = match year.len() {
+                4 => year.parse().ok()?,
+                2 => {
+                    let yy: i32 = year.parse().ok()?;
+                    if yy < 70 { 2000 + yy } else { 1900 + yy }
+                }
+                _ => return None,
+            };
+            NaiveDate::from_ymd_opt(year, month, day)
+        }
+        _ => None,
     }
-    let parts: Vec<&str> = date_part.split('/').collect();
-    if parts.len() == 3 {
-        let first: u32 = parts[0].parse().ok()?;
-        let second: u32 = parts[1].parse().ok()?;
-        let month_first = if first > 12 {
-            false
-        } else if second > 12 {
-            true
-        } else {
-            us
-        };
-        let fmt = if month_first { "%m/%d/%Y" } else { "%d/%m/%Y" };
-        return NaiveDate::parse_from_str(date_part, fmt).ok();
-    }
-    None
+}
+
+fn month_by_name(t: &str) -> Option<u32> {
+    const MONTHS: [&[&str]; 12] = [
+        &["jan", "january", "januar", "jänner"],
+        &["feb", "february", "februar"],
+        &["mar", "march", "mär", "märz", "maerz"],
+        &["apr", "april"],
+        &["may", "mai"],
+        &["jun", "june", "juni"],
+        &["jul", "july", "juli"],
+        &["aug", "august"],
+        &["sep", "sept", "september"],
+        &["oct", "october", "okt", "oktober"],
+        &["nov", "november"],
+        &["dec", "december", "dez", "dezember"],
+    ];
+    let lower = t.to_lowercase();
+    MONTHS.iter().position(|names| names.contains(&lower.as_str())).and_then(|i| u32::try_from(i + 1).ok())
+}
+
+fn is_weekday(t: &str) -> bool {
+    const DAYS: [&str; 14] = [
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    DAYS.contains(&t.to_lowercase().as_str())
 }
 
 fn prepare(l: &Lookup, line: u64, rec: &csv::ByteRecord) -> Row<NewOpportunity> {
@@ -348,9 +421,32 @@ mod tests {
     #[test]
     fn dates_in_the_usual_forms() {
         let d = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
-        for v in ["2026-12-31", "2026-12-31T10:00:00Z", "31.12.2026", "12/31/2026", "31/12/2026", "2026/12/31"] {
+        for v in [
+            "2026-12-31",
+            "2026-12-31T10:00:00Z",
+            "2026-12-31 10:00",
+            "31.12.2026",
+            "31.12.26",
+            "12/31/2026",
+            "12/31/26",
+            "12/31/2026 10:00 AM",
+            "31/12/2026",
+            "2026/12/31",
+            "Dec 31, 2026",
+            "Thu, Dec 31, 2026",
+            "December 31, 2026 10:00 PM",
+            "31-Dec-2026",
+            "31 Dec 2026",
+            "31. Dezember 2026",
+            "20261231",
+            "46387",
+        ] {
             assert_eq!(parse_date(v, false), Some(d), "{v}");
         }
+        assert_eq!(parse_date("1/2/99", true), NaiveDate::from_ymd_opt(1999, 1, 2));
+        assert_eq!(parse_date("31/02/2026", false), None);
+        assert_eq!(parse_date("12345", false), None);
+        assert_eq!(parse_date("12/31/026", false), None);
         assert_eq!(parse_date("03/04/2026", true), NaiveDate::from_ymd_opt(2026, 3, 4));
         assert_eq!(parse_date("03/04/2026", false), NaiveDate::from_ymd_opt(2026, 4, 3));
         assert_eq!(parse_date("soon", false), None);
