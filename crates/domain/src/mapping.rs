@@ -453,6 +453,7 @@ pub const USER_FIELDS: &[Field] = &[
     f("role", &["role", "userrole", "profile", "rooli", "rolle", "position"]),
     f("team", &["team", "teamname", "group", "department", "tiimi", "salesteam"]),
     f("manager", &["manager", "managername", "manageremail", "reportsto", "esimies", "supervisor"]),
+    f("active", &["active", "isactive", "enabled", "status", "userstatus", "accountstatus", "aktiv", "aktiivinen"]),
 ];
 
 /// How a field of `kind` is shown to someone mapping columns ("Mobile phone", "E-mail").

@@ -59,11 +59,20 @@ const DEFAULT_ALIASES: &[(&str, Stage)] = &[
     ("lead in", Stage::Qualification),
     ("appointment scheduled", Stage::Qualification),
     ("new", Stage::Qualification),
+    ("open", Stage::Qualification),
+    ("active", Stage::Qualification),
     ("discovery", Stage::Discovery),
     ("needs analysis", Stage::Discovery),
     ("value proposition", Stage::Discovery),
     ("id decision makers", Stage::Discovery),
     ("perception analysis", Stage::Discovery),
+    ("identify decision makers", Stage::Discovery),
+    ("needs defined", Stage::Discovery),
+    ("evaluation", Stage::Discovery),
+    ("solution presentation", Stage::Discovery),
+    ("presentation", Stage::Discovery),
+    ("pilot", Stage::Discovery),
+    ("trial", Stage::Discovery),
     ("contact made", Stage::Discovery),
     ("demo scheduled", Stage::Discovery),
     ("presentation scheduled", Stage::Discovery),
@@ -78,6 +87,9 @@ const DEFAULT_ALIASES: &[(&str, Stage)] = &[
     ("negotiations started", Stage::Negotiation),
     ("contract sent", Stage::Negotiation),
     ("closing", Stage::Negotiation),
+    ("verbal commitment", Stage::Negotiation),
+    ("commit", Stage::Negotiation),
+    ("contract signed", Stage::Won),
     ("closed won", Stage::Won),
     ("won", Stage::Won),
     ("closedwon", Stage::Won),
@@ -116,6 +128,9 @@ mod tests {
         assert_eq!(default_alias("appointmentscheduled"), Some(Stage::Qualification));
         assert_eq!(default_alias("Appointment scheduled"), Some(Stage::Qualification));
         assert_eq!(default_alias("negotiation"), Some(Stage::Negotiation));
+        assert_eq!(default_alias("Identify Decision Makers"), Some(Stage::Discovery));
+        assert_eq!(default_alias("Needs Defined"), Some(Stage::Discovery));
+        assert_eq!(default_alias("Closed-Lost to Competition"), Some(Stage::Lost));
         assert_eq!(default_alias("Something else"), None);
     }
 }

@@ -27,6 +27,7 @@ pub struct NewUser {
     role: Option<Role>,
     team: Option<String>,
     manager: Option<(String, String)>,
+    active: Option<bool>,
 }
 
 /// The fields an import may change, kept for undo.
@@ -36,6 +37,13 @@ struct UserState {
     role: String,
     team_id: Option<Uuid>,
     manager_id: Option<Uuid>,
+    /// Absent in changes recorded before imports could deactivate users.
+    #[serde(default = "active_by_default")]
+    active: bool,
+}
+
+fn active_by_default() -> bool {
+    true
 }
 
 struct UserWriter {
@@ -44,6 +52,8 @@ struct UserWriter {
     created: HashSet<Uuid>,
     /// Managers not known when their report's row was written: a later row may add them.
     pending: Vec<PendingManager>,
+    /// What the last row could not change.
+    warnings: Vec<Issue>,
 }
 
 struct PendingManager {
@@ -144,7 +154,7 @@ pub async fn run(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Result
         known.insert(u.email.to_lowercase(), u.id);
         known.entry(u.name.to_lowercase()).or_insert(u.id);
     }
-    let mut writer = UserWriter { known, created: HashSet::new(), pending: Vec::new() };
+    let mut writer = UserWriter { known, created: HashSet::new(), pending: Vec::new(), warnings: Vec::new() };
     let columns = job.columns.clone();
     let rows = drive(db, job, progress, move |line, rec| prepare(&columns, line, rec), &mut writer).await?;
     writer.set_pending_managers(db, job, rows).await?;
@@ -191,6 +201,17 @@ impl UserWriter {
     }
 }
 
+/// Whether a user is active, as CRMs' user exports say it ("Active", "TRUE",
+/// "Deactivated", "Suspended").
+fn parse_active(v: &str) -> Option<bool> {
+    match leadline_domain::search::terms(v).join(" ").as_str() {
+        "active" | "enabled" | "activated" | "aktiv" | "aktiivinen" => Some(true),
+        "inactive" | "deactivated" | "disabled" | "suspended" | "frozen" | "locked" | "blocked" | "archived"
+        | "deleted" | "inaktiv" | "deaktiviert" | "passiivinen" => Some(false),
+        _ => super::leads::parse_flag(v),
+    }
+}
+
 fn prepare(cols: &Columns, line: u64, rec: &csv::ByteRecord) -> Row<NewUser> {
     let mut issues = Vec::new();
     let line_of = |f: &str| cols.first(rec, f).and_then(|(_, v)| text::optional_line(Some(&v), 200).ok().flatten());
@@ -221,9 +242,15 @@ fn prepare(cols: &Columns, line: u64, rec: &csv::ByteRecord) -> Row<NewUser> {
     }
     let team = line_of("team");
     let manager = cols.first(rec, "manager").map(|(col, v)| (col.to_owned(), v.trim().to_owned()));
+    let active = cols.first(rec, "active").and_then(|(col, v)| {
+        parse_active(&v).or_else(|| {
+            issues.push(Issue::new(Some(col), Some(&v), "is not active or inactive (yes or no)"));
+            None
+        })
+    });
     let result = match (name, email) {
         (Some(name), Some(email)) if issues.is_empty() => {
-            Ok((NewUser { line, name, email: email.into_inner(), role, team, manager }, Vec::new()))
+            Ok((NewUser { line, name, email: email.into_inner(), role, team, manager, active }, Vec::new()))
         }
         _ => Err(issues),
     };
@@ -259,17 +286,18 @@ impl Writer for UserWriter {
                     OnDuplicate::Merge => false,
                 };
                 let before: UserState = crate::on_tx!(tx, |c| sqlx::query_as(
-                    "SELECT name, role, team_id, manager_id FROM users WHERE id = $1"
+                    "SELECT name, role, team_id, manager_id, active FROM users WHERE id = $1"
                 )
                 .bind(user.id)
                 .fetch_one(c)
                 .await)?;
-                let after = UserState {
+                let mut after = UserState {
                     name: if update { u.name.clone() } else { before.name.clone() },
                     role: match u.role {
                         Some(r) if update => r.as_str().to_owned(),
                         _ => before.role.clone(),
                     },
+                    active: if update { u.active.unwrap_or(before.active) } else { before.active },
                     team_id: if update { team_id.or(before.team_id) } else { before.team_id.or(team_id) },
                     manager_id: if update {
                         manager_id.or(before.manager_id)
@@ -277,7 +305,20 @@ impl Writer for UserWriter {
                         before.manager_id.or(manager_id)
                     },
                 };
+                // The file may not take the importing admin's rights or access away.
+                if Some(user.id) == job.importer && (after.role != before.role || !after.active) {
+                    self.warnings.push(Issue::new(
+                        None,
+                        Some(&u.email),
+                        "is you: your own role and access were left as they are",
+                    ));
+                    after.role.clone_from(&before.role);
+                    after.active = before.active;
+                }
                 save_state(tx, user.id, &after, now).await?;
+                if !after.active && before.active {
+                    store::auth::delete_user_sessions(tx, user.id).await?;
+                }
                 if !self.created.contains(&user.id) {
                     store::imports::record_change(tx, job.id, "user", user.id, &serde_json::to_value(&before)?, now)
                         .await?;
@@ -296,13 +337,19 @@ impl Writer for UserWriter {
                     email: u.email.clone(),
                     name: u.name.clone(),
                     role,
-                    active: true,
+                    active: u.active.unwrap_or(true),
                     team_id,
                     manager_id,
                     created_at: now,
                 };
                 store::auth::insert_user(tx, &user, NO_PASSWORD).await?;
-                let state = UserState { name: u.name.clone(), role: role.as_str().to_owned(), team_id, manager_id };
+                let state = UserState {
+                    name: u.name.clone(),
+                    role: role.as_str().to_owned(),
+                    team_id,
+                    manager_id,
+                    active: user.active,
+                };
                 save_state(tx, user.id, &state, now).await?;
                 crate::on_tx!(tx, |c| sqlx::query("UPDATE users SET import_id = $1 WHERE id = $2")
                     .bind(job.id)
@@ -338,21 +385,28 @@ impl Writer for UserWriter {
         }
         Ok(outcome)
     }
+
+    fn take_warnings(&mut self) -> Vec<Issue> {
+        std::mem::take(&mut self.warnings)
+    }
 }
 
 async fn save_state(tx: &mut Tx, id: Uuid, s: &UserState, now: DateTime<Utc>) -> anyhow::Result<()> {
-    crate::on_tx!(tx, |c| sqlx::query(
-        "UPDATE users SET name = $1, role = $2, team_id = $3, manager_id = $4, updated_at = $5 WHERE id = $6"
+    crate::on_tx!(tx, |c| {
+        sqlx::query(
+        "UPDATE users SET name = $1, role = $2, team_id = $3, manager_id = $4, active = $5, updated_at = $6 WHERE id = $7"
     )
     .bind(&s.name)
     .bind(&s.role)
     .bind(s.team_id)
     .bind(s.manager_id)
+    .bind(s.active)
     .bind(now)
     .bind(id)
     .execute(c)
     .await
-    .map(drop))?;
+    .map(drop)
+    })?;
     Ok(())
 }
 

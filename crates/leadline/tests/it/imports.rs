@@ -655,6 +655,11 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
     // A manager who is nobody here is reported on the row that named them.
     let nina = user("nina@crm.test");
     assert!(nina["manager_id"].is_null());
+    // A user the old CRM had deactivated comes in deactivated.
+    assert_eq!(
+        (nina["active"].clone(), sam["active"].clone(), rita["active"].clone()),
+        (json!(false), json!(true), json!(true))
+    );
     let rows = report(&app, &token, users["id"].as_str().unwrap()).await;
     let warning = rows.iter().find(|r| r["outcome"] == "warning").cloned().unwrap();
     assert_eq!(
@@ -742,6 +747,25 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
             .count(),
         1
     );
+
+    // `update` may deactivate a user, but never the admin importing the file.
+    let file =
+        "Full Name,Email,Role,Status\nThe Admin,admin@crm.test,SDR,Inactive\nZed Former,zed@crm.test,SDR,Suspended\n";
+    let done =
+        app.import(&token, &[("kind", "users"), ("on_duplicate", "update")], "status.csv", file.as_bytes()).await;
+    assert_eq!(
+        (done["created"].clone(), done["updated"].clone(), done["warnings"].clone()),
+        (json!(1), json!(1), json!(1)),
+        "{done}"
+    );
+    let listed = app.get("/api/v1/users", &token).await.body;
+    let user = |email: &str| listed["items"].as_array().unwrap().iter().find(|u| u["email"] == email).cloned().unwrap();
+    let (me, zed) = (user("admin@crm.test"), user("zed@crm.test"));
+    assert_eq!(
+        (me["role"].clone(), me["active"].clone(), me["name"].clone()),
+        (json!("admin"), json!(true), json!("The Admin"))
+    );
+    assert_eq!(zed["active"], false);
 
     // A Salesforce report gives the outcome as two flags, Won and Closed.
     let flags = "Opportunity Name,Account Name,Stage,Won,Closed,Opportunity ID\n\
