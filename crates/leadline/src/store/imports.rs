@@ -9,8 +9,9 @@ use sqlx::QueryBuilder;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// Counts of what an import did to its rows.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema, sqlx::FromRow)]
+/// Counts of what an import did to its rows, given both as fields of the import and as
+/// one object under `counts`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, ToSchema, sqlx::FromRow)]
 pub struct Counts {
     pub created: i64,
     pub updated: i64,
@@ -23,6 +24,33 @@ pub struct Counts {
     pub rejected: i64,
     /// Rows stored with something left out or changed (e.g. an unknown owner).
     pub warnings: i64,
+}
+
+impl Serialize for Counts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        fn fields<T: SerializeStruct>(st: &mut T, c: &Counts) -> Result<(), T::Error> {
+            st.serialize_field("created", &c.created)?;
+            st.serialize_field("updated", &c.updated)?;
+            st.serialize_field("merged", &c.merged)?;
+            st.serialize_field("duplicates", &c.duplicates)?;
+            st.serialize_field("skipped", &c.skipped)?;
+            st.serialize_field("rejected", &c.rejected)?;
+            st.serialize_field("warnings", &c.warnings)
+        }
+        struct Nested<'a>(&'a Counts);
+        impl Serialize for Nested<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut st = s.serialize_struct("Counts", 7)?;
+                fields(&mut st, self.0)?;
+                st.end()
+            }
+        }
+        let mut st = s.serialize_struct("Counts", 8)?;
+        fields(&mut st, self)?;
+        st.serialize_field("counts", &Nested(self))?;
+        st.end()
+    }
 }
 
 impl Counts {

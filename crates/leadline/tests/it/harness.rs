@@ -307,6 +307,9 @@ impl TestApp {
             let r = self.get(&format!("/api/v1/imports/{id}"), token).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.text);
             if r.body["status"] != "running" && r.body["status"] != "stopping" {
+                for count in ["created", "updated", "merged", "duplicates", "rejected", "warnings"] {
+                    assert_eq!(r.body["counts"][count], r.body[count], "{count} also under counts: {}", r.text);
+                }
                 return r.body;
             }
             assert!(std::time::Instant::now() < deadline, "import {id} did not finish");
