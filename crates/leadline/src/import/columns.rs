@@ -1,7 +1,7 @@
 //! Which column fills which field: the automatic mapping, the user's overrides,
 //! and reading a row's values through it.
 
-use super::{ImportOptions, Unmapped, source::FileError};
+use super::{ImportOptions, Issue, Unmapped, source::FileError};
 use csv::ByteRecord;
 use leadline_domain::mapping::{self, Field, ImportKind};
 use std::{borrow::Cow, collections::HashMap};
@@ -143,6 +143,21 @@ impl Columns {
         self.by_field.get(field).into_iter().flatten().filter_map(move |&i| {
             let v = value(rec, i).filter(|v| !is_placeholder(v))?;
             Some((self.headers[i].as_str(), v))
+        })
+    }
+
+    /// Cells of `rec` to the right of the last column, which no header names: reported,
+    /// as they are left out.
+    #[must_use]
+    pub fn overflow(&self, rec: &ByteRecord) -> Option<Issue> {
+        let extra: Vec<String> =
+            (self.headers.len()..rec.len()).filter_map(|i| value(rec, i)).map(|v| v.into_owned()).collect();
+        (!extra.is_empty()).then(|| {
+            Issue::new(
+                None,
+                Some(&extra.join(", ")),
+                format!("the row has {} more cell(s) than the header has columns; they were left out", extra.len()),
+            )
         })
     }
 

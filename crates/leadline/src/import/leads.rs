@@ -203,7 +203,7 @@ pub fn parse_flag(v: &str) -> Option<bool> {
 pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
     let cols = &ctx.columns;
     let issues = std::cell::RefCell::new(Vec::<Issue>::new());
-    let mut warnings: Vec<Issue> = Vec::new();
+    let mut warnings: Vec<Issue> = cols.overflow(rec).into_iter().collect();
     let mut bad = |col: &str, v: &str, reason: String| issues.borrow_mut().push(Issue::new(Some(col), Some(v), reason));
 
     let line = |field: &str, max: usize, bad: &mut dyn FnMut(&str, &str, String)| -> Option<String> {

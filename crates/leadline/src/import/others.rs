@@ -59,7 +59,14 @@ pub(crate) async fn drive<W: Writer>(
     prepare: impl Fn(u64, &ByteRecord) -> Row<W::Item> + Send + 'static,
     writer: &mut W,
 ) -> anyhow::Result<u64> {
-    let (mut batches, reader) = spawn_reader(job, prepare)?;
+    let columns = job.columns.clone();
+    let (mut batches, reader) = spawn_reader(job, move |line, rec| {
+        let mut row = prepare(line, rec);
+        if let Ok((_, warnings)) = &mut row.result {
+            warnings.extend(columns.overflow(rec));
+        }
+        row
+    })?;
     while let Some(batch) = batches.recv().await {
         let now = store::now();
         let mut counts = Counts::default();

@@ -358,6 +358,15 @@ async fn bad_rows_are_reported_and_the_rest_imported(backend: Backend) {
         assert_eq!(rows.len(), 1, "{name}: {rows:?}");
         assert_eq!((rows[0]["row_number"].as_i64(), rows[0]["value"].as_str()), (Some(row), Some("not-an-email")));
     }
+
+    // Cells beyond the header's last column are stored nowhere: the row says so. Placeholder
+    // cells ("n/a", "-") are empty, so they refuse no row.
+    let text = "Company,Contact,Phone,Email\nWide Oy,Ann,+358 40 123 4567,ann@wide.example,,stray value\n\
+        Placeholder Oy,Bob,n/a,-\n";
+    let done = app.import(&token, &[], "wide.csv", text.as_bytes()).await;
+    assert_eq!((done["created"].clone(), done["warnings"].clone()), (json!(2), json!(1)), "{done}");
+    let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
+    assert_eq!((rows[0]["row_number"].as_i64(), rows[0]["value"].as_str()), (Some(2), Some("stray value")), "{rows:?}");
 }
 
 async fn a_running_import_can_be_stopped_and_undone(backend: Backend) {
