@@ -291,6 +291,20 @@ pub const LEAD_FIELDS: &[Field] = &[
             "adresse",
         ],
     ),
+    m(
+        "street2",
+        &[
+            "street2",
+            "address2",
+            "addressline2",
+            "streetaddress2",
+            "street3",
+            "address3",
+            "addressline3",
+            "streetaddress3",
+            "adresszusatz",
+        ],
+    ),
     f(
         "city",
         &[
@@ -481,6 +495,7 @@ pub fn field_label(kind: ImportKind, name: &str) -> String {
         (ImportKind::Leads, "contact_name") => "Contact's full name",
         (ImportKind::Leads, "kind") => "Kind (company or person)",
         (ImportKind::Leads, "region") => "Region / state",
+        (ImportKind::Leads, "street2") => "Street, further line",
         (_, "email") => "E-mail",
         (_, "do_not_email") => "Do not e-mail",
         (_, "external_id") => "External id",
@@ -741,6 +756,7 @@ mod tests {
             &[
                 ("display_name", "name"),
                 ("address_1_address_1", "street"),
+                ("address_1_address_2", "street2"),
                 ("address_1_city", "city"),
                 ("address_1_zipcode", "postcode"),
                 ("address_1_country", "country"),
@@ -774,6 +790,17 @@ mod tests {
                 ("Product - Name", "name"),
                 ("Product - Product code", "code"),
                 ("Product - Unit prices", "price"),
+            ],
+        ),
+        (
+            "HubSpot companies",
+            ImportKind::Leads,
+            &[
+                ("Company name", "name"),
+                ("Street Address", "street"),
+                ("Street Address 2", "street2"),
+                ("Address Line 3", "street2"),
+                ("Postal Code", "postcode"),
             ],
         ),
         (

@@ -335,7 +335,18 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
         None => ctx.importer,
     };
     let address = Address {
-        street: line("street", 200, &mut bad),
+        // "1 Market St" and a further line ("Suite 200") are one street.
+        street: {
+            let mut lines: Vec<String> = line("street", 200, &mut bad).into_iter().collect();
+            for (col, v) in cols.all(rec, "street2") {
+                match text::optional_line(Some(&v), 200) {
+                    Ok(Some(l)) if !lines.contains(&l) => lines.push(l),
+                    Ok(_) => {}
+                    Err(e) => bad(col, &v, e.to_string()),
+                }
+            }
+            (!lines.is_empty()).then(|| lines.join(", "))
+        },
         city: line("city", 100, &mut bad),
         region: line("region", 100, &mut bad),
         postcode: line("postcode", 20, &mut bad),

@@ -124,6 +124,7 @@ async fn known_exports_are_mapped_without_help(backend: Backend) {
     let oslo = by_name("Fjord Analytics AS");
     assert_eq!(oslo["time_zones"], json!(["Europe/Oslo"]));
     assert_eq!(oslo["custom_fields"]["Industry"], "Software");
+    assert_eq!(oslo["street"], "Karl Johans gate 1, 4. etasje", "a second address line joins the street");
     let zoho = by_name("Sonnenhof Energie GmbH");
     assert_eq!(zoho["status"], "attempting");
     assert_eq!(contact(&zoho)["do_not_email"], true);
