@@ -382,14 +382,18 @@ pub const LEAD_FIELDS: &[Field] = &[
     f(
         "external_id",
         &[
-            "id",
-            "recordid",
-            "leadid",
-            "contactid",
+            // A contacts export names each person's company by its id beside the person's
+            // own id: the company is the lead, so its id comes first.
             "accountid",
             "companyid",
-            "personid",
             "organizationid",
+            "orgid",
+            "leadid",
+            "associatedcompanyid",
+            "id",
+            "recordid",
+            "contactid",
+            "personid",
             "externalid",
             "crmid",
             "hubspotid",

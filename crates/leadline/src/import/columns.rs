@@ -277,6 +277,25 @@ mod tests {
     }
 
     #[test]
+    fn a_contacts_company_id_is_the_leads_external_id() {
+        let headers = ["Id", "AccountId", "LastName"];
+        assert_eq!(
+            first(ImportKind::Leads, &headers, &["003A", "001A", "Doe"], &[], "external_id").as_deref(),
+            Some("001A")
+        );
+        // A person of no company is a lead of their own, known by their own id.
+        assert_eq!(
+            first(ImportKind::Leads, &headers, &["003B", "", "Roe"], &[], "external_id").as_deref(),
+            Some("003B")
+        );
+        let close = ["id", "lead_id", "name"];
+        assert_eq!(
+            first(ImportKind::Leads, &close, &["cont_1", "lead_1", "Ann"], &[], "external_id").as_deref(),
+            Some("lead_1")
+        );
+    }
+
+    #[test]
     fn the_closest_column_fills_a_field_of_one_value() {
         let headers = ["Product - ID", "Product - Name", "Product - Product code"];
         let row = ["7", "Gold", "GOLD-1"];

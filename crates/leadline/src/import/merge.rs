@@ -237,6 +237,11 @@ pub fn apply_rows(
     changed
 }
 
+/// A name as compared: case and runs of white space do not count.
+fn name_key(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
 fn merge_contact(
     target: &mut NewLeadRows,
     incoming: &Contact,
@@ -245,10 +250,24 @@ fn merge_contact(
     contacts: Contacts,
     now: DateTime<Utc>,
 ) -> bool {
+    // A company's row without a person gives its contact the company's name: that
+    // contact stands for the company (its switchboard, its info@ address), not a person.
+    let company = (target.lead.kind == LeadKind::Company).then(|| name_key(&target.lead.name));
+    let is_person = |name: &str| company.as_deref() != Some(name_key(name).as_str());
+    let incoming_person = is_person(&incoming.name);
     let same_person = |c: &Contact, ps: &[Phone]| {
+        let existing_person = is_person(&c.name);
+        if name_key(&c.name) == name_key(&incoming.name) {
+            return true;
+        }
+        // Two people of one company are two contacts, whatever they share.
+        if existing_person && incoming_person {
+            return false;
+        }
+        // A person's own address says who they are; a shared number may be the company's
+        // switchboard, which makes a person its contact only on a row of the company's own.
         c.emails.iter().any(|e| incoming.emails.contains(e))
-            || ps.iter().any(|p| phones.iter().any(|q| q.e164() == p.e164()))
-            || c.name.to_lowercase() == incoming.name.to_lowercase()
+            || (!incoming_person && ps.iter().any(|p| phones.iter().any(|q| q.e164() == p.e164())))
     };
     let found = match contacts {
         Contacts::SamePerson => target.contacts.iter_mut().find(|(c, ps)| same_person(c, ps)),
@@ -263,7 +282,13 @@ fn merge_contact(
         target.contacts.push((added, phones.to_vec()));
         return true;
     };
-    let mut changed = fill(&mut c.title, incoming.title.as_ref(), rule);
+    let mut changed = false;
+    // The company's contact found by a person's own address is that person.
+    if incoming_person && !is_person(&c.name) {
+        c.name.clone_from(&incoming.name);
+        changed = true;
+    }
+    changed |= fill(&mut c.title, incoming.title.as_ref(), rule);
     for p in phones {
         if !ps.iter().any(|q| q.e164() == p.e164()) {
             ps.push(p.clone());

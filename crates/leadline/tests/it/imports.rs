@@ -287,6 +287,27 @@ async fn merge_keeps_existing_values_and_update_overwrites(backend: Backend) {
     assert_eq!(updated["city"], "Espoo");
     assert_eq!(updated["custom_fields"]["Tier"], "Platinum");
     assert_eq!(updated["contacts"].as_array().unwrap().len(), 2, "update never removes contacts");
+
+    // Accounts, then their people: each person becomes a contact of their company, found
+    // by the company's id, even when they share its switchboard; the company's own number
+    // and the people's names, addresses and opt-outs are all kept.
+    let accounts = "Id,Name,Phone,Website\n001A,Edge Communications,(512) 757-6000,edge.example\n";
+    let done = app.import(&token, &[], "accounts.csv", accounts.as_bytes()).await;
+    assert_eq!(done["created"], 1, "{done}");
+    let people = "Id,AccountId,FirstName,LastName,Phone,MobilePhone,Email,DoNotCall\n\
+        003A,001A,Rose,Gonzalez,(512) 757-6000,(512) 757-9340,rose@edge.example,false\n\
+        003B,001A,Sean,Forbes,(512) 757-6000,(512) 757-4561,sean@edge.example,true\n\
+        003C,001A,Jack,Rogers,,,jack@edge.example,false\n";
+    let done = app.import(&token, &[("on_duplicate", "merge")], "people.csv", people.as_bytes()).await;
+    assert_eq!((done["created"].clone(), done["merged"].clone()), (json!(0), json!(3)), "{done}");
+    let leads = app.all_leads(&token).await;
+    let edge = leads.iter().find(|l| l["name"] == "Edge Communications").unwrap();
+    let edge = app.get(&format!("/api/v1/leads/{}", edge["id"].as_str().unwrap()), &token).await.body;
+    let names: Vec<&str> = edge["contacts"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Edge Communications", "Rose Gonzalez", "Sean Forbes", "Jack Rogers"], "{edge}");
+    let sean = &edge["contacts"][2];
+    assert_eq!((sean["emails"].clone(), sean["do_not_call"].clone()), (json!(["sean@edge.example"]), json!(true)));
+    assert_eq!(edge["contacts"][0]["do_not_call"], false, "one person's opt-out is not the company's");
 }
 
 async fn bad_rows_are_reported_and_the_rest_imported(backend: Backend) {
