@@ -176,7 +176,6 @@ impl Columns {
     }
 }
 
-/// A trimmed, non-empty cell.
 /// A cell that says there is no value. Custom fields keep such cells as written.
 fn is_placeholder(v: &str) -> bool {
     const WORDS: [&str; 14] = [
@@ -198,6 +197,7 @@ fn is_placeholder(v: &str) -> bool {
     v.chars().all(|c| matches!(c, '-' | '–' | '—' | '?' | '.' | '_')) || WORDS.iter().any(|w| v.eq_ignore_ascii_case(w))
 }
 
+/// A trimmed, non-empty cell.
 fn value(rec: &ByteRecord, i: usize) -> Option<Cow<'_, str>> {
     let raw = rec.get(i)?;
     let text = String::from_utf8_lossy(raw);
