@@ -563,6 +563,11 @@ const PREFIXES: &[&str] = &[
     "primary",
     "address1",
     "address",
+    // An event's or form's attendee list gives the company's address as the attendee's
+    // work address ("Work Address 1", "Work City", "Business Country").
+    "work",
+    "business",
+    "office",
 ];
 
 /// Finds the field a header means, by its key, then without a trailing number
@@ -832,6 +837,24 @@ mod tests {
                 ("Company Name", "name"),
                 ("Company HQ Phone", "phone"),
                 ("Person Zip Code", "postcode"),
+            ],
+        ),
+        (
+            "Eventbrite attendees (an event's sign-ups)",
+            ImportKind::Leads,
+            &[
+                ("Order #", "-"),
+                ("First Name", "first_name"),
+                ("Company", "name"),
+                ("Cell Phone", "mobile_phone"),
+                ("Work Phone", "work_phone"),
+                ("Home Address 1", "-"),
+                ("Work Address 1", "street"),
+                ("Work Address 2", "street2"),
+                ("Work City", "city"),
+                ("Work Zip", "postcode"),
+                ("Work Country", "country"),
+                ("Work Email", "email"),
             ],
         ),
         ("a leads file naming a product", ImportKind::Leads, &[("Company", "name"), ("Product name", "-")]),
