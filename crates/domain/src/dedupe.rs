@@ -105,6 +105,57 @@ pub fn web_domain(website: &str) -> Option<String> {
     (host.contains('.') && !host.starts_with('.')).then(|| host.to_owned())
 }
 
+/// Hosts on which many companies have a page (social networks, site builders, map and
+/// review sites): two leads with pages there are not the same company.
+const SHARED_HOSTS: &[&str] = &[
+    "linkedin.com",
+    "facebook.com",
+    "fb.com",
+    "instagram.com",
+    "twitter.com",
+    "x.com",
+    "youtube.com",
+    "tiktok.com",
+    "xing.com",
+    "google.com",
+    "goo.gl",
+    "business.site",
+    "wixsite.com",
+    "wix.com",
+    "wordpress.com",
+    "blogspot.com",
+    "squarespace.com",
+    "weebly.com",
+    "jimdo.com",
+    "jimdofree.com",
+    "webnode.com",
+    "github.io",
+    "github.com",
+    "sites.google.com",
+    "yelp.com",
+    "tripadvisor.com",
+    "bit.ly",
+    "linktr.ee",
+    "about.me",
+    "medium.com",
+    "substack.com",
+    "shopify.com",
+    "myshopify.com",
+    "etsy.com",
+    "amazon.com",
+    "ebay.com",
+];
+
+/// The web domain that says two leads are one company, if their web site is one of its
+/// own: the same as [`web_domain`], but nothing for a page on a host many companies
+/// share ("linkedin.com/company/acme", "acme.wixsite.com").
+#[must_use]
+pub fn company_domain(website: &str) -> Option<String> {
+    let host = web_domain(website)?;
+    let shared = SHARED_HOSTS.iter().any(|s| host == *s || host.strip_suffix(s).is_some_and(|p| p.ends_with('.')));
+    (!shared).then_some(host)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +185,16 @@ mod tests {
             assert_eq!(web_domain(site).as_deref(), Some("acme.com"), "{site}");
         }
         assert_eq!(web_domain("localhost"), None);
+    }
+
+    #[test]
+    fn pages_on_shared_hosts_name_no_company() {
+        for site in
+            ["https://www.linkedin.com/company/acme", "acme.wixsite.com/home", "fb.com/acme", "de.linkedin.com/in/x"]
+        {
+            assert_eq!(company_domain(site), None, "{site}");
+        }
+        assert_eq!(company_domain("https://shop.acme.com").as_deref(), Some("shop.acme.com"));
+        assert_eq!(company_domain("notlinkedin.com").as_deref(), Some("notlinkedin.com"));
     }
 }

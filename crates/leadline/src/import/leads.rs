@@ -81,7 +81,7 @@ pub fn keys_of(lead: &Lead, match_domain: bool, contacts: &[Contact]) -> Vec<Key
             external: false,
         });
     }
-    if match_domain && let Some(d) = lead.website.as_deref().and_then(dedupe::web_domain) {
+    if match_domain && let Some(d) = lead.website.as_deref().and_then(dedupe::company_domain) {
         keys.push(Key { hash: key_hash(KeyKind::Domain, &d), reason: format!("same web domain {d}"), external: false });
     }
     keys

@@ -85,7 +85,7 @@ impl Index {
                 {
                     index.map.entry(key_hash(KeyKind::Company, &k)).or_insert(slot);
                 }
-                if match_domain && let Some(d) = website.as_deref().and_then(dedupe::web_domain) {
+                if match_domain && let Some(d) = website.as_deref().and_then(dedupe::company_domain) {
                     index.map.entry(key_hash(KeyKind::Domain, &d)).or_insert(slot);
                 }
             }
