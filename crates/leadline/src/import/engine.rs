@@ -296,15 +296,46 @@ impl SheetRows {
 }
 
 /// Users of the organization by lower-cased name and e-mail.
-pub async fn owners(db: &Db, org: uuid::Uuid) -> anyhow::Result<HashMap<String, Uuid>> {
+/// The users a file may name as owners, by e-mail or name (case and runs of white space
+/// do not count).
+#[derive(Default)]
+pub struct Owners {
+    active: HashMap<String, Uuid>,
+    inactive: std::collections::HashSet<String>,
+}
+
+impl Owners {
+    fn key(name: &str) -> String {
+        name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    }
+
+    /// The active user `name` names, else why none does.
+    pub fn find(&self, name: &str) -> Result<Uuid, &'static str> {
+        let key = Self::key(name);
+        self.active.get(&key).copied().ok_or(if self.inactive.contains(&key) {
+            "is a deactivated user"
+        } else {
+            "is not a user of this organization"
+        })
+    }
+}
+
+pub async fn owners(db: &Db, org: uuid::Uuid) -> anyhow::Result<Owners> {
     let mut tx = db.read().await?;
     let users = store::auth::users_in_org(&mut tx, org).await?;
-    let mut map = HashMap::new();
+    let mut owners = Owners::default();
     for u in users.iter().filter(|u| u.active) {
-        map.insert(u.email.to_lowercase(), u.id);
-        map.entry(u.name.to_lowercase()).or_insert(u.id);
+        owners.active.insert(Owners::key(&u.email), u.id);
+        owners.active.entry(Owners::key(&u.name)).or_insert(u.id);
     }
-    Ok(map)
+    for u in users.iter().filter(|u| !u.active) {
+        for key in [Owners::key(&u.email), Owners::key(&u.name)] {
+            if !owners.active.contains_key(&key) {
+                owners.inactive.insert(key);
+            }
+        }
+    }
+    Ok(owners)
 }
 
 async fn run_leads(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Result<u64> {

@@ -20,7 +20,7 @@ fn run(bytes: &[u8]) {
             let ctx = LeadContext {
                 columns,
                 region: leadline_domain::Region::parse("US").ok(),
-                owners: std::collections::HashMap::new(),
+                owners: crate::import::engine::Owners::default(),
                 importer: None,
                 match_domain: true,
             };

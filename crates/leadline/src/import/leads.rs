@@ -16,10 +16,7 @@ use leadline_domain::{
     Country, Email, Invalid, LeadKind, LeadStatus, Phone, PhoneType, Region, dedupe, text, timezone,
 };
 use serde_json::{Map, Value};
-use std::{
-    collections::HashMap,
-    hash::{DefaultHasher, Hash, Hasher},
-};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use uuid::Uuid;
 
 /// What a row is matched on, with the words the report uses.
@@ -92,7 +89,7 @@ pub struct LeadContext {
     pub columns: Columns,
     pub region: Option<Region>,
     /// Users by lower-cased name and e-mail.
-    pub owners: HashMap<String, Uuid>,
+    pub owners: super::engine::Owners,
     pub importer: Option<Uuid>,
     pub match_domain: bool,
 }
@@ -323,13 +320,10 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
         }
     });
     let owner_id = match cols.first(rec, "owner") {
-        Some((col, v)) => ctx.owners.get(&v.to_lowercase()).copied().or_else(|| {
+        Some((col, v)) => ctx.owners.find(&v).ok().or_else(|| {
+            let why = ctx.owners.find(&v).err().unwrap_or_default();
             let fallback = if ctx.importer.is_some() { "given to the importing user" } else { "left unassigned" };
-            warnings.push(Issue::new(
-                Some(col),
-                Some(&v),
-                format!("is not a user of this organization; the lead was {fallback}"),
-            ));
+            warnings.push(Issue::new(Some(col), Some(&v), format!("{why}; the lead was {fallback}")));
             ctx.importer
         }),
         None => ctx.importer,

@@ -24,7 +24,7 @@ struct Lookup {
     leads_by_name: HashMap<String, Uuid>,
     leads_by_external: HashMap<String, Uuid>,
     products: HashMap<String, Uuid>,
-    owners: HashMap<String, Uuid>,
+    owners: super::engine::Owners,
     stages: HashMap<String, Stage>,
     importer: Option<Uuid>,
     currency: &'static str,
@@ -230,12 +230,9 @@ fn prepare(l: &Lookup, line: u64, rec: &csv::ByteRecord) -> Row<NewOpportunity> 
         found
     });
     let owner_id = match cols.first(rec, "owner") {
-        Some((col, v)) => l.owners.get(&v.to_lowercase()).copied().or_else(|| {
-            warnings.push(Issue::new(
-                Some(col),
-                Some(&v),
-                "is not a user of this organization; the importing user owns it",
-            ));
+        Some((col, v)) => l.owners.find(&v).ok().or_else(|| {
+            let why = l.owners.find(&v).err().unwrap_or_default();
+            warnings.push(Issue::new(Some(col), Some(&v), format!("{why}; the importing user owns it")));
             l.importer
         }),
         None => l.importer,

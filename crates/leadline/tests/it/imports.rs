@@ -686,11 +686,19 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
     // A manager who is nobody here is reported on the row that named them.
     let nina = user("nina@crm.test");
     assert!(nina["manager_id"].is_null());
-    // A user the old CRM had deactivated comes in deactivated.
+    // A user the old CRM had deactivated comes in deactivated, and owns no imported lead.
     assert_eq!(
         (nina["active"].clone(), sam["active"].clone(), rita["active"].clone()),
         (json!(false), json!(true), json!(true))
     );
+    let owned = "Company,Owner\nNina's Lead,nina@crm.test\nSam's Lead,  SAM   REP \n";
+    let done = app.import(&token, &[], "owned.csv", owned.as_bytes()).await;
+    assert_eq!((done["created"].clone(), done["warnings"].clone()), (json!(2), json!(1)), "{done}");
+    let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
+    assert!(rows[0]["reason"].as_str().unwrap().starts_with("is a deactivated user"), "{rows:?}");
+    let leads = app.all_leads(&token).await;
+    let sams = leads.iter().find(|l| l["name"] == "Sam's Lead").unwrap();
+    assert_eq!(sams["owner_id"], sam["id"], "owners by name, whatever the case and spacing");
     let rows = report(&app, &token, users["id"].as_str().unwrap()).await;
     let warning = rows.iter().find(|r| r["outcome"] == "warning").cloned().unwrap();
     assert_eq!(
