@@ -192,6 +192,18 @@ impl Phone {
         Ok(Self { e164, calling_code, national, kind })
     }
 
+    /// The extension written after a number ("x12", "ext. 12", "#12"), which a stored
+    /// number does not keep.
+    #[must_use]
+    pub fn extension_in(input: &str, default_region: Option<Region>) -> Option<String> {
+        let raw = without_label(input.trim());
+        if !raw.contains(['x', 'X', '#', 'e', 'E']) {
+            return None;
+        }
+        let n = phonenumber::parse(default_region.map(|r| r.0), raw).ok()?;
+        n.extension().map(|e| e.to_string()).filter(|e| !e.is_empty())
+    }
+
     /// Rebuilds a number already stored in E.164 form.
     pub fn from_e164(e164: &str, kind: PhoneType) -> Result<Self, Invalid> {
         Self::parse(e164, None, Some(kind))
@@ -285,6 +297,9 @@ mod tests {
             assert!(err.contains("scientific notation"), "{raw}: {err}");
         }
         assert!(Phone::parse("+44 20 7946 0001 ext 12", gb, None).is_ok());
+        assert_eq!(Phone::extension_in("+44 20 7946 0001 ext 12", gb).as_deref(), Some("12"));
+        assert_eq!(Phone::extension_in("020 7946 0001 x7", gb).as_deref(), Some("7"));
+        assert_eq!(Phone::extension_in("+44 20 7946 0001", gb), None);
     }
 
     #[test]

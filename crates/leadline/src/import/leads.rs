@@ -259,6 +259,13 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
             for (part, parsed) in phones_in(&cell, |p| Phone::parse(p, region, kind)) {
                 match parsed {
                     Ok(p) => {
+                        if let Some(ext) = Phone::extension_in(part, region) {
+                            warnings.push(Issue::new(
+                                Some(col),
+                                Some(part),
+                                format!("extension {ext} is not kept: {} was stored without it", p.e164()),
+                            ));
+                        }
                         if !phones.iter().any(|q| q.e164() == p.e164()) {
                             phones.push(p);
                         }

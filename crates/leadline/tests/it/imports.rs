@@ -384,11 +384,14 @@ async fn bad_rows_are_reported_and_the_rest_imported(backend: Backend) {
     // Cells beyond the header's last column are stored nowhere: the row says so. Placeholder
     // cells ("n/a", "-") are empty, so they refuse no row.
     let text = "Company,Contact,Phone,Email\nWide Oy,Ann,+358 40 123 4567,ann@wide.example,,stray value\n\
-        Placeholder Oy,Bob,n/a,-\n";
+        Placeholder Oy,Bob,n/a,-\n\
+        Extension Inc,Cy,+1 212 555 0199 x12,\n";
     let done = app.import(&token, &[], "wide.csv", text.as_bytes()).await;
-    assert_eq!((done["created"].clone(), done["warnings"].clone()), (json!(2), json!(1)), "{done}");
+    assert_eq!((done["created"].clone(), done["warnings"].clone()), (json!(3), json!(2)), "{done}");
     let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
     assert_eq!((rows[0]["row_number"].as_i64(), rows[0]["value"].as_str()), (Some(2), Some("stray value")), "{rows:?}");
+    assert_eq!(rows[1]["row_number"], 4);
+    assert!(rows[1]["reason"].as_str().unwrap().contains("extension 12"), "{rows:?}");
 }
 
 async fn a_running_import_can_be_stopped_and_undone(backend: Backend) {
