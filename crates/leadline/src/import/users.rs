@@ -205,7 +205,9 @@ impl UserWriter {
 /// "Deactivated", "Suspended").
 fn parse_active(v: &str) -> Option<bool> {
     match leadline_domain::search::terms(v).join(" ").as_str() {
-        "active" | "enabled" | "activated" | "aktiv" | "aktiivinen" => Some(true),
+        "active" | "enabled" | "activated" | "aktiv" | "aktiivinen" | "invited" | "pending" | "unconfirmed" | "new" => {
+            Some(true)
+        }
         "inactive" | "deactivated" | "disabled" | "suspended" | "frozen" | "locked" | "blocked" | "archived"
         | "deleted" | "inaktiv" | "deaktiviert" | "passiivinen" => Some(false),
         _ => super::leads::parse_flag(v),
@@ -242,15 +244,16 @@ fn prepare(cols: &Columns, line: u64, rec: &csv::ByteRecord) -> Row<NewUser> {
     }
     let team = line_of("team");
     let manager = cols.first(rec, "manager").map(|(col, v)| (col.to_owned(), v.trim().to_owned()));
+    let mut warnings = Vec::new();
     let active = cols.first(rec, "active").and_then(|(col, v)| {
         parse_active(&v).or_else(|| {
-            issues.push(Issue::new(Some(col), Some(&v), "is not active or inactive (yes or no)"));
+            warnings.push(Issue::new(Some(col), Some(&v), "is not active or inactive; it was not used"));
             None
         })
     });
     let result = match (name, email) {
         (Some(name), Some(email)) if issues.is_empty() => {
-            Ok((NewUser { line, name, email: email.into_inner(), role, team, manager, active }, Vec::new()))
+            Ok((NewUser { line, name, email: email.into_inner(), role, team, manager, active }, warnings))
         }
         _ => Err(issues),
     };

@@ -791,13 +791,13 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
     );
 
     // `update` may deactivate a user, but never the admin importing the file.
-    let file =
-        "Full Name,Email,Role,Status\nThe Admin,admin@crm.test,SDR,Inactive\nZed Former,zed@crm.test,SDR,Suspended\n";
+    let file = "Full Name,Email,Role,Status\nThe Admin,admin@crm.test,SDR,Inactive\nZed Former,zed@crm.test,SDR,Suspended\n\
+         Ivy Invited,ivy@crm.test,SDR,Invited\nOdd Status,odd@crm.test,SDR,Sleeping\n";
     let done =
         app.import(&token, &[("kind", "users"), ("on_duplicate", "update")], "status.csv", file.as_bytes()).await;
     assert_eq!(
         (done["created"].clone(), done["updated"].clone(), done["warnings"].clone()),
-        (json!(1), json!(1), json!(1)),
+        (json!(3), json!(1), json!(2)),
         "{done}"
     );
     let listed = app.get("/api/v1/users", &token).await.body;
@@ -808,6 +808,10 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
         (json!("admin"), json!(true), json!("The Admin"))
     );
     assert_eq!(zed["active"], false);
+    assert_eq!(
+        (user("ivy@crm.test")["active"].clone(), user("odd@crm.test")["active"].clone()),
+        (json!(true), json!(true))
+    );
 
     // A Salesforce report gives the outcome as two flags, Won and Closed.
     let flags = "Opportunity Name,Account Name,Stage,Won,Closed,Opportunity ID\n\
