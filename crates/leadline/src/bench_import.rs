@@ -181,10 +181,8 @@ async fn plain_insert(db: &Db, org: &store::orgs::Org, path: &std::path::Path) -
     };
     // The same connection settings as the import's writer.
     let db = &db.dedicated_writer(engine::IMPORT_CACHE_MIB).await?;
-    let file = std::fs::File::open(path)?;
-    let mut reader = crate::import::source::csv_reader(crate::import::source::utf8_reader(file, &sniffed)?, &sniffed);
+    let (mut reader, _) = engine::rows_after_header(path, &sniffed)?;
     let mut rec = csv::ByteRecord::new();
-    reader.read_byte_record(&mut rec)?;
     let mut total = Duration::ZERO;
     let mut normalizing = Duration::ZERO;
     let mut inserted = 0;

@@ -87,9 +87,34 @@ pub fn open(path: &Path, kind: ImportKind, options: &ImportOptions) -> Result<(S
         Ok(false) => return Err(FileError("the file is empty".into())),
         Err(e) => return Err(FileError(format!("the file is not valid CSV: {e}"))),
     }
-    let headers: Vec<String> =
-        header.iter().map(|h| String::from_utf8_lossy(h).trim_start_matches('\u{feff}').trim().to_owned()).collect();
-    let columns = Columns::build(kind, headers, options)?;
+    let names = |rec: &ByteRecord| -> Vec<String> {
+        rec.iter().map(|h| String::from_utf8_lossy(h).trim_start_matches('\u{feff}').trim().to_owned()).collect()
+    };
+    let mut sniffed = sniffed;
+    let columns = match Columns::build(kind, names(&header), options) {
+        Ok(columns) => columns,
+        // A title or a note above the header ("Trade show leads 2026"): the header is the
+        // first of the next rows that names at least two fields.
+        Err(first) => {
+            let mut found = None;
+            for title_rows in 1..=10 {
+                match reader.read_byte_record(&mut header) {
+                    Ok(true) if is_record(&header) => {}
+                    Ok(true) => continue,
+                    _ => break,
+                }
+                let headers = names(&header);
+                if headers.iter().filter(|h| mapping::recognise(kind, h).is_some()).count() >= 2 {
+                    found = Columns::build(kind, headers, options).ok().map(|c| (title_rows, c));
+                    break;
+                }
+            }
+            let (title_rows, columns) = found.ok_or(first)?;
+            sniffed.title_rows = title_rows;
+            sniffed.rows_estimate = sniffed.rows_estimate.saturating_sub(title_rows).max(1);
+            columns
+        }
+    };
     // A header without rows is a wrong export more often than an intended no-op.
     let mut rec = ByteRecord::new();
     loop {
@@ -228,11 +253,8 @@ pub fn spawn_reader<T: Send + 'static>(
     let sniffed = job.sniffed.clone();
     let skip = job.resume_from;
     let reader = std::thread::Builder::new().name("import-reader".into()).spawn(move || -> anyhow::Result<u64> {
-        let file = File::open(&path).with_context(|| format!("opening {}", path.display()))?;
-        let mut reader = source::csv_reader(source::utf8_reader(file, &sniffed)?, &sniffed);
+        let (mut reader, mut rows) = rows_after_header(&path, &sniffed)?;
         let mut rec = ByteRecord::new();
-        reader.read_byte_record(&mut rec).context("reading the header")?;
-        let mut rows = SheetRows::after_header(&reader);
         let mut read = 0_u64;
         let mut items = Vec::with_capacity(BATCH_ROWS);
         loop {
@@ -278,8 +300,32 @@ pub struct SheetRows {
     row: u64,
 }
 
+/// The file's reader past its title rows and header, and the numbering of the rows
+/// that follow.
+pub fn rows_after_header(
+    path: &Path,
+    sniffed: &Sniffed,
+) -> anyhow::Result<(csv::Reader<Box<dyn std::io::Read + Send>>, SheetRows)> {
+    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut reader = source::csv_reader(source::utf8_reader(file, sniffed)?, sniffed);
+    let mut rows = SheetRows::before_header(&reader);
+    let mut rec = ByteRecord::new();
+    for _ in 0..=sniffed.title_rows {
+        if !reader.read_byte_record(&mut rec).context("reading the header")? {
+            break;
+        }
+        rows.next(&reader, &rec);
+    }
+    Ok((reader, rows))
+}
+
 impl SheetRows {
-    /// Starts after the header has been read by `reader`.
+    /// Starts before anything has been read by `reader`.
+    pub fn before_header<R: std::io::Read>(reader: &csv::Reader<R>) -> Self {
+        Self { line: reader.position().line(), row: 0 }
+    }
+
+    /// Starts after the header, the file's first row, has been read by `reader`.
     pub fn after_header<R: std::io::Read>(reader: &csv::Reader<R>) -> Self {
         Self { line: reader.position().line(), row: 1 }
     }
@@ -295,7 +341,6 @@ impl SheetRows {
     }
 }
 
-/// Users of the organization by lower-cased name and e-mail.
 /// The users a file may name as owners, by e-mail or name (case and runs of white space
 /// do not count).
 #[derive(Default)]

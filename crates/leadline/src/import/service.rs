@@ -309,11 +309,8 @@ pub async fn preview_file(
     n: usize,
 ) -> Result<Preview, AppError> {
     let (sniffed, columns) = engine::open(&scratch.0, kind, options).map_err(file_error)?;
-    let file = std::fs::File::open(&scratch.0).map_err(anyhow::Error::from)?;
-    let mut reader = super::source::csv_reader(super::source::utf8_reader(file, &sniffed)?, &sniffed);
+    let (mut reader, mut sheet_rows) = engine::rows_after_header(&scratch.0, &sniffed)?;
     let mut rec = ByteRecord::new();
-    let _ = reader.read_byte_record(&mut rec);
-    let mut sheet_rows = engine::SheetRows::after_header(&reader);
     let ctx = LeadContext {
         columns: columns.clone(),
         region: options

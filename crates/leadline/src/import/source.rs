@@ -27,6 +27,8 @@ pub struct Sniffed {
     pub delimiter: u8,
     /// Line count less the header: the number of rows unless fields hold line breaks.
     pub rows_estimate: u64,
+    /// Rows above the header (a title, a note), passed over; found when the header is read.
+    pub title_rows: u64,
 }
 
 /// Reads `file` once: hash, UTF-8 validity, lines; then the delimiter from the start.
@@ -94,6 +96,7 @@ pub fn sniff<R: Read + Seek>(
         skip: bom + if utf16 { hint_len * 2 } else { hint_len },
         delimiter,
         rows_estimate: rows_estimate.saturating_sub(1 + u64::from(hint.is_some())).max(1),
+        title_rows: 0,
     })
 }
 

@@ -372,6 +372,12 @@ async fn bad_rows_are_reported_and_the_rest_imported(backend: Backend) {
             3,
         ),
         ("gap.csv", "Company,Contact,Email,Notes\r\nGap Oy,Ann,,\r\n\r\nBad Again,Bob,not-an-email,\r\n", 4),
+        // A title and a blank row above the header are passed over, and counted.
+        (
+            "title.csv",
+            "Trade show leads 2026,,,\n,,,\nCompany,Contact,Email,Notes\nTitle Oy,Ann,,\nBad Title,Bob,not-an-email,\n",
+            5,
+        ),
     ];
     for (name, text, row) in files {
         let done = app.import(&token, &[], name, text.as_bytes()).await;
