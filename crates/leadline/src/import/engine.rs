@@ -91,35 +91,44 @@ pub fn open(path: &Path, kind: ImportKind, options: &ImportOptions) -> Result<(S
         rec.iter().map(|h| String::from_utf8_lossy(h).trim_start_matches('\u{feff}').trim().to_owned()).collect()
     };
     let mut sniffed = sniffed;
-    let columns = match Columns::build(kind, names(&header), options) {
-        Ok(columns) => columns,
-        // A title or a note above the header ("Trade show leads 2026"): the header is the
-        // first of the next rows that names at least two fields.
-        Err(first) => {
-            let mut found = None;
-            for title_rows in 1..=10 {
-                match reader.read_byte_record(&mut header) {
-                    Ok(true) if is_record(&header) => {}
-                    Ok(true) => continue,
-                    _ => break,
-                }
-                let headers = names(&header);
-                if headers.iter().filter(|h| mapping::recognise(kind, h).is_some()).count() >= 2 {
-                    found = Columns::build(kind, headers, options).ok().map(|c| (title_rows, c));
-                    break;
-                }
+    let first = Columns::build(kind, names(&header), options);
+    let filled = header.iter().filter(|h| !h.trim_ascii().is_empty()).count();
+    // Whether a record after the header has been seen.
+    let mut has_rows = false;
+    let columns = if first.is_ok() && filled > 1 {
+        first?
+    } else {
+        // A title or a note above the header ("Trade show leads 2026", "Customers"): the
+        // header is the first of the next rows that names at least two fields.
+        let mut found = None;
+        for title_rows in 1..=10 {
+            match reader.read_byte_record(&mut header) {
+                Ok(true) if is_record(&header) => {}
+                Ok(true) => continue,
+                _ => break,
             }
-            let (title_rows, columns) = found.ok_or(first)?;
-            sniffed.title_rows = title_rows;
-            sniffed.rows_estimate = sniffed.rows_estimate.saturating_sub(title_rows).max(1);
-            columns
+            has_rows = true;
+            let headers = names(&header);
+            if headers.iter().filter(|h| mapping::recognise(kind, h).is_some()).count() >= 2 {
+                found = Columns::build(kind, headers, options).ok().map(|c| (title_rows, c));
+                break;
+            }
+        }
+        match (found, first) {
+            (Some((title_rows, columns)), _) => {
+                sniffed.title_rows = title_rows;
+                sniffed.rows_estimate = sniffed.rows_estimate.saturating_sub(title_rows).max(1);
+                has_rows = false;
+                columns
+            }
+            (None, first) => first?,
         }
     };
     // A header without rows is a wrong export more often than an intended no-op.
     let mut rec = ByteRecord::new();
-    loop {
+    while !has_rows {
         match reader.read_byte_record(&mut rec) {
-            Ok(true) if is_record(&rec) => break,
+            Ok(true) if is_record(&rec) => has_rows = true,
             Ok(true) => {}
             Ok(false) => return Err(FileError("the file is empty: it has a header but no rows".into())),
             Err(e) => return Err(FileError(format!("the file is not valid CSV: {e}"))),
