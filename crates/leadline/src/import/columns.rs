@@ -37,6 +37,19 @@ pub struct Columns {
 }
 
 /// A custom field named after a header; Close exports prefix them with `custom.`.
+/// The column a file of `kind` cannot do without, when `has` says it is missing.
+fn missing_column(kind: ImportKind, has: impl Fn(&str) -> bool) -> Option<(&'static str, &'static str)> {
+    let any = |names: &[&str]| names.iter().any(|n| has(n));
+    match kind {
+        ImportKind::Leads if !any(&["name", "contact_name", "first_name", "last_name"]) => Some(("name", "name")),
+        ImportKind::Products if !any(&["name"]) => Some(("product name", "name")),
+        ImportKind::Opportunities if !any(&["lead", "lead_external_id"]) => Some(("lead (company)", "lead")),
+        ImportKind::Users if !any(&["name", "first_name", "last_name"]) => Some(("name", "name")),
+        ImportKind::Users if !any(&["email"]) => Some(("e-mail", "email")),
+        _ => None,
+    }
+}
+
 fn custom_name(header: &str) -> String {
     header.trim().strip_prefix("custom.").unwrap_or(header.trim()).to_owned()
 }
@@ -93,21 +106,23 @@ impl Columns {
     }
 
     fn check_required(&self) -> Result<(), FileError> {
-        let has = |names: &[&str]| names.iter().any(|n| self.has(n));
+        let Some((what, hint)) = missing_column(self.kind, |n| self.has(n)) else { return Ok(()) };
         let found = self.headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ");
-        let missing = |what: &str, hint: &str| {
-            Err(FileError(format!(
-                "the file has no {what} column (its columns are {found}); map one with --map \"Header={hint}\""
-            )))
-        };
-        match self.kind {
-            ImportKind::Leads if !has(&["name", "contact_name", "first_name", "last_name"]) => missing("name", "name"),
-            ImportKind::Products if !has(&["name"]) => missing("product name", "name"),
-            ImportKind::Opportunities if !has(&["lead", "lead_external_id"]) => missing("lead (company)", "lead"),
-            ImportKind::Users if !has(&["name", "first_name", "last_name"]) => missing("name", "name"),
-            ImportKind::Users if !has(&["email"]) => missing("e-mail", "email"),
-            _ => Ok(()),
-        }
+        // A products file uploaded as leads, say: name the kind it looks like.
+        let other = ImportKind::ALL.into_iter().filter(|k| *k != self.kind).find(|k| {
+            let auto = mapping::auto_map(*k, &self.headers);
+            let known: Vec<&str> = auto.iter().flatten().map(|(f, _)| f.name).collect();
+            known.len() >= 2 && missing_column(*k, |n| known.contains(&n)).is_none()
+        });
+        let kind_hint = other.map_or_else(String::new, |k| {
+            format!(
+                "; it looks like a file of {k}: import it as {k} (leadline import {k}, or {k} on the import page)",
+                k = k.as_str()
+            )
+        });
+        Err(FileError(format!(
+            "the file has no {what} column (its columns are {found}); map one with --map \"Header={hint}\"{kind_hint}"
+        )))
     }
 
     /// The file is a Leadline export: beside `external_id`, its `id` column holds each
@@ -274,6 +289,16 @@ mod tests {
             first(ImportKind::Leads, &headers, &["Namibia Ltd", "", ""], &[], "name").as_deref(),
             Some("Namibia Ltd")
         );
+    }
+
+    #[test]
+    fn a_file_of_another_kind_is_named_as_such() {
+        let headers = ["Product Name", "Product Code", "Unit Price"].map(str::to_owned).to_vec();
+        let err = Columns::build(ImportKind::Leads, headers, &ImportOptions::default()).err().unwrap().0;
+        assert!(err.contains("no name column") && err.contains("import it as products"), "{err}");
+        let headers = ["Email", "Phone"].map(str::to_owned).to_vec();
+        let err = Columns::build(ImportKind::Leads, headers, &ImportOptions::default()).err().unwrap().0;
+        assert!(!err.contains("looks like"), "{err}");
     }
 
     #[test]
