@@ -360,7 +360,7 @@ pub struct Owners {
 
 impl Owners {
     fn key(name: &str) -> String {
-        name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+        leadline_domain::text::collapse_whitespace(name).to_lowercase()
     }
 
     /// The active user `name` names, else why none does.

@@ -239,7 +239,7 @@ pub fn apply_rows(
 
 /// A name as compared: case and runs of white space do not count.
 fn name_key(name: &str) -> String {
-    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    leadline_domain::text::collapse_whitespace(name).to_lowercase()
 }
 
 fn merge_contact(
