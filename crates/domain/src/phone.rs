@@ -197,7 +197,8 @@ impl Phone {
     #[must_use]
     pub fn extension_in(input: &str, default_region: Option<Region>) -> Option<String> {
         let raw = without_label(input.trim());
-        if !raw.contains(['x', 'X', '#', 'e', 'E']) {
+        // "x12", "ext. 12", "#12": only such numbers are read a second time.
+        if !raw.contains(['x', 'X', '#']) {
             return None;
         }
         let n = phonenumber::parse(default_region.map(|r| r.0), raw).ok()?;

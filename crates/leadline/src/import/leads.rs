@@ -327,12 +327,14 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
         }
     });
     let owner_id = match cols.first(rec, "owner") {
-        Some((col, v)) => ctx.owners.find(&v).ok().or_else(|| {
-            let why = ctx.owners.find(&v).err().unwrap_or_default();
-            let fallback = if ctx.importer.is_some() { "given to the importing user" } else { "left unassigned" };
-            warnings.push(Issue::new(Some(col), Some(&v), format!("{why}; the lead was {fallback}")));
-            ctx.importer
-        }),
+        Some((col, v)) => match ctx.owners.find(&v) {
+            Ok(owner) => Some(owner),
+            Err(why) => {
+                let fallback = if ctx.importer.is_some() { "given to the importing user" } else { "left unassigned" };
+                warnings.push(Issue::new(Some(col), Some(&v), format!("{why}; the lead was {fallback}")));
+                ctx.importer
+            }
+        },
         None => ctx.importer,
     };
     let address = Address {

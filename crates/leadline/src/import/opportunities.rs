@@ -230,11 +230,13 @@ fn prepare(l: &Lookup, line: u64, rec: &csv::ByteRecord) -> Row<NewOpportunity> 
         found
     });
     let owner_id = match cols.first(rec, "owner") {
-        Some((col, v)) => l.owners.find(&v).ok().or_else(|| {
-            let why = l.owners.find(&v).err().unwrap_or_default();
-            warnings.push(Issue::new(Some(col), Some(&v), format!("{why}; the importing user owns it")));
-            l.importer
-        }),
+        Some((col, v)) => match l.owners.find(&v) {
+            Ok(owner) => Some(owner),
+            Err(why) => {
+                warnings.push(Issue::new(Some(col), Some(&v), format!("{why}; the importing user owns it")));
+                l.importer
+            }
+        },
         None => l.importer,
     };
     let stage = match cols.first(rec, "stage") {
