@@ -127,6 +127,10 @@ pub const LEAD_FIELDS: &[Field] = &[
     f("first_name", &["firstname", "personfirstname", "givenname", "fname", "vorname", "etunimi", "forename", "first"]),
     f("last_name", &["lastname", "personlastname", "surname", "familyname", "lname", "nachname", "sukunimi", "last"]),
     f(
+        "middle_name",
+        &["middlename", "additionalname", "middleinitial", "middlenames", "secondname", "weiterevornamen"],
+    ),
+    f(
         "title",
         &[
             "title",
@@ -192,16 +196,20 @@ pub const LEAD_FIELDS: &[Field] = &[
             "personphonemobile",
             "mobiili",
             "handynummer",
+            "mobiltelefon",
+            "mobiltelefonnummer",
         ],
     ),
     m("work_phone", &["workphone", "officephone", "personphonework", "businessphone", "businessphonenumber", "work"]),
-    m("home_phone", &["homephone", "personphonehome", "privatephone", "home"]),
+    m("home_phone", &["homephone", "personphonehome", "privatephone", "personalphone", "home"]),
     m(
         "direct_phone",
         &["directphone", "directdial", "directline", "direct", "workdirectphone", "directphonenumber", "durchwahl"],
     ),
     m("fax", &["fax", "faxnumber", "telefax"]),
     m("other_phone", &["otherphone", "otherphonenumber", "personphoneother", "alternatephone", "phoneother"]),
+    // What a phone column beside it holds ("Mobile", "Work"): Google Contacts' "Phone 1 - Type".
+    m("phone_type", &["phonetype", "phonelabel", "phonenumbertype", "phonekind"]),
     m(
         "email",
         &[
@@ -227,6 +235,7 @@ pub const LEAD_FIELDS: &[Field] = &[
             "businessemail",
             "privateemail",
             "homeemail",
+            "personalemail",
         ],
     ),
     f("status", &["status", "leadstatus", "statuslabel", "leadstatuslabel", "tila"]),
@@ -268,6 +277,7 @@ pub const LEAD_FIELDS: &[Field] = &[
             "www",
             "webaddress",
             "webdomain",
+            "webpage",
         ],
     ),
     f(
@@ -303,6 +313,7 @@ pub const LEAD_FIELDS: &[Field] = &[
             "addressline3",
             "streetaddress3",
             "adresszusatz",
+            "extendedaddress",
         ],
     ),
     f(
@@ -377,7 +388,20 @@ pub const LEAD_FIELDS: &[Field] = &[
         ],
     ),
     f("description", &["description", "notes", "note", "comments", "comment", "about", "beschreibung", "kuvaus"]),
-    m("tags", &["tags", "tag", "labels", "label", "personlabel", "organizationlabel", "keywords"]),
+    m(
+        "tags",
+        &[
+            "tags",
+            "tag",
+            "labels",
+            "label",
+            "personlabel",
+            "organizationlabel",
+            "keywords",
+            "categories",
+            "groupmembership",
+        ],
+    ),
     f("time_zone", &["timezone", "tz", "zone"]),
     f(
         "external_id",
@@ -496,6 +520,8 @@ pub fn field_label(kind: ImportKind, name: &str) -> String {
         (ImportKind::Leads, "title") => "Contact's job title",
         (ImportKind::Leads, "first_name") => "Contact's first name",
         (ImportKind::Leads, "last_name") => "Contact's last name",
+        (ImportKind::Leads, "middle_name") => "Contact's middle name",
+        (ImportKind::Leads, "phone_type") => "Type of the phone beside it (mobile, work, ...)",
         (ImportKind::Leads, "contact_name") => "Contact's full name",
         (ImportKind::Leads, "kind") => "Kind (company or person)",
         (ImportKind::Leads, "region") => "Region / state",
@@ -570,6 +596,9 @@ const PREFIXES: &[&str] = &[
     "office",
 ];
 
+/// Prefixes after which only a part of an address may follow.
+const ADDRESS_PREFIXES: &[&str] = &["mailing", "billing", "shipping", "address1", "address"];
+
 /// Finds the field a header means, by its key, then without a trailing number
 /// ("Phone 2"), then without up to two of a CRM's prefixes ("Organization - Address -
 /// Country", "address_1_city").
@@ -621,7 +650,7 @@ fn recognise_key(kind: ImportKind, key: &str, prefixes: u8) -> Option<(&'static 
         return Some((f, rank + 1));
     }
     if prefixes == 0 {
-        return None;
+        return qualified(kind, key, unnumbered, prefixes);
     }
     // A products or deals export may name its record in front of every field
     // ("Product - Product code"); in a leads file, "Product name" is no lead's name.
@@ -630,13 +659,75 @@ fn recognise_key(kind: ImportKind, key: &str, prefixes: u8) -> Option<(&'static 
         ImportKind::Opportunities => &["opportunity", "potential"],
         ImportKind::Leads | ImportKind::Users => &[],
     };
+    // After "Address", "Mailing" or "Billing" comes a part of an address ("Address - Home"
+    // is no home phone).
+    let address_part = |f: &Field| ["street", "street2", "city", "region", "postcode", "country"].contains(&f.name);
     PREFIXES
         .iter()
         .chain(own)
-        .filter_map(|p| key.strip_prefix(p))
-        .filter(|r| !r.is_empty())
-        .find_map(|r| recognise_key(kind, r, prefixes - 1))
+        .filter_map(|p| key.strip_prefix(p).map(|r| (p, r)))
+        .filter(|(_, r)| !r.is_empty())
+        .find_map(|(p, r)| {
+            recognise_key(kind, r, prefixes - 1)
+                .filter(|(f, _)| !ADDRESS_PREFIXES.contains(p) || kind != ImportKind::Leads || address_part(f))
+        })
         .map(|(f, rank)| (f, rank + 1))
+        .or_else(|| qualified(kind, key, unnumbered, prefixes))
+}
+
+/// Words after a field that say which one of several it is ("Phone - Work", "E-mail
+/// (Home)", Google's "Phone 1 - Value", Outlook's German "Telefon geschäftlich"), with
+/// the kind of phone each names, and whether it may follow any field (a company's
+/// address: "Straße geschäftlich") or only a phone or e-mail.
+const QUALIFIERS: &[(&str, Option<&str>, bool)] = &[
+    ("value", None, true),
+    ("main", None, true),
+    ("work", Some("work"), true),
+    ("business", Some("work"), true),
+    ("office", Some("work"), true),
+    ("buro", Some("work"), true),
+    ("geschaftlich", Some("work"), true),
+    ("dienstlich", Some("work"), true),
+    ("tyo", Some("work"), true),
+    ("home", Some("home"), false),
+    ("private", Some("home"), false),
+    ("personal", Some("home"), false),
+    ("privat", Some("home"), false),
+    ("koti", Some("home"), false),
+    ("mobile", Some("mobile"), false),
+    ("cell", Some("mobile"), false),
+    ("mobil", Some("mobile"), false),
+    ("other", Some("other"), false),
+    ("direct", Some("direct"), false),
+    ("fax", Some("fax"), false),
+];
+
+/// The last tries for a header: without digits inside it ("E-mail 2 Address",
+/// "Organization 1 - Name"), then without a qualifier after the field ("Phone - Mobile"
+/// is a mobile phone, "E-mail - Work" an e-mail).
+fn qualified(kind: ImportKind, key: &str, unnumbered: &str, prefixes: u8) -> Option<(&'static Field, u32)> {
+    if key.contains(|c: char| c.is_ascii_digit()) {
+        let plain: String = key.chars().filter(|c| !c.is_ascii_digit()).collect();
+        if !plain.is_empty()
+            && plain != unnumbered
+            && let Some((f, rank)) = recognise_key(kind, &plain, prefixes)
+        {
+            return Some((f, rank + 1));
+        }
+    }
+    QUALIFIERS.iter().find_map(|(q, phone, any_field)| {
+        let base = unnumbered.strip_suffix(q).filter(|b| !b.is_empty())?;
+        let (f, rank) = recognise_key(kind, base, prefixes)?;
+        if !any_field && !f.multi {
+            return None;
+        }
+        let phone_kind = phone.filter(|_| f.name == "phone").and_then(|p| {
+            let of_kind =
+                |k: &str| recognise_key(kind, k, 0).filter(|(g, _)| g.name.ends_with("phone") || g.name == "fax");
+            of_kind(&format!("{p}phone")).or_else(|| of_kind(p))
+        });
+        Some(phone_kind.map_or((f, rank + 1), |(g, _)| (g, rank + 1)))
+    })
 }
 
 /// A field by its name as users write it in a mapping (`email`, `mobile`, `company`).
@@ -668,6 +759,18 @@ pub fn auto_map(kind: ImportKind, headers: &[String]) -> Vec<Option<(&'static Fi
             if matches!(header_key(h).as_str(), "name" | "leadname") {
                 let target = if company_column { "contact_name" } else { "name" };
                 *slot = kind.fields().iter().find(|f| f.name == target).map(|f| (f, 0));
+            }
+        }
+        // Beside a "Job Title", a bare "Title" is the salutation ("Mr.", as Outlook writes it).
+        let job_title = headers
+            .iter()
+            .zip(&out)
+            .any(|(h, f)| f.is_some_and(|(f, _)| f.name == "title") && header_key(h) != "title");
+        if job_title {
+            for (h, slot) in headers.iter().zip(out.iter_mut()) {
+                if header_key(h) == "title" {
+                    *slot = None;
+                }
             }
         }
     }
@@ -855,6 +958,81 @@ mod tests {
                 ("Work Zip", "postcode"),
                 ("Work Country", "country"),
                 ("Work Email", "email"),
+            ],
+        ),
+        (
+            "Outlook contacts",
+            ImportKind::Leads,
+            &[
+                ("Title", "-"),
+                ("First Name", "first_name"),
+                ("Middle Name", "middle_name"),
+                ("Last Name", "last_name"),
+                ("Company", "name"),
+                ("Job Title", "title"),
+                ("Business Street", "street"),
+                ("Business Phone", "work_phone"),
+                ("Business Phone 2", "work_phone"),
+                ("Mobile Phone", "mobile_phone"),
+                ("E-mail Address", "email"),
+                ("E-mail 2 Address", "email"),
+                ("Web Page", "website"),
+                ("Categories", "tags"),
+            ],
+        ),
+        (
+            "Outlook contacts in German",
+            ImportKind::Leads,
+            &[
+                ("Firma", "name"),
+                ("Vorname", "first_name"),
+                ("Nachname", "last_name"),
+                ("Straße geschäftlich", "street"),
+                ("Ort geschäftlich", "city"),
+                ("Postleitzahl geschäftlich", "postcode"),
+                ("Telefon geschäftlich", "work_phone"),
+                ("Telefon privat", "home_phone"),
+                ("Mobiltelefon", "mobile_phone"),
+                ("Fax geschäftlich", "fax"),
+                ("E-Mail 2: Adresse", "email"),
+            ],
+        ),
+        (
+            "Google contacts",
+            ImportKind::Leads,
+            &[
+                ("Name", "contact_name"),
+                ("Given Name", "first_name"),
+                ("Additional Name", "middle_name"),
+                ("Family Name", "last_name"),
+                ("E-mail 1 - Type", "-"),
+                ("E-mail 1 - Value", "email"),
+                ("Phone 1 - Type", "phone_type"),
+                ("Phone 1 - Value", "phone"),
+                ("Phone 2 - Label", "phone_type"),
+                ("Phone 2 - Value", "phone"),
+                ("Address 1 - Street", "street"),
+                ("Address 1 - Postal Code", "postcode"),
+                ("Organization 1 - Name", "name"),
+                ("Organization 1 - Title", "title"),
+                ("Website 1 - Value", "website"),
+                ("Group Membership", "tags"),
+            ],
+        ),
+        (
+            "a kind after the field",
+            ImportKind::Leads,
+            &[
+                ("Organization", "name"),
+                ("Email - Work", "email"),
+                ("E-mail (Home)", "email"),
+                ("Phone - Work", "work_phone"),
+                ("Phone (Mobile)", "mobile_phone"),
+                ("Phone - Home", "home_phone"),
+                ("Phone Main", "phone"),
+                ("Tel. (Büro)", "work_phone"),
+                ("Personal Email", "email"),
+                ("Address (Home)", "-"),
             ],
         ),
         ("a leads file naming a product", ImportKind::Leads, &[("Company", "name"), ("Product name", "-")]),

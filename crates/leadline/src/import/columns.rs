@@ -34,6 +34,8 @@ pub struct Columns {
     pub headers: Vec<String>,
     pub targets: Vec<Target>,
     by_field: HashMap<&'static str, Vec<usize>>,
+    /// A phone column → the column beside it saying what kind of phone it is.
+    phone_types: HashMap<usize, usize>,
 }
 
 /// A custom field named after a header; Close exports prefix them with `custom.`.
@@ -76,6 +78,9 @@ impl Columns {
                 None => Target::Ignore,
             })
             .collect();
+        for i in described_elsewhere(&headers, &targets) {
+            targets[i] = Target::Ignore;
+        }
         for (header, field) in &options.mapping {
             let key = mapping::header_key(header);
             let Some(i) = headers
@@ -100,7 +105,8 @@ impl Columns {
                 columns.sort_by_key(|&i| (ranks[i], i));
             }
         }
-        let columns = Self { kind, headers, targets, by_field };
+        let phone_types = pair_phone_types(&headers, &targets);
+        let columns = Self { kind, headers, targets, by_field, phone_types };
         columns.check_required()?;
         Ok(columns)
     }
@@ -155,10 +161,26 @@ impl Columns {
     /// Every value of `field` in `rec`, in column order, passing over empty cells and the
     /// placeholders lists put in them ("n/a", "-", "NULL", Excel's "#N/A").
     pub fn all<'r>(&'r self, rec: &'r ByteRecord, field: &str) -> impl Iterator<Item = (&'r str, Cow<'r, str>)> + 'r {
+        self.all_at(rec, field).map(|(_, h, v)| (h, v))
+    }
+
+    /// Like [`Columns::all`], with each value's column index.
+    pub fn all_at<'r>(
+        &'r self,
+        rec: &'r ByteRecord,
+        field: &str,
+    ) -> impl Iterator<Item = (usize, &'r str, Cow<'r, str>)> + 'r {
         self.by_field.get(field).into_iter().flatten().filter_map(move |&i| {
             let v = value(rec, i).filter(|v| !is_placeholder(v))?;
-            Some((self.headers[i].as_str(), v))
+            Some((i, self.headers[i].as_str(), v))
         })
+    }
+
+    /// What kind of phone the phone column `column` holds in `rec`, as the column beside
+    /// it says ("Mobile", "Work Fax"), if there is one.
+    #[must_use]
+    pub fn phone_type_of<'r>(&'r self, rec: &'r ByteRecord, column: usize) -> Option<Cow<'r, str>> {
+        self.phone_types.get(&column).and_then(|&t| value(rec, t)).filter(|v| !is_placeholder(v))
     }
 
     /// Cells of `rec` to the right of the last column, which no header names: reported,
@@ -189,6 +211,56 @@ impl Columns {
     pub fn describe(&self) -> Vec<(String, String)> {
         self.headers.iter().cloned().zip(self.targets.iter().map(Target::describe)).collect()
     }
+}
+
+/// Pairs each column that says what kind a phone is ("Phone 1 - Type") with its phone
+/// column: the one of the same name ("Phone 1 - Value"), else the phone column next to it.
+fn pair_phone_types(headers: &[String], targets: &[Target]) -> HashMap<usize, usize> {
+    let field_at = |i: usize| match targets.get(i) {
+        Some(Target::Field(f)) => Some(f.name),
+        _ => None,
+    };
+    let is_phone = |i: usize| field_at(i).is_some_and(|n| n == "phone" || n == "fax" || n.ends_with("_phone"));
+    let stem = |h: &str| {
+        let key = mapping::header_key(h);
+        ["type", "label", "kind", "value", "number"]
+            .iter()
+            .find_map(|s| key.strip_suffix(s).map(str::to_owned))
+            .unwrap_or(key)
+    };
+    let mut pairs = HashMap::new();
+    for t in (0..targets.len()).filter(|&i| field_at(i) == Some("phone_type")) {
+        let own = stem(&headers[t]);
+        let phone = (0..targets.len())
+            .find(|&p| is_phone(p) && stem(&headers[p]) == own)
+            .or_else(|| [t + 1, t.wrapping_sub(1)].into_iter().find(|&p| is_phone(p) && !pairs.contains_key(&p)));
+        if let Some(p) = phone {
+            pairs.entry(p).or_insert(t);
+        }
+    }
+    pairs
+}
+
+/// Columns that only describe another column (Google Contacts' "E-mail 1 - Type" beside
+/// "E-mail 1 - Value", "Address 1 - Formatted" beside "Address 1 - Street", Outlook's
+/// "E-mail Display Name" beside "E-mail Address"): no custom field of their own.
+fn described_elsewhere(headers: &[String], targets: &[Target]) -> Vec<usize> {
+    let keys: Vec<String> = headers.iter().map(|h| mapping::header_key(h)).collect();
+    let mapped = |stem: &str, skip: usize| {
+        keys.iter().zip(targets).enumerate().any(|(j, (k, t))| {
+            j != skip && matches!(t, Target::Field(_)) && k.len() > stem.len() && k.starts_with(stem)
+        })
+    };
+    (0..headers.len())
+        .filter(|&i| matches!(targets[i], Target::Custom(_)))
+        .filter(|&i| {
+            ["type", "label", "formatted", "displayname"].iter().filter_map(|s| keys[i].strip_suffix(s)).any(|stem| {
+                (stem.ends_with(|c: char| c.is_ascii_digit())
+                    || ["email", "phone", "website", "address"].contains(&stem))
+                    && mapped(stem, i)
+            })
+        })
+        .collect()
 }
 
 /// A cell that says there is no value. Custom fields keep such cells as written.

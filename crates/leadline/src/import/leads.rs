@@ -119,17 +119,45 @@ const PHONE_FIELDS: [(&str, Option<PhoneType>); 7] = [
     ("other_phone", Some(PhoneType::Other)),
 ];
 
+/// The kind of phone a type column names as other programs write it ("Mobile", "Work
+/// Fax", Google's "* Main" for the primary one); `None` leaves it to the number.
+fn phone_type_named(label: &str) -> Option<PhoneType> {
+    let l = label.trim().trim_start_matches('*').trim().to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| l.contains(w));
+    if has(&["fax"]) {
+        Some(PhoneType::Fax)
+    } else if has(&["mobile", "cell", "iphone", "handy", "mobil", "gsm"]) {
+        Some(PhoneType::Mobile)
+    } else if has(&["direct", "durchwahl"]) {
+        Some(PhoneType::Direct)
+    } else if has(&["work", "business", "office", "main", "company", "gesch", "büro", "buro"]) {
+        Some(PhoneType::Work)
+    } else if has(&["home", "private", "privat", "personal"]) {
+        Some(PhoneType::Home)
+    } else if l.is_empty() {
+        None
+    } else {
+        Some(PhoneType::Other)
+    }
+}
+
+/// The non-empty parts of a cell holding a list: between `separators`, or Google
+/// Contacts' " ::: ".
+fn list_parts<'c>(cell: &'c str, separators: &'c [char]) -> impl Iterator<Item = &'c str> + 'c {
+    cell.split(":::").flat_map(move |c| c.split(separators)).map(str::trim).filter(|p| !p.is_empty())
+}
+
 /// The numbers in a phone cell, each with what `parse` made of it: the whole cell when
-/// it is one number, else its parts between `;` `,` `|` or line breaks ("+1 212 555
+/// it is one number, else its parts between `;` `,` `|`, line breaks or " ::: " ("+1 212 555
 /// 0101, +1 212 555 0102"), a part split at `/` only when each side is a number of its
 /// own ("030 901820 / 0171 2345678", but not "089 / 1234567").
 fn phones_in<E>(cell: &str, parse: impl Fn(&str) -> Result<Phone, E>) -> Vec<(&str, Result<Phone, E>)> {
     let whole = parse(cell);
-    if whole.is_ok() || !cell.contains([';', ',', '|', '\n', '/']) {
+    if whole.is_ok() || !cell.contains([';', ',', '|', '\n', '/', ':']) {
         return vec![(cell, whole)];
     }
     let mut out = Vec::new();
-    for part in cell.split([';', ',', '|', '\n', '\r']).map(str::trim).filter(|p| !p.is_empty()) {
+    for part in list_parts(cell, &[';', ',', '|', '\n', '\r']) {
         let parsed = parse(part);
         if parsed.is_err() && part.contains('/') {
             let sides: Vec<(&str, Result<Phone, E>)> = part.split('/').map(str::trim).map(|s| (s, parse(s))).collect();
@@ -157,7 +185,7 @@ fn emails_in(cell: &str) -> Vec<(&str, Result<Email, Invalid>)> {
         }
     }
     let mut out = Vec::new();
-    for part in cell.split([';', ',', '\n', '\r']).map(str::trim).filter(|p| !p.is_empty()) {
+    for part in list_parts(cell, &[';', ',', '\n', '\r']) {
         let parsed = parse_email(part);
         if parsed.is_ok() || !part.contains(char::is_whitespace) {
             out.push((part, parsed));
@@ -217,8 +245,9 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
     let company = line("name", 200, &mut bad);
     let contact_name = line("contact_name", 200, &mut bad).or_else(|| {
         let first = line("first_name", 100, &mut bad);
+        let middle = line("middle_name", 100, &mut bad);
         let last = line("last_name", 100, &mut bad);
-        let joined = [first, last].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        let joined = [first, middle, last].into_iter().flatten().collect::<Vec<_>>().join(" ");
         (!joined.is_empty()).then_some(joined)
     });
     let kind = match cols.first(rec, "kind") {
@@ -255,7 +284,8 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
 
     let mut phones: Vec<Phone> = Vec::new();
     for (field, kind) in PHONE_FIELDS {
-        for (col, cell) in cols.all(rec, field) {
+        for (i, col, cell) in cols.all_at(rec, field) {
+            let kind = kind.or_else(|| cols.phone_type_of(rec, i).and_then(|t| phone_type_named(&t)));
             for (part, parsed) in phones_in(&cell, |p| Phone::parse(p, region, kind)) {
                 match parsed {
                     Ok(p) => {
@@ -307,7 +337,11 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
     });
     let mut tags: Vec<String> = Vec::new();
     for (col, cell) in cols.all(rec, "tags") {
-        match text::tags(cell.split([',', ';', '|'])) {
+        // Google Contacts marks its own groups with "* " and puts everyone in "myContacts".
+        let parts = list_parts(&cell, &[',', ';', '|'])
+            .map(|t| t.trim_start_matches("* "))
+            .filter(|t| !t.eq_ignore_ascii_case("mycontacts"));
+        match text::tags(parts) {
             Ok(ts) => tags.extend(ts.into_iter().filter(|t| !tags.contains(t)).collect::<Vec<_>>()),
             Err(e) => bad(col, &cell, e.to_string()),
         }
@@ -442,6 +476,18 @@ mod tests {
         assert_eq!(numbers("030 901820 / 0171 2345678"), ["+4930901820", "+491712345678"]);
         assert_eq!(numbers("030 901820; call after 5"), ["+4930901820", "bad:call after 5"]);
         assert_eq!(numbers("not a number"), ["bad:not a number"]);
+        assert_eq!(numbers("030 901820 ::: 0171 2345678"), ["+4930901820", "+491712345678"]);
+    }
+
+    #[test]
+    fn a_phone_type_is_read_as_address_books_write_it() {
+        let named = |l: &str| phone_type_named(l).map(PhoneType::as_str);
+        assert_eq!(named("Mobile"), Some("mobile"));
+        assert_eq!(named("* Main"), Some("work"));
+        assert_eq!(named("Work Fax"), Some("fax"));
+        assert_eq!(named("home"), Some("home"));
+        assert_eq!(named("Google Voice"), Some("other"));
+        assert_eq!(named(" "), None);
     }
 
     fn addresses(cell: &str) -> Vec<String> {
@@ -464,5 +510,6 @@ mod tests {
         assert_eq!(addresses("a@doe.example b@doe.example"), ["a@doe.example", "b@doe.example"]);
         assert_eq!(addresses("a@doe.example; not an address"), ["a@doe.example", "bad:not", "bad:an", "bad:address"]);
         assert_eq!(addresses("jane(at)doe.example"), ["bad:jane(at)doe.example"]);
+        assert_eq!(addresses("a@doe.example ::: b@doe.example"), ["a@doe.example", "b@doe.example"]);
     }
 }
