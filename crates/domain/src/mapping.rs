@@ -351,6 +351,9 @@ pub const LEAD_FIELDS: &[Field] = &[
             "maakunta",
             "organizationaddressstate",
             "statecounty",
+            "statecode",
+            "regioncode",
+            "provincecode",
         ],
     ),
     f(
@@ -490,6 +493,21 @@ pub const OPPORTUNITY_FIELDS: &[Field] = &[
         ],
     ),
     f("close_date", &["closedate", "expectedclosedate", "expectedclose", "dealexpectedclosedate", "closingdate"]),
+    f(
+        "created_date",
+        &[
+            "createdate",
+            "createddate",
+            "creationdate",
+            "datecreated",
+            "dealcreated",
+            "created",
+            "createdon",
+            "createdat",
+            "opened",
+            "opendate",
+        ],
+    ),
     f("status", &["status", "dealstatus", "wonlost", "outcome", "result"]),
     // Salesforce reports carry the outcome as two flags.
     f("won", &["won", "iswon", "closedwon"]),

@@ -33,6 +33,8 @@ struct Lookup {
 
 pub struct NewOpportunity {
     o: Opportunity,
+    /// When the old CRM says it was created ("Created Date"); the import's time otherwise.
+    created_on: Option<NaiveDate>,
 }
 
 struct OpportunityWriter {
@@ -301,6 +303,13 @@ fn prepare(l: &Lookup, line: u64, rec: &csv::ByteRecord) -> Row<NewOpportunity> 
         }
         d
     });
+    let created_on = cols.first(rec, "created_date").and_then(|(col, v)| {
+        let d = parse_date(&v, l.us_dates);
+        if d.is_none() {
+            warnings.push(Issue::new(Some(col), Some(&v), "is not a date; the import's time was kept instead"));
+        }
+        d
+    });
     let line_text =
         |field: &str| cols.first(rec, field).and_then(|(_, v)| text::optional_line(Some(&v), 200).ok().flatten());
     let external_id = line_text("external_id");
@@ -330,7 +339,7 @@ fn prepare(l: &Lookup, line: u64, rec: &csv::ByteRecord) -> Row<NewOpportunity> 
         created_at: now,
         updated_at: now,
     };
-    Row { line, result: Ok((NewOpportunity { o }, warnings)) }
+    Row { line, result: Ok((NewOpportunity { o, created_on }, warnings)) }
 }
 
 impl Writer for OpportunityWriter {
@@ -356,7 +365,14 @@ impl Writer for OpportunityWriter {
                 .map(|x| (x, format!("same lead and name {}", o.name))),
         };
         let Some((mut current, reason)) = existing else {
-            o.created_at = now;
+            // Noon UTC keeps the old CRM's date the same day in every time zone of the Americas
+            // and Europe; a date ahead of today is the import's time.
+            o.created_at = item
+                .created_on
+                .and_then(|d| d.and_hms_opt(12, 0, 0))
+                .map(|t| t.and_utc())
+                .filter(|t| *t < now)
+                .unwrap_or(now);
             o.updated_at = now;
             store::sales::save_opportunity(tx, org, &o, Some(job.id)).await?;
             self.created.insert(o.id);

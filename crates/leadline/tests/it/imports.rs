@@ -801,6 +801,11 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
     assert_eq!(by("OPP-1")["stage"], "proposal");
     assert_eq!(by("OPP-1")["amount_minor"], 1_250_000);
     assert_eq!(by("OPP-1")["close_date"], "2026-12-31");
+    assert!(
+        by("OPP-1")["created_at"].as_str().unwrap().starts_with("2026-03-15"),
+        "the old CRM's creation date is kept: {}",
+        by("OPP-1")
+    );
     assert!(by("OPP-1")["product_id"].is_string());
     assert_eq!((by("OPP-2")["stage"].clone(), by("OPP-2")["status"].clone()), (json!("won"), json!("won")));
     assert_eq!((by("OPP-3")["status"].clone(), by("OPP-3")["lost_reason"].clone()), (json!("lost"), json!("Price")));
