@@ -34,7 +34,7 @@ pub struct ImportArgs {
     /// Region for phone numbers without a country code (default: the organization's).
     #[arg(long)]
     pub default_region: Option<String>,
-    /// The file's encoding (detected when not given): utf-8, utf-16le, utf-16be, windows-1252, latin1, ...
+    /// The file's encoding (detected when not given): utf-8, utf-16le, utf-16be, windows-1252, latin1, macintosh, ...
     #[arg(long)]
     pub encoding: Option<String>,
     /// The delimiter (sniffed when not given): , ; tab or |

@@ -1,7 +1,8 @@
 //! Reading an uploaded file as CSV: its hash, its encoding and its delimiter.
 //!
 //! Encodings: UTF-8 with or without BOM, UTF-16 (BOM, or detected from the zero
-//! bytes of ASCII text) and Windows-1252 / Latin-1 (any file that is not valid UTF-8).
+//! bytes of ASCII text), Windows-1252 / Latin-1 (a file that is not valid UTF-8) and Mac
+//! Roman (Excel for Mac's "CSV", told from Windows-1252 by the bytes beside letters).
 //! The delimiter (`,` `;` tab or `|`) is the one named by Excel's `sep=;` first line (which
 //! is skipped, as Excel hides it), else the one that splits the first lines into the same
 //! number of fields.
@@ -173,7 +174,33 @@ fn detect(head: &[u8], valid_utf8: bool) -> (&'static Encoding, usize) {
             return (encoding_rs::UTF_16BE, 0);
         }
     }
-    if valid_utf8 { (encoding_rs::UTF_8, 0) } else { (encoding_rs::WINDOWS_1252, 0) }
+    if valid_utf8 {
+        return (encoding_rs::UTF_8, 0);
+    }
+    if looks_mac_roman(head) { (encoding_rs::MACINTOSH, 0) } else { (encoding_rs::WINDOWS_1252, 0) }
+}
+
+/// Whether a file that is not UTF-8 is Mac Roman rather than Windows-1252, by the bytes
+/// next to ASCII letters: Mac Roman's é è ê ä å ç ö ú ù û ü are bytes Windows-1252 leaves
+/// unused or spends on letters few Western names have (Ž š œ Ÿ), while Windows-1252's own
+/// accented letters (À to ÿ) are symbols in Mac Roman. Bytes that are punctuation in
+/// Windows-1252 (’ “ ” – …) count for neither, so "O’Brien" stays Windows-1252.
+fn looks_mac_roman(head: &[u8]) -> bool {
+    const MAC_LETTERS: [u8; 13] = [0x81, 0x83, 0x8A, 0x8C, 0x8D, 0x8E, 0x8F, 0x90, 0x9A, 0x9C, 0x9D, 0x9E, 0x9F];
+    let (mut mac, mut windows) = (0_usize, 0_usize);
+    for (i, b) in head.iter().enumerate() {
+        let beside_letter =
+            (i > 0 && head[i - 1].is_ascii_alphabetic()) || head.get(i + 1).is_some_and(u8::is_ascii_alphabetic);
+        if !beside_letter {
+            continue;
+        }
+        if MAC_LETTERS.contains(b) {
+            mac += 1;
+        } else if *b >= 0xC0 && *b != 0xD7 && *b != 0xF7 {
+            windows += 1;
+        }
+    }
+    mac >= 2 && mac > 2 * windows
 }
 
 fn decode_head(bytes: &[u8], encoding: &'static Encoding) -> String {
@@ -289,6 +316,14 @@ mod tests {
         assert_eq!(sniffed(b"Name,City\nA,B\n").encoding, encoding_rs::UTF_8);
         assert_eq!(sniffed(b"\xEF\xBB\xBFName,City\n").skip, 3);
         assert_eq!(sniffed(b"Name,City\nM\xfcller,K\xf6ln\n").encoding, encoding_rs::WINDOWS_1252);
+        assert_eq!(sniffed(b"Name,City\nCaf\xe9 Zo\xeb,S\xe3o Paulo\n").encoding, encoding_rs::WINDOWS_1252);
+        // Excel for Mac: "Müller,Köln" and "Café,Größe" in Mac Roman.
+        assert_eq!(sniffed(b"Name,City\nM\x9fller,K\x9aln\n").encoding, encoding_rs::MACINTOSH);
+        assert_eq!(sniffed(b"Name,Note\nCaf\x8e,Gr\x9a\xa7e\n").encoding, encoding_rs::MACINTOSH);
+        // Windows-1252 with typographic quotes and no accents.
+        let quotes = b"Name,Note\nO\x92Brien\x92s,\x93Don\x92t call\x94 \x96 ask for Tim\x85\n";
+        assert_eq!(sniffed(quotes).encoding, encoding_rs::WINDOWS_1252);
+        assert_eq!(sniffed(b"Name,City\n\x8aime\x9a Fran\xe7ois,K\xf8benhavn\n").encoding, encoding_rs::WINDOWS_1252);
         let utf16: Vec<u8> = "Name;City\nA;B\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
         let s = sniffed(&utf16);
         assert_eq!((s.encoding, s.delimiter), (encoding_rs::UTF_16LE, b';'));

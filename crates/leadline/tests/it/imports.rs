@@ -515,6 +515,8 @@ async fn encodings_and_delimiters_are_read(backend: Backend) {
         ("utf16be.csv", utf16be),
         ("utf16le-no-bom.csv", text.encode_utf16().flat_map(u16::to_le_bytes).collect()),
         ("latin1.csv", latin.into_owned()),
+        // Excel for Mac's "CSV": Mac Roman.
+        ("mac-roman.csv", encoding_rs::MACINTOSH.encode(text).0.into_owned()),
         ("tab.tsv", tabbed.into_bytes()),
         ("comma.csv", comma.as_bytes().to_vec()),
         // Excel's "CSV for Excel": a first line naming the delimiter, Windows-1252.
