@@ -174,7 +174,7 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
         ImportCommand::Stop { id } => {
             let org = import_org(db, id).await?;
             let import = super::service::stop_as(db, org, id, |_| Ok(())).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("Import {id} is {} after {} rows.", import.status, import.rows_done);
+            println!("Import {id} is {} after {}.", import.status, rows(import.rows_done));
             return Ok(());
         }
         ImportCommand::List { org } => return list(db, &org).await,
@@ -237,10 +237,10 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "Import {} {}: {} rows in {:.1} s ({:.0} rows/s)",
+        "Import {} {}: {} in {:.1} s ({:.0} rows/s)",
         summary.id,
         summary.status,
-        summary.rows_done,
+        rows(summary.rows_done),
         secs,
         summary.rows_done as f64 / secs.max(0.001)
     );
@@ -379,4 +379,10 @@ pub async fn export(command: ExportCommand, db: &Db) -> anyhow::Result<()> {
     let n = task.await??;
     eprintln!("Exported {n} leads.");
     Ok(())
+}
+
+/// "1 row", "2 rows".
+fn rows(n: impl Into<i64>) -> String {
+    let n: i64 = n.into();
+    if n == 1 { "1 row".to_owned() } else { format!("{n} rows") }
 }

@@ -119,6 +119,42 @@ const PHONE_FIELDS: [(&str, Option<PhoneType>); 7] = [
     ("other_phone", Some(PhoneType::Other)),
 ];
 
+/// A person's name written surname first ("Doe, Jane", "van Dyke, Anna B.", as address
+/// books file them) turned round; anything else ("Jane Doe, PhD", "Jane Doe, John Doe")
+/// as written.
+fn first_name_first(name: &str) -> String {
+    const PARTICLES: [&str; 9] = ["van", "von", "de", "da", "di", "del", "der", "la", "le"];
+    const AFTER_NAME: [&str; 16] =
+        ["jr", "sr", "ii", "iii", "iv", "phd", "md", "mba", "esq", "cpa", "dds", "rn", "msc", "bsc", "ma", "ba"];
+    let Some((last, first)) = name.split_once(',') else { return name.to_owned() };
+    let (last, first) = (last.trim(), first.trim());
+    let last_words: Vec<&str> = last.split_whitespace().collect();
+    let first_words: Vec<&str> = first.split_whitespace().collect();
+    let surname = match last_words.as_slice() {
+        [_] => true,
+        [particles @ .., _] => particles.iter().all(|w| PARTICLES.contains(&w.to_lowercase().as_str())),
+        [] => false,
+    };
+    let credential = first_words.iter().any(|w| {
+        let bare: String = w.chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase();
+        AFTER_NAME.contains(&bare.as_str())
+    });
+    if first.contains(',') || !surname || credential || first_words.is_empty() || first_words.len() > 2 {
+        return name.to_owned();
+    }
+    format!("{first} {last}")
+}
+
+/// Whether a web address is a person's profile page (LinkedIn's `/in/`, XING's `/profile/`).
+fn is_personal_profile(url: &str) -> bool {
+    let lower = url.trim().to_lowercase();
+    let rest = lower.split_once("://").map_or(lower.as_str(), |(_, r)| r);
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let on = |site: &str| host == site || host.ends_with(&format!(".{site}"));
+    (on("linkedin.com") && (path.starts_with("in/") || path.starts_with("pub/")))
+        || (on("xing.com") && path.starts_with("profile/"))
+}
+
 /// The kind of phone a type column names as other programs write it ("Mobile", "Work
 /// Fax", Google's "* Main" for the primary one); `None` leaves it to the number.
 fn phone_type_named(label: &str) -> Option<PhoneType> {
@@ -243,13 +279,16 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
     };
 
     let company = line("name", 200, &mut bad);
-    let contact_name = line("contact_name", 200, &mut bad).or_else(|| {
-        let first = line("first_name", 100, &mut bad);
-        let middle = line("middle_name", 100, &mut bad);
-        let last = line("last_name", 100, &mut bad);
-        let joined = [first, middle, last].into_iter().flatten().collect::<Vec<_>>().join(" ");
-        (!joined.is_empty()).then_some(joined)
-    });
+    // A Leadline export holds names and web sites as they were stored: kept so.
+    let own_export = cols.one_lead_per_id();
+    let contact_name =
+        line("contact_name", 200, &mut bad).map(|n| if own_export { n } else { first_name_first(&n) }).or_else(|| {
+            let first = line("first_name", 100, &mut bad);
+            let middle = line("middle_name", 100, &mut bad);
+            let last = line("last_name", 100, &mut bad);
+            let joined = [first, middle, last].into_iter().flatten().collect::<Vec<_>>().join(" ");
+            (!joined.is_empty()).then_some(joined)
+        });
     let kind = match cols.first(rec, "kind") {
         Some((col, v)) => LeadKind::parse(&v).map_err(|e| bad(col, &v, e.to_string())).ok(),
         None => Some(if company.is_some() { LeadKind::Company } else { LeadKind::Person }),
@@ -346,7 +385,11 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
             Err(e) => bad(col, &cell, e.to_string()),
         }
     }
-    let website = cols.first(rec, "website").and_then(|(col, v)| match text::website(Some(&v)) {
+    // A person's profile page (a LinkedIn export's "URL") is no company's web site: it is kept
+    // as a custom field named after its column.
+    let (profiles, sites): (Vec<_>, Vec<_>) =
+        cols.all(rec, "website").partition(|(_, v)| !own_export && is_personal_profile(v));
+    let website = sites.into_iter().next().and_then(|(col, v)| match text::website(Some(&v)) {
         Ok(w) => w,
         Err(e) => {
             warnings.push(Issue::new(Some(col), Some(&v), format!("{e}; the web site was left out")));
@@ -392,6 +435,9 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
     let mut custom_fields = Map::new();
     for (_, name, v) in cols.customs(rec) {
         custom_fields.insert(name.to_owned(), Value::String(v.into_owned()));
+    }
+    for (col, v) in profiles {
+        custom_fields.entry(col.trim().to_owned()).or_insert_with(|| Value::String(v.trim().to_owned()));
     }
 
     let issues = issues.into_inner();
@@ -477,6 +523,26 @@ mod tests {
         assert_eq!(numbers("030 901820; call after 5"), ["+4930901820", "bad:call after 5"]);
         assert_eq!(numbers("not a number"), ["bad:not a number"]);
         assert_eq!(numbers("030 901820 ::: 0171 2345678"), ["+4930901820", "+491712345678"]);
+    }
+
+    #[test]
+    fn a_name_written_surname_first_is_turned_round() {
+        assert_eq!(first_name_first("Doe, Jane"), "Jane Doe");
+        assert_eq!(first_name_first("van Dyke, Anna B."), "Anna B. van Dyke");
+        assert_eq!(first_name_first("Jane Doe"), "Jane Doe");
+        assert_eq!(first_name_first("Jane Doe, PhD"), "Jane Doe, PhD");
+        assert_eq!(first_name_first("Doe, Jr."), "Doe, Jr.");
+        assert_eq!(first_name_first("Jane Doe, John Doe"), "Jane Doe, John Doe");
+        assert_eq!(first_name_first("Doe, Jane, Joe"), "Doe, Jane, Joe");
+    }
+
+    #[test]
+    fn a_person_s_profile_page_is_no_web_site() {
+        assert!(is_personal_profile("https://www.linkedin.com/in/jane-doe-123"));
+        assert!(is_personal_profile("de.linkedin.com/in/jane"));
+        assert!(is_personal_profile("https://www.xing.com/profile/Jane_Doe"));
+        assert!(!is_personal_profile("https://www.linkedin.com/company/acme"));
+        assert!(!is_personal_profile("https://acme.example/in/"));
     }
 
     #[test]

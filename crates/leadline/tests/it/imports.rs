@@ -87,6 +87,7 @@ async fn known_exports_are_mapped_without_help(backend: Backend) {
             "+34911234568",
         ),
         ("outlook_contacts.csv", "Larsen Maskin A/S", "Henrik Larsen", "indkob@larsen-maskin.example", "+4586123456"),
+        ("linkedin_connections.csv", "Revontuli Software Oy", "Aino Virtanen", "aino.virtanen@revontuli.example", ""),
     ];
     for (file, name, person, email, phone) in cases {
         let preview = app.upload("/api/v1/imports/preview", &token, &[], file, &fixture(file)).await;
@@ -118,7 +119,9 @@ async fn known_exports_are_mapped_without_help(backend: Backend) {
             assert!(phones(lead).contains(&phone.to_owned()), "{file}: {lead}");
         }
         assert!(
-            !lead["time_zones"].as_array().unwrap().is_empty() || file.starts_with("pipedrive_org"),
+            !lead["time_zones"].as_array().unwrap().is_empty()
+                || file.starts_with("pipedrive_org")
+                || file.starts_with("linkedin"),
             "{file}: {lead}"
         );
     }
@@ -175,6 +178,10 @@ async fn known_exports_are_mapped_without_help(backend: Backend) {
     assert_eq!(outlook["country"], "DK");
     assert!(outlook["custom_fields"].get("E-mail Display Name").is_none(), "{outlook}");
     assert_eq!(contact(&outlook)["emails"].as_array().unwrap().len(), 2);
+    let linkedin = by_name("Revontuli Software Oy");
+    assert!(linkedin["website"].is_null(), "a person's profile is no company's web site: {linkedin}");
+    assert_eq!(linkedin["custom_fields"]["URL"], "https://www.linkedin.com/in/aino-virtanen-4b1a2c");
+    assert_eq!(contact(&linkedin)["title"], "Head of Procurement");
     let german = by_name("Bäckerei Schmidt KG");
     assert_eq!(german["country"], "DE");
     assert_eq!(german["city"], "München");
