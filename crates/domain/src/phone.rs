@@ -90,6 +90,8 @@ pub struct Phone {
     calling_code: u16,
     national: String,
     kind: PhoneType,
+    /// Dialled after the call connects ("x12", "ext. 12", "#12" after the number).
+    extension: Option<String>,
 }
 
 /// Reads `raw` with `phonenumber`, working around its one flaw that matters here: given a
@@ -189,15 +191,17 @@ impl Phone {
         let e164 = number.format().mode(Mode::E164).to_string();
         let calling_code = number.code().value();
         let national = e164[1 + calling_code.to_string().len()..].to_owned();
-        Ok(Self { e164, calling_code, national, kind })
+        let extension = number
+            .extension()
+            .map(|e| e.to_string())
+            .filter(|e| !e.is_empty())
+            .or_else(|| Self::extension_in(raw, default_region));
+        Ok(Self { e164, calling_code, national, kind, extension })
     }
 
-    /// The extension written after a number ("x12", "ext. 12", "#12"), which a stored
-    /// number does not keep.
-    #[must_use]
-    pub fn extension_in(input: &str, default_region: Option<Region>) -> Option<String> {
-        let raw = without_label(input.trim());
-        // "x12", "ext. 12", "#12": only such numbers are read a second time.
+    /// The extension written after a number ("x12", "ext. 12", "#12"); read apart from the
+    /// number, as reading "0044 …" again with "+44" drops it.
+    fn extension_in(raw: &str, default_region: Option<Region>) -> Option<String> {
         if !raw.contains(['x', 'X', '#']) {
             return None;
         }
@@ -208,6 +212,20 @@ impl Phone {
     /// Rebuilds a number already stored in E.164 form.
     pub fn from_e164(e164: &str, kind: PhoneType) -> Result<Self, Invalid> {
         Self::parse(e164, None, Some(kind))
+    }
+
+    /// The same number with `extension` (digits only; empty is none).
+    #[must_use]
+    pub fn with_extension(mut self, extension: Option<&str>) -> Self {
+        self.extension =
+            extension.map(|e| e.chars().filter(char::is_ascii_digit).collect::<String>()).filter(|e| !e.is_empty());
+        self
+    }
+
+    /// The extension to dial once the call connects, if the number has one.
+    #[must_use]
+    pub fn extension(&self) -> Option<&str> {
+        self.extension.as_deref()
     }
 
     #[must_use]
@@ -297,10 +315,22 @@ mod tests {
             let err = Phone::parse(raw, gb, None).unwrap_err().to_string();
             assert!(err.contains("scientific notation"), "{raw}: {err}");
         }
-        assert!(Phone::parse("+44 20 7946 0001 ext 12", gb, None).is_ok());
-        assert_eq!(Phone::extension_in("+44 20 7946 0001 ext 12", gb).as_deref(), Some("12"));
-        assert_eq!(Phone::extension_in("020 7946 0001 x7", gb).as_deref(), Some("7"));
-        assert_eq!(Phone::extension_in("+44 20 7946 0001", gb), None);
+    }
+
+    #[test]
+    fn an_extension_is_kept_beside_the_number() {
+        let gb = Some(Region::parse("GB").unwrap());
+        let us = us();
+        let ext = |raw: &str, region| Phone::parse(raw, region, None).unwrap().extension().map(str::to_owned);
+        assert_eq!(ext("+44 20 7946 0001 ext 12", gb).as_deref(), Some("12"));
+        assert_eq!(ext("020 7946 0001 x7", gb).as_deref(), Some("7"));
+        assert_eq!(ext("0044 20 7946 0001 x7", us).as_deref(), Some("7"), "an international call prefix");
+        assert_eq!(ext("+1 (212) 555-0100 #204", us).as_deref(), Some("204"));
+        assert_eq!(ext("+44 20 7946 0001", gb), None);
+        let p = Phone::parse("+44 20 7946 0001 ext 12", gb, None).unwrap();
+        assert_eq!(p.e164(), "+442079460001", "the extension is not part of the number");
+        let stored = Phone::from_e164(p.e164(), p.kind()).unwrap().with_extension(p.extension());
+        assert_eq!(stored, p);
     }
 
     #[test]

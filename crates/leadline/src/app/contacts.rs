@@ -47,7 +47,7 @@ pub(crate) fn parse_phones(
 ) -> Vec<Phone> {
     let mut out: Vec<Phone> = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
-        let (number, kind) = input.parts();
+        let (number, kind, extension) = input.parts();
         let f = format!("{field}[{i}]");
         let kind = match kind {
             Some(k) => match errs.take(&format!("{f}.type"), PhoneType::parse(k)) {
@@ -56,10 +56,17 @@ pub(crate) fn parse_phones(
             },
             None => None,
         };
+        let extension = extension.map(str::trim).filter(|e| !e.is_empty());
+        if let Some(ext) = extension
+            && !ext.chars().all(|c| c.is_ascii_digit() || c.is_whitespace())
+        {
+            errs.push(format!("{f}.extension"), format!("'{ext}' is not an extension: digits only"));
+            continue;
+        }
         if let Some(p) = errs.take(&f, Phone::parse(number, region, kind))
             && !out.iter().any(|o| o.e164() == p.e164())
         {
-            out.push(p);
+            out.push(if extension.is_some() { p.with_extension(extension) } else { p });
         }
     }
     out
@@ -176,7 +183,7 @@ pub async fn update(db: &Db, actor: &Actor, id: Uuid, patch: ContactPatch) -> Re
     let region = org_region(actor);
     let phones = match &patch.phones {
         Some(p) => parse_phones(&mut errs, "phones", p, region),
-        None => c.phones.iter().filter_map(|p| Phone::from_e164(&p.e164, p.kind).ok()).collect(),
+        None => c.phones.iter().filter_map(crate::store::contacts::ContactPhone::to_phone).collect(),
     };
     if let Some(emails) = &patch.emails {
         c.emails = parse_emails(&mut errs, "emails", emails);

@@ -27,14 +27,17 @@ pub struct TypedPhone {
     /// mobile, work, home, direct, fax or other.
     #[serde(rename = "type")]
     pub kind: Option<String>,
+    /// Dialled once the call connects ("12"); also read from the number ("… x12").
+    pub extension: Option<String>,
 }
 
 impl PhoneInput {
+    /// The number, its type and its extension, as given.
     #[must_use]
-    pub fn parts(&self) -> (&str, Option<&str>) {
+    pub fn parts(&self) -> (&str, Option<&str>, Option<&str>) {
         match self {
-            PhoneInput::Text(n) => (n, None),
-            PhoneInput::Typed(t) => (&t.number, t.kind.as_deref()),
+            PhoneInput::Text(n) => (n, None, None),
+            PhoneInput::Typed(t) => (&t.number, t.kind.as_deref(), t.extension.as_deref()),
         }
     }
 }

@@ -2,7 +2,12 @@
 //! leads at a time (constant memory). The columns are the import's field names, so
 //! an export imports back into an empty organization as the same leads.
 
-use crate::store::{self, Db, contacts::Contact, leads::Lead, search::LeadQuery};
+use crate::store::{
+    self, Db,
+    contacts::{Contact, ContactPhone},
+    leads::Lead,
+    search::LeadQuery,
+};
 use anyhow::Context;
 use futures_util::TryStreamExt;
 use leadline_domain::PhoneType;
@@ -147,8 +152,8 @@ fn write_lead(
                 row.push(opt(&c.title));
                 row.push(c.emails.join("; "));
                 for kind in PHONE_COLUMNS {
-                    let numbers: Vec<&str> =
-                        c.phones.iter().filter(|p| p.kind == kind).map(|p| p.e164.as_str()).collect();
+                    let numbers: Vec<String> =
+                        c.phones.iter().filter(|p| p.kind == kind).map(ContactPhone::written).collect();
                     row.push(numbers.join("; "));
                 }
                 row.push(if c.do_not_call { "yes" } else { "no" }.to_owned());

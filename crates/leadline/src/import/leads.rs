@@ -327,18 +327,14 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
             let kind = kind.or_else(|| cols.phone_type_of(rec, i).and_then(|t| phone_type_named(&t)));
             for (part, parsed) in phones_in(&cell, |p| Phone::parse(p, region, kind)) {
                 match parsed {
-                    Ok(p) => {
-                        if let Some(ext) = Phone::extension_in(part, region) {
-                            warnings.push(Issue::new(
-                                Some(col),
-                                Some(part),
-                                format!("extension {ext} is not kept: {} was stored without it", p.e164()),
-                            ));
+                    Ok(p) => match phones.iter_mut().find(|q| q.e164() == p.e164()) {
+                        // The same number again, this time with its extension.
+                        Some(q) if q.extension().is_none() && p.extension().is_some() => {
+                            *q = q.clone().with_extension(p.extension());
                         }
-                        if !phones.iter().any(|q| q.e164() == p.e164()) {
-                            phones.push(p);
-                        }
-                    }
+                        Some(_) => {}
+                        None => phones.push(p),
+                    },
                     Err(e) => bad(col, part, e.to_string()),
                 }
             }

@@ -290,10 +290,25 @@ fn merge_contact(
     }
     changed |= fill(&mut c.title, incoming.title.as_ref(), rule);
     for p in phones {
-        if !ps.iter().any(|q| q.e164() == p.e164()) {
-            ps.push(p.clone());
-            c.phones.push(p.into());
-            changed = true;
+        match ps.iter().position(|q| q.e164() == p.e164()) {
+            None => {
+                ps.push(p.clone());
+                c.phones.push(p.into());
+                changed = true;
+            }
+            // A number already there gains the extension the row gives it (update: takes it).
+            Some(i)
+                if p.extension().is_some()
+                    && ps[i].extension() != p.extension()
+                    && (ps[i].extension().is_none() || rule == Rule::Update) =>
+            {
+                ps[i] = ps[i].clone().with_extension(p.extension());
+                if let Some(stored) = c.phones.iter_mut().find(|q| q.e164 == p.e164()) {
+                    stored.extension = p.extension().map(str::to_owned);
+                }
+                changed = true;
+            }
+            Some(_) => {}
         }
     }
     for e in &incoming.emails {
@@ -334,7 +349,7 @@ pub async fn apply_stored(
     let before = serde_json::to_value(&lead)?;
     let mut contacts = Vec::new();
     for c in &lead.contacts {
-        let phones: Vec<Phone> = c.phones.iter().filter_map(|p| Phone::from_e164(&p.e164, p.kind).ok()).collect();
+        let phones: Vec<Phone> = c.phones.iter().filter_map(store::contacts::ContactPhone::to_phone).collect();
         contacts.push((c.clone(), phones));
     }
     let existing: HashSet<Uuid> = lead.contacts.iter().map(|c| c.id).collect();

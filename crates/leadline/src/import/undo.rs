@@ -182,5 +182,5 @@ async fn restore_lead(
 }
 
 fn phones_of(c: &Contact) -> Vec<Phone> {
-    c.phones.iter().filter_map(|p| Phone::from_e164(&p.e164, p.kind).ok()).collect()
+    c.phones.iter().filter_map(crate::store::contacts::ContactPhone::to_phone).collect()
 }

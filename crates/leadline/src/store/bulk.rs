@@ -100,7 +100,8 @@ macro_rules! bulk_body {
                 contacts.iter().flat_map(|(ct, ps)| (0_i32..).zip(ps.iter()).map(move |(i, p)| (ct, i, p))).collect();
             for part in phones.chunks(BATCH) {
                 let mut q = QueryBuilder::new(
-                    "INSERT INTO contact_phones (contact_id, position, org_id, lead_id, e164, kind, digits, national, national_reversed) ",
+                    "INSERT INTO contact_phones (contact_id, position, org_id, lead_id, e164, kind, digits, national, national_reversed, \
+                     extension) ",
                 );
                 q.push_values(part, |mut b, (ct, i, p)| {
                     b.push_bind(ct.id)
@@ -111,7 +112,8 @@ macro_rules! bulk_body {
                         .push_bind(p.kind().as_str())
                         .push_bind(p.digits().to_owned())
                         .push_bind(p.national().to_owned())
-                        .push_bind(p.national().chars().rev().collect::<String>());
+                        .push_bind(p.national().chars().rev().collect::<String>())
+                        .push_bind(p.extension().map(str::to_owned));
                 });
                 q.build().execute(&mut *c).await?;
             }

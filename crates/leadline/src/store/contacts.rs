@@ -20,11 +20,47 @@ pub struct ContactPhone {
     #[serde(rename = "type")]
     #[schema(value_type = String, example = "mobile")]
     pub kind: PhoneType,
+    /// The extension to dial once the call connects ("12"); absent when the number has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "12")]
+    pub extension: Option<String>,
 }
 
 impl From<&Phone> for ContactPhone {
     fn from(p: &Phone) -> Self {
-        Self { number: p.e164().to_owned(), e164: p.e164().to_owned(), kind: p.kind() }
+        Self {
+            number: p.e164().to_owned(),
+            e164: p.e164().to_owned(),
+            kind: p.kind(),
+            extension: p.extension().map(str::to_owned),
+        }
+    }
+}
+
+impl ContactPhone {
+    /// The stored number as a [`Phone`] again, with its extension.
+    #[must_use]
+    pub fn to_phone(&self) -> Option<Phone> {
+        Phone::from_e164(&self.e164, self.kind).ok().map(|p| p.with_extension(self.extension.as_deref()))
+    }
+
+    /// The number as people read it, with its extension ("+1 212-555-0100 ext. 12").
+    #[must_use]
+    pub fn display(&self) -> String {
+        let number = Phone::from_e164(&self.e164, self.kind).map_or_else(|_| self.e164.clone(), |p| p.display());
+        match &self.extension {
+            Some(ext) => format!("{number} ext. {ext}"),
+            None => number,
+        }
+    }
+
+    /// The number as a person types it, with its extension ("+12125550100 x12").
+    #[must_use]
+    pub fn written(&self) -> String {
+        match &self.extension {
+            Some(ext) => format!("{} x{ext}", self.e164),
+            None => self.e164.clone(),
+        }
     }
 }
 
@@ -94,8 +130,8 @@ async fn write_channels(tx: &mut Tx, org: Uuid, contact: &Contact, phones: &[Pho
     on_tx!(tx, |c| {
         for (position, phone) in (0_i32..).zip(phones) {
             sqlx::query(
-                "INSERT INTO contact_phones (contact_id, position, org_id, lead_id, e164, kind, digits, national, national_reversed)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "INSERT INTO contact_phones (contact_id, position, org_id, lead_id, e164, kind, digits, national, national_reversed, extension)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(contact.id)
             .bind(position)
@@ -106,6 +142,7 @@ async fn write_channels(tx: &mut Tx, org: Uuid, contact: &Contact, phones: &[Pho
             .bind(phone.digits())
             .bind(phone.national())
             .bind(phone.national().chars().rev().collect::<String>())
+            .bind(phone.extension())
             .execute(&mut *c)
             .await?;
         }
@@ -161,6 +198,8 @@ struct DetailRow {
     what: i32,
     value: String,
     extra: Option<String>,
+    /// A phone's extension.
+    extension: Option<String>,
     do_not_call: i32,
     do_not_email: i32,
     created_at: Option<DateTime<Utc>>,
@@ -191,7 +230,7 @@ pub async fn details(
             q.push(")");
         };
         q.push(
-            "SELECT c.lead_id, c.id AS contact_id, 0 AS what, 0 AS position, c.name AS value, c.title AS extra, \
+            "SELECT c.lead_id, c.id AS contact_id, 0 AS what, 0 AS position, c.name AS value, c.title AS extra, CAST(NULL AS TEXT) AS extension, \
              CASE WHEN c.do_not_call THEN 1 ELSE 0 END AS do_not_call, \
              CASE WHEN c.do_not_email THEN 1 ELSE 0 END AS do_not_email, c.created_at, c.updated_at \
              FROM contacts c WHERE c.lead_id IN (",
@@ -210,17 +249,17 @@ pub async fn details(
             }
         }
         q.push(
-            ", p.position, p.e164, p.kind, 0, 0, NULL, NULL \
+            ", p.position, p.e164, p.kind, p.extension, 0, 0, NULL, NULL \
              FROM contacts c JOIN contact_phones p ON p.contact_id = c.id WHERE c.lead_id IN (",
         );
         leads_in(&mut q);
         q.push(
-            " UNION ALL SELECT c.lead_id, c.id, 3, e.position, e.email, NULL, 0, 0, NULL, NULL \
+            " UNION ALL SELECT c.lead_id, c.id, 3, e.position, e.email, NULL, NULL, 0, 0, NULL, NULL \
              FROM contacts c JOIN contact_emails e ON e.contact_id = c.id WHERE c.lead_id IN (",
         );
         leads_in(&mut q);
         if with_tags {
-            q.push(" UNION ALL SELECT t.lead_id, NULL, 4, 0, t.tag, NULL, 0, 0, NULL, NULL FROM lead_tags t WHERE t.lead_id IN (");
+            q.push(" UNION ALL SELECT t.lead_id, NULL, 4, 0, t.tag, NULL, NULL, 0, 0, NULL, NULL FROM lead_tags t WHERE t.lead_id IN (");
             leads_in(&mut q);
         }
         // Contacts come oldest first, phones and e-mails in their order, tags by name.
@@ -254,7 +293,12 @@ pub async fn details(
                     out.suppressed.insert(r.value.clone());
                 }
                 let kind = r.extra.as_deref().and_then(|k| PhoneType::parse(k).ok()).unwrap_or(PhoneType::Other);
-                phones.entry(id).or_default().push(ContactPhone { number: r.value.clone(), e164: r.value, kind });
+                phones.entry(id).or_default().push(ContactPhone {
+                    number: r.value.clone(),
+                    e164: r.value,
+                    kind,
+                    extension: r.extension,
+                });
             }
             (3, Some(id)) => emails.entry(id).or_default().push(r.value),
             _ => out.tags.entry(r.lead_id).or_default().push(r.value),

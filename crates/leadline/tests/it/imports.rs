@@ -442,11 +442,16 @@ async fn bad_rows_are_reported_and_the_rest_imported(backend: Backend) {
         Placeholder Oy,Bob,n/a,-\n\
         Extension Inc,Cy,+1 212 555 0199 x12,\n";
     let done = app.import(&token, &[], "wide.csv", text.as_bytes()).await;
-    assert_eq!((done["created"].clone(), done["warnings"].clone()), (json!(3), json!(2)), "{done}");
+    assert_eq!((done["created"].clone(), done["warnings"].clone()), (json!(3), json!(1)), "{done}");
     let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
     assert_eq!((rows[0]["row_number"].as_i64(), rows[0]["value"].as_str()), (Some(2), Some("stray value")), "{rows:?}");
-    assert_eq!(rows[1]["row_number"], 4);
-    assert!(rows[1]["reason"].as_str().unwrap().contains("extension 12"), "{rows:?}");
+    // An extension is kept beside the number, and comes back in an export.
+    let leads = app.all_leads(&token).await;
+    let ext = leads.iter().find(|l| l["name"] == "Extension Inc").unwrap();
+    assert_eq!(contact(ext)["phones"][0]["e164"], "+12125550199");
+    assert_eq!(contact(ext)["phones"][0]["extension"], "12", "{ext}");
+    let export = app.get("/api/v1/exports/leads.csv", &token).await;
+    assert!(export.text.contains("+12125550199 x12"), "{}", export.text);
 }
 
 async fn a_running_import_can_be_stopped_and_undone(backend: Backend) {
@@ -655,7 +660,7 @@ async fn snapshot(app: &TestApp, token: &str) -> Vec<String> {
                         .as_array()
                         .unwrap()
                         .iter()
-                        .map(|p| format!("{}/{}", p["e164"], p["type"]))
+                        .map(|p| format!("{}/{}/{}", p["e164"], p["type"], p["extension"]))
                         .collect();
                     ph.sort();
                     format!(
@@ -697,7 +702,7 @@ async fn export_then_import_reproduces_the_leads(backend: Backend) {
             {"name": "Liisa Lahti", "emails": ["liisa@karkkainen.example"], "do_not_call": true}
         ]})).await;
     // Two people of one household may share a name: they stay two contacts.
-    app.lead(&token, json!({"name": "Household Smith", "kind": "person", "contacts": [{"name": "Tom Smith", "phones": ["+1 212 555 0100"]},
+    app.lead(&token, json!({"name": "Household Smith", "kind": "person", "contacts": [{"name": "Tom Smith", "phones": ["+1 212 555 0100 x7"]},
         {"name": "Tom Smith", "emails": ["junior@smith.example"]}]})).await;
     app.lead(&token, json!({"name": "No Contacts AB", "country": "SE"})).await;
     // Separate leads that the import's rules would call duplicates of each other (the
@@ -715,6 +720,9 @@ async fn export_then_import_reproduces_the_leads(backend: Backend) {
     assert_eq!(done["rejected"], 0, "{done}: {:?}", report(&app, &empty_token, done["id"].as_str().unwrap()).await);
     assert_eq!(done["created"], 4, "{done}: {:?}", report(&app, &empty_token, done["id"].as_str().unwrap()).await);
     assert_eq!(snapshot(&app, &token).await, snapshot(&app, &empty_token).await);
+    let imported = app.all_leads(&empty_token).await;
+    let smith = imported.iter().find(|l| l["name"] == "Household Smith").unwrap();
+    assert!(smith["contacts"].to_string().contains(r#""extension":"7""#), "an extension comes back: {smith}");
     // The same export again creates nothing.
     let again = app.import(&empty_token, &[], "export.csv", export.text.as_bytes()).await;
     assert_eq!((again["created"].clone(), again["duplicates"].clone()), (json!(0), json!(6)), "{again}");

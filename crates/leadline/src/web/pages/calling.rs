@@ -302,11 +302,20 @@ async fn screen_page(state: &AppState, user: &PageUser, id: &str, error: Option<
         store::calls::inbound_waiting(&mut tx, user.actor.org_id(), user.actor.user.id).await.unwrap_or_default();
     drop(tx);
     let their_time = format::their_time(&offer.callee_time_zones, now);
+    // The contact's own entry for the number also gives the extension to dial once connected.
     let number_display = offer
         .number
         .as_deref()
-        .and_then(|n| leadline_domain::Phone::from_e164(n, leadline_domain::PhoneType::Work).ok())
-        .map(|p| p.display())
+        .map(|n| {
+            let stored = offer.contact.iter().flat_map(|c| &c.phones).find(|p| p.e164 == n);
+            stored.map_or_else(
+                || {
+                    leadline_domain::Phone::from_e164(n, leadline_domain::PhoneType::Work)
+                        .map_or_else(|_| n.to_owned(), |p| p.display())
+                },
+                crate::store::contacts::ContactPhone::display,
+            )
+        })
         .unwrap_or_default();
     Ok(render(
         &ScreenPage {

@@ -86,8 +86,7 @@ impl ContactPage {
 
 impl ContactForm {
     fn from_contact(c: &Contact) -> Self {
-        let phone =
-            |i: usize| c.phones.get(i).map(|p| (p.e164.clone(), p.kind.as_str().to_owned())).unwrap_or_default();
+        let phone = |i: usize| c.phones.get(i).map(|p| (p.written(), p.kind.as_str().to_owned())).unwrap_or_default();
         let (p1, t1) = phone(0);
         let (p2, t2) = phone(1);
         let (p3, t3) = phone(2);
@@ -122,7 +121,7 @@ impl ContactForm {
         {
             if !n.trim().is_empty() {
                 let kind = (!t.is_empty()).then(|| t.clone());
-                inputs.push(PhoneInput::Typed(TypedPhone { number: n.clone(), kind }));
+                inputs.push(PhoneInput::Typed(TypedPhone { number: n.clone(), kind, extension: None }));
                 positions.push(i + 1);
             }
         }

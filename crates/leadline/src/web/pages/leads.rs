@@ -7,7 +7,7 @@ use crate::{
         input::{AddressInput, LeadPatch, NewContact, NewLead, NewNote, PhoneInput},
         leads::ListParams,
     },
-    store::{self, audit::AuditEntry, leads::Lead},
+    store::{self, audit::AuditEntry, contacts::ContactPhone, leads::Lead},
     web::AppState,
 };
 use askama::Template;
@@ -191,11 +191,7 @@ fn row(l: Lead, now: chrono::DateTime<chrono::Utc>, zone: &str) -> Row {
         status: l.status.as_str(),
         status_label: l.status.label(),
         contact: first.map(|c| c.name.clone()).unwrap_or_default(),
-        phone: phone
-            .map(|p| {
-                leadline_domain::Phone::from_e164(&p.e164, p.kind).map_or_else(|_| p.e164.clone(), |x| x.display())
-            })
-            .unwrap_or_default(),
+        phone: phone.map(ContactPhone::display).unwrap_or_default(),
         local_time: format::their_time(&l.time_zones, now).replace(" their time", ""),
         zone_title: l.time_zones.join(", "),
         owner: l.owner_name.clone().unwrap_or_else(|| "—".into()),
@@ -336,11 +332,10 @@ async fn lead_page(
                 .phones
                 .iter()
                 .map(|p| {
-                    let parsed = leadline_domain::Phone::from_e164(&p.e164, p.kind).ok();
                     let zones = leadline_domain::timezone::zones_for_phone(&p.e164);
                     PhoneView {
                         e164: p.e164.clone(),
-                        display: parsed.map_or_else(|| p.e164.clone(), |x| x.display()),
+                        display: p.display(),
                         kind: p.kind.as_str(),
                         local: format::their_time(&zones, now),
                     }
