@@ -619,7 +619,8 @@ const ADDRESS_PREFIXES: &[&str] = &["mailing", "billing", "shipping", "address1"
 
 /// Finds the field a header means, by its key, then without a trailing number
 /// ("Phone 2"), then without up to two of a CRM's prefixes ("Organization - Address -
-/// Country", "address_1_city").
+/// Country", "address_1_city"), then without numbers inside it or a kind after the field
+/// ("E-mail 2 Address", "Phone - Mobile").
 #[must_use]
 pub fn recognise(kind: ImportKind, header: &str) -> Option<&'static Field> {
     recognise_ranked(kind, header).map(|(f, _)| f)
