@@ -26,6 +26,8 @@ pub struct Key {
     pub reason: String,
     /// Rows with the same external id are one record, not duplicates of each other.
     pub external: bool,
+    /// A person's name: it finds a lead only for a row with no other key.
+    pub name_only: bool,
 }
 
 /// The kinds of key, hashed with the value so they never collide with each other.
@@ -36,6 +38,16 @@ pub enum KeyKind {
     Phone = 3,
     Company = 4,
     Domain = 5,
+    /// A person lead's name, for rows that give nothing else to know them by.
+    Person = 6,
+}
+
+/// A person's name as compared for de-duplication: case, accents, punctuation and spacing
+/// aside ("Jürgen  O'Neill" = "jurgen oneill").
+#[must_use]
+pub fn person_key(name: &str) -> Option<String> {
+    let terms = leadline_domain::search::terms(name);
+    (!terms.is_empty()).then(|| terms.join(" "))
 }
 
 /// A stable 64-bit hash of a key; two different keys share one with odds of 1 in 2^64.
@@ -55,17 +67,24 @@ pub fn keys_of(lead: &Lead, match_domain: bool, contacts: &[Contact]) -> Vec<Key
             hash: key_hash(KeyKind::External, ext),
             reason: format!("same external id {ext}"),
             external: true,
+            name_only: false,
         });
     }
     for c in contacts {
         for e in &c.emails {
-            keys.push(Key { hash: key_hash(KeyKind::Email, e), reason: format!("same e-mail {e}"), external: false });
+            keys.push(Key {
+                hash: key_hash(KeyKind::Email, e),
+                reason: format!("same e-mail {e}"),
+                external: false,
+                name_only: false,
+            });
         }
         for p in &c.phones {
             keys.push(Key {
                 hash: key_hash(KeyKind::Phone, &p.e164),
                 reason: format!("same phone {}", p.e164),
                 external: false,
+                name_only: false,
             });
         }
     }
@@ -76,10 +95,28 @@ pub fn keys_of(lead: &Lead, match_domain: bool, contacts: &[Contact]) -> Vec<Key
             hash: key_hash(KeyKind::Company, &k),
             reason: format!("same company name ({})", lead.name),
             external: false,
+            name_only: false,
         });
     }
     if match_domain && let Some(d) = lead.website.as_deref().and_then(dedupe::company_domain) {
-        keys.push(Key { hash: key_hash(KeyKind::Domain, &d), reason: format!("same web domain {d}"), external: false });
+        keys.push(Key {
+            hash: key_hash(KeyKind::Domain, &d),
+            reason: format!("same web domain {d}"),
+            external: false,
+            name_only: false,
+        });
+    }
+    // A person known by name alone (no id, e-mail or phone) is the person lead of that name:
+    // importing such a file again finds them. Namesakes with their own numbers stay apart.
+    if lead.kind == LeadKind::Person
+        && let Some(k) = person_key(&lead.name)
+    {
+        keys.push(Key {
+            hash: key_hash(KeyKind::Person, &k),
+            reason: format!("same name ({}), and the row has no e-mail or phone", lead.name),
+            external: false,
+            name_only: true,
+        });
     }
     keys
 }

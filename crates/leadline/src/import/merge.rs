@@ -88,6 +88,11 @@ impl Index {
                 if match_domain && let Some(d) = website.as_deref().and_then(dedupe::company_domain) {
                     index.map.entry(key_hash(KeyKind::Domain, &d)).or_insert(slot);
                 }
+                if kind == LeadKind::Person.as_str()
+                    && let Some(k) = super::leads::person_key(&name)
+                {
+                    index.map.entry(key_hash(KeyKind::Person, &k)).or_insert(slot);
+                }
             }
             Ok::<_, sqlx::Error>(())
         })
@@ -130,7 +135,8 @@ impl Index {
     #[must_use]
     pub fn find(&self, keys: &[Key], one_lead_per_id: bool) -> Option<Hit> {
         let own = keys.iter().find(|k| k.external).map(|k| k.hash).filter(|_| one_lead_per_id);
-        keys.iter().find_map(|k| {
+        let alone = keys.len() == 1;
+        keys.iter().filter(|k| alone || !k.name_only).find_map(|k| {
             let slot = *self.map.get(&k.hash)?;
             let t = &self.targets[slot as usize];
             if own.is_some() && t.created_here && t.external.is_some() && t.external != own {

@@ -294,6 +294,16 @@ async fn duplicates_in_every_form_are_found(backend: Backend) {
     let page = crate::auth::page(&app, &format!("/imports/{}", again["id"].as_str().unwrap()), &session.unwrap()).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("data-field=\"merge-hint\""), "{}", page.text);
+
+    // People known by name alone are found by their name when the file comes again; a
+    // namesake with a number of their own is another person.
+    let people = "First Name,Last Name,Phone\nJohn,Smithers,\nMary,Quinnell,\nJohn,Smithers,+44 20 7946 0999\n";
+    let first = app.import(&token, &[("default_region", "GB")], "people.csv", people.as_bytes()).await;
+    assert_eq!((first["created"].clone(), first["duplicates"].clone()), (json!(3), json!(0)), "{first}");
+    let again = app.import(&token, &[("default_region", "GB")], "people.csv", people.as_bytes()).await;
+    assert_eq!((again["created"].clone(), again["duplicates"].clone()), (json!(0), json!(3)), "{again}");
+    let rows = report(&app, &token, again["id"].as_str().unwrap()).await;
+    assert!(rows[0]["reason"].as_str().unwrap().contains("same name (John Smithers)"), "{rows:?}");
 }
 
 async fn merge_keeps_existing_values_and_update_overwrites(backend: Backend) {
