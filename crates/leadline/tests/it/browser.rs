@@ -297,9 +297,10 @@ async fn import_a_file_from_the_import_page() {
     );
     for i in 0..300 {
         csv.push_str(&format!(
-            "Upload {i} Oy,Ann,Number{i},ann{i}@upload{i}.example,+358 40 {:03} {:04},Finland,blue\n",
+            "Upload {i} Oy,Ann,Number{i},ann{i}@upload{i}.example,+358 40 {:03} {:04}{},Finland,blue\n",
             100 + i / 1000,
-            i
+            i,
+            if i == 0 { " x5" } else { "" }
         ));
     }
     std::fs::write(&file, csv).unwrap();
@@ -318,7 +319,10 @@ async fn import_a_file_from_the_import_page() {
         b.click("button.primary[type=submit]");
         b.wait_title("Map columns");
         let page = b.source();
-        assert!(page.contains("Upload 0 Oy") && page.contains("+358401000000"), "the preview shows rows as stored");
+        assert!(
+            page.contains("Upload 0 Oy") && page.contains("+358401000000 ext. 5"),
+            "the preview shows rows as stored"
+        );
         assert!(page.contains("Refused") && page.contains("not-an-email"), "the preview shows refused rows");
         assert!(page.contains(">E-mail</option>"), "fields are offered by their names, not their codes");
         b.screenshot("import-map");

@@ -209,8 +209,9 @@ fn lead_cells(record: &serde_json::Value) -> Vec<String> {
         .map(|ps| {
             ps.iter()
                 .map(|p| {
+                    let ext = p.get("extension").map(&s).map_or_else(String::new, |e| format!(" ext. {e}"));
                     format!(
-                        "{} ({})",
+                        "{}{ext} ({})",
                         p.get("e164").map(&s).unwrap_or_default(),
                         p.get("type").map(&s).unwrap_or_default()
                     )
