@@ -209,7 +209,7 @@ pub const LEAD_FIELDS: &[Field] = &[
     m("fax", &["fax", "faxnumber", "telefax"]),
     m("other_phone", &["otherphone", "otherphonenumber", "personphoneother", "alternatephone", "phoneother"]),
     // What a phone column beside it holds ("Mobile", "Work"): Google Contacts' "Phone 1 - Type".
-    m("phone_type", &["phonetype", "phonelabel", "phonenumbertype", "phonekind"]),
+    m("phone_type", &["phonetype", "phonelabel", "phonenumbertype", "phonekind", "primaryphonetype"]),
     m(
         "email",
         &[
@@ -662,6 +662,14 @@ fn recognise_key(kind: ImportKind, key: &str, prefixes: u8) -> Option<(&'static 
     {
         return Some((f, rank + 1));
     }
+    // Numbered people and their numbers ("contact1_name", "contact1_email1", "E-mail 2
+    // Address") when that names a field as it is; "address_1_address_2" is the second line.
+    let plain: String = key.chars().filter(|c| !c.is_ascii_digit()).collect();
+    if plain.len() < key.len()
+        && let Some((f, rank)) = find(&plain).filter(|(f, _)| f.multi || !key.ends_with(|c: char| c.is_ascii_digit()))
+    {
+        return Some((f, rank + 1));
+    }
     // Headers in the plural ("Phones", "Other e-mail addresses", "Unit prices").
     if let Some((f, rank)) =
         ["es", "s"].iter().filter_map(|s| unnumbered.strip_suffix(s)).filter(|k| !k.is_empty()).find_map(find)
@@ -1052,6 +1060,19 @@ mod tests {
                 ("Tel. (Büro)", "work_phone"),
                 ("Personal Email", "email"),
                 ("Address (Home)", "-"),
+            ],
+        ),
+        (
+            "Close leads with numbered contacts",
+            ImportKind::Leads,
+            &[
+                ("display_name", "name"),
+                ("primary_contact_primary_phone", "phone"),
+                ("primary_contact_primary_phone_type", "phone_type"),
+                ("contact1_name", "contact_name"),
+                ("contact1_email1", "email"),
+                ("contact1_phone1_type", "phone_type"),
+                ("Company 2", "-"),
             ],
         ),
         ("a leads file naming a product", ImportKind::Leads, &[("Company", "name"), ("Product name", "-")]),

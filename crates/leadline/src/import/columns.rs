@@ -247,16 +247,17 @@ fn pair_phone_types(headers: &[String], targets: &[Target]) -> HashMap<usize, us
 fn described_elsewhere(headers: &[String], targets: &[Target]) -> Vec<usize> {
     let keys: Vec<String> = headers.iter().map(|h| mapping::header_key(h)).collect();
     let mapped = |stem: &str, skip: usize| {
-        keys.iter().zip(targets).enumerate().any(|(j, (k, t))| {
-            j != skip && matches!(t, Target::Field(_)) && k.len() > stem.len() && k.starts_with(stem)
-        })
+        keys.iter()
+            .zip(targets)
+            .enumerate()
+            .any(|(j, (k, t))| j != skip && matches!(t, Target::Field(_)) && k.starts_with(stem))
     };
     (0..headers.len())
         .filter(|&i| matches!(targets[i], Target::Custom(_)))
         .filter(|&i| {
             ["type", "label", "formatted", "displayname"].iter().filter_map(|s| keys[i].strip_suffix(s)).any(|stem| {
                 (stem.ends_with(|c: char| c.is_ascii_digit())
-                    || ["email", "phone", "website", "address"].contains(&stem))
+                    || ["email", "phone", "website", "address"].iter().any(|w| stem.ends_with(w)))
                     && mapped(stem, i)
             })
         })
