@@ -38,7 +38,6 @@ pub struct Columns {
     phone_types: HashMap<usize, usize>,
 }
 
-/// A custom field named after a header; Close exports prefix them with `custom.`.
 /// The column a file of `kind` cannot do without, when `has` says it is missing.
 fn missing_column(kind: ImportKind, has: impl Fn(&str) -> bool) -> Option<(&'static str, &'static str)> {
     let any = |names: &[&str]| names.iter().any(|n| has(n));
@@ -52,6 +51,15 @@ fn missing_column(kind: ImportKind, has: impl Fn(&str) -> bool) -> Option<(&'sta
     }
 }
 
+/// The advice to import a file as `kind`.
+fn import_as(kind: ImportKind) -> String {
+    format!(
+        "it looks like a file of {k}: import it as {k} (leadline import {k}, or {k} on the import page)",
+        k = kind.as_str()
+    )
+}
+
+/// A custom field named after a header; Close exports prefix them with `custom.`.
 fn custom_name(header: &str) -> String {
     header.trim().strip_prefix("custom.").unwrap_or(header.trim()).to_owned()
 }
@@ -120,15 +128,42 @@ impl Columns {
             let known: Vec<&str> = auto.iter().flatten().map(|(f, _)| f.name).collect();
             known.len() >= 2 && missing_column(*k, |n| known.contains(&n)).is_none()
         });
-        let kind_hint = other.map_or_else(String::new, |k| {
-            format!(
-                "; it looks like a file of {k}: import it as {k} (leadline import {k}, or {k} on the import page)",
-                k = k.as_str()
-            )
-        });
+        let kind_hint = other.map_or_else(String::new, |k| format!("; {}", import_as(k)));
         Err(FileError(format!(
             "the file has no {what} column (its columns are {found}); map one with --map \"Header={hint}\"{kind_hint}"
         )))
+    }
+
+    /// A leads file that reads better as another kind: an opportunities export (a stage
+    /// beside an amount or a close date) or a users export (a manager or team column),
+    /// whose telling columns would otherwise become custom fields. A hint, not a refusal:
+    /// such a file still imports as leads.
+    #[must_use]
+    pub fn fits_another_kind(&self) -> Option<String> {
+        if self.kind != ImportKind::Leads {
+            return None;
+        }
+        let signs: [(ImportKind, &[&str], &[&str]); 2] = [
+            (ImportKind::Opportunities, &["stage"], &["amount", "close_date"]),
+            (ImportKind::Users, &["manager", "team"], &["manager", "team"]),
+        ];
+        signs.into_iter().find_map(|(kind, first, second)| {
+            let auto = mapping::auto_map(kind, &self.headers);
+            // Columns the other kind names that no lead field claims here.
+            let unclaimed: Vec<(&str, &str)> = auto
+                .iter()
+                .zip(&self.targets)
+                .zip(&self.headers)
+                .filter(|((_, t), _)| !matches!(t, Target::Field(_)))
+                .filter_map(|((f, _), h)| f.map(|(f, _)| (f.name, h.as_str())))
+                .collect();
+            let has = |names: &[&str]| unclaimed.iter().any(|(f, _)| names.contains(f));
+            let required = missing_column(kind, |n| auto.iter().flatten().any(|(f, _)| f.name == n)).is_none();
+            (required && has(first) && has(second)).then(|| {
+                let named = unclaimed.iter().map(|(_, h)| format!("'{h}'")).collect::<Vec<_>>().join(", ");
+                format!("its columns {named} are no lead's fields; {}", import_as(kind))
+            })
+        })
     }
 
     /// The file is a Leadline export: beside `external_id`, its `id` column holds each
@@ -372,6 +407,21 @@ mod tests {
         let headers = ["Email", "Phone"].map(str::to_owned).to_vec();
         let err = Columns::build(ImportKind::Leads, headers, &ImportOptions::default()).err().unwrap().0;
         assert!(!err.contains("looks like"), "{err}");
+    }
+
+    #[test]
+    fn a_file_that_reads_better_as_another_kind_gets_a_hint() {
+        let hint = |kind: ImportKind, headers: &[&str]| {
+            let headers = headers.iter().map(|h| (*h).to_owned()).collect();
+            Columns::build(kind, headers, &ImportOptions::default()).unwrap().fits_another_kind()
+        };
+        let deals = ["Opportunity Name", "Account Name", "Stage", "Amount", "Close Date"];
+        let h = hint(ImportKind::Leads, &deals).unwrap();
+        assert!(h.contains("'Stage'") && h.contains("import it as opportunities"), "{h}");
+        assert_eq!(hint(ImportKind::Opportunities, &deals), None);
+        let users = ["Full Name", "Email", "Role", "Manager", "Team"];
+        assert!(hint(ImportKind::Leads, &users).unwrap().contains("import it as users"));
+        assert_eq!(hint(ImportKind::Leads, &["Company", "Contact", "Email", "Phone", "Status", "Title"]), None);
     }
 
     #[test]

@@ -231,6 +231,9 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
         Ok(s) => s,
         Err(file_error) => anyhow::bail!("{}: {file_error}; nothing was imported", args.file.display()),
     };
+    if let Some(hint) = progress.hint.lock().ok().and_then(|h| h.clone()) {
+        eprintln!("Note: {hint}.");
+    }
     let resumed = progress.resumed_from.load(Ordering::Relaxed);
     if resumed > 0 {
         eprintln!("Resumed an interrupted import of this file after row {resumed}.");

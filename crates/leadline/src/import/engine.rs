@@ -52,6 +52,8 @@ pub struct Progress {
     pub rejected: AtomicU64,
     pub resumed_from: AtomicU64,
     pub finished: AtomicBool,
+    /// Advice when the file reads better as another kind (see `Columns::fits_another_kind`).
+    pub hint: std::sync::Mutex<Option<String>>,
 }
 
 /// How an import ended.
@@ -152,6 +154,9 @@ pub async fn run_file(
         Ok(v) => v,
         Err(e) => return Ok(Err(e)),
     };
+    if let Ok(mut hint) = progress.hint.lock() {
+        *hint = columns.fits_another_kind();
+    }
     let file_name = path.file_name().map_or_else(|| "import.csv".into(), |n| n.to_string_lossy().into_owned());
     let now = store::now();
     let mut tx = db.write().await?;

@@ -279,6 +279,10 @@ pub struct Preview {
     pub rows_estimate: u64,
     pub columns: Vec<ColumnPreview>,
     pub rows: Vec<RowPreview>,
+    /// Advice when the file reads better as another kind ("it looks like a file of
+    /// opportunities: …"); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -339,6 +343,7 @@ pub async fn preview_file(
         rows_estimate: sniffed.rows_estimate,
         columns: columns.describe().into_iter().map(|(header, field)| ColumnPreview { header, field }).collect(),
         rows,
+        hint: columns.fits_another_kind(),
     })
 }
 

@@ -744,6 +744,19 @@ async fn export_then_import_reproduces_the_leads(backend: Backend) {
 
 async fn products_opportunities_users_and_teams(backend: Backend) {
     let (app, token) = crm(backend).await;
+    // Uploaded as leads (the default), a deals export is read as leads, with advice.
+    let as_leads = app.upload("/api/v1/imports/preview", &token, &[], "deals.csv", &fixture("opportunities.csv")).await;
+    assert!(as_leads.body["hint"].as_str().unwrap_or("").contains("import it as opportunities"), "{}", as_leads.text);
+    let as_opps = app
+        .upload(
+            "/api/v1/imports/preview",
+            &token,
+            &[("kind", "opportunities")],
+            "deals.csv",
+            &fixture("opportunities.csv"),
+        )
+        .await;
+    assert!(as_opps.body.get("hint").is_none(), "{}", as_opps.text);
     let users = app.import(&token, &[("kind", "users")], "users.csv", &fixture("users.csv")).await;
     assert_eq!(
         (users["created"].clone(), users["rejected"].clone(), users["warnings"].clone()),

@@ -178,6 +178,8 @@ struct MapPage {
     delimiter: String,
     rows_estimate: u64,
     error: Option<String>,
+    /// The file reads better as another kind.
+    hint: Option<String>,
 }
 
 impl MapPage {
@@ -318,6 +320,7 @@ async fn map_page(
         encoding: preview.encoding,
         delimiter: preview.delimiter,
         rows_estimate: preview.rows_estimate,
+        hint: preview.hint,
         import,
         error,
     };
