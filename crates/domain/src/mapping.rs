@@ -637,13 +637,15 @@ pub fn recognise_ranked(kind: ImportKind, header: &str) -> Option<(&'static Fiel
         return None;
     }
     // HubSpot marks the primary one of several associations: "Associated Company (Primary)".
-    recognise_key(kind, &key, 2).or_else(|| {
+    recognise_key(kind, &key, 2, 2).or_else(|| {
         let k = key.strip_suffix("primary").filter(|k| !k.is_empty())?;
-        recognise_key(kind, k, 2).map(|(f, rank)| (f, rank + 1))
+        recognise_key(kind, k, 2, 2).map(|(f, rank)| (f, rank + 1))
     })
 }
 
-fn recognise_key(kind: ImportKind, key: &str, prefixes: u8) -> Option<(&'static Field, u32)> {
+/// `prefixes` and `tails` bound how many prefixes and how many numbers or qualifiers may
+/// still be taken off, so that no header ("workworkwork…") makes the search explode.
+fn recognise_key(kind: ImportKind, key: &str, prefixes: u8, tails: u8) -> Option<(&'static Field, u32)> {
     let find = |k: &str| {
         kind.fields().iter().find_map(|f| {
             if f.name.replace('_', "") == k {
@@ -677,7 +679,7 @@ fn recognise_key(kind: ImportKind, key: &str, prefixes: u8) -> Option<(&'static 
         return Some((f, rank + 1));
     }
     if prefixes == 0 {
-        return qualified(kind, key, unnumbered, prefixes);
+        return qualified(kind, key, unnumbered, prefixes, tails);
     }
     // A products or deals export may name its record in front of every field
     // ("Product - Product code"); in a leads file, "Product name" is no lead's name.
@@ -695,11 +697,11 @@ fn recognise_key(kind: ImportKind, key: &str, prefixes: u8) -> Option<(&'static 
         .filter_map(|p| key.strip_prefix(p).map(|r| (p, r)))
         .filter(|(_, r)| !r.is_empty())
         .find_map(|(p, r)| {
-            recognise_key(kind, r, prefixes - 1)
+            recognise_key(kind, r, prefixes - 1, tails)
                 .filter(|(f, _)| !ADDRESS_PREFIXES.contains(p) || kind != ImportKind::Leads || address_part(f))
         })
         .map(|(f, rank)| (f, rank + 1))
-        .or_else(|| qualified(kind, key, unnumbered, prefixes))
+        .or_else(|| qualified(kind, key, unnumbered, prefixes, tails))
 }
 
 /// Words after a field that say which one of several it is ("Phone - Work", "E-mail
@@ -732,25 +734,28 @@ const QUALIFIERS: &[(&str, Option<&str>, bool)] = &[
 /// The last tries for a header: without digits inside it ("E-mail 2 Address",
 /// "Organization 1 - Name"), then without a qualifier after the field ("Phone - Mobile"
 /// is a mobile phone, "E-mail - Work" an e-mail).
-fn qualified(kind: ImportKind, key: &str, unnumbered: &str, prefixes: u8) -> Option<(&'static Field, u32)> {
+fn qualified(kind: ImportKind, key: &str, unnumbered: &str, prefixes: u8, tails: u8) -> Option<(&'static Field, u32)> {
+    if tails == 0 {
+        return None;
+    }
     if key.contains(|c: char| c.is_ascii_digit()) {
         let plain: String = key.chars().filter(|c| !c.is_ascii_digit()).collect();
         if !plain.is_empty()
             && plain != unnumbered
-            && let Some((f, rank)) = recognise_key(kind, &plain, prefixes)
+            && let Some((f, rank)) = recognise_key(kind, &plain, prefixes, tails - 1)
         {
             return Some((f, rank + 1));
         }
     }
     QUALIFIERS.iter().find_map(|(q, phone, any_field)| {
         let base = unnumbered.strip_suffix(q).filter(|b| !b.is_empty())?;
-        let (f, rank) = recognise_key(kind, base, prefixes)?;
+        let (f, rank) = recognise_key(kind, base, prefixes, tails - 1)?;
         if !any_field && !f.multi {
             return None;
         }
         let phone_kind = phone.filter(|_| f.name == "phone").and_then(|p| {
             let of_kind =
-                |k: &str| recognise_key(kind, k, 0).filter(|(g, _)| g.name.ends_with("phone") || g.name == "fax");
+                |k: &str| recognise_key(kind, k, 0, 0).filter(|(g, _)| g.name.ends_with("phone") || g.name == "fax");
             of_kind(&format!("{p}phone")).or_else(|| of_kind(p))
         });
         Some(phone_kind.map_or((f, rank + 1), |(g, _)| (g, rank + 1)))
@@ -1077,6 +1082,13 @@ mod tests {
         ),
         ("a leads file naming a product", ImportKind::Leads, &[("Company", "name"), ("Product name", "-")]),
     ];
+
+    #[test]
+    fn a_header_made_to_branch_is_read_at_once() {
+        // Without a bound, each "work" could be a prefix or a qualifier: 2^80 tries.
+        let header = "Work ".repeat(40) + &"Value 1 ".repeat(40);
+        assert!(recognise(ImportKind::Leads, &header).is_none());
+    }
 
     #[test]
     fn crm_export_headers() {
