@@ -787,11 +787,21 @@ pub fn auto_map(kind: ImportKind, headers: &[String]) -> Vec<Option<(&'static Fi
         let generic = |h: &String| matches!(header_key(h).as_str(), "name" | "leadname" | "personname" | "nimi");
         let company_column =
             headers.iter().zip(&out).any(|(h, f)| f.is_some_and(|(f, _)| f.name == "name") && !generic(h));
+        let person_column = headers.iter().zip(&out).any(|(h, f)| {
+            f.is_some_and(|(f, _)| ["contact_name", "first_name", "last_name"].contains(&f.name)) && !generic(h)
+        });
         for (h, slot) in headers.iter().zip(out.iter_mut()) {
-            if matches!(header_key(h).as_str(), "name" | "leadname") {
-                let target = if company_column { "contact_name" } else { "name" };
-                *slot = kind.fields().iter().find(|f| f.name == target).map(|f| (f, 0));
+            let key = header_key(h);
+            if !matches!(key.as_str(), "name" | "leadname") {
+                continue;
             }
+            // Close's "lead_name" beside its "display_name" and the contact's own columns is
+            // the company again: it fills the lead's name only where the company is empty.
+            if key == "leadname" && company_column && person_column {
+                continue;
+            }
+            let target = if company_column { "contact_name" } else { "name" };
+            *slot = kind.fields().iter().find(|f| f.name == target).map(|f| (f, 0));
         }
         // Beside a "Job Title", a bare "Title" is the salutation ("Mr.", as Outlook writes it).
         let job_title = headers
@@ -1072,6 +1082,8 @@ mod tests {
             ImportKind::Leads,
             &[
                 ("display_name", "name"),
+                ("lead_name", "name"),
+                ("primary_contact_name", "contact_name"),
                 ("primary_contact_primary_phone", "phone"),
                 ("primary_contact_primary_phone_type", "phone_type"),
                 ("contact1_name", "contact_name"),
