@@ -403,7 +403,11 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
     let do_not_email = flag("do_not_email", &mut bad);
     let title = line("title", 200, &mut bad);
     let source = line("source", 100, &mut bad);
-    let external_id = line("external_id", 200, &mut bad);
+    // HubSpot's "Associated Company IDs" may list several ("9001;9002"): the first is the lead's.
+    let external_id = line("external_id", 200, &mut bad).map(|e| {
+        let first = super::ids_in(&e).next().map(str::to_owned);
+        first.filter(|f| f.len() < e.len() && !own_export).unwrap_or(e)
+    });
     let description = cols.first(rec, "description").and_then(|(col, v)| {
         text::optional_block(Some(&v), 10_000).map_err(|e| bad(col, &v, e.to_string())).ok().flatten()
     });

@@ -114,3 +114,8 @@ impl Issue {
 
 #[cfg(test)]
 mod fuzz_tests;
+
+/// The ids in a cell that may list several, as HubSpot's association columns do ("9001;9002").
+pub(crate) fn ids_in(cell: &str) -> impl Iterator<Item = &str> {
+    cell.split(';').map(str::trim).filter(|id| !id.is_empty())
+}

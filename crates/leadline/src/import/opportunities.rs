@@ -204,10 +204,10 @@ fn prepare(l: &Lookup, line: u64, rec: &csv::ByteRecord) -> Row<NewOpportunity> 
     let issues = std::cell::RefCell::new(Vec::new());
     let mut warnings = Vec::new();
     let bad = |col: &str, v: &str, reason: String| issues.borrow_mut().push(Issue::new(Some(col), Some(v), reason));
+    // HubSpot lists several associations in one cell ("9001;9002"): the first known counts.
+    let by_external = |ext: &str| super::ids_in(ext).find_map(|id| l.leads_by_external.get(id).copied());
     let lead = match (cols.first(rec, "lead_external_id"), cols.first(rec, "lead")) {
-        (Some((_, ext)), _) if l.leads_by_external.contains_key(ext.as_ref()) => {
-            l.leads_by_external.get(ext.as_ref()).copied()
-        }
+        (Some((_, ext)), _) if by_external(&ext).is_some() => by_external(&ext),
         (_, Some((col, name))) => {
             let found = dedupe::company_key(&name).and_then(|k| l.leads_by_name.get(&k).copied());
             if found.is_none() {

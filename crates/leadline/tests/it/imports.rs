@@ -304,6 +304,17 @@ async fn duplicates_in_every_form_are_found(backend: Backend) {
     assert_eq!((again["created"].clone(), again["duplicates"].clone()), (json!(0), json!(3)), "{again}");
     let rows = report(&app, &token, again["id"].as_str().unwrap()).await;
     assert!(rows[0]["reason"].as_str().unwrap().contains("same name (John Smithers)"), "{rows:?}");
+
+    // HubSpot lists a contact's companies in one cell: the first is the lead the person joins.
+    let companies = "Record ID,Company name,Phone Number\n9001,Bluebay Gaming Ltd,+44 20 7946 0111\n";
+    let done = app.import(&token, &[("default_region", "GB")], "companies.csv", companies.as_bytes()).await;
+    assert_eq!(done["created"], 1, "{done}");
+    let contacts = "Record ID,First Name,Last Name,Email,Associated Company IDs\n8001,Priya,Example,priya@bluebay.example,9001;9999\n";
+    let done = app.import(&token, &[("on_duplicate", "merge")], "contacts.csv", contacts.as_bytes()).await;
+    assert_eq!((done["created"].clone(), done["merged"].clone()), (json!(0), json!(1)), "{done}");
+    let leads = app.all_leads(&token).await;
+    let bluebay = leads.iter().find(|l| l["name"] == "Bluebay Gaming Ltd").unwrap();
+    assert!(bluebay["contacts"].to_string().contains("Priya Example"), "{bluebay}");
 }
 
 async fn merge_keeps_existing_values_and_update_overwrites(backend: Backend) {
