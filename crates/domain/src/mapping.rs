@@ -633,13 +633,25 @@ pub fn recognise(kind: ImportKind, header: &str) -> Option<&'static Field> {
 #[must_use]
 pub fn recognise_ranked(kind: ImportKind, header: &str) -> Option<(&'static Field, u32)> {
     let key = header_key(header);
-    if key.is_empty() {
+    if key.is_empty() || later_person(&key) {
         return None;
     }
     // HubSpot marks the primary one of several associations: "Associated Company (Primary)".
     recognise_key(kind, &key, 2, 2).or_else(|| {
         let k = key.strip_suffix("primary").filter(|k| !k.is_empty())?;
         recognise_key(kind, k, 2, 2).map(|(f, rank)| (f, rank + 1))
+    })
+}
+
+/// A column of a file's second or later numbered person ("contact2_name", "Contact 3 Email"):
+/// a row makes one contact, so such columns stay custom fields rather than give the first
+/// person another's name, phone or e-mail.
+fn later_person(key: &str) -> bool {
+    ["contact", "person"].iter().any(|p| {
+        key.strip_prefix(p).is_some_and(|rest| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u32>().is_ok_and(|n| n >= 2) && rest.len() > digits.len()
+        })
     })
 }
 
@@ -1089,6 +1101,8 @@ mod tests {
                 ("contact1_name", "contact_name"),
                 ("contact1_email1", "email"),
                 ("contact1_phone1_type", "phone_type"),
+                ("contact2_name", "-"),
+                ("contact2_email1", "-"),
                 ("Company 2", "-"),
             ],
         ),
