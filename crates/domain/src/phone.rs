@@ -258,10 +258,16 @@ impl Phone {
     /// A readable international form (`+1 206-555-0100`).
     #[must_use]
     pub fn display(&self) -> String {
-        phonenumber::parse(None, &self.e164)
-            .map(|n| n.format().mode(Mode::International).to_string())
-            .unwrap_or_else(|_| self.e164.clone())
+        display_e164(&self.e164)
     }
+}
+
+/// A stored E.164 number in its readable international form (`+1 206-555-0100`), or as
+/// stored when it cannot be read.
+#[must_use]
+pub fn display_e164(e164: &str) -> String {
+    phonenumber::parse(None, e164)
+        .map_or_else(|_| e164.to_owned(), |n| n.format().mode(Mode::International).to_string())
 }
 
 /// The ISO 3166 region of an E.164 number (`+1206...` → `US`), when it can be told.

@@ -36,6 +36,8 @@ pub struct Columns {
     by_field: HashMap<&'static str, Vec<usize>>,
     /// A phone column → the column beside it saying what kind of phone it is.
     phone_types: HashMap<usize, usize>,
+    /// See [`Columns::one_lead_per_id`]; read once per file, asked once per row.
+    own_export: bool,
 }
 
 /// The column a file of `kind` cannot do without, when `has` says it is missing.
@@ -114,7 +116,16 @@ impl Columns {
             }
         }
         let phone_types = pair_phone_types(&headers, &targets);
-        let columns = Self { kind, headers, targets, by_field, phone_types };
+        let own_export = kind == ImportKind::Leads && {
+            let headed = |name: &str| {
+                headers
+                    .iter()
+                    .zip(&targets)
+                    .any(|(h, t)| h.trim() == name && matches!(t, Target::Field(f) if f.name == "external_id"))
+            };
+            headed("id") && headed("external_id")
+        };
+        let columns = Self { kind, headers, targets, by_field, phone_types, own_export };
         columns.check_required()?;
         Ok(columns)
     }
@@ -173,13 +184,7 @@ impl Columns {
     /// into an empty organization gives back every lead.
     #[must_use]
     pub fn one_lead_per_id(&self) -> bool {
-        let headed = |name: &str| {
-            self.headers
-                .iter()
-                .zip(&self.targets)
-                .any(|(h, t)| h.trim() == name && matches!(t, Target::Field(f) if f.name == "external_id"))
-        };
-        self.kind == ImportKind::Leads && headed("id") && headed("external_id")
+        self.own_export
     }
 
     #[must_use]

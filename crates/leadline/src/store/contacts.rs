@@ -47,7 +47,7 @@ impl ContactPhone {
     /// The number as people read it, with its extension ("+1 212-555-0100 ext. 12").
     #[must_use]
     pub fn display(&self) -> String {
-        let number = Phone::from_e164(&self.e164, self.kind).map_or_else(|_| self.e164.clone(), |p| p.display());
+        let number = leadline_domain::phone::display_e164(&self.e164);
         match &self.extension {
             Some(ext) => format!("{number} ext. {ext}"),
             None => number,

@@ -308,13 +308,8 @@ async fn screen_page(state: &AppState, user: &PageUser, id: &str, error: Option<
         .as_deref()
         .map(|n| {
             let stored = offer.contact.iter().flat_map(|c| &c.phones).find(|p| p.e164 == n);
-            stored.map_or_else(
-                || {
-                    leadline_domain::Phone::from_e164(n, leadline_domain::PhoneType::Work)
-                        .map_or_else(|_| n.to_owned(), |p| p.display())
-                },
-                crate::store::contacts::ContactPhone::display,
-            )
+            stored
+                .map_or_else(|| leadline_domain::phone::display_e164(n), crate::store::contacts::ContactPhone::display)
         })
         .unwrap_or_default();
     Ok(render(
