@@ -206,8 +206,9 @@ fn prepare(l: &Lookup, line: u64, rec: &csv::ByteRecord) -> Row<NewOpportunity> 
     let bad = |col: &str, v: &str, reason: String| issues.borrow_mut().push(Issue::new(Some(col), Some(v), reason));
     // HubSpot lists several associations in one cell ("9001;9002"): the first known counts.
     let by_external = |ext: &str| super::ids_in(ext).find_map(|id| l.leads_by_external.get(id).copied());
-    let lead = match (cols.first(rec, "lead_external_id"), cols.first(rec, "lead")) {
-        (Some((_, ext)), _) if by_external(&ext).is_some() => by_external(&ext),
+    let external = cols.first(rec, "lead_external_id").map(|(col, ext)| (col, by_external(&ext), ext));
+    let lead = match (external, cols.first(rec, "lead")) {
+        (Some((_, Some(found), _)), _) => Some(found),
         (_, Some((col, name))) => {
             let found = dedupe::company_key(&name).and_then(|k| l.leads_by_name.get(&k).copied());
             if found.is_none() {
@@ -215,7 +216,7 @@ fn prepare(l: &Lookup, line: u64, rec: &csv::ByteRecord) -> Row<NewOpportunity> 
             }
             found
         }
-        (Some((col, ext)), None) => {
+        (Some((col, None, ext)), None) => {
             bad(col, &ext, "no lead of this organization has this external id".into());
             None
         }
