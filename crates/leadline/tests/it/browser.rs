@@ -319,10 +319,7 @@ async fn import_a_file_from_the_import_page() {
         b.click("button.primary[type=submit]");
         b.wait_title("Map columns");
         let page = b.source();
-        assert!(
-            page.contains("Upload 0 Oy") && page.contains("+358401000000 ext. 5"),
-            "the preview shows rows as stored"
-        );
+        assert!(page.contains("Upload 0 Oy") && page.contains("1000000 ext. 5"), "the preview shows rows as stored");
         assert!(page.contains("Refused") && page.contains("not-an-email"), "the preview shows refused rows");
         assert!(page.contains(">E-mail</option>"), "fields are offered by their names, not their codes");
         b.screenshot("import-map");

@@ -214,7 +214,10 @@ fn lead_cells(record: &serde_json::Value) -> Vec<String> {
                     let ext = p.get("extension").map(&s).map_or_else(String::new, |e| format!(" ext. {e}"));
                     format!(
                         "{}{ext} ({})",
-                        p.get("e164").map(&s).unwrap_or_default(),
+                        // One number never breaks across lines.
+                        leadline_domain::phone::display_e164(&p.get("e164").map(&s).unwrap_or_default())
+                            .replace(' ', "\u{a0}")
+                            .replace('-', "\u{2011}"),
                         p.get("type").map(&s).unwrap_or_default()
                     )
                 })
@@ -274,28 +277,32 @@ async fn map_page(
             cells: if lead_kind && !r.rejected {
                 lead_cells(&r.record)
             } else {
-                let mut cells = vec![
-                    r.record
-                        .as_object()
-                        .map(|m| {
-                            m.iter()
-                                .map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or("")))
-                                .collect::<Vec<_>>()
-                                .join("; ")
+                // The raw values in the file's column order, spanning the table's columns.
+                let values = r.record.as_object();
+                vec![
+                    preview
+                        .columns
+                        .iter()
+                        .filter_map(|c| {
+                            let key = format!("{} ({})", c.field, c.header);
+                            let v = values?.get(&key)?.as_str()?;
+                            Some(format!("{key}: {v}"))
                         })
-                        .unwrap_or_default(),
-                ];
-                if lead_kind {
-                    cells.resize(head.len(), String::new());
-                }
-                cells
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ]
             },
             issues: r
                 .issues
                 .iter()
-                .map(|i| match &i.column {
-                    Some(c) => format!("{c}: {}", i.reason),
-                    None => i.reason.clone(),
+                .map(|i| {
+                    // "Contact owner 'Maria Manager': is not a user …" unless the reason quotes it.
+                    let value = i.value.as_deref().filter(|v| !v.is_empty() && !i.reason.contains(*v));
+                    match (&i.column, value) {
+                        (Some(c), Some(v)) => format!("{c} '{v}': {}", i.reason),
+                        (Some(c), None) => format!("{c}: {}", i.reason),
+                        (None, _) => i.reason.clone(),
+                    }
                 })
                 .collect::<Vec<_>>()
                 .join("; "),
