@@ -36,8 +36,9 @@ pub struct Columns {
     by_field: HashMap<&'static str, Vec<usize>>,
     /// A phone column → the column beside it saying what kind of phone it is.
     phone_types: HashMap<usize, usize>,
-    /// See [`Columns::one_lead_per_id`]; read once per file, asked once per row.
-    own_export: bool,
+    /// A Leadline export's `id` column (see [`Columns::one_lead_per_id`]); found once per
+    /// file, read on every row.
+    own_id: Option<usize>,
 }
 
 /// The column a file of `kind` cannot do without, when `has` says it is missing.
@@ -116,16 +117,18 @@ impl Columns {
             }
         }
         let phone_types = pair_phone_types(&headers, &targets);
-        let own_export = kind == ImportKind::Leads && {
-            let headed = |name: &str| {
-                headers
-                    .iter()
-                    .zip(&targets)
-                    .any(|(h, t)| h.trim() == name && matches!(t, Target::Field(f) if f.name == "external_id"))
-            };
-            headed("id") && headed("external_id")
-        };
-        let columns = Self { kind, headers, targets, by_field, phone_types, own_export };
+        // A Leadline export: its `id` column groups a lead's rows and finds the lead it came
+        // from; it is no external id (only the `external_id` column is one).
+        let is_external_id = |i: usize| matches!(&targets[i], Target::Field(f) if f.name == "external_id");
+        let headed = |name: &str| (0..headers.len()).find(|&i| headers[i].trim() == name && is_external_id(i));
+        let own_id =
+            (kind == ImportKind::Leads).then(|| headed("id").zip(headed("external_id"))).flatten().map(|(id, _)| id);
+        if let Some(id) = own_id
+            && let Some(columns) = by_field.get_mut("external_id")
+        {
+            columns.retain(|&i| i != id);
+        }
+        let columns = Self { kind, headers, targets, by_field, phone_types, own_id };
         columns.check_required()?;
         Ok(columns)
     }
@@ -184,7 +187,13 @@ impl Columns {
     /// into an empty organization gives back every lead.
     #[must_use]
     pub fn one_lead_per_id(&self) -> bool {
-        self.own_export
+        self.own_id.is_some()
+    }
+
+    /// The lead's id in the Leadline export `rec` comes from, if the file is one.
+    #[must_use]
+    pub fn own_id<'r>(&self, rec: &'r ByteRecord) -> Option<Cow<'r, str>> {
+        self.own_id.and_then(|i| value(rec, i)).filter(|v| !is_placeholder(v))
     }
 
     #[must_use]

@@ -266,11 +266,15 @@ pub fn spawn_reader<T: Send + 'static>(
     let path = job.path.clone();
     let sniffed = job.sniffed.clone();
     let skip = job.resume_from;
+    let columns = job.columns.clone();
     let reader = std::thread::Builder::new().name("import-reader".into()).spawn(move || -> anyhow::Result<u64> {
         let (mut reader, mut rows) = rows_after_header(&path, &sniffed)?;
         let mut rec = ByteRecord::new();
         let mut read = 0_u64;
         let mut items = Vec::with_capacity(BATCH_ROWS);
+        // In a Leadline export a full batch ends where the next lead's rows begin, so an
+        // interrupted import resumes at a lead's first row (see `merge::Index::load`).
+        let mut last_id: Option<String> = None;
         loop {
             match reader.read_byte_record(&mut rec) {
                 Ok(true) => {}
@@ -282,14 +286,23 @@ pub fn spawn_reader<T: Send + 'static>(
             if read <= skip || !is_record(&rec) {
                 continue;
             }
-            items.push(prepare(row, &rec));
             if items.len() >= BATCH_ROWS {
-                let batch =
-                    Batch { items: std::mem::replace(&mut items, Vec::with_capacity(BATCH_ROWS)), rows_read: read };
-                if send.blocking_send(batch).is_err() {
-                    return Ok(read);
+                let id = columns.own_id(&rec);
+                let same_lead = id.is_some() && id.as_deref() == last_id.as_deref() && items.len() < 4 * BATCH_ROWS;
+                if !same_lead {
+                    let batch = Batch {
+                        items: std::mem::replace(&mut items, Vec::with_capacity(BATCH_ROWS)),
+                        rows_read: read - 1,
+                    };
+                    if send.blocking_send(batch).is_err() {
+                        return Ok(read - 1);
+                    }
                 }
             }
+            if columns.one_lead_per_id() {
+                last_id = columns.own_id(&rec).map(std::borrow::Cow::into_owned);
+            }
+            items.push(prepare(row, &rec));
         }
         if !items.is_empty() || read > skip {
             let _ = send.blocking_send(Batch { items, rows_read: read });
@@ -411,7 +424,8 @@ async fn run_leads(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Resu
         importer: job.importer,
         match_domain: job.options.match_domain,
     });
-    let mut index = merge::Index::load(db, job.org.id, job.id, job.options.match_domain).await?;
+    let mut index =
+        merge::Index::load(db, job.org.id, job.id, job.options.match_domain, job.columns.one_lead_per_id()).await?;
     let writer = db.dedicated_writer(IMPORT_CACHE_MIB).await?;
     let prep = Arc::clone(&ctx);
     let (mut batches, reader) = spawn_reader(job, move |line, rec| leads::prepare(&prep, line, rec))?;

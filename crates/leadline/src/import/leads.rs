@@ -40,6 +40,8 @@ pub enum KeyKind {
     Domain = 5,
     /// A person lead's name, for rows that give nothing else to know them by.
     Person = 6,
+    /// A lead's id in the Leadline export a row comes from (and of the lead it names here).
+    LeadlineId = 7,
 }
 
 /// A person's name as compared for de-duplication: case, accents, punctuation and spacing
@@ -59,14 +61,23 @@ pub fn key_hash(kind: KeyKind, value: &str) -> u64 {
     h.finish()
 }
 
-/// The keys a stored or imported lead is found by.
-pub fn keys_of(lead: &Lead, match_domain: bool, contacts: &[Contact]) -> Vec<Key> {
+/// The keys an imported lead is found by; `own_id` is its id in the Leadline export the
+/// row comes from, which then groups the lead's rows in place of its external id.
+pub fn keys_of(lead: &Lead, match_domain: bool, contacts: &[Contact], own_id: Option<&str>) -> Vec<Key> {
     let mut keys = Vec::new();
+    if let Some(id) = own_id {
+        keys.push(Key {
+            hash: key_hash(KeyKind::LeadlineId, id),
+            reason: format!("same Leadline id {id}"),
+            external: true,
+            name_only: false,
+        });
+    }
     if let Some(ext) = &lead.external_id {
         keys.push(Key {
             hash: key_hash(KeyKind::External, ext),
             reason: format!("same external id {ext}"),
-            external: true,
+            external: own_id.is_none(),
             name_only: false,
         });
     }
@@ -535,7 +546,7 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
     };
     lead.sync_address();
     let contact_list: Vec<Contact> = contacts.iter().map(|(c, _)| c.clone()).collect();
-    let keys = keys_of(&lead, ctx.match_domain, &contact_list);
+    let keys = keys_of(&lead, ctx.match_domain, &contact_list, cols.own_id(rec).as_deref());
     Prepared::Lead(Box::new(LeadRecord { row, rows: NewLeadRows { lead, contacts }, keys, warnings }))
 }
 

@@ -64,8 +64,18 @@ pub struct Index {
 }
 
 impl Index {
-    /// Loads the keys of the organization's stored leads.
-    pub async fn load(db: &Db, org: Uuid, import: Uuid, match_domain: bool) -> anyhow::Result<Self> {
+    /// Loads the keys of the organization's stored leads. For a Leadline export
+    /// (`one_lead_per_id`) a lead is also found by its own id, so that a file exported here
+    /// and edited updates the leads it came from; the leads this import stored before it was
+    /// interrupted are each one of the file's ids (whose rows ended before the batch did,
+    /// see `engine::spawn_reader`), so later rows of other ids stay apart from them.
+    pub async fn load(
+        db: &Db,
+        org: Uuid,
+        import: Uuid,
+        match_domain: bool,
+        one_lead_per_id: bool,
+    ) -> anyhow::Result<Self> {
         let mut index = Index::default();
         let mut slots: HashMap<Uuid, u32> = HashMap::new();
         let mut tx = db.read().await?;
@@ -74,11 +84,17 @@ impl Index {
         crate::on_tx!(&mut tx, |c| {
             let mut rows = sqlx::query_as::<_, LeadKeys>(sql).bind(org).fetch(&mut *c);
             while let Some((id, name, kind, website, external, imported_by)) = rows.try_next().await? {
+                let created_here = imported_by == Some(import);
+                let own = key_hash(KeyKind::LeadlineId, &id.to_string());
                 let external = external.map(|ext| key_hash(KeyKind::External, &ext));
-                let slot = index.add(Target { id, created_here: imported_by == Some(import), pending: None, external });
+                let group = if one_lead_per_id && created_here { Some(own) } else { external };
+                let slot = index.add(Target { id, created_here, pending: None, external: group });
                 slots.insert(id, slot);
                 if let Some(ext) = external {
                     index.map.entry(ext).or_insert(slot);
+                }
+                if one_lead_per_id {
+                    index.map.entry(own).or_insert(slot);
                 }
                 if kind == LeadKind::Company.as_str()
                     && let Some(k) = dedupe::company_key(&name)

@@ -692,14 +692,20 @@ async fn snapshot(app: &TestApp, token: &str) -> Vec<String> {
                 .collect();
             contacts.sort();
             format!(
-                "{}|{}|{}|{}|{}|{}|{}|{}|{}|{:?}",
+                "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{:?}",
                 l["name"],
                 l["kind"],
                 l["status"],
                 l["source"],
+                l["external_id"],
                 l["website"],
+                l["street"],
                 l["city"],
+                l["region"],
+                l["postcode"],
                 l["country"],
+                l["time_zones"],
+                l["description"],
                 l["tags"],
                 l["custom_fields"],
                 contacts
@@ -725,7 +731,12 @@ async fn export_then_import_reproduces_the_leads(backend: Backend) {
     // Two people of one household may share a name: they stay two contacts.
     app.lead(&token, json!({"name": "Household Smith", "kind": "person", "contacts": [{"name": "Tom Smith", "phones": ["+1 212 555 0100 x7"]},
         {"name": "Tom Smith", "emails": ["junior@smith.example"]}]})).await;
-    app.lead(&token, json!({"name": "No Contacts AB", "country": "SE"})).await;
+    app.lead(
+        &token,
+        json!({"name": "No Contacts AB", "country": "SE", "external_id": "sf-0042", "street": "Storgatan 1",
+            "postcode": "111 22", "city": "Stockholm"}),
+    )
+    .await;
     // Separate leads that the import's rules would call duplicates of each other (the
     // same company name after its legal suffix, the same switchboard number) stay
     // separate: they were separate where they came from.
@@ -747,6 +758,21 @@ async fn export_then_import_reproduces_the_leads(backend: Backend) {
     // The same export again creates nothing.
     let again = app.import(&empty_token, &[], "export.csv", export.text.as_bytes()).await;
     assert_eq!((again["created"].clone(), again["duplicates"].clone()), (json!(0), json!(6)), "{again}");
+    // Exported, edited in a spreadsheet and imported back with `update`, rows find the
+    // leads they came from by their id, even with a new name and a new e-mail.
+    let edited = export
+        .text
+        .replace("No Contacts AB", "Renamed Holding AB")
+        .replace("liisa@karkkainen.example", "liisa.lahti@karkkainen.example");
+    let before = app.all_leads(&token).await.len();
+    let back = app.import(&token, &[("on_duplicate", "update")], "edited.csv", edited.as_bytes()).await;
+    assert_eq!((back["created"].clone(), back["rejected"].clone()), (json!(0), json!(0)), "{back}");
+    let after = app.all_leads(&token).await;
+    assert_eq!(after.len(), before);
+    let renamed = after.iter().find(|l| l["external_id"] == "sf-0042").unwrap();
+    assert_eq!(renamed["name"], "Renamed Holding AB", "{renamed}");
+    let report_text = report(&app, &token, back["id"].as_str().unwrap()).await;
+    assert!(format!("{report_text:?}").contains("same Leadline id"), "{report_text:?}");
     // A filtered export holds only the matching leads.
     let filtered = app.get("/api/v1/exports/leads.csv?status=qualified", &token).await;
     assert_eq!(filtered.text.lines().filter(|l| l.contains("Kärkkäinen")).count(), 2);
