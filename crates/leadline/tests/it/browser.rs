@@ -334,6 +334,13 @@ async fn import_a_file_from_the_import_page() {
         assert!(page.contains(r#"data-field="created">300<"#), "counts on the page");
         assert!(page.contains(r#"data-field="rejected">1<"#));
         assert!(page.contains("report.csv"));
+        // The error report, as the page's link downloads it (with the session's cookie).
+        let errors = b.exec(
+            "const r = new XMLHttpRequest(); r.open('GET', document.querySelector('#error-report').href, false); \
+             r.send(); return r.responseText;",
+        );
+        let errors = errors.as_str().unwrap_or_default();
+        assert!(errors.starts_with("row,") && errors.contains("not-an-email"), "{errors}");
         b.screenshot("import-done");
     })
     .await

@@ -364,6 +364,11 @@ pub async fn errors_csv(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let import = load(&s, &actor, &id).await?;
+    errors_response(&s, &import).await
+}
+
+/// The error report: the refused rows (row number, column, value, reason) as CSV.
+pub async fn errors_response(s: &AppState, import: &Import) -> Result<Response, ApiError> {
     let mut out = Vec::new();
     crate::import::report::write_only(&s.db, import.id, Some("rejected"), &mut out).await?;
     Ok(csv_download(out, &format!("import-{}-errors.csv", import.id)))

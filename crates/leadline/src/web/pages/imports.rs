@@ -11,7 +11,7 @@ use crate::{
     store::{self, imports::Import},
     web::{
         AppState,
-        api::imports::{export_response, read_upload, report_response},
+        api::imports::{errors_response, export_response, read_upload, report_response},
     },
 };
 use askama::Template;
@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/imports/{id}/map", get(map).post(map_submit))
         .route("/imports/{id}/status", get(status))
         .route("/imports/{id}/report.csv", get(report))
+        .route("/imports/{id}/errors.csv", get(errors))
         .route("/imports/{id}/undo", post(undo))
         .route("/imports/{id}/stop", post(stop))
         .route("/leads/export.csv", get(export))
@@ -438,6 +439,11 @@ async fn status(
 async fn report(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> PageResult {
     let import = load(&state, &user, &id).await?;
     report_response(&state, &import).await.map_err(|e| error_page(&e.0))
+}
+
+async fn errors(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> PageResult {
+    let import = load(&state, &user, &id).await?;
+    errors_response(&state, &import).await.map_err(|e| error_page(&e.0))
 }
 
 async fn undo(
