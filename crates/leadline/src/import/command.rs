@@ -295,9 +295,18 @@ async fn undo_command(db: &Db, id: Uuid) -> anyhow::Result<()> {
     let r = undo::undo_as(db, by, id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("Undid import {id}: deleted {}, restored {}.", r.deleted, r.restored);
     if !r.kept_edited.is_empty() {
-        println!("Kept {} records edited since the import:", r.kept_edited.len());
+        println!(
+            "Edited since the import: {} record(s). Created leads someone edited stay; in changed leads only the fields edited since keep their value.",
+            r.kept_edited.len()
+        );
         for k in &r.kept_edited {
-            println!("  {k}");
+            let fields: Vec<&str> =
+                r.kept_fields.iter().filter(|f| f.entity_id == *k).map(|f| f.field.as_str()).collect();
+            if fields.is_empty() {
+                println!("  {k}");
+            } else {
+                println!("  {k}: kept {}", fields.join(", "));
+            }
         }
     }
     Ok(())

@@ -399,7 +399,8 @@ pub async fn apply_stored(
     lead.contacts = rows.contacts.iter().map(|(c, _)| c.clone()).collect();
     store::leads::refresh_search(tx, lead).await?;
     if !created_here {
-        store::imports::record_change(tx, job.id, "lead", lead.id, &before, now).await?;
+        let after = serde_json::to_value(&*lead)?;
+        store::imports::record_change(tx, job.id, "lead", lead.id, &before, Some(&after), now).await?;
     }
     Ok(())
 }

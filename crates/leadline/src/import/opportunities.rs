@@ -408,7 +408,7 @@ impl Writer for OpportunityWriter {
         current.updated_at = now;
         store::sales::save_opportunity(tx, org, &current, None).await?;
         if !self.created.contains(&current.id) {
-            store::imports::record_change(tx, job.id, "opportunity", current.id, &before, now).await?;
+            store::imports::record_change(tx, job.id, "opportunity", current.id, &before, None, now).await?;
         }
         Ok(if update {
             Outcome::Updated(current.id, format!("{reason}: updated the opportunity"))

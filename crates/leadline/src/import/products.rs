@@ -138,7 +138,7 @@ impl Writer for ProductWriter {
         current.updated_at = now;
         store::sales::save_product(tx, org, &current, None).await?;
         if !self.created.contains(&id) {
-            store::imports::record_change(tx, job.id, "product", id, &before, now).await?;
+            store::imports::record_change(tx, job.id, "product", id, &before, None, now).await?;
         }
         Ok(if update {
             Outcome::Updated(id, format!("{reason}: updated the product"))

@@ -1,5 +1,7 @@
 //! Undoing an import: what it created is deleted, what it changed is restored —
-//! except records edited since, which are kept as they are and reported.
+//! except what was edited since: a lead the import created and someone edited is kept;
+//! in a lead it changed, each field someone changed after it keeps that value. Both are
+//! reported.
 
 use crate::{
     app::{Actor, AppError, audit::By},
@@ -18,8 +20,19 @@ pub struct UndoReport {
     pub deleted: u64,
     /// Records the import changed that were put back as they were.
     pub restored: u64,
-    /// Records edited after the import: left as they are.
+    /// Records edited after the import: what was edited is left as it is.
     pub kept_edited: Vec<Uuid>,
+    /// The fields of those records that were kept because they were edited after the
+    /// import (the rest of each record was restored).
+    pub kept_fields: Vec<KeptField>,
+}
+
+/// A field undo left alone because someone changed it after the import.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KeptField {
+    pub entity_id: Uuid,
+    /// The field, as the API names it (`city`, `custom_fields.Industry`, `contact Jo Bloggs`).
+    pub field: String,
 }
 
 const PAGE: i64 = 2_000;
@@ -65,15 +78,19 @@ pub async fn undo_as(db: &Db, by: By<'_>, id: Uuid) -> Result<UndoReport, AppErr
         other => super::others::delete_created(db, org, id, other, finished, &mut report).await?,
     }
     let mut tx = db.write().await?;
-    for (entity_type, entity_id, before, after) in store::imports::changes(&mut tx, id).await? {
-        let restored = match entity_type.as_str() {
-            "lead" => restore_lead(&mut tx, org, id, entity_id, &before, after).await?,
-            other => super::others::restore(&mut tx, org, other, entity_id, &before, after).await?,
+    for change in store::imports::changes(&mut tx, id).await? {
+        let (entity_id, before, when) = (change.entity_id, &change.before, change.after_updated_at);
+        let outcome = match (change.entity_type.as_str(), &change.after) {
+            ("lead", Some(after)) => undo_lead_change(&mut tx, org, id, entity_id, before, after, when).await?,
+            ("lead", None) => Outcome::whole(restore_lead(&mut tx, org, id, entity_id, before, when).await?),
+            (other, _) => Outcome::whole(super::others::restore(&mut tx, org, other, entity_id, before, when).await?),
         };
-        if restored {
+        if outcome.restored {
             report.restored += 1;
-        } else {
+        }
+        if outcome.edited_since {
             report.kept_edited.push(entity_id);
+            report.kept_fields.extend(outcome.kept.into_iter().map(|field| KeptField { entity_id, field }));
         }
     }
     let json = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
@@ -149,6 +166,185 @@ async fn delete_leads(tx: &mut Tx, ids: &[Uuid]) -> anyhow::Result<()> {
         q.build().execute(c).await.map(drop)
     })?;
     Ok(())
+}
+
+/// What undoing one record's change did.
+struct Outcome {
+    /// Someone changed the record after the import.
+    edited_since: bool,
+    /// Everything the import changed in it is as it was before.
+    restored: bool,
+    /// The fields kept as they are because they were changed after the import.
+    kept: Vec<String>,
+}
+
+impl Outcome {
+    /// A record restored whole, or kept whole.
+    fn whole(restored: bool) -> Self {
+        Self { edited_since: !restored, restored, kept: Vec::new() }
+    }
+}
+
+/// Puts each field of a lead the import changed back as it was, unless someone changed
+/// it after the import: a three-way comparison of the lead before the import, as the
+/// import left it, and as it is now. Contacts the import added are deleted, phones and
+/// e-mails it added are removed, unless edited since.
+async fn undo_lead_change(
+    tx: &mut Tx,
+    org: Uuid,
+    import: Uuid,
+    lead_id: Uuid,
+    before: &str,
+    after: &str,
+    import_touched: DateTime<Utc>,
+) -> anyhow::Result<Outcome> {
+    let Some(current) = store::leads::get(tx, org, lead_id).await? else {
+        return Ok(Outcome { edited_since: true, restored: false, kept: Vec::new() });
+    };
+    let before: Lead = serde_json::from_str(before)?;
+    let after: Lead = serde_json::from_str(after)?;
+    let mut kept = Vec::new();
+    let mut lead = current.clone();
+    three_way(&mut lead.name, &before.name, &after.name, "name", &mut kept);
+    three_way(&mut lead.kind, &before.kind, &after.kind, "kind", &mut kept);
+    three_way(&mut lead.status, &before.status, &after.status, "status", &mut kept);
+    three_way(&mut lead.owner_id, &before.owner_id, &after.owner_id, "owner", &mut kept);
+    three_way(&mut lead.external_id, &before.external_id, &after.external_id, "external_id", &mut kept);
+    three_way(&mut lead.source, &before.source, &after.source, "source", &mut kept);
+    three_way(&mut lead.website, &before.website, &after.website, "website", &mut kept);
+    let a = &mut lead.address;
+    three_way(&mut a.street, &before.address.street, &after.address.street, "street", &mut kept);
+    three_way(&mut a.city, &before.address.city, &after.address.city, "city", &mut kept);
+    three_way(&mut a.region, &before.address.region, &after.address.region, "region", &mut kept);
+    three_way(&mut a.postcode, &before.address.postcode, &after.address.postcode, "postcode", &mut kept);
+    three_way(&mut a.country, &before.address.country, &after.address.country, "country", &mut kept);
+    lead.sync_address();
+    let mut zones = (lead.time_zones.clone(), lead.time_zone_manual);
+    three_way(
+        &mut zones,
+        &(before.time_zones.clone(), before.time_zone_manual),
+        &(after.time_zones.clone(), after.time_zone_manual),
+        "time_zones",
+        &mut kept,
+    );
+    (lead.time_zones, lead.time_zone_manual) = zones;
+    three_way(&mut lead.score, &before.score, &after.score, "score", &mut kept);
+    three_way(&mut lead.description, &before.description, &after.description, "description", &mut kept);
+    lead.tags = undo_in_list(&lead.tags, &before.tags, &after.tags);
+    let keys: std::collections::BTreeSet<&String> =
+        before.custom_fields.keys().chain(after.custom_fields.keys()).collect();
+    for key in keys {
+        let mut value = lead.custom_fields.get(key).cloned();
+        let label = format!("custom_fields.{key}");
+        three_way(
+            &mut value,
+            &before.custom_fields.get(key).cloned(),
+            &after.custom_fields.get(key).cloned(),
+            &label,
+            &mut kept,
+        );
+        match value {
+            Some(v) => lead.custom_fields.insert(key.clone(), v),
+            None => lead.custom_fields.remove(key),
+        };
+    }
+    // Contacts: the import's own are deleted unless edited since; the others get back
+    // what the import changed in them.
+    let mut contacts = Vec::new();
+    for c in &current.contacts {
+        let was = before.contacts.iter().find(|b| b.id == c.id);
+        let left = after.contacts.iter().find(|x| x.id == c.id);
+        match (was, left) {
+            (None, Some(left)) if left.updated_at == c.updated_at => {
+                crate::on_tx!(tx, |x| sqlx::query(
+                    "DELETE FROM contacts WHERE id = $1 AND lead_id = $2 AND import_id = $3"
+                )
+                .bind(c.id)
+                .bind(lead_id)
+                .bind(import)
+                .execute(x)
+                .await
+                .map(drop))?;
+            }
+            (None, Some(_)) => {
+                kept.push(format!("contact {}", c.name));
+                contacts.push(c.clone());
+            }
+            (Some(was), Some(left)) if was != left => {
+                let mut contact = c.clone();
+                let what = |field: &str| format!("contact {}: {field}", c.name);
+                three_way(&mut contact.name, &was.name, &left.name, &what("name"), &mut kept);
+                three_way(&mut contact.title, &was.title, &left.title, &what("title"), &mut kept);
+                three_way(
+                    &mut contact.do_not_call,
+                    &was.do_not_call,
+                    &left.do_not_call,
+                    &what("do_not_call"),
+                    &mut kept,
+                );
+                three_way(
+                    &mut contact.do_not_email,
+                    &was.do_not_email,
+                    &left.do_not_email,
+                    &what("do_not_email"),
+                    &mut kept,
+                );
+                contact.emails = undo_in_list(&c.emails, &was.emails, &left.emails);
+                let numbers = |list: &[crate::store::contacts::ContactPhone]| {
+                    list.iter().map(|p| p.e164.clone()).collect::<Vec<_>>()
+                };
+                let keep = undo_in_list(&numbers(&c.phones), &numbers(&was.phones), &numbers(&left.phones));
+                let mut phones: Vec<_> = c.phones.iter().filter(|p| keep.contains(&p.e164)).cloned().collect();
+                for p in &was.phones {
+                    if keep.contains(&p.e164) && !phones.iter().any(|q| q.e164 == p.e164) {
+                        phones.push(p.clone());
+                    }
+                }
+                phones.sort_by_key(|p| keep.iter().position(|k| *k == p.e164));
+                contact.phones = phones;
+                if contact != *c {
+                    contact.updated_at = store::now();
+                    store::contacts::update(tx, org, &contact, &phones_of(&contact)).await?;
+                }
+                contacts.push(contact);
+            }
+            _ => contacts.push(c.clone()),
+        }
+    }
+    lead.contacts = contacts;
+    if lead != current {
+        lead.updated_at = store::now();
+        store::leads::update(tx, org, &lead).await?;
+        store::leads::set_tags(tx, org, lead.id, &lead.tags).await?;
+        store::leads::refresh_search(tx, &lead).await?;
+    }
+    let edited_since = current.updated_at != import_touched || !kept.is_empty();
+    Ok(Outcome { edited_since, restored: kept.is_empty(), kept })
+}
+
+/// One field three ways: back to `before` if it is still as the import left it; kept
+/// (and named in `kept`) if someone changed it since.
+fn three_way<T: PartialEq + Clone>(current: &mut T, before: &T, after: &T, name: &str, kept: &mut Vec<String>) {
+    if before == after {
+        return;
+    }
+    if current == after {
+        current.clone_from(before);
+    } else {
+        kept.push(name.to_owned());
+    }
+}
+
+/// A list with what the import added taken out and what it took out put back, keeping
+/// what others changed since.
+fn undo_in_list(current: &[String], before: &[String], after: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = current.iter().filter(|v| before.contains(v) || !after.contains(v)).cloned().collect();
+    for v in before {
+        if !after.contains(v) && !out.contains(v) {
+            out.push(v.clone());
+        }
+    }
+    out
 }
 
 /// Puts a lead back as it was before the import, unless it changed since.

@@ -323,8 +323,16 @@ impl Writer for UserWriter {
                     store::auth::delete_user_sessions(tx, user.id).await?;
                 }
                 if !self.created.contains(&user.id) {
-                    store::imports::record_change(tx, job.id, "user", user.id, &serde_json::to_value(&before)?, now)
-                        .await?;
+                    store::imports::record_change(
+                        tx,
+                        job.id,
+                        "user",
+                        user.id,
+                        &serde_json::to_value(&before)?,
+                        None,
+                        now,
+                    )
+                    .await?;
                 }
                 if update {
                     Outcome::Updated(user.id, format!("{reason}: updated the user"))

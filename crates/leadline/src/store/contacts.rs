@@ -65,7 +65,7 @@ impl ContactPhone {
 }
 
 /// A person at a lead.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Contact {
     pub id: Uuid,
     pub lead_id: Uuid,

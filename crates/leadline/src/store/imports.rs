@@ -406,17 +406,20 @@ pub async fn record_change(
     entity_type: &str,
     entity_id: Uuid,
     before: &serde_json::Value,
+    after: Option<&serde_json::Value>,
     after_updated_at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     on_tx!(tx, |c| sqlx::query(
-        "INSERT INTO import_changes (import_id, entity_type, entity_id, before, after_updated_at)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (import_id, entity_type, entity_id) DO UPDATE SET after_updated_at = excluded.after_updated_at"
+        "INSERT INTO import_changes (import_id, entity_type, entity_id, before, after, after_updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (import_id, entity_type, entity_id)
+         DO UPDATE SET after = excluded.after, after_updated_at = excluded.after_updated_at"
     )
     .bind(id)
     .bind(entity_type)
     .bind(entity_id)
     .bind(before.to_string())
+    .bind(after.map(ToString::to_string))
     .bind(after_updated_at)
     .execute(c)
     .await
@@ -424,10 +427,23 @@ pub async fn record_change(
     .context("keeping what the import changed")
 }
 
-/// What the import changed: (entity type, id, before, when the import last changed it).
-pub async fn changes(tx: &mut Tx, id: Uuid) -> anyhow::Result<Vec<(String, Uuid, String, DateTime<Utc>)>> {
+/// A record the import changed.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Change {
+    pub entity_type: String,
+    pub entity_id: Uuid,
+    /// The record before the import (JSON).
+    pub before: String,
+    /// The record as the import left it (JSON), where kept.
+    pub after: Option<String>,
+    /// When the import last changed it.
+    pub after_updated_at: DateTime<Utc>,
+}
+
+/// What the import changed.
+pub async fn changes(tx: &mut Tx, id: Uuid) -> anyhow::Result<Vec<Change>> {
     on_tx!(tx, |c| sqlx::query_as(
-        "SELECT entity_type, entity_id, before, after_updated_at FROM import_changes WHERE import_id = $1"
+        "SELECT entity_type, entity_id, before, after, after_updated_at FROM import_changes WHERE import_id = $1"
     )
     .bind(id)
     .fetch_all(c)

@@ -22,7 +22,7 @@ pub struct Address {
 }
 
 /// A lead with its tags and contacts, as stored.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Lead {
     pub id: Uuid,
     pub name: String,

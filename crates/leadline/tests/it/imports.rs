@@ -615,18 +615,27 @@ async fn undo_restores_and_keeps_later_edits(backend: Backend) {
         "contacts": [{"name": "Rita", "emails": ["rita@restore.example"]}]}),
         )
         .await;
-    let csv = "Company,Source,Contact,Email\n\
-        Kept Changes Ltd,Import,,\n\
-        Restore Me Ltd,Import,Ron New,ron@restore.example\n\
-        Created One,Import,,\n\
-        Created Two,Import,,\n";
+    let both = app
+        .lead(
+            &token,
+            json!({"name": "Both Edited GmbH", "source": "Fair", "tags": ["fair"], "custom_fields": {"Seats": "5"},
+        "contacts": [{"name": "Bea", "phones": ["+49 30 1234567"]}]}),
+        )
+        .await;
+    let csv = "Company,Source,Contact,Email,Phone,City,Tags,Seats\n\
+        Kept Changes Ltd,Import,,,,,,\n\
+        Restore Me Ltd,Import,Ron New,ron@restore.example,,,,\n\
+        Created One,Import,,,,,,\n\
+        Created Two,Import,,,,,,\n\
+        Both Edited GmbH,Import,Bea,bea@both.example,+49 30 7654321,Berlin,imported,50\n";
     let done = app.import(&token, &[("on_duplicate", "update")], "undo.csv", csv.as_bytes()).await;
-    assert_eq!((done["created"].clone(), done["updated"].clone()), (json!(2), json!(2)), "{done}");
+    assert_eq!((done["created"].clone(), done["updated"].clone()), (json!(2), json!(3)), "{done}");
     let id = done["id"].as_str().unwrap().to_owned();
     let restored_now = app.get(&format!("/api/v1/leads/{}", restore["id"].as_str().unwrap()), &token).await.body;
     assert_eq!(restored_now["source"], "Import");
     assert_eq!(restored_now["contacts"].as_array().unwrap().len(), 2);
-    // Edits after the import: one updated lead and one created lead.
+    // Edits after the import: a field the import did not touch, a created lead, and
+    // fields the import changed.
     let kept_id = keep["id"].as_str().unwrap();
     let r = app.patch(&format!("/api/v1/leads/{kept_id}"), &token, json!({"city": "Leeds"})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -639,25 +648,45 @@ async fn undo_restores_and_keeps_later_edits(backend: Backend) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
+    let both_id = both["id"].as_str().unwrap();
+    let r =
+        app.patch(&format!("/api/v1/leads/{both_id}"), &token, json!({"city": "Potsdam", "status": "qualified"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 
     let r = app.request(axum::http::Method::POST, &format!("/api/v1/imports/{id}/undo"), Some(&token), None, &[]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["deleted"], 1, "{}", r.text);
-    assert_eq!(r.body["restored"], 1, "{}", r.text);
+    assert_eq!(r.body["restored"], 2, "the edits since conflict with the import only in Both Edited: {}", r.text);
     let kept: Vec<&str> = r.body["kept_edited"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    assert!(kept.contains(&kept_id) && kept.contains(&created_two["id"].as_str().unwrap()), "{}", r.text);
+    assert!(
+        kept.contains(&kept_id) && kept.contains(&created_two["id"].as_str().unwrap()) && kept.contains(&both_id),
+        "every record edited since is reported: {}",
+        r.text
+    );
+    assert_eq!(r.body["kept_fields"], json!([{"entity_id": both_id, "field": "city"}]), "{}", r.text);
     let names: Vec<String> =
         app.all_leads(&token).await.iter().map(|l| l["name"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(names, ["Kept Changes Ltd", "Restore Me Ltd", "Created Two"]);
+    assert_eq!(names, ["Kept Changes Ltd", "Restore Me Ltd", "Both Edited GmbH", "Created Two"]);
     let back = app.get(&format!("/api/v1/leads/{}", restore["id"].as_str().unwrap()), &token).await.body;
     assert_eq!(back["source"], "Referral", "restored to its state before the import");
     assert_eq!(back["contacts"].as_array().unwrap().len(), 1, "the contact the import added is gone");
     let kept_lead = app.get(&format!("/api/v1/leads/{kept_id}"), &token).await.body;
     assert_eq!(
         (kept_lead["source"].clone(), kept_lead["city"].clone()),
-        (json!("Import"), json!("Leeds")),
-        "edited since: not overwritten"
+        (json!("Referral"), json!("Leeds")),
+        "the import's change is undone, the later edit of another field stays"
     );
+    let b = app.get(&format!("/api/v1/leads/{both_id}"), &token).await.body;
+    assert_eq!(b["city"], "Potsdam", "a field edited since keeps the edit: {b}");
+    assert_eq!(b["status"], "qualified");
+    assert_eq!(b["source"], "Fair", "{b}");
+    assert_eq!(b["tags"], json!(["fair"]), "{b}");
+    assert_eq!(b["custom_fields"], json!({"Seats": "5"}), "{b}");
+    let bea = &b["contacts"][0];
+    assert_eq!(b["contacts"].as_array().unwrap().len(), 1, "{b}");
+    assert_eq!(bea["emails"], json!([]), "the e-mail the import added is taken out: {b}");
+    let numbers: Vec<&str> = bea["phones"].as_array().unwrap().iter().map(|p| p["e164"].as_str().unwrap()).collect();
+    assert_eq!(numbers, ["+49301234567"], "{b}");
     let status = app.get(&format!("/api/v1/imports/{id}"), &token).await.body;
     assert_eq!(status["status"], "undone");
     let again =

@@ -390,8 +390,9 @@ pub async fn report_response(s: &AppState, import: &Import) -> Result<Response, 
 }
 
 /// Undoes an import (also as `DELETE /api/v1/imports/{id}`): the leads and contacts (or products, opportunities, users) it created
-/// are deleted and what it changed is restored — except records edited since, which are
-/// kept and listed.
+/// are deleted and what it changed is restored — except what was edited since: a created lead
+/// someone edited is kept, and in a changed lead each field edited after the import keeps its
+/// value (`kept_edited` lists those records, `kept_fields` the fields kept).
 #[utoipa::path(post, operation_id = "undoImport", path = "/api/v1/imports/{id}/undo", tag = "imports", params(("id" = String, Path)),
     responses((status = 200, body = UndoReport), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]

@@ -410,7 +410,19 @@ async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<Stri
         let deleted = r.get("deleted").and_then(serde_json::Value::as_u64).unwrap_or(0);
         let restored = r.get("restored").and_then(serde_json::Value::as_u64).unwrap_or(0);
         let kept = r.get("kept_edited").and_then(|k| k.as_array()).map_or(0, Vec::len);
-        format!("Undo deleted {deleted}, restored {restored}, and kept {kept} records edited since the import.")
+        let mut fields: Vec<&str> = r
+            .get("kept_fields")
+            .and_then(|k| k.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.get("field").and_then(serde_json::Value::as_str))
+            .collect();
+        fields.sort_unstable();
+        fields.dedup();
+        let what = if fields.is_empty() { String::new() } else { format!(" ({})", fields.join(", ")) };
+        format!(
+            "Undo deleted {deleted}, restored {restored}, and kept what was edited since the import in {kept} records{what}."
+        )
     });
     let report = async {
         let mut tx = state.db.read().await?;
@@ -457,7 +469,7 @@ async fn undo(
     let done = crate::import::undo::undo(&state.db, &user.actor, id).await;
     Ok(back_to_import(id, done, |r| {
         format!(
-            "Import undone: {} deleted, {} restored, {} kept because they were edited since.",
+            "Import undone: {} deleted, {} restored; what was edited since was kept in {} records.",
             r.deleted,
             r.restored,
             r.kept_edited.len()
