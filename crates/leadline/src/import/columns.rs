@@ -46,7 +46,7 @@ fn missing_column(kind: ImportKind, has: impl Fn(&str) -> bool) -> Option<(&'sta
     let any = |names: &[&str]| names.iter().any(|n| has(n));
     match kind {
         ImportKind::Leads if !any(&["name", "contact_name", "first_name", "last_name"]) => Some(("name", "name")),
-        ImportKind::Products if !any(&["name"]) => Some(("product name", "name")),
+        ImportKind::Products if !any(&["name", "code"]) => Some(("product name", "name")),
         ImportKind::Opportunities if !any(&["lead", "lead_external_id"]) => Some(("lead (company)", "lead")),
         ImportKind::Users if !any(&["name", "first_name", "last_name"]) => Some(("name", "name")),
         ImportKind::Users if !any(&["email"]) => Some(("e-mail", "email")),

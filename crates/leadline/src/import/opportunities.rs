@@ -2,12 +2,14 @@
 //! name a product, an owner, a stage, an amount and dates. Stage names go through
 //! the organization's stage map, the import's own additions and the built-in names.
 
+use super::undo::Undone;
 use super::{
     Issue, OnDuplicate,
     columns::Columns,
     engine::{Job, Progress, owners},
     others::{Outcome, Row, Writer, default_currency, drive},
 };
+use crate::store::imports::Change;
 use crate::store::{self, Db, Tx, sales::Opportunity};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
@@ -408,7 +410,8 @@ impl Writer for OpportunityWriter {
         current.updated_at = now;
         store::sales::save_opportunity(tx, org, &current, None).await?;
         if !self.created.contains(&current.id) {
-            store::imports::record_change(tx, job.id, "opportunity", current.id, &before, None, now).await?;
+            let after = serde_json::to_value(&current)?;
+            store::imports::record_change(tx, job.id, "opportunity", current.id, &before, Some(&after), now).await?;
         }
         Ok(if update {
             Outcome::Updated(current.id, format!("{reason}: updated the opportunity"))
@@ -419,14 +422,14 @@ impl Writer for OpportunityWriter {
 }
 
 /// Puts an opportunity back as it was, unless edited since the import.
-pub async fn restore(tx: &mut Tx, org: Uuid, id: Uuid, before: &str, touched: DateTime<Utc>) -> anyhow::Result<bool> {
-    if super::others::updated_at(tx, "opportunity", id).await? != Some(touched) {
-        return Ok(false);
+pub async fn restore(tx: &mut Tx, org: Uuid, id: Uuid, change: &Change) -> anyhow::Result<Undone> {
+    let Some(current) = store::sales::opportunity(tx, org, id).await? else { return Ok(Undone::gone()) };
+    let (mut o, undone): (Opportunity, Undone) = super::undo::three_way_record(&current, change, current.updated_at)?;
+    if undone.changed {
+        o.updated_at = store::now();
+        store::sales::save_opportunity(tx, org, &o, None).await?;
     }
-    let mut o: Opportunity = serde_json::from_str(before)?;
-    o.updated_at = store::now();
-    store::sales::save_opportunity(tx, org, &o, None).await?;
-    Ok(true)
+    Ok(undone)
 }
 
 #[cfg(test)]

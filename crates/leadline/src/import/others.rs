@@ -1,11 +1,13 @@
 //! The rest of a CRM: products, opportunities, users and teams. Fewer rows than
 //! leads, so each row is written on its own inside its batch's transaction.
 
+use super::undo::Undone;
 use super::{
     Issue,
     engine::{Job, Progress, issue_rows, row_note, spawn_reader},
     undo::UndoReport,
 };
+use crate::store::imports::Change;
 use crate::store::{
     self, Db, Tx,
     imports::{Counts, NewReportRow},
@@ -194,19 +196,12 @@ pub async fn delete_created(
 }
 
 /// Puts a product, opportunity or user back as it was, unless edited since.
-pub async fn restore(
-    tx: &mut Tx,
-    org: Uuid,
-    kind: &str,
-    id: Uuid,
-    before: &str,
-    touched: DateTime<Utc>,
-) -> anyhow::Result<bool> {
-    match kind {
-        "product" => super::products::restore(tx, org, id, before, touched).await,
-        "opportunity" => super::opportunities::restore(tx, org, id, before, touched).await,
-        "user" => super::users::restore(tx, org, id, before, touched).await,
-        _ => Ok(false),
+pub async fn restore(tx: &mut Tx, org: Uuid, id: Uuid, change: &Change) -> anyhow::Result<Undone> {
+    match change.entity_type.as_str() {
+        "product" => super::products::restore(tx, org, id, change).await,
+        "opportunity" => super::opportunities::restore(tx, org, id, change).await,
+        "user" => super::users::restore(tx, org, id, change).await,
+        _ => Ok(Undone::gone()),
     }
 }
 

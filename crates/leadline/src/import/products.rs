@@ -1,11 +1,14 @@
 //! Importing products: name, code, price and currency. A product matches an
-//! existing one by code, or by name when the row has no code.
+//! existing one by code, or by name when the row has no code; a row with a code alone
+//! (a price list) updates the product of that code.
 
+use super::undo::Undone;
 use super::{
     Issue, OnDuplicate,
     engine::{Job, Progress},
     others::{Outcome, Row, Writer, default_currency, drive},
 };
+use crate::store::imports::Change;
 use crate::store::{self, Db, Tx, sales::Product};
 use chrono::{DateTime, Utc};
 use leadline_domain::{Money, money, text};
@@ -17,7 +20,8 @@ use uuid::Uuid;
 
 /// A product as read from a row.
 pub struct NewProduct {
-    name: String,
+    /// Absent in a row that names a product by its code alone.
+    name: Option<String>,
     code: Option<String>,
     price: Option<Money>,
     currency: Option<String>,
@@ -65,16 +69,17 @@ fn prepare(cols: &super::columns::Columns, default: &str, line: u64, rec: &csv::
             .map_err(|e| issues.push(Issue::new(Some(col), Some(&v), e.to_string())))
             .ok()
     });
-    if name.is_none() {
+    if name.is_none() && code.is_none() {
         let col = cols.headers.iter().zip(&cols.targets).find_map(|(h, t)| match t {
             super::columns::Target::Field(f) if f.name == "name" => Some(h.as_str()),
             _ => None,
         });
         issues.push(Issue::new(col, Some(""), "the row has no product name"));
     }
-    let result = match name {
-        Some(name) if issues.is_empty() => Ok((NewProduct { name, code, price, currency, description }, Vec::new())),
-        _ => Err(issues),
+    let result = if issues.is_empty() {
+        Ok((NewProduct { name, code, price, currency, description }, Vec::new()))
+    } else {
+        Err(issues)
     };
     Row { line, result }
 }
@@ -84,19 +89,28 @@ impl Writer for ProductWriter {
 
     async fn write(&mut self, tx: &mut Tx, job: &Job, p: NewProduct, now: DateTime<Utc>) -> anyhow::Result<Outcome> {
         let org = job.org.id;
-        let name_key = store::sales::name_key(&p.name);
-        let found = match &p.code {
-            Some(code) => self.by_code.get(&code.to_lowercase()).map(|id| (*id, format!("same code {code}"))),
-            None => self.by_name.get(&name_key).map(|id| (*id, format!("same name {}", p.name))),
+        let name_key = p.name.as_deref().map(store::sales::name_key);
+        let found = match (&p.code, &p.name, &name_key) {
+            (Some(code), _, _) => self.by_code.get(&code.to_lowercase()).map(|id| (*id, format!("same code {code}"))),
+            (None, Some(name), Some(key)) => self.by_name.get(key).map(|id| (*id, format!("same name {name}"))),
+            _ => None,
         };
         let (currency, price_minor) = match &p.price {
             Some(m) => (Some(m.currency.clone()), Some(m.minor)),
             None => (p.currency.clone(), None),
         };
         let Some((id, reason)) = found else {
+            let (Some(name), Some(name_key)) = (p.name, name_key) else {
+                let code = p.code.unwrap_or_default();
+                return Ok(Outcome::Rejected(vec![Issue::new(
+                    None,
+                    Some(&code),
+                    format!("the row has no product name, and no product has the code {code}"),
+                )]));
+            };
             let product = Product {
                 id: store::new_id(),
-                name: p.name,
+                name,
                 code: p.code.clone(),
                 price_minor,
                 currency,
@@ -126,8 +140,8 @@ impl Writer for ProductWriter {
                 *slot = v;
             }
         };
-        if update {
-            current.name = p.name;
+        if update && let Some(name) = p.name {
+            current.name = name;
         }
         set(&mut current.code, p.code);
         set(&mut current.currency, currency);
@@ -138,7 +152,16 @@ impl Writer for ProductWriter {
         current.updated_at = now;
         store::sales::save_product(tx, org, &current, None).await?;
         if !self.created.contains(&id) {
-            store::imports::record_change(tx, job.id, "product", id, &before, None, now).await?;
+            store::imports::record_change(
+                tx,
+                job.id,
+                "product",
+                id,
+                &before,
+                Some(&serde_json::to_value(&current)?),
+                now,
+            )
+            .await?;
         }
         Ok(if update {
             Outcome::Updated(id, format!("{reason}: updated the product"))
@@ -149,12 +172,12 @@ impl Writer for ProductWriter {
 }
 
 /// Puts a product back as it was, unless edited since the import.
-pub async fn restore(tx: &mut Tx, org: Uuid, id: Uuid, before: &str, touched: DateTime<Utc>) -> anyhow::Result<bool> {
-    if super::others::updated_at(tx, "product", id).await? != Some(touched) {
-        return Ok(false);
+pub async fn restore(tx: &mut Tx, org: Uuid, id: Uuid, change: &Change) -> anyhow::Result<Undone> {
+    let Some(current) = store::sales::product(tx, org, id).await? else { return Ok(Undone::gone()) };
+    let (mut p, undone): (Product, Undone) = super::undo::three_way_record(&current, change, current.updated_at)?;
+    if undone.changed {
+        p.updated_at = store::now();
+        store::sales::save_product(tx, org, &p, None).await?;
     }
-    let mut p: Product = serde_json::from_str(before)?;
-    p.updated_at = store::now();
-    store::sales::save_product(tx, org, &p, None).await?;
-    Ok(true)
+    Ok(undone)
 }

@@ -5,7 +5,7 @@
 
 use crate::{
     app::{Actor, AppError, audit::By},
-    store::{self, Db, Tx, contacts::Contact, leads::Lead},
+    store::{self, Db, Tx, contacts::Contact, imports::Change, leads::Lead},
 };
 use chrono::{DateTime, Utc};
 use leadline_domain::Phone;
@@ -82,8 +82,8 @@ pub async fn undo_as(db: &Db, by: By<'_>, id: Uuid) -> Result<UndoReport, AppErr
         let (entity_id, before, when) = (change.entity_id, &change.before, change.after_updated_at);
         let outcome = match (change.entity_type.as_str(), &change.after) {
             ("lead", Some(after)) => undo_lead_change(&mut tx, org, id, entity_id, before, after, when).await?,
-            ("lead", None) => Outcome::whole(restore_lead(&mut tx, org, id, entity_id, before, when).await?),
-            (other, _) => Outcome::whole(super::others::restore(&mut tx, org, other, entity_id, before, when).await?),
+            ("lead", None) => Undone::whole(restore_lead(&mut tx, org, id, entity_id, before, when).await?),
+            _ => super::others::restore(&mut tx, org, entity_id, &change).await?,
         };
         if outcome.restored {
             report.restored += 1;
@@ -169,20 +169,68 @@ async fn delete_leads(tx: &mut Tx, ids: &[Uuid]) -> anyhow::Result<()> {
 }
 
 /// What undoing one record's change did.
-struct Outcome {
+#[derive(Debug, Default)]
+pub struct Undone {
     /// Someone changed the record after the import.
-    edited_since: bool,
+    pub edited_since: bool,
     /// Everything the import changed in it is as it was before.
-    restored: bool,
+    pub restored: bool,
     /// The fields kept as they are because they were changed after the import.
-    kept: Vec<String>,
+    pub kept: Vec<String>,
+    /// The record needs writing.
+    pub changed: bool,
 }
 
-impl Outcome {
+impl Undone {
     /// A record restored whole, or kept whole.
     fn whole(restored: bool) -> Self {
-        Self { edited_since: !restored, restored, kept: Vec::new() }
+        Self { edited_since: !restored, restored, kept: Vec::new(), changed: restored }
     }
+
+    /// The record was deleted since: nothing to restore.
+    #[must_use]
+    pub fn gone() -> Self {
+        Self { edited_since: true, ..Self::default() }
+    }
+}
+
+/// Undoes `change` in a flat record (a product, an opportunity, a user) three ways: each
+/// top-level field the import changed goes back to its value before the import if it
+/// still has the import's value, else keeps its value and is named in `kept`. A change
+/// recorded without the record's state after the import is undone whole, unless the
+/// record was edited since (`updated_at`).
+pub fn three_way_record<T: Serialize + serde::de::DeserializeOwned>(
+    current: &T,
+    change: &Change,
+    updated_at: DateTime<Utc>,
+) -> anyhow::Result<(T, Undone)> {
+    let now = serde_json::to_value(current)?;
+    let before: serde_json::Value = serde_json::from_str(&change.before)?;
+    let Some(after) = &change.after else {
+        let restored = updated_at == change.after_updated_at;
+        let record = serde_json::from_value(if restored { before } else { now })?;
+        return Ok((record, Undone::whole(restored)));
+    };
+    let after: serde_json::Value = serde_json::from_str(after)?;
+    let (mut out, mut kept) = (now.clone(), Vec::new());
+    if let (Some(o), Some(b), Some(a)) = (out.as_object_mut(), before.as_object(), after.as_object()) {
+        let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+        for key in keys.into_iter().filter(|k| !matches!(k.as_str(), "id" | "created_at" | "updated_at")) {
+            let mut value = o.get(key).cloned();
+            three_way(&mut value, &b.get(key).cloned(), &a.get(key).cloned(), key, &mut kept);
+            match value {
+                Some(v) => o.insert(key.clone(), v),
+                None => o.remove(key),
+            };
+        }
+    }
+    let undone = Undone {
+        edited_since: updated_at != change.after_updated_at || !kept.is_empty(),
+        restored: kept.is_empty(),
+        changed: out != now,
+        kept,
+    };
+    Ok((serde_json::from_value(out)?, undone))
 }
 
 /// Puts each field of a lead the import changed back as it was, unless someone changed
@@ -197,9 +245,9 @@ async fn undo_lead_change(
     before: &str,
     after: &str,
     import_touched: DateTime<Utc>,
-) -> anyhow::Result<Outcome> {
+) -> anyhow::Result<Undone> {
     let Some(current) = store::leads::get(tx, org, lead_id).await? else {
-        return Ok(Outcome { edited_since: true, restored: false, kept: Vec::new() });
+        return Ok(Undone::gone());
     };
     let before: Lead = serde_json::from_str(before)?;
     let after: Lead = serde_json::from_str(after)?;
@@ -319,7 +367,7 @@ async fn undo_lead_change(
         store::leads::refresh_search(tx, &lead).await?;
     }
     let edited_since = current.updated_at != import_touched || !kept.is_empty();
-    Ok(Outcome { edited_since, restored: kept.is_empty(), kept })
+    Ok(Undone { edited_since, restored: kept.is_empty(), changed: true, kept })
 }
 
 /// One field three ways: back to `before` if it is still as the import left it; kept
@@ -379,4 +427,59 @@ async fn restore_lead(
 
 fn phones_of(c: &Contact) -> Vec<Phone> {
     c.phones.iter().filter_map(crate::store::contacts::ContactPhone::to_phone).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    #[test]
+    fn a_field_goes_back_only_if_nobody_changed_it_since() {
+        let mut kept = Vec::new();
+        let mut untouched = "Oslo".to_owned();
+        three_way(&mut untouched, &"Oslo".to_owned(), &"Oslo".to_owned(), "city", &mut kept);
+        let mut as_left = "Bergen".to_owned();
+        three_way(&mut as_left, &"Oslo".to_owned(), &"Bergen".to_owned(), "city", &mut kept);
+        let mut edited = "Tromsø".to_owned();
+        three_way(&mut edited, &"Oslo".to_owned(), &"Bergen".to_owned(), "city", &mut kept);
+        assert_eq!((untouched.as_str(), as_left.as_str(), edited.as_str()), ("Oslo", "Oslo", "Tromsø"));
+        assert_eq!(kept, ["city"]);
+    }
+
+    #[test]
+    fn a_list_loses_what_the_import_added_and_keeps_later_additions() {
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        // The import added "import" and took out "old"; someone then added "mine".
+        let now = undo_in_list(&s(&["keep", "import", "mine"]), &s(&["keep", "old"]), &s(&["keep", "import"]));
+        assert_eq!(now, s(&["keep", "mine", "old"]));
+    }
+
+    #[test]
+    fn a_flat_record_is_undone_field_by_field() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let change = Change {
+            entity_type: "product".into(),
+            entity_id: Uuid::nil(),
+            before: json!({"name": "Starter", "price_minor": 100, "code": "S", "updated_at": "x"}).to_string(),
+            after: Some(json!({"name": "Starter 2", "price_minor": 200, "code": "S", "updated_at": "y"}).to_string()),
+            after_updated_at: at("2026-01-01T00:00:00Z"),
+        };
+        // Nobody touched it: all back.
+        let current = json!({"name": "Starter 2", "price_minor": 200, "code": "S", "updated_at": "y"});
+        let (v, undone): (Value, Undone) = three_way_record(&current, &change, at("2026-01-01T00:00:00Z")).unwrap();
+        assert_eq!((v["name"].clone(), v["price_minor"].clone()), (json!("Starter"), json!(100)));
+        assert!(undone.restored && undone.changed && !undone.edited_since);
+        // The price was edited since: it stays, the name goes back.
+        let current = json!({"name": "Starter 2", "price_minor": 250, "code": "S", "updated_at": "z"});
+        let (v, undone): (Value, Undone) = three_way_record(&current, &change, at("2026-02-01T00:00:00Z")).unwrap();
+        assert_eq!((v["name"].clone(), v["price_minor"].clone()), (json!("Starter"), json!(250)));
+        assert!(!undone.restored && undone.edited_since);
+        assert_eq!(undone.kept, ["price_minor"]);
+        // A change kept without the record after it: whole, unless edited since.
+        let legacy = Change { after: None, ..change };
+        let (v, undone): (Value, Undone) = three_way_record(&current, &legacy, at("2026-02-01T00:00:00Z")).unwrap();
+        assert_eq!(v, current);
+        assert!(!undone.restored && undone.edited_since);
+    }
 }

@@ -1,12 +1,14 @@
 //! Importing users and teams: name, e-mail, role, team and manager. Imported users
 //! have no password until an admin sets one; teams are created by name.
 
+use super::undo::Undone;
 use super::{
     Issue, OnDuplicate,
     columns::Columns,
     engine::{Job, Progress, issue_rows},
     others::{Outcome, Row, Writer, drive},
 };
+use crate::store::imports::Change;
 use crate::store::{self, Db, Tx, auth::User, imports::Counts};
 use chrono::{DateTime, Utc};
 use leadline_domain::{Role, text};
@@ -329,7 +331,7 @@ impl Writer for UserWriter {
                         "user",
                         user.id,
                         &serde_json::to_value(&before)?,
-                        None,
+                        Some(&serde_json::to_value(&after)?),
                         now,
                     )
                     .await?;
@@ -436,13 +438,19 @@ pub async fn has_work(tx: &mut Tx, id: Uuid) -> anyhow::Result<bool> {
 }
 
 /// Puts a user back as they were, unless edited since the import.
-pub async fn restore(tx: &mut Tx, _org: Uuid, id: Uuid, before: &str, touched: DateTime<Utc>) -> anyhow::Result<bool> {
-    if super::others::updated_at(tx, "user", id).await? != Some(touched) {
-        return Ok(false);
+pub async fn restore(tx: &mut Tx, _org: Uuid, id: Uuid, change: &Change) -> anyhow::Result<Undone> {
+    let Some(updated_at) = super::others::updated_at(tx, "user", id).await? else { return Ok(Undone::gone()) };
+    let current: UserState = crate::on_tx!(tx, |c| sqlx::query_as(
+        "SELECT name, role, team_id, manager_id, active FROM users WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(c)
+    .await)?;
+    let (state, undone): (UserState, Undone) = super::undo::three_way_record(&current, change, updated_at)?;
+    if undone.changed {
+        save_state(tx, id, &state, store::now()).await?;
     }
-    let state: UserState = serde_json::from_str(before)?;
-    save_state(tx, id, &state, store::now()).await?;
-    Ok(true)
+    Ok(undone)
 }
 
 #[cfg(test)]

@@ -877,6 +877,27 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
     assert_eq!((onboarding["price_minor"].clone(), onboarding["currency"].clone()), (json!(75_000), json!("EUR")));
     let again = app.import(&token, &[("kind", "products")], "products.csv", &fixture("products.csv")).await;
     assert_eq!((again["created"].clone(), again["duplicates"].clone()), (json!(0), json!(3)));
+    // A price list imported with `update`, then undone: the old price comes back.
+    // (a price list names products by code alone; an unknown code cannot make a product)
+    let prices = "Product Code,Unit Price,Description\nSTARTER,990.00,Up to 5 seats\nNOPE,10.00,\n";
+    let up =
+        app.import(&token, &[("kind", "products"), ("on_duplicate", "update")], "prices.csv", prices.as_bytes()).await;
+    assert_eq!((up["updated"].clone(), up["rejected"].clone()), (json!(1), json!(1)), "{up}");
+    let price = |listed: &Value| {
+        listed["items"].as_array().unwrap().iter().find(|p| p["code"] == "STARTER").unwrap()["price_minor"].clone()
+    };
+    assert_eq!(price(&app.get("/api/v1/products", &token).await.body), json!(99_000));
+    let r = app
+        .request(
+            axum::http::Method::POST,
+            &format!("/api/v1/imports/{}/undo", up["id"].as_str().unwrap()),
+            Some(&token),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!((r.body["restored"].clone(), r.body["kept_edited"].clone()), (json!(1), json!([])), "{}", r.text);
+    assert_eq!(price(&app.get("/api/v1/products", &token).await.body), json!(120_000));
 
     app.lead(&token, json!({"name": "Navy Systems Inc"})).await;
     app.lead(&token, json!({"name": "Fjord Analytics AS"})).await;
