@@ -214,15 +214,8 @@ pub fn three_way_record<T: Serialize + serde::de::DeserializeOwned>(
     let after: serde_json::Value = serde_json::from_str(after)?;
     let (mut out, mut kept) = (now.clone(), Vec::new());
     if let (Some(o), Some(b), Some(a)) = (out.as_object_mut(), before.as_object(), after.as_object()) {
-        let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
-        for key in keys.into_iter().filter(|k| !matches!(k.as_str(), "id" | "created_at" | "updated_at")) {
-            let mut value = o.get(key).cloned();
-            three_way(&mut value, &b.get(key).cloned(), &a.get(key).cloned(), key, &mut kept);
-            match value {
-                Some(v) => o.insert(key.clone(), v),
-                None => o.remove(key),
-            };
-        }
+        let (b, a) = (without_stamps(b), without_stamps(a));
+        three_way_map(o, &b, &a, "", &mut kept);
     }
     let undone = Undone {
         edited_since: updated_at != change.after_updated_at || !kept.is_empty(),
@@ -279,23 +272,7 @@ async fn undo_lead_change(
     three_way(&mut lead.score, &before.score, &after.score, "score", &mut kept);
     three_way(&mut lead.description, &before.description, &after.description, "description", &mut kept);
     lead.tags = undo_in_list(&lead.tags, &before.tags, &after.tags);
-    let keys: std::collections::BTreeSet<&String> =
-        before.custom_fields.keys().chain(after.custom_fields.keys()).collect();
-    for key in keys {
-        let mut value = lead.custom_fields.get(key).cloned();
-        let label = format!("custom_fields.{key}");
-        three_way(
-            &mut value,
-            &before.custom_fields.get(key).cloned(),
-            &after.custom_fields.get(key).cloned(),
-            &label,
-            &mut kept,
-        );
-        match value {
-            Some(v) => lead.custom_fields.insert(key.clone(), v),
-            None => lead.custom_fields.remove(key),
-        };
-    }
+    three_way_map(&mut lead.custom_fields, &before.custom_fields, &after.custom_fields, "custom_fields.", &mut kept);
     // Contacts: the import's own are deleted unless edited since; the others get back
     // what the import changed in them.
     let mut contacts = Vec::new();
@@ -381,6 +358,31 @@ fn three_way<T: PartialEq + Clone>(current: &mut T, before: &T, after: &T, name:
     } else {
         kept.push(name.to_owned());
     }
+}
+
+/// [`three_way`] for each key of two JSON objects (a key absent on a side is a value too),
+/// naming kept keys after `prefix`.
+fn three_way_map(current: &mut JsonMap, before: &JsonMap, after: &JsonMap, prefix: &str, kept: &mut Vec<String>) {
+    let keys: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    for key in keys {
+        let mut value = current.get(key).cloned();
+        three_way(&mut value, &before.get(key).cloned(), &after.get(key).cloned(), &format!("{prefix}{key}"), kept);
+        match value {
+            Some(v) => current.insert(key.clone(), v),
+            None => current.remove(key),
+        };
+    }
+}
+
+type JsonMap = serde_json::Map<String, serde_json::Value>;
+
+/// A record's fields without its id and timestamps, which undo leaves to the store.
+fn without_stamps(record: &JsonMap) -> JsonMap {
+    record
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "id" | "created_at" | "updated_at"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 /// A list with what the import added taken out and what it took out put back, keeping
