@@ -633,8 +633,13 @@ pub fn recognise(kind: ImportKind, header: &str) -> Option<&'static Field> {
 #[must_use]
 pub fn recognise_ranked(kind: ImportKind, header: &str) -> Option<(&'static Field, u32)> {
     let key = header_key(header);
-    if key.is_empty() || later_person(&key) {
+    if key.is_empty() {
         return None;
+    }
+    // A second or later numbered person's column names one of that person's fields
+    // ("contact2_email1" is an e-mail of contact 2); their company's fields are the first's.
+    if let Some(unnumbered) = later_person(&key) {
+        return recognise_key(kind, &unnumbered, 2, 2).filter(|(f, _)| is_person_field(f.name));
     }
     // HubSpot marks the primary one of several associations: "Associated Company (Primary)".
     recognise_key(kind, &key, 2, 2).or_else(|| {
@@ -643,16 +648,53 @@ pub fn recognise_ranked(kind: ImportKind, header: &str) -> Option<(&'static Fiel
     })
 }
 
-/// A column of a file's second or later numbered person ("contact2_name", "Contact 3 Email"):
-/// a row makes one contact, so such columns stay custom fields rather than give the first
-/// person another's name, phone or e-mail.
-fn later_person(key: &str) -> bool {
-    ["contact", "person"].iter().any(|p| {
-        key.strip_prefix(p).is_some_and(|rest| {
-            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            digits.parse::<u32>().is_ok_and(|n| n >= 2) && rest.len() > digits.len()
-        })
+/// The fields of a row's person (its contact), as opposed to the lead's.
+#[must_use]
+pub fn is_person_field(name: &str) -> bool {
+    matches!(
+        name,
+        "contact_name"
+            | "first_name"
+            | "last_name"
+            | "middle_name"
+            | "title"
+            | "phone"
+            | "mobile_phone"
+            | "work_phone"
+            | "home_phone"
+            | "direct_phone"
+            | "fax"
+            | "other_phone"
+            | "phone_type"
+            | "email"
+            | "do_not_call"
+            | "do_not_email"
+    )
+}
+
+/// Which numbered person of a row a column belongs to: 0 for the first or only one, 1 for
+/// "contact2_name" or "Contact 2 E-mail", 2 for "person3…", and so on (up to the tenth).
+#[must_use]
+pub fn person_of(header: &str) -> u8 {
+    person_number(&header_key(header)).map_or(0, |n| n - 1)
+}
+
+/// The number of a numbered person's column from the second on ("contact2…" → 2).
+fn person_number(key: &str) -> Option<u8> {
+    ["contact", "person"].iter().find_map(|p| {
+        let rest = key.strip_prefix(p)?;
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let n = digits.parse::<u8>().ok().filter(|n| (2..=10).contains(n))?;
+        (rest.len() > digits.len()).then_some(n)
     })
+}
+
+/// A second or later numbered person's column key without its number ("contact2email1" →
+/// "contactemail1"), which names the field as the first person's would.
+fn later_person(key: &str) -> Option<String> {
+    let n = person_number(key)?;
+    let prefix = ["contact", "person"].into_iter().find(|p| key.starts_with(p))?;
+    Some(format!("{prefix}{}", &key[prefix.len() + n.to_string().len()..]))
 }
 
 /// `prefixes` and `tails` bound how many prefixes and how many numbers or qualifiers may
@@ -1101,8 +1143,9 @@ mod tests {
                 ("contact1_name", "contact_name"),
                 ("contact1_email1", "email"),
                 ("contact1_phone1_type", "phone_type"),
-                ("contact2_name", "-"),
-                ("contact2_email1", "-"),
+                ("contact2_name", "contact_name"),
+                ("contact2_email1", "email"),
+                ("contact2_address", "-"),
                 ("Company 2", "-"),
             ],
         ),

@@ -33,7 +33,10 @@ pub struct Columns {
     pub kind: ImportKind,
     pub headers: Vec<String>,
     pub targets: Vec<Target>,
+    /// The columns filling each field of the row's first (or only) person and its lead.
     by_field: HashMap<&'static str, Vec<usize>>,
+    /// The columns of the row's further numbered people ("contact2_email1"): person 1, 2, ….
+    later: std::collections::BTreeMap<u8, HashMap<&'static str, Vec<usize>>>,
     /// A phone column → the column beside it saying what kind of phone it is.
     phone_types: HashMap<usize, usize>,
     /// A Leadline export's `id` column (see [`Columns::one_lead_per_id`]); found once per
@@ -105,15 +108,20 @@ impl Columns {
             ranks[i] = 0;
         }
         let mut by_field: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        let mut later: std::collections::BTreeMap<u8, HashMap<&'static str, Vec<usize>>> = Default::default();
         for (i, t) in targets.iter().enumerate() {
             if let Target::Field(f) = t {
-                by_field.entry(f.name).or_default().push(i);
+                let person = if mapping::is_person_field(f.name) { mapping::person_of(&headers[i]) } else { 0 };
+                let fields = if person == 0 { &mut by_field } else { later.entry(person).or_default() };
+                fields.entry(f.name).or_default().push(i);
             }
         }
         // Several phones or e-mails keep the file's order (the first is the main one).
-        for (field, columns) in &mut by_field {
-            if kind.fields().iter().any(|f| f.name == *field && !f.multi) {
-                columns.sort_by_key(|&i| (ranks[i], i));
+        for fields in std::iter::once(&mut by_field).chain(later.values_mut()) {
+            for (field, columns) in fields.iter_mut() {
+                if kind.fields().iter().any(|f| f.name == *field && !f.multi) {
+                    columns.sort_by_key(|&i| (ranks[i], i));
+                }
             }
         }
         let phone_types = pair_phone_types(&headers, &targets);
@@ -128,7 +136,7 @@ impl Columns {
         {
             columns.retain(|&i| i != id);
         }
-        let columns = Self { kind, headers, targets, by_field, phone_types, own_id };
+        let columns = Self { kind, headers, targets, by_field, later, phone_types, own_id };
         columns.check_required()?;
         Ok(columns)
     }
@@ -196,9 +204,15 @@ impl Columns {
         self.own_id.and_then(|i| value(rec, i)).filter(|v| !is_placeholder(v))
     }
 
+    /// Whether a column fills `field` (of any person).
     #[must_use]
     pub fn has(&self, field: &str) -> bool {
-        self.by_field.contains_key(field)
+        self.by_field.contains_key(field) || self.later.values().any(|f| f.contains_key(field))
+    }
+
+    /// The numbers of the row's further people that have columns (1 for "contact2_…").
+    pub fn later_people(&self) -> impl Iterator<Item = u8> + '_ {
+        self.later.keys().copied()
     }
 
     /// The first non-empty value of `field` in `rec`, with its column's header.
@@ -219,7 +233,18 @@ impl Columns {
         rec: &'r ByteRecord,
         field: &str,
     ) -> impl Iterator<Item = (usize, &'r str, Cow<'r, str>)> + 'r {
-        self.by_field.get(field).into_iter().flatten().filter_map(move |&i| {
+        self.person_at(rec, field, 0)
+    }
+
+    /// Like [`Columns::all_at`], for the row's person `person` (0 for the first).
+    pub fn person_at<'r>(
+        &'r self,
+        rec: &'r ByteRecord,
+        field: &str,
+        person: u8,
+    ) -> impl Iterator<Item = (usize, &'r str, Cow<'r, str>)> + 'r {
+        let fields = if person == 0 { Some(&self.by_field) } else { self.later.get(&person) };
+        fields.and_then(|f| f.get(field)).into_iter().flatten().filter_map(move |&i| {
             let v = value(rec, i).filter(|v| !is_placeholder(v))?;
             Some((i, self.headers[i].as_str(), v))
         })

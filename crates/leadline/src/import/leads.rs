@@ -307,6 +307,94 @@ pub fn parse_flag(v: &str) -> Option<bool> {
     }
 }
 
+/// What a row says about one of its people.
+struct PersonRead {
+    name: Option<String>,
+    title: Option<String>,
+    phones: Vec<Phone>,
+    emails: Vec<String>,
+    do_not_call: bool,
+    do_not_email: bool,
+}
+
+type Bad<'a> = dyn FnMut(&str, &str, String) + 'a;
+
+/// The first value of `field` for the row's person `person` as one line of at most `max`
+/// characters.
+fn person_line(cols: &Columns, rec: &ByteRecord, field: &str, person: u8, max: usize, bad: &mut Bad) -> Option<String> {
+    let (_, col, v) = cols.person_at(rec, field, person).next()?;
+    text::optional_line(Some(&v), max).unwrap_or_else(|e| {
+        bad(col, &v, e.to_string());
+        None
+    })
+}
+
+/// A person's name: their full name (turned round when written surname first, except in
+/// a Leadline export, which holds names as they were stored), else first, middle and last.
+fn person_name(cols: &Columns, rec: &ByteRecord, person: u8, bad: &mut Bad) -> Option<String> {
+    let own_export = cols.one_lead_per_id();
+    person_line(cols, rec, "contact_name", person, 200, bad)
+        .map(|n| if own_export { n } else { first_name_first(&n) })
+        .or_else(|| {
+            let parts = ["first_name", "middle_name", "last_name"].map(|f| person_line(cols, rec, f, person, 100, bad));
+            let joined = parts.into_iter().flatten().collect::<Vec<_>>().join(" ");
+            (!joined.is_empty()).then_some(joined)
+        })
+}
+
+/// A person's phones, from every phone column, each number once.
+fn person_phones(cols: &Columns, rec: &ByteRecord, person: u8, region: Option<Region>, bad: &mut Bad) -> Vec<Phone> {
+    let mut phones: Vec<Phone> = Vec::new();
+    for (field, kind) in PHONE_FIELDS {
+        for (i, col, cell) in cols.person_at(rec, field, person) {
+            let kind = kind.or_else(|| cols.phone_type_of(rec, i).and_then(|t| phone_type_named(&t)));
+            for (part, parsed) in phones_in(&cell, |p| Phone::parse(p, region, kind)) {
+                match parsed {
+                    Ok(p) => match phones.iter_mut().find(|q| q.e164() == p.e164()) {
+                        // The same number again, this time with its extension.
+                        Some(q) if q.extension().is_none() && p.extension().is_some() => {
+                            *q = q.clone().with_extension(p.extension());
+                        }
+                        Some(_) => {}
+                        None => phones.push(p),
+                    },
+                    Err(e) => bad(col, part, e.to_string()),
+                }
+            }
+        }
+    }
+    phones
+}
+
+/// A person's e-mail addresses, each once.
+fn person_emails(cols: &Columns, rec: &ByteRecord, person: u8, bad: &mut Bad) -> Vec<String> {
+    let mut emails: Vec<String> = Vec::new();
+    for (_, col, cell) in cols.person_at(rec, "email", person) {
+        for (part, parsed) in emails_in(&cell) {
+            match parsed {
+                Ok(e) => {
+                    let e = e.into_inner();
+                    if !emails.contains(&e) {
+                        emails.push(e);
+                    }
+                }
+                Err(err) => bad(col, part, err.to_string()),
+            }
+        }
+    }
+    emails
+}
+
+/// A person's yes/no field (do not call, do not e-mail); absent is no.
+fn person_flag(cols: &Columns, rec: &ByteRecord, field: &str, person: u8, bad: &mut Bad) -> bool {
+    cols.person_at(rec, field, person).next().is_some_and(|(_, col, v)| {
+        parse_flag(&v).unwrap_or_else(|| {
+            bad(col, &v, "is not yes or no".to_owned());
+            false
+        })
+    })
+}
+
 /// Normalizes one row. Rows that cannot be stored come back with every reason.
 #[must_use]
 pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
@@ -315,33 +403,22 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
     let mut warnings: Vec<Issue> = cols.overflow(rec).into_iter().collect();
     let mut bad = |col: &str, v: &str, reason: String| issues.borrow_mut().push(Issue::new(Some(col), Some(v), reason));
 
-    let line = |field: &str, max: usize, bad: &mut dyn FnMut(&str, &str, String)| -> Option<String> {
-        let (col, v) = cols.first(rec, field)?;
-        match text::optional_line(Some(&v), max) {
-            Ok(s) => s,
-            Err(e) => {
-                bad(col, &v, e.to_string());
-                None
-            }
-        }
-    };
+    let line =
+        |field: &str, max: usize, bad: &mut dyn FnMut(&str, &str, String)| person_line(cols, rec, field, 0, max, bad);
 
     let company = line("name", 200, &mut bad);
     // A Leadline export holds names and web sites as they were stored: kept so.
     let own_export = cols.one_lead_per_id();
-    let contact_name =
-        line("contact_name", 200, &mut bad).map(|n| if own_export { n } else { first_name_first(&n) }).or_else(|| {
-            let first = line("first_name", 100, &mut bad);
-            let middle = line("middle_name", 100, &mut bad);
-            let last = line("last_name", 100, &mut bad);
-            let joined = [first, middle, last].into_iter().flatten().collect::<Vec<_>>().join(" ");
-            (!joined.is_empty()).then_some(joined)
-        });
+    let contact_name = person_name(cols, rec, 0, &mut bad);
     let kind = match cols.first(rec, "kind") {
         Some((col, v)) => LeadKind::parse(&v).map_err(|e| bad(col, &v, e.to_string())).ok(),
         None => Some(if company.is_some() { LeadKind::Company } else { LeadKind::Person }),
     };
-    let name = company.clone().or_else(|| contact_name.clone());
+    // A file of people numbered "contact2_…" with nobody first is named after the first of them.
+    let name = company
+        .clone()
+        .or_else(|| contact_name.clone())
+        .or_else(|| cols.later_people().find_map(|n| person_name(cols, rec, n, &mut |_: &str, _: &str, _: String| {})));
     if name.is_none() {
         let col = ["name", "contact_name", "first_name", "last_name"]
             .iter()
@@ -369,50 +446,24 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
     });
     let region = country.as_deref().and_then(|c| Region::parse(c).ok()).or(ctx.region);
 
-    let mut phones: Vec<Phone> = Vec::new();
-    for (field, kind) in PHONE_FIELDS {
-        for (i, col, cell) in cols.all_at(rec, field) {
-            let kind = kind.or_else(|| cols.phone_type_of(rec, i).and_then(|t| phone_type_named(&t)));
-            for (part, parsed) in phones_in(&cell, |p| Phone::parse(p, region, kind)) {
-                match parsed {
-                    Ok(p) => match phones.iter_mut().find(|q| q.e164() == p.e164()) {
-                        // The same number again, this time with its extension.
-                        Some(q) if q.extension().is_none() && p.extension().is_some() => {
-                            *q = q.clone().with_extension(p.extension());
-                        }
-                        Some(_) => {}
-                        None => phones.push(p),
-                    },
-                    Err(e) => bad(col, part, e.to_string()),
-                }
-            }
-        }
-    }
-    let mut emails: Vec<String> = Vec::new();
-    for (col, cell) in cols.all(rec, "email") {
-        for (part, parsed) in emails_in(&cell) {
-            match parsed {
-                Ok(e) => {
-                    let e = e.into_inner();
-                    if !emails.contains(&e) {
-                        emails.push(e);
-                    }
-                }
-                Err(err) => bad(col, part, err.to_string()),
-            }
-        }
-    }
-    let flag = |field: &str, bad: &mut dyn FnMut(&str, &str, String)| -> bool {
-        cols.first(rec, field).is_some_and(|(col, v)| {
-            parse_flag(&v).unwrap_or_else(|| {
-                bad(col, &v, "is not yes or no".to_owned());
-                false
-            })
-        })
-    };
-    let do_not_call = flag("do_not_call", &mut bad);
-    let do_not_email = flag("do_not_email", &mut bad);
+    let phones = person_phones(cols, rec, 0, region, &mut bad);
+    let emails = person_emails(cols, rec, 0, &mut bad);
+    let do_not_call = person_flag(cols, rec, "do_not_call", 0, &mut bad);
+    let do_not_email = person_flag(cols, rec, "do_not_email", 0, &mut bad);
     let title = line("title", 200, &mut bad);
+    // The row's further numbered people ("contact2_…"), each a contact of their own.
+    let others: Vec<PersonRead> = cols
+        .later_people()
+        .map(|n| PersonRead {
+            name: person_name(cols, rec, n, &mut bad),
+            title: person_line(cols, rec, "title", n, 200, &mut bad),
+            phones: person_phones(cols, rec, n, region, &mut bad),
+            emails: person_emails(cols, rec, n, &mut bad),
+            do_not_call: person_flag(cols, rec, "do_not_call", n, &mut bad),
+            do_not_email: person_flag(cols, rec, "do_not_email", n, &mut bad),
+        })
+        .filter(|p| p.name.is_some() || !p.phones.is_empty() || !p.emails.is_empty())
+        .collect();
     let source = line("source", 100, &mut bad);
     // HubSpot's "Associated Company IDs" may list several ("9001;9002"): the first is the lead's.
     let external_id = line("external_id", 200, &mut bad).map(|e| {
@@ -497,21 +548,26 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
     };
     let id = store::new_id();
     let now = store::now();
+    // The row's first person is a contact if anything names them; further ones when they
+    // have a name, a phone or an e-mail.
+    let first = PersonRead { name: contact_name, title, phones, emails, do_not_call, do_not_email };
+    let first_known =
+        first.name.is_some() || first.title.is_some() || !first.phones.is_empty() || !first.emails.is_empty();
     let mut contacts = Vec::new();
-    if contact_name.is_some() || title.is_some() || !phones.is_empty() || !emails.is_empty() {
+    for person in std::iter::once(first).filter(|_| first_known).chain(others) {
         let contact = Contact {
             id: store::new_id(),
             lead_id: id,
-            name: contact_name.unwrap_or_else(|| name.clone()),
-            title,
-            phones: phones.iter().map(ContactPhone::from).collect(),
-            emails,
-            do_not_call,
-            do_not_email,
+            name: person.name.unwrap_or_else(|| name.clone()),
+            title: person.title,
+            phones: person.phones.iter().map(ContactPhone::from).collect(),
+            emails: person.emails,
+            do_not_call: person.do_not_call,
+            do_not_email: person.do_not_email,
             created_at: now,
             updated_at: now,
         };
-        contacts.push((contact, phones));
+        contacts.push((contact, person.phones));
     }
     let time_zones = match &zone {
         Some(z) => vec![z.clone()],

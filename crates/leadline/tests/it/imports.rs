@@ -1017,6 +1017,51 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
 
 async fn mapping_overrides_and_unmapped_columns(backend: Backend) {
     let (app, token) = crm(backend).await;
+    // A purchased list of companies with numbered people: each person is a contact.
+    let people = "Company,City,Contact 1 Name,Contact 1 Title,Contact 1 Email,Contact 2 Name,Contact 2 Email,\
+        Contact 2 Phone,Contact 2 Address,Contact 3 Name,Contact 3 Email\n\
+        Numbered Oy,Turku,Aino Aalto,CEO,aino@numbered.example,Bo Berg,bo@numbered.example,+358 40 700 0002,\
+        Side St 1,,\n\
+        Solo Oy,Oulu,,,,,,,,Cai Chen,cai@solo.example\n";
+    let done = app.import(&token, &[], "people.csv", people.as_bytes()).await;
+    assert_eq!((done["created"].clone(), done["rejected"].clone()), (json!(2), json!(0)), "{done}");
+    let leads = app.all_leads(&token).await;
+    let numbered = leads.iter().find(|l| l["name"] == "Numbered Oy").unwrap();
+    let contacts: Vec<(String, String)> = numbered["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap().to_owned(), c["emails"][0].as_str().unwrap_or("").to_owned()))
+        .collect();
+    assert_eq!(
+        contacts,
+        [
+            ("Aino Aalto".to_owned(), "aino@numbered.example".to_owned()),
+            ("Bo Berg".into(), "bo@numbered.example".into())
+        ],
+        "{numbered}"
+    );
+    assert_eq!(numbered["contacts"][0]["title"], "CEO");
+    assert_eq!(numbered["contacts"][1]["phones"][0]["e164"], "+358407000002", "{numbered}");
+    assert_eq!(numbered["custom_fields"]["Contact 2 Address"], "Side St 1", "a person's address is no lead's");
+    let solo = leads.iter().find(|l| l["name"] == "Solo Oy").unwrap();
+    assert_eq!(solo["contacts"][0]["name"], "Cai Chen", "{solo}");
+    // The same file again finds both leads (by e-mail) and creates nothing.
+    let again = app.import(&token, &[], "people.csv", people.as_bytes()).await;
+    assert_eq!((again["created"].clone(), again["duplicates"].clone()), (json!(0), json!(2)), "{again}");
+    for lead in [numbered, solo] {
+        let r = app
+            .request(
+                axum::http::Method::DELETE,
+                &format!("/api/v1/leads/{}", lead["id"].as_str().unwrap()),
+                Some(&token),
+                None,
+                &[],
+            )
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+    }
+
     let csv = "Kunde,Rufnummer,Notiz,Lieblingsfarbe\nAcme Oy,+358 40 555 1234,Call in May,blue\n";
     let done = app
         .import(

@@ -205,27 +205,28 @@ fn lead_cells(record: &serde_json::Value) -> Vec<String> {
         }
         other => other.to_string(),
     };
-    let contact = record.get("contacts").and_then(|c| c.get(0)).cloned().unwrap_or_default();
-    let phones = contact
-        .get("phones")
-        .and_then(|p| p.as_array())
-        .map(|ps| {
-            ps.iter()
-                .map(|p| {
-                    let ext = p.get("extension").map(&s).map_or_else(String::new, |e| format!(" ext. {e}"));
-                    format!(
-                        "{}{ext} ({})",
-                        // One number never breaks across lines.
-                        leadline_domain::phone::display_e164(&p.get("e164").map(&s).unwrap_or_default())
-                            .replace(' ', "\u{a0}")
-                            .replace('-', "\u{2011}"),
-                        p.get("type").map(&s).unwrap_or_default()
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
+    // Every contact of the row (a file may number several people: "contact2_name").
+    let contacts: Vec<serde_json::Value> =
+        record.get("contacts").and_then(|c| c.as_array()).cloned().unwrap_or_default();
+    let phones = contacts
+        .iter()
+        .flat_map(|c| c.get("phones").and_then(|p| p.as_array()).cloned().unwrap_or_default())
+        .map(|p| {
+            let ext = p.get("extension").map(&s).map_or_else(String::new, |e| format!(" ext. {e}"));
+            format!(
+                "{}{ext} ({})",
+                // One number never breaks across lines.
+                leadline_domain::phone::display_e164(&p.get("e164").map(&s).unwrap_or_default())
+                    .replace(' ', "\u{a0}")
+                    .replace('-', "\u{2011}"),
+                p.get("type").map(&s).unwrap_or_default()
+            )
         })
-        .unwrap_or_default();
+        .collect::<Vec<_>>()
+        .join(", ");
+    let each = |field: &str| {
+        contacts.iter().filter_map(|c| c.get(field).map(&s)).filter(|v| !v.is_empty()).collect::<Vec<_>>().join("; ")
+    };
     let customs = record
         .get("custom_fields")
         .and_then(|c| c.as_object())
@@ -235,9 +236,9 @@ fn lead_cells(record: &serde_json::Value) -> Vec<String> {
         record.get("name").map(&s).unwrap_or_default(),
         record.get("kind").map(&s).unwrap_or_default(),
         record.get("status").map(&s).unwrap_or_default(),
-        contact.get("name").map(&s).unwrap_or_default(),
+        each("name"),
         phones,
-        contact.get("emails").map(&s).unwrap_or_default(),
+        each("emails"),
         record.get("country").map(&s).unwrap_or_default(),
         record.get("time_zones").map(&s).unwrap_or_default(),
         customs,
