@@ -642,10 +642,17 @@ pub fn recognise_ranked(kind: ImportKind, header: &str) -> Option<(&'static Fiel
         return recognise_key(kind, &unnumbered, 2, 2).filter(|(f, _)| is_person_field(f.name));
     }
     // HubSpot marks the primary one of several associations: "Associated Company (Primary)".
-    recognise_key(kind, &key, 2, 2).or_else(|| {
-        let k = key.strip_suffix("primary").filter(|k| !k.is_empty())?;
-        recognise_key(kind, k, 2, 2).map(|(f, rank)| (f, rank + 1))
-    })
+    recognise_key(kind, &key, 2, 2)
+        .or_else(|| {
+            let k = key.strip_suffix("primary").filter(|k| !k.is_empty())?;
+            recognise_key(kind, k, 2, 2).map(|(f, rank)| (f, rank + 1))
+        })
+        .or_else(|| {
+            // The first person under another word for contact: "Ansprechpartner 1 Vorname".
+            let rest = ["contactperson", "ansprechpartner"].iter().find_map(|p| key.strip_prefix(p))?;
+            let k = format!("contact{rest}");
+            recognise_key(kind, &k, 2, 2).filter(|(f, _)| is_person_field(f.name)).map(|(f, rank)| (f, rank + 1))
+        })
 }
 
 /// The fields of a row's person (its contact), as opposed to the lead's.
@@ -679,9 +686,12 @@ pub fn person_of(header: &str) -> u8 {
     person_number(&header_key(header)).map_or(0, |n| n - 1)
 }
 
+/// How files number their people: "Contact 2 …", "Contact Person 2 …", "Ansprechpartner 2 …".
+const PERSON_PREFIXES: [&str; 4] = ["contactperson", "ansprechpartner", "contact", "person"];
+
 /// The number of a numbered person's column from the second on ("contact2…" → 2).
 fn person_number(key: &str) -> Option<u8> {
-    ["contact", "person"].iter().find_map(|p| {
+    PERSON_PREFIXES.iter().find_map(|p| {
         let rest = key.strip_prefix(p)?;
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
         let n = digits.parse::<u8>().ok().filter(|n| (2..=10).contains(n))?;
@@ -689,12 +699,12 @@ fn person_number(key: &str) -> Option<u8> {
     })
 }
 
-/// A second or later numbered person's column key without its number ("contact2email1" →
-/// "contactemail1"), which names the field as the first person's would.
+/// A second or later numbered person's column key as the first person's would read
+/// ("contact2email1" → "contactemail1", "ansprechpartner2nachname" → "contactnachname").
 fn later_person(key: &str) -> Option<String> {
     let n = person_number(key)?;
-    let prefix = ["contact", "person"].into_iter().find(|p| key.starts_with(p))?;
-    Some(format!("{prefix}{}", &key[prefix.len() + n.to_string().len()..]))
+    let prefix = PERSON_PREFIXES.into_iter().find(|p| key.starts_with(p))?;
+    Some(format!("contact{}", &key[prefix.len() + n.to_string().len()..]))
 }
 
 /// `prefixes` and `tails` bound how many prefixes and how many numbers or qualifiers may
@@ -1146,6 +1156,11 @@ mod tests {
                 ("contact2_name", "contact_name"),
                 ("contact2_email1", "email"),
                 ("contact2_address", "-"),
+                ("Contact Person 2 Email", "email"),
+                ("Ansprechpartner 1 Vorname", "first_name"),
+                ("Ansprechpartner E-Mail", "email"),
+                ("Ansprechpartner 2 E-Mail", "email"),
+                ("Ansprechpartner 2 Nachname", "last_name"),
                 ("Company 2", "-"),
             ],
         ),
