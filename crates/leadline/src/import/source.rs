@@ -45,6 +45,7 @@ pub fn sniff<R: Read + Seek>(
     let mut head: Vec<u8> = Vec::new();
     let mut size = 0_u64;
     let mut lines = 0_u64;
+    let mut records = RecordCount::default();
     let mut utf8 = Utf8Check::default();
     loop {
         let n = file.read(&mut buf).map_err(io)?;
@@ -55,6 +56,7 @@ pub fn sniff<R: Read + Seek>(
         hasher.update(chunk);
         size += n as u64;
         lines += memchr_count(chunk);
+        records.feed(chunk);
         utf8.feed(chunk);
         if head.len() < 64 * 1024 {
             head.extend_from_slice(&chunk[..n.min(64 * 1024 - head.len())]);
@@ -88,7 +90,16 @@ pub fn sniff<R: Read + Seek>(
     let utf16 = encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE;
     let (hint, hint_len) = separator_line(&text).map_or((None, 0), |(d, len)| (Some(d), len));
     let delimiter = delimiter.or(hint).unwrap_or_else(|| sniff_delimiter(&text[hint_len..]));
-    let rows_estimate = if utf16 { lines / 2 } else { lines };
+    // Lines holding quoted line breaks (notes, addresses) are no more rows: count records,
+    // unless stray quotes make that count implausible.
+    let records = records.finish();
+    let rows_estimate = if utf16 {
+        lines / 2
+    } else if records >= lines / 4 {
+        records
+    } else {
+        lines
+    };
     Ok(Sniffed {
         sha256: hex::encode(hasher.finalize()),
         size,
@@ -125,6 +136,53 @@ fn separator_line(text: &str) -> Option<(u8, usize)> {
     match rest.as_bytes() {
         [d @ (b',' | b';' | b'\t' | b'|')] => Some((*d, end + 1)),
         _ => None,
+    }
+}
+
+/// Counts a CSV file's records over chunks, as the reader will split them: a line break
+/// inside a quoted field ends no record. Any of `,` `;` tab `|` may start a field (the
+/// delimiter is not known yet); a quote inside an unquoted field is text.
+#[derive(Default)]
+struct RecordCount {
+    state: FieldState,
+    records: u64,
+    last: u8,
+}
+
+#[derive(Default, Clone, Copy, PartialEq)]
+enum FieldState {
+    #[default]
+    Start,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted field: the field's end, or the first of two (`""`).
+    QuoteInQuoted,
+}
+
+impl RecordCount {
+    fn feed(&mut self, chunk: &[u8]) {
+        use FieldState::{QuoteInQuoted, Quoted, Start, Unquoted};
+        for &b in chunk {
+            self.state = match (self.state, b) {
+                (Quoted, b'"') => QuoteInQuoted,
+                (Quoted, _) => Quoted,
+                (Start, b'"') | (QuoteInQuoted, b'"') => Quoted,
+                (_, b'\n') => {
+                    self.records += 1;
+                    Start
+                }
+                (_, b',' | b';' | b'\t' | b'|') => Start,
+                _ => Unquoted,
+            };
+        }
+        if let Some(&b) = chunk.last() {
+            self.last = b;
+        }
+    }
+
+    /// Records in the file, the header among them (a last line without a line break counts).
+    fn finish(&self) -> u64 {
+        self.records + u64::from(self.last != b'\n' && self.last != 0)
     }
 }
 
@@ -309,6 +367,22 @@ mod tests {
 
     fn sniffed(bytes: &[u8]) -> Sniffed {
         sniff(&mut Cursor::new(bytes.to_vec()), None, None).unwrap()
+    }
+
+    #[test]
+    fn counts_records_not_lines() {
+        let count = |text: &str, chunk: usize| {
+            let mut c = RecordCount::default();
+            for part in text.as_bytes().chunks(chunk) {
+                c.feed(part);
+            }
+            c.finish()
+        };
+        let file = "Name,Notes\nAcme,\"line one\nline two, \"\"quoted\"\"\"\nO\"Brien Ltd,5'10\" tall\nLast,no break";
+        for chunk in [1, 3, 1024] {
+            assert_eq!(count(file, chunk), 4, "chunks of {chunk}");
+        }
+        assert_eq!(count("a;b\r\n\"x\r\ny\";z\r\n", 2), 2);
     }
 
     #[test]
