@@ -178,6 +178,7 @@ async fn plain_insert(db: &Db, org: &store::orgs::Org, path: &std::path::Path) -
         owners: engine::owners(db, org.id).await?,
         importer: None,
         match_domain: false,
+        statuses: leads::StatusNames::default(),
     };
     // The same connection settings as the import's writer.
     let db = &db.dedicated_writer(engine::IMPORT_CACHE_MIB).await?;

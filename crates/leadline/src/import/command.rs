@@ -49,6 +49,9 @@ pub struct ImportArgs {
     /// Map a stage name of the old CRM to a Leadline stage: "Name=stage" (opportunities).
     #[arg(long = "stage", value_name = "NAME=STAGE")]
     pub stages: Vec<String>,
+    /// Map a lead status of the old CRM to a Leadline status: "Hot=qualified" (leads).
+    #[arg(long = "status", value_name = "NAME=STATUS")]
+    pub statuses: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -123,6 +126,11 @@ impl ImportArgs {
             let (k, v) = split_pair(s, "--stage")?;
             leadline_domain::Stage::parse(&v).map_err(|e| anyhow::anyhow!("--stage '{s}': {e}"))?;
             o.stages.insert(k, v);
+        }
+        for s in &self.statuses {
+            let (k, v) = split_pair(s, "--status")?;
+            leadline_domain::LeadStatus::parse(&v).map_err(|e| anyhow::anyhow!("--status '{s}': {e}"))?;
+            o.statuses.insert(k, v);
         }
         Ok(o)
     }

@@ -423,6 +423,7 @@ async fn run_leads(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Resu
         owners: owners(db, job.org.id).await?,
         importer: job.importer,
         match_domain: job.options.match_domain,
+        statuses: leads::StatusNames::new(&job.options.statuses),
     });
     let mut index =
         merge::Index::load(db, job.org.id, job.id, job.options.match_domain, job.columns.one_lead_per_id()).await?;

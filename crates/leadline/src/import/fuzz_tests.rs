@@ -23,6 +23,7 @@ fn run(bytes: &[u8]) {
                 owners: crate::import::engine::Owners::default(),
                 importer: None,
                 match_domain: true,
+                statuses: Default::default(),
             };
             let mut rec = csv::ByteRecord::new();
             let mut line = 0;

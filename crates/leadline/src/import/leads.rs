@@ -140,6 +140,37 @@ pub struct LeadContext {
     pub owners: super::engine::Owners,
     pub importer: Option<Uuid>,
     pub match_domain: bool,
+    /// The old CRM's own status names the user mapped.
+    pub statuses: StatusNames,
+}
+
+/// Lead statuses of the old CRM named in the import's options ("Hot" → qualified), compared
+/// as search terms (case, accents and punctuation aside).
+#[derive(Debug, Default, Clone)]
+pub struct StatusNames(std::collections::HashMap<String, LeadStatus>);
+
+impl StatusNames {
+    #[must_use]
+    pub fn new(names: &std::collections::BTreeMap<String, String>) -> Self {
+        Self(names.iter().filter_map(|(k, v)| Some((Self::key(k), LeadStatus::parse(v).ok()?))).collect())
+    }
+
+    fn key(name: &str) -> String {
+        leadline_domain::search::terms(name).join(" ")
+    }
+
+    /// The status `value` names: a mapped name, else Leadline's or another CRM's own.
+    pub fn parse(&self, value: &str) -> Result<LeadStatus, Invalid> {
+        match self.0.get(&Self::key(value)) {
+            Some(s) => Ok(*s),
+            None => LeadStatus::parse_foreign(value).map_err(|e| {
+                Invalid(format!(
+                    "{e}, or map it to one (--status \"{}=qualified\", or on the mapping page)",
+                    value.trim()
+                ))
+            }),
+        }
+    }
 }
 
 /// A row ready to store.
@@ -434,7 +465,7 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
         issues.borrow_mut().push(Issue::new(col.as_deref(), Some(""), "the row has no name"));
     }
     let status = match cols.first(rec, "status") {
-        Some((col, v)) => LeadStatus::parse_foreign(&v).map_err(|e| bad(col, &v, e.to_string())).ok(),
+        Some((col, v)) => ctx.statuses.parse(&v).map_err(|e| bad(col, &v, e.to_string())).ok(),
         None => Some(LeadStatus::New),
     };
     let country = cols.first(rec, "country").and_then(|(col, v)| match Country::parse(&v) {

@@ -84,6 +84,8 @@ pub struct ImportOptions {
     pub match_domain: bool,
     /// Extra stage names for opportunities: name → Leadline stage.
     pub stages: BTreeMap<String, String>,
+    /// The old CRM's own lead statuses: name → Leadline status ("Hot" → "qualified").
+    pub statuses: BTreeMap<String, String>,
 }
 
 impl ImportOptions {

@@ -283,6 +283,11 @@ pub struct Preview {
     /// opportunities: …"); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// Lead statuses in the file that are no Leadline status and that no CRM's name for
+    /// one explains (map them with the `status` option, or the rows are refused); absent
+    /// when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_statuses: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -325,6 +330,7 @@ pub async fn preview_file(
         owners: engine::owners(db, actor.org_id()).await?,
         importer: Some(actor.user.id),
         match_domain: options.match_domain,
+        statuses: leads::StatusNames::new(&options.statuses),
     };
     let mut rows = Vec::new();
     while rows.len() < n && reader.read_byte_record(&mut rec).unwrap_or(false) {
@@ -334,6 +340,8 @@ pub async fn preview_file(
         }
         rows.push(preview_row(kind, &ctx, &columns, row, &rec));
     }
+    let unknown_statuses =
+        if kind == ImportKind::Leads { unknown_statuses(&scratch.0, &sniffed, &ctx)? } else { Vec::new() };
     Ok(Preview {
         encoding: sniffed.encoding.name().to_owned(),
         delimiter: match sniffed.delimiter {
@@ -344,7 +352,35 @@ pub async fn preview_file(
         columns: columns.describe().into_iter().map(|(header, field)| ColumnPreview { header, field }).collect(),
         rows,
         hint: columns.fits_another_kind(),
+        unknown_statuses,
     })
+}
+
+/// The distinct statuses in the file's first 200,000 rows that no name explains (at most 50).
+fn unknown_statuses(
+    path: &std::path::Path,
+    sniffed: &super::source::Sniffed,
+    ctx: &LeadContext,
+) -> anyhow::Result<Vec<String>> {
+    let mut found: Vec<String> = Vec::new();
+    if !ctx.columns.has("status") {
+        return Ok(found);
+    }
+    let (mut reader, _) = engine::rows_after_header(path, sniffed)?;
+    let mut rec = ByteRecord::new();
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..200_000 {
+        if !reader.read_byte_record(&mut rec).unwrap_or(false) || found.len() >= 50 {
+            break;
+        }
+        if let Some((_, v)) = ctx.columns.first(&rec, "status") {
+            let v = v.trim().to_owned();
+            if seen.insert(v.to_lowercase()) && ctx.statuses.parse(&v).is_err() {
+                found.push(v);
+            }
+        }
+    }
+    Ok(found)
 }
 
 fn preview_row(kind: ImportKind, ctx: &LeadContext, columns: &Columns, line: u64, rec: &ByteRecord) -> RowPreview {

@@ -1046,6 +1046,33 @@ async fn mapping_overrides_and_unmapped_columns(backend: Backend) {
     assert_eq!(numbered["custom_fields"]["Contact 2 Address"], "Side St 1", "a person's address is no lead's");
     let solo = leads.iter().find(|l| l["name"] == "Solo Oy").unwrap();
     assert_eq!(solo["contacts"][0]["name"], "Cai Chen", "{solo}");
+    // An old CRM's own statuses: listed by the preview, mapped by the user, else refused.
+    let temps = "Company,Lead Status\nHot Oy,Hot\nCold Oy,cold\nWarm Oy,Warm\nPlain Oy,Working - Contacted\n";
+    let preview = app.upload("/api/v1/imports/preview", &token, &[], "temps.csv", temps.as_bytes()).await;
+    assert_eq!(preview.body["unknown_statuses"], json!(["Hot", "cold", "Warm"]), "{}", preview.text);
+    let done = app
+        .import(
+            &token,
+            &[("status", "Hot=qualified"), ("statuses", r#"{"COLD": "unqualified"}"#)],
+            "temps.csv",
+            temps.as_bytes(),
+        )
+        .await;
+    assert_eq!((done["created"].clone(), done["rejected"].clone()), (json!(3), json!(1)), "{done}");
+    let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
+    assert!(rows[0]["reason"].as_str().unwrap().contains("--status \"Warm=qualified\""), "{rows:?}");
+    let leads = app.all_leads(&token).await;
+    let status = |name: &str| leads.iter().find(|l| l["name"] == name).unwrap()["status"].clone();
+    assert_eq!(
+        (status("Hot Oy"), status("Cold Oy"), status("Plain Oy")),
+        (json!("qualified"), json!("unqualified"), json!("contacted"))
+    );
+    let bad = app.upload("/api/v1/imports", &token, &[("status", "Hot=boiling")], "temps.csv", temps.as_bytes()).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    for name in ["Hot Oy", "Cold Oy", "Plain Oy"] {
+        let id = leads.iter().find(|l| l["name"] == name).unwrap()["id"].as_str().unwrap().to_owned();
+        app.request(axum::http::Method::DELETE, &format!("/api/v1/leads/{id}"), Some(&token), None, &[]).await;
+    }
     // The same file again finds both leads (by e-mail) and creates nothing.
     let again = app.import(&token, &[], "people.csv", people.as_bytes()).await;
     assert_eq!((again["created"].clone(), again["duplicates"].clone()), (json!(0), json!(2)), "{again}");

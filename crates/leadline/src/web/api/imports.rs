@@ -179,6 +179,11 @@ pub async fn read_upload(mut form: Multipart, query: Option<&str>) -> Result<Upl
         }
         options.stages.insert(k.clone(), v.clone());
     }
+    for (k, v) in &options.statuses {
+        if leadline_domain::LeadStatus::parse(v).is_err() {
+            return Err(bad("status", format!("'{k}={v}': '{v}' is not a lead status")));
+        }
+    }
     Ok(Upload { kind, file_name, bytes, options, csrf })
 }
 
@@ -232,6 +237,15 @@ fn set_option(
             "stage" | "stages" if !value.is_empty() => {
                 let (k, v) = split_pair("stage", &value)?;
                 options.stages.insert(k, v);
+            }
+            "status" | "statuses" if value.starts_with('{') => {
+                let m: BTreeMap<String, String> = serde_json::from_str(&value)
+                    .map_err(|e| bad(name, format!("is not a JSON object of strings: {e}")))?;
+                options.statuses.extend(m);
+            }
+            "status" | "statuses" if !value.is_empty() => {
+                let (k, v) = split_pair("status", &value)?;
+                options.statuses.insert(k, v);
             }
             _ => {}
         }

@@ -181,6 +181,9 @@ struct MapPage {
     error: Option<String>,
     /// The file reads better as another kind.
     hint: Option<String>,
+    /// The old CRM's statuses to map: each name with the Leadline status chosen for it.
+    status_names: Vec<(String, String)>,
+    lead_statuses: Vec<&'static str>,
 }
 
 impl MapPage {
@@ -312,6 +315,9 @@ async fn map_page(
         })
         .collect();
     let failed = error.is_some();
+    let mut status_names: Vec<(String, String)> =
+        options.statuses.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    status_names.extend(preview.unknown_statuses.iter().map(|v| (v.clone(), String::new())));
     let page = MapPage {
         shell: user.shell("imports", ""),
         kind_label: KINDS.iter().find(|(k, _)| *k == kind.as_str()).map_or("Records", |(_, l)| l),
@@ -330,6 +336,8 @@ async fn map_page(
         delimiter: preview.delimiter,
         rows_estimate: preview.rows_estimate,
         hint: preview.hint,
+        status_names,
+        lead_statuses: leadline_domain::LeadStatus::ALL.iter().map(|s| s.as_str()).collect(),
         import,
         error,
     };
@@ -379,6 +387,12 @@ async fn map_submit(
             options.mapping.insert(col.header.clone(), chosen);
         }
     }
+    // The old CRM's status names mapped to Leadline statuses ("status:Hot" = "qualified").
+    options.statuses = fields
+        .iter()
+        .filter_map(|(n, v)| Some((n.strip_prefix("status:")?.to_owned(), v.clone())))
+        .filter(|(_, v)| leadline_domain::LeadStatus::parse(v).is_ok())
+        .collect();
     if get("action") != "start" {
         return map_page(&state, &user, import, &scratch, options, None).await;
     }
