@@ -238,12 +238,15 @@ fn set_option(
                 let (k, v) = split_pair("stage", &value)?;
                 options.stages.insert(k, v);
             }
-            "status" | "statuses" if value.starts_with('{') => {
+            "status" | "statuses" | "status_map" if value.starts_with('{') => {
                 let m: BTreeMap<String, String> = serde_json::from_str(&value)
                     .map_err(|e| bad(name, format!("is not a JSON object of strings: {e}")))?;
                 options.statuses.extend(m);
             }
-            "status" | "statuses" if !value.is_empty() => {
+            // A bare "status" without a name to map ("status=new") is no option here.
+            key @ ("status" | "statuses" | "status_map")
+                if value.contains('=') || (key != "status" && !value.is_empty()) =>
+            {
                 let (k, v) = split_pair("status", &value)?;
                 options.statuses.insert(k, v);
             }
