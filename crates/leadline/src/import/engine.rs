@@ -139,6 +139,21 @@ pub fn open(path: &Path, kind: ImportKind, options: &ImportOptions) -> Result<(S
     Ok((sniffed, columns))
 }
 
+/// `options` with the lead status names the organization's earlier imports mapped, for
+/// those it does not name itself: a status mapped once is mapped for the next file too.
+pub async fn with_remembered_statuses(
+    tx: &mut store::Tx,
+    org: Uuid,
+    kind: ImportKind,
+    mut options: ImportOptions,
+) -> anyhow::Result<ImportOptions> {
+    if kind == ImportKind::Leads {
+        let earlier = store::imports::recent_status_names(tx, org).await?;
+        leads::StatusNames::remember(&mut options.statuses, earlier);
+    }
+    Ok(options)
+}
+
 /// Imports a local file (the CLI): resumes an interrupted import of the same file
 /// and kind, otherwise records a new one, then runs it to the end.
 pub async fn run_file(
@@ -160,6 +175,7 @@ pub async fn run_file(
     let file_name = path.file_name().map_or_else(|| "import.csv".into(), |n| n.to_string_lossy().into_owned());
     let now = store::now();
     let mut tx = db.write().await?;
+    let options = with_remembered_statuses(&mut tx, org.id, kind, options).await?;
     let mut earlier = None;
     for e in store::imports::running_for_file(&mut tx, org.id, kind.as_str(), &sniffed.sha256).await? {
         if store::imports::stopped(&e, now - STALE_AFTER) && store::imports::claim(&mut tx, &e, now).await? {

@@ -159,6 +159,25 @@ impl StatusNames {
         leadline_domain::search::terms(name).join(" ")
     }
 
+    /// The status a mapped name gives `value`, if any.
+    #[must_use]
+    pub fn mapped(&self, value: &str) -> Option<LeadStatus> {
+        self.0.get(&Self::key(value)).copied()
+    }
+
+    /// Adds `names` the map does not have yet (by their key).
+    pub fn remember(
+        map: &mut std::collections::BTreeMap<String, String>,
+        names: impl IntoIterator<Item = (String, String)>,
+    ) {
+        let mut keys: std::collections::HashSet<String> = map.keys().map(|k| Self::key(k)).collect();
+        for (name, status) in names {
+            if keys.insert(Self::key(&name)) {
+                map.insert(name, status);
+            }
+        }
+    }
+
     /// The status `value` names: a mapped name, else Leadline's or another CRM's own.
     pub fn parse(&self, value: &str) -> Result<LeadStatus, Invalid> {
         match self.0.get(&Self::key(value)) {

@@ -73,6 +73,7 @@ pub async fn upload(
     let id = store::new_id();
     let now = store::now();
     let mut tx = db.write().await?;
+    let options = &engine::with_remembered_statuses(&mut tx, actor.org_id(), kind, options.clone()).await?;
     let name = if file_name.trim().is_empty() { "upload.csv" } else { file_name.trim() };
     store::imports::insert(
         &mut tx,
@@ -288,6 +289,10 @@ pub struct Preview {
     /// when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_statuses: Vec<String>,
+    /// The file's own statuses that the `status` option (or an earlier import of the
+    /// organization) maps: name → Leadline status; absent when there are none.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub mapped_statuses: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -340,8 +345,8 @@ pub async fn preview_file(
         }
         rows.push(preview_row(kind, &ctx, &columns, row, &rec));
     }
-    let unknown_statuses =
-        if kind == ImportKind::Leads { unknown_statuses(&scratch.0, &sniffed, &ctx)? } else { Vec::new() };
+    let (unknown_statuses, mapped_statuses) =
+        if kind == ImportKind::Leads { foreign_statuses(&scratch.0, &sniffed, &ctx)? } else { Default::default() };
     Ok(Preview {
         encoding: sniffed.encoding.name().to_owned(),
         delimiter: match sniffed.delimiter {
@@ -353,34 +358,42 @@ pub async fn preview_file(
         rows,
         hint: columns.fits_another_kind(),
         unknown_statuses,
+        mapped_statuses,
     })
 }
 
-/// The distinct statuses in the file's first 200,000 rows that no name explains (at most 50).
-fn unknown_statuses(
+/// The distinct statuses in the file's first 200,000 rows that are neither Leadline's nor
+/// another CRM's known names (at most 50): those no mapping explains, and those mapped.
+fn foreign_statuses(
     path: &std::path::Path,
     sniffed: &super::source::Sniffed,
     ctx: &LeadContext,
-) -> anyhow::Result<Vec<String>> {
-    let mut found: Vec<String> = Vec::new();
+) -> anyhow::Result<(Vec<String>, std::collections::BTreeMap<String, String>)> {
+    let (mut found, mut mapped) = (Vec::new(), std::collections::BTreeMap::new());
     if !ctx.columns.has("status") {
-        return Ok(found);
+        return Ok((found, mapped));
     }
     let (mut reader, _) = engine::rows_after_header(path, sniffed)?;
     let mut rec = ByteRecord::new();
     let mut seen = std::collections::HashSet::new();
     for _ in 0..200_000 {
-        if !reader.read_byte_record(&mut rec).unwrap_or(false) || found.len() >= 50 {
+        if !reader.read_byte_record(&mut rec).unwrap_or(false) || found.len() + mapped.len() >= 50 {
             break;
         }
         if let Some((_, v)) = ctx.columns.first(&rec, "status") {
             let v = v.trim().to_owned();
-            if seen.insert(v.to_lowercase()) && ctx.statuses.parse(&v).is_err() {
-                found.push(v);
+            if !seen.insert(v.to_lowercase()) || leadline_domain::LeadStatus::parse_foreign(&v).is_ok() {
+                continue;
+            }
+            match ctx.statuses.mapped(&v) {
+                Some(s) => {
+                    mapped.insert(v, s.as_str().to_owned());
+                }
+                None => found.push(v),
             }
         }
     }
-    Ok(found)
+    Ok((found, mapped))
 }
 
 fn preview_row(kind: ImportKind, ctx: &LeadContext, columns: &Columns, line: u64, rec: &ByteRecord) -> RowPreview {

@@ -427,6 +427,24 @@ pub async fn record_change(
     .context("keeping what the import changed")
 }
 
+/// The lead status names the organization's recent lead imports mapped (`statuses` in
+/// their options), newest first.
+pub async fn recent_status_names(tx: &mut Tx, org: Uuid) -> anyhow::Result<Vec<(String, String)>> {
+    let options: Vec<sqlx::types::Json<serde_json::Value>> = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT options FROM imports WHERE org_id = $1 AND kind = 'leads' AND status <> 'draft'
+         ORDER BY created_at DESC LIMIT 50"
+    )
+    .bind(org)
+    .fetch_all(c)
+    .await)
+    .context("loading earlier imports' status names")?;
+    Ok(options
+        .into_iter()
+        .filter_map(|o| o.0.get("statuses").and_then(|s| s.as_object()).cloned())
+        .flat_map(|m| m.into_iter().filter_map(|(k, v)| Some((k, v.as_str()?.to_owned()))).collect::<Vec<_>>())
+        .collect())
+}
+
 /// A record the import changed.
 #[derive(Debug, sqlx::FromRow)]
 pub struct Change {

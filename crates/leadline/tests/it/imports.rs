@@ -1067,6 +1067,10 @@ async fn mapping_overrides_and_unmapped_columns(backend: Backend) {
         (status("Hot Oy"), status("Cold Oy"), status("Plain Oy")),
         (json!("qualified"), json!("unqualified"), json!("contacted"))
     );
+    // The names mapped once are remembered for the organization's next files.
+    let again = app.upload("/api/v1/imports/preview", &token, &[], "temps.csv", temps.as_bytes()).await;
+    assert_eq!(again.body["unknown_statuses"], json!(["Warm"]), "{}", again.text);
+    assert_eq!(again.body["mapped_statuses"], json!({"Hot": "qualified", "cold": "unqualified"}), "{}", again.text);
     let bad = app.upload("/api/v1/imports", &token, &[("status", "Hot=boiling")], "temps.csv", temps.as_bytes()).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
     for name in ["Hot Oy", "Cold Oy", "Plain Oy"] {

@@ -315,7 +315,10 @@ pub async fn preview(
 ) -> Result<Json<Preview>, ApiError> {
     service::check_may_import(&actor, up.kind)?;
     let scratch = ScratchFile::write(&up.bytes).map_err(AppError::from)?;
-    Ok(Json(service::preview_file(&s.db, &actor, up.kind, &scratch, &up.options, 10).await?))
+    let mut tx = s.db.read().await?;
+    let options = crate::import::engine::with_remembered_statuses(&mut tx, actor.org_id(), up.kind, up.options).await?;
+    drop(tx);
+    Ok(Json(service::preview_file(&s.db, &actor, up.kind, &scratch, &options, 10).await?))
 }
 
 /// The organization's imports, newest first.

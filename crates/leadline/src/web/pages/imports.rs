@@ -315,8 +315,9 @@ async fn map_page(
         })
         .collect();
     let failed = error.is_some();
+    // The file's own statuses: those mapped (by this import or an earlier one) with their choice.
     let mut status_names: Vec<(String, String)> =
-        options.statuses.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        preview.mapped_statuses.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     status_names.extend(preview.unknown_statuses.iter().map(|v| (v.clone(), String::new())));
     let page = MapPage {
         shell: user.shell("imports", ""),
