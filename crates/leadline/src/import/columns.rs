@@ -42,6 +42,8 @@ pub struct Columns {
     /// A Leadline export's `id` column (see [`Columns::one_lead_per_id`]); found once per
     /// file, read on every row.
     own_id: Option<usize>,
+    /// Values no field keeps are kept as custom fields (the import's `unmapped` option).
+    keeps_unmapped: bool,
 }
 
 /// The column a file of `kind` cannot do without, when `has` says it is missing.
@@ -136,7 +138,8 @@ impl Columns {
         {
             columns.retain(|&i| i != id);
         }
-        let columns = Self { kind, headers, targets, by_field, later, phone_types, own_id };
+        let keeps_unmapped = kind.has_custom_fields() && options.unmapped == Unmapped::Custom;
+        let columns = Self { kind, headers, targets, by_field, later, phone_types, own_id, keeps_unmapped };
         columns.check_required()?;
         Ok(columns)
     }
@@ -277,6 +280,22 @@ impl Columns {
         self.targets.iter().enumerate().filter_map(move |(i, t)| match t {
             Target::Custom(name) => value(rec, i).map(|v| (self.headers[i].as_str(), name.as_str(), v)),
             _ => None,
+        })
+    }
+
+    /// Values that a text field of one value cannot also hold: where two columns fill it
+    /// (a contacts export's company id beside the person's own "Record ID", two notes
+    /// columns) and the second says something else, it is kept as a custom field named
+    /// after its column instead of being lost (unless unmapped columns are ignored). Fields
+    /// that columns write in different forms (country name and code, owner name and e-mail,
+    /// status label and value) are left out: there the second is the same thing again.
+    pub fn second_values<'r>(&'r self, rec: &'r ByteRecord) -> impl Iterator<Item = (&'r str, Cow<'r, str>)> + 'r {
+        const TEXT: [&str; 8] = ["name", "title", "source", "street", "city", "postcode", "description", "external_id"];
+        let fields = TEXT.into_iter().filter(|_| self.keeps_unmapped && self.kind == ImportKind::Leads);
+        fields.flat_map(move |f| {
+            let mut values = self.all(rec, f);
+            let first = values.next().map(|(_, v)| v.trim().to_lowercase());
+            values.filter(move |(_, v)| first.as_deref().is_some_and(|x| x != v.trim().to_lowercase()))
         })
     }
 

@@ -585,7 +585,7 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
     for (_, name, v) in cols.customs(rec) {
         custom_fields.insert(name.to_owned(), Value::String(v.into_owned()));
     }
-    for (col, v) in profiles {
+    for (col, v) in profiles.into_iter().chain(cols.second_values(rec)) {
         custom_fields.entry(col.trim().to_owned()).or_insert_with(|| Value::String(v.trim().to_owned()));
     }
 

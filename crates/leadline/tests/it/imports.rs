@@ -1046,6 +1046,21 @@ async fn mapping_overrides_and_unmapped_columns(backend: Backend) {
     assert_eq!(numbered["custom_fields"]["Contact 2 Address"], "Side St 1", "a person's address is no lead's");
     let solo = leads.iter().find(|l| l["name"] == "Solo Oy").unwrap();
     assert_eq!(solo["contacts"][0]["name"], "Cai Chen", "{solo}");
+    // Two columns for one text field: the second's other value is kept, not lost.
+    let two = "Company,Account Name,Description,Notes\nTwo Cols Oy,Two Columns Ltd,first note,second note\n";
+    let done = app.import(&token, &[], "two.csv", two.as_bytes()).await;
+    assert_eq!(done["created"], 1, "{done}");
+    let lead = app.all_leads(&token).await.into_iter().find(|l| l["name"] == "Two Cols Oy").unwrap();
+    assert_eq!(lead["description"], "first note", "{lead}");
+    assert_eq!(lead["custom_fields"], json!({"Account Name": "Two Columns Ltd", "Notes": "second note"}), "{lead}");
+    app.request(
+        axum::http::Method::DELETE,
+        &format!("/api/v1/leads/{}", lead["id"].as_str().unwrap()),
+        Some(&token),
+        None,
+        &[],
+    )
+    .await;
     // An old CRM's own statuses: listed by the preview, mapped by the user, else refused.
     let temps = "Company,Lead Status\nHot Oy,Hot\nCold Oy,cold\nWarm Oy,Warm\nPlain Oy,Working - Contacted\n";
     let preview = app.upload("/api/v1/imports/preview", &token, &[], "temps.csv", temps.as_bytes()).await;
