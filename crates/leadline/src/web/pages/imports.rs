@@ -437,7 +437,8 @@ async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<Stri
         fields.dedup();
         let what = if fields.is_empty() { String::new() } else { format!(" ({})", fields.join(", ")) };
         format!(
-            "Undo deleted {deleted}, restored {restored}, and kept what was edited since the import in {kept} records{what}."
+            "Undo deleted {deleted}, restored {restored}, and kept what was edited since the import in {kept} {}{what}.",
+            if kept == 1 { "record" } else { "records" }
         )
     });
     let report = async {
@@ -485,10 +486,11 @@ async fn undo(
     let done = crate::import::undo::undo(&state.db, &user.actor, id).await;
     Ok(back_to_import(id, done, |r| {
         format!(
-            "Import undone: {} deleted, {} restored; what was edited since was kept in {} records.",
+            "Import undone: {} deleted, {} restored; what was edited since was kept in {} {}.",
             r.deleted,
             r.restored,
-            r.kept_edited.len()
+            r.kept_edited.len(),
+            if r.kept_edited.len() == 1 { "record" } else { "records" }
         )
     }))
 }
