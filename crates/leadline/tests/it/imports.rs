@@ -48,6 +48,17 @@ fn phones(lead: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Deletes lead `id` over the API.
+async fn delete_lead(app: &TestApp, token: &str, id: &str) {
+    let r = app.request(axum::http::Method::DELETE, &format!("/api/v1/leads/{id}"), Some(token), None, &[]).await;
+    assert!(r.status.is_success(), "{}", r.text);
+}
+
+/// Undoes import `id` over the API.
+async fn undo(app: &TestApp, token: &str, id: &str) -> crate::harness::Response {
+    app.request(axum::http::Method::POST, &format!("/api/v1/imports/{id}/undo"), Some(token), None, &[]).await
+}
+
 async fn report(app: &TestApp, token: &str, id: &str) -> Vec<Value> {
     let r = app.get(&format!("/api/v1/imports/{id}/report"), token).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -489,7 +500,7 @@ async fn a_running_import_can_be_stopped_and_undone(backend: Backend) {
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
     let id = r.body["id"].as_str().unwrap().to_owned();
     // Undo waits for the import to be stopped first.
-    let r = app.request(axum::http::Method::POST, &format!("/api/v1/imports/{id}/undo"), Some(&token), None, &[]).await;
+    let r = undo(&app, &token, &id).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     assert!(r.text.contains("stop it first"), "{}", r.text);
     let r = app.request(axum::http::Method::POST, &format!("/api/v1/imports/{id}/stop"), Some(&token), None, &[]).await;
@@ -507,7 +518,7 @@ async fn a_running_import_can_be_stopped_and_undone(backend: Backend) {
     // Stopping it again is refused; undo removes what it wrote.
     let r = app.request(axum::http::Method::POST, &format!("/api/v1/imports/{id}/stop"), Some(&token), None, &[]).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-    let r = app.request(axum::http::Method::POST, &format!("/api/v1/imports/{id}/undo"), Some(&token), None, &[]).await;
+    let r = undo(&app, &token, &id).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["deleted"].as_i64().unwrap(), written, "{}", r.text);
     assert!(app.all_leads(&token).await.is_empty());
@@ -653,7 +664,7 @@ async fn undo_restores_and_keeps_later_edits(backend: Backend) {
         app.patch(&format!("/api/v1/leads/{both_id}"), &token, json!({"city": "Potsdam", "status": "qualified"})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 
-    let r = app.request(axum::http::Method::POST, &format!("/api/v1/imports/{id}/undo"), Some(&token), None, &[]).await;
+    let r = undo(&app, &token, &id).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["deleted"], 1, "{}", r.text);
     assert_eq!(r.body["restored"], 2, "the edits since conflict with the import only in Both Edited: {}", r.text);
@@ -689,8 +700,7 @@ async fn undo_restores_and_keeps_later_edits(backend: Backend) {
     assert_eq!(numbers, ["+49301234567"], "{b}");
     let status = app.get(&format!("/api/v1/imports/{id}"), &token).await.body;
     assert_eq!(status["status"], "undone");
-    let again =
-        app.request(axum::http::Method::POST, &format!("/api/v1/imports/{id}/undo"), Some(&token), None, &[]).await;
+    let again = undo(&app, &token, &id).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
 }
 
@@ -887,15 +897,7 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
         listed["items"].as_array().unwrap().iter().find(|p| p["code"] == "STARTER").unwrap()["price_minor"].clone()
     };
     assert_eq!(price(&app.get("/api/v1/products", &token).await.body), json!(99_000));
-    let r = app
-        .request(
-            axum::http::Method::POST,
-            &format!("/api/v1/imports/{}/undo", up["id"].as_str().unwrap()),
-            Some(&token),
-            None,
-            &[],
-        )
-        .await;
+    let r = undo(&app, &token, up["id"].as_str().unwrap()).await;
     assert_eq!((r.body["restored"].clone(), r.body["kept_edited"].clone()), (json!(1), json!([])), "{}", r.text);
     assert_eq!(price(&app.get("/api/v1/products", &token).await.body), json!(120_000));
 
@@ -939,26 +941,10 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
     assert_eq!(by("OPP-4")["stage"], "negotiation", "the organization's own stage name");
 
     // Undo removes what the import created.
-    let r = app
-        .request(
-            axum::http::Method::POST,
-            &format!("/api/v1/imports/{}/undo", opps["id"].as_str().unwrap()),
-            Some(&token),
-            None,
-            &[],
-        )
-        .await;
+    let r = undo(&app, &token, opps["id"].as_str().unwrap()).await;
     assert_eq!(r.body["deleted"], 4, "{}", r.text);
     assert!(app.get("/api/v1/opportunities", &token).await.body["items"].as_array().unwrap().is_empty());
-    let r = app
-        .request(
-            axum::http::Method::POST,
-            &format!("/api/v1/imports/{}/undo", users["id"].as_str().unwrap()),
-            Some(&token),
-            None,
-            &[],
-        )
-        .await;
+    let r = undo(&app, &token, users["id"].as_str().unwrap()).await;
     assert_eq!(r.body["deleted"], 6, "{}", r.text);
     assert_eq!(
         app.get("/api/v1/users", &token).await.body["items"]
@@ -1053,14 +1039,7 @@ async fn mapping_overrides_and_unmapped_columns(backend: Backend) {
     let lead = app.all_leads(&token).await.into_iter().find(|l| l["name"] == "Two Cols Oy").unwrap();
     assert_eq!(lead["description"], "first note", "{lead}");
     assert_eq!(lead["custom_fields"], json!({"Account Name": "Two Columns Ltd", "Notes": "second note"}), "{lead}");
-    app.request(
-        axum::http::Method::DELETE,
-        &format!("/api/v1/leads/{}", lead["id"].as_str().unwrap()),
-        Some(&token),
-        None,
-        &[],
-    )
-    .await;
+    delete_lead(&app, &token, lead["id"].as_str().unwrap()).await;
     // An old CRM's own statuses: listed by the preview, mapped by the user, else refused.
     let temps = "Company,Lead Status\nHot Oy,Hot\nCold Oy,cold\nWarm Oy,Warm\nPlain Oy,Working - Contacted\n";
     let preview = app.upload("/api/v1/imports/preview", &token, &[], "temps.csv", temps.as_bytes()).await;
@@ -1090,22 +1069,13 @@ async fn mapping_overrides_and_unmapped_columns(backend: Backend) {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
     for name in ["Hot Oy", "Cold Oy", "Plain Oy"] {
         let id = leads.iter().find(|l| l["name"] == name).unwrap()["id"].as_str().unwrap().to_owned();
-        app.request(axum::http::Method::DELETE, &format!("/api/v1/leads/{id}"), Some(&token), None, &[]).await;
+        delete_lead(&app, &token, &id).await;
     }
     // The same file again finds both leads (by e-mail) and creates nothing.
     let again = app.import(&token, &[], "people.csv", people.as_bytes()).await;
     assert_eq!((again["created"].clone(), again["duplicates"].clone()), (json!(0), json!(2)), "{again}");
     for lead in [numbered, solo] {
-        let r = app
-            .request(
-                axum::http::Method::DELETE,
-                &format!("/api/v1/leads/{}", lead["id"].as_str().unwrap()),
-                Some(&token),
-                None,
-                &[],
-            )
-            .await;
-        assert!(r.status.is_success(), "{}", r.text);
+        delete_lead(&app, &token, lead["id"].as_str().unwrap()).await;
     }
 
     let csv = "Kunde,Rufnummer,Notiz,Lieblingsfarbe\nAcme Oy,+358 40 555 1234,Call in May,blue\n";
