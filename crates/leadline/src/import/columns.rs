@@ -299,6 +299,13 @@ impl Columns {
         })
     }
 
+    /// The number of the row's person column `i` fills, from the second on ("Contact 2
+    /// E-mail" → 2); `None` for the first person's and the lead's columns.
+    #[must_use]
+    pub fn person_number(&self, i: usize) -> Option<u8> {
+        self.later.iter().find(|(_, fields)| fields.values().any(|cols| cols.contains(&i))).map(|(p, _)| p + 1)
+    }
+
     /// Header → target name, for showing the mapping.
     #[must_use]
     pub fn describe(&self) -> Vec<(String, String)> {

@@ -300,6 +300,10 @@ pub struct ColumnPreview {
     pub header: String,
     /// The field it fills: a field name, `custom:<name>` or `ignore`.
     pub field: String,
+    /// For a numbered person's column from the second on ("Contact 2 E-mail"), that
+    /// person's number: the field is theirs, on a contact of their own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<u8>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -354,7 +358,12 @@ pub async fn preview_file(
             d => (d as char).to_string(),
         },
         rows_estimate: sniffed.rows_estimate,
-        columns: columns.describe().into_iter().map(|(header, field)| ColumnPreview { header, field }).collect(),
+        columns: columns
+            .describe()
+            .into_iter()
+            .enumerate()
+            .map(|(i, (header, field))| ColumnPreview { header, field, person: columns.person_number(i) })
+            .collect(),
         rows,
         hint: columns.fits_another_kind(),
         unknown_statuses,

@@ -1009,6 +1009,14 @@ async fn mapping_overrides_and_unmapped_columns(backend: Backend) {
         Numbered Oy,Turku,Aino Aalto,CEO,aino@numbered.example,Bo Berg,bo@numbered.example,+358 40 700 0002,\
         Side St 1,,\n\
         Solo Oy,Oulu,,,,,,,,Cai Chen,cai@solo.example\n";
+    let preview = app.upload("/api/v1/imports/preview", &token, &[], "people.csv", people.as_bytes()).await;
+    let person = |header: &str| {
+        preview.body["columns"].as_array().unwrap().iter().find(|c| c["header"] == header).unwrap()["person"].clone()
+    };
+    assert_eq!(
+        (person("Contact 1 Email"), person("Contact 2 Email"), person("Contact 3 Name")),
+        (Value::Null, json!(2), json!(3))
+    );
     let done = app.import(&token, &[], "people.csv", people.as_bytes()).await;
     assert_eq!((done["created"].clone(), done["rejected"].clone()), (json!(2), json!(0)), "{done}");
     let leads = app.all_leads(&token).await;

@@ -152,6 +152,8 @@ pub struct ColumnChoice {
     pub index: usize,
     pub header: String,
     pub field: String,
+    /// The numbered person (2, 3, …) whose contact the column fills.
+    pub person: Option<u8>,
 }
 
 /// A preview row as cells.
@@ -326,7 +328,12 @@ async fn map_page(
             .columns
             .iter()
             .enumerate()
-            .map(|(index, c)| ColumnChoice { index, header: c.header.clone(), field: c.field.clone() })
+            .map(|(index, c)| ColumnChoice {
+                index,
+                header: c.header.clone(),
+                field: c.field.clone(),
+                person: c.person,
+            })
             .collect(),
         fields: kind.fields().iter().map(|f| (f.name.to_owned(), mapping::field_label(kind, f.name))).collect(),
         custom_allowed: kind.has_custom_fields(),
