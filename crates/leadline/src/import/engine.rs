@@ -397,10 +397,13 @@ impl Owners {
         leadline_domain::text::collapse_whitespace(name).to_lowercase()
     }
 
-    /// The active user `name` names, else why none does.
+    /// The active user `name` names (also written surname first, "Lopez, Maria"), else why
+    /// none does.
     pub fn find(&self, name: &str) -> Result<Uuid, &'static str> {
         let key = Self::key(name);
-        self.active.get(&key).copied().ok_or(if self.inactive.contains(&key) {
+        let turned = name.split_once(',').map(|(last, first)| Self::key(&format!("{first} {last}")));
+        let found = self.active.get(&key).or_else(|| turned.as_ref().and_then(|k| self.active.get(k)));
+        found.copied().ok_or(if self.inactive.contains(&key) {
             "is a deactivated user"
         } else {
             "is not a user of this organization"
@@ -624,6 +627,20 @@ async fn write_lead_batch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn owners_are_found_by_name_or_e_mail_in_any_order() {
+        let maria = Uuid::from_u128(7);
+        let mut owners = Owners::default();
+        owners.active.insert(Owners::key("Maria  Lopez"), maria);
+        owners.active.insert(Owners::key("maria@crm.test"), maria);
+        owners.inactive.insert(Owners::key("Old Rep"));
+        for name in ["maria lopez", "MARIA@crm.test", "Lopez, Maria", " Lopez,Maria "] {
+            assert_eq!(owners.find(name), Ok(maria), "{name}");
+        }
+        assert_eq!(owners.find("Old Rep"), Err("is a deactivated user"));
+        assert_eq!(owners.find("Doe, John"), Err("is not a user of this organization"));
+    }
 
     /// The rows `is_record` keeps, numbered as a spreadsheet shows them.
     fn rows_of(csv: &str) -> Vec<(u64, String)> {
