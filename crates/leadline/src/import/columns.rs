@@ -42,8 +42,9 @@ pub struct Columns {
     /// A Leadline export's `id` column (see [`Columns::one_lead_per_id`]); found once per
     /// file, read on every row.
     own_id: Option<usize>,
-    /// Values no field keeps are kept as custom fields (the import's `unmapped` option).
-    keeps_unmapped: bool,
+    /// The text fields two or more columns fill, whose further values are kept as custom
+    /// fields (see [`Columns::second_values`]); empty when unmapped columns are ignored.
+    doubled: Vec<&'static str>,
 }
 
 /// The column a file of `kind` cannot do without, when `has` says it is missing.
@@ -138,8 +139,15 @@ impl Columns {
         {
             columns.retain(|&i| i != id);
         }
-        let keeps_unmapped = kind.has_custom_fields() && options.unmapped == Unmapped::Custom;
-        let columns = Self { kind, headers, targets, by_field, later, phone_types, own_id, keeps_unmapped };
+        let doubled = if kind == ImportKind::Leads && options.unmapped == Unmapped::Custom {
+            ["name", "title", "source", "street", "city", "postcode", "description", "external_id"]
+                .into_iter()
+                .filter(|f| by_field.get(f).is_some_and(|cols| cols.len() > 1))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let columns = Self { kind, headers, targets, by_field, later, phone_types, own_id, doubled };
         columns.check_required()?;
         Ok(columns)
     }
@@ -290,9 +298,7 @@ impl Columns {
     /// that columns write in different forms (country name and code, owner name and e-mail,
     /// status label and value) are left out: there the second is the same thing again.
     pub fn second_values<'r>(&'r self, rec: &'r ByteRecord) -> impl Iterator<Item = (&'r str, Cow<'r, str>)> + 'r {
-        const TEXT: [&str; 8] = ["name", "title", "source", "street", "city", "postcode", "description", "external_id"];
-        let fields = TEXT.into_iter().filter(|_| self.keeps_unmapped && self.kind == ImportKind::Leads);
-        fields.flat_map(move |f| {
+        self.doubled.iter().flat_map(move |&f| {
             let mut values = self.all(rec, f);
             let first = values.next().map(|(_, v)| v.trim().to_lowercase());
             values.filter(move |(_, v)| first.as_deref().is_some_and(|x| x != v.trim().to_lowercase()))

@@ -85,15 +85,16 @@ impl Index {
             let mut rows = sqlx::query_as::<_, LeadKeys>(sql).bind(org).fetch(&mut *c);
             while let Some((id, name, kind, website, external, imported_by)) = rows.try_next().await? {
                 let created_here = imported_by == Some(import);
-                let own = key_hash(KeyKind::LeadlineId, &id.to_string());
+                // Only a Leadline export finds leads by their own id.
+                let own = one_lead_per_id.then(|| key_hash(KeyKind::LeadlineId, &id.to_string()));
                 let external = external.map(|ext| key_hash(KeyKind::External, &ext));
-                let group = if one_lead_per_id && created_here { Some(own) } else { external };
+                let group = if created_here { own.or(external) } else { external };
                 let slot = index.add(Target { id, created_here, pending: None, external: group });
                 slots.insert(id, slot);
                 if let Some(ext) = external {
                     index.map.entry(ext).or_insert(slot);
                 }
-                if one_lead_per_id {
+                if let Some(own) = own {
                     index.map.entry(own).or_insert(slot);
                 }
                 if kind == LeadKind::Company.as_str()

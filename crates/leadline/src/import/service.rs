@@ -271,6 +271,18 @@ pub async fn resume_interrupted(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How a file's columns map without a mapping of the user's: (header, field) each, read
+/// from the header alone.
+pub fn automatic_mapping(
+    scratch: &ScratchFile,
+    kind: ImportKind,
+    options: &ImportOptions,
+) -> Result<Vec<(String, String)>, AppError> {
+    let automatic = ImportOptions { mapping: Default::default(), ..options.clone() };
+    let (_, columns) = engine::open(&scratch.0, kind, &automatic).map_err(file_error)?;
+    Ok(columns.describe())
+}
+
 /// The first rows of a file as they would be stored, and how its columns map.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Preview {

@@ -387,12 +387,11 @@ async fn map_submit(
     };
     // Each column's choice; those equal to the automatic mapping need not be stored.
     let scratch = service::stored_file(&state.db, import.id).await.or_page()?;
-    let automatic = ImportOptions { mapping: Default::default(), ..options.clone() };
-    let auto = service::preview_file(&state.db, &user.actor, kind, &scratch, &automatic, 0).await.or_page()?;
-    for (i, col) in auto.columns.iter().enumerate() {
+    for (i, (header, field)) in service::automatic_mapping(&scratch, kind, &options).or_page()?.into_iter().enumerate()
+    {
         let chosen = get(&format!("col_{i}"));
-        if !chosen.is_empty() && chosen != col.field {
-            options.mapping.insert(col.header.clone(), chosen);
+        if !chosen.is_empty() && chosen != field {
+            options.mapping.insert(header, chosen);
         }
     }
     // The old CRM's status names mapped to Leadline statuses ("status:Hot" = "qualified").
