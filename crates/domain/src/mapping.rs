@@ -299,8 +299,12 @@ pub const LEAD_FIELDS: &[Field] = &[
             "personaddress",
             "postaladdress",
             "adresse",
+            "streetroadname",
+            "streetname",
+            "strassenname",
         ],
     ),
+    f("house_number", &["housenumber", "hausnummer", "streetnumber", "houseno", "buildingnumber"]),
     m(
         "street2",
         &[
@@ -314,6 +318,10 @@ pub const LEAD_FIELDS: &[Field] = &[
             "streetaddress3",
             "adresszusatz",
             "extendedaddress",
+            "apartmentsuiteno",
+            "apartmentsuite",
+            "districtsublocality",
+            "sublocality",
         ],
     ),
     f(
@@ -389,6 +397,11 @@ pub const LEAD_FIELDS: &[Field] = &[
             "pais",
             "organizationaddresscountry",
         ],
+    ),
+    // A whole address on one line; its street is used where a row has no address in parts.
+    f(
+        "full_address",
+        &["fullcombinedaddress", "fulladdress", "combinedaddress", "completeaddress", "formattedaddress"],
     ),
     f("description", &["description", "notes", "note", "comments", "comment", "about", "beschreibung", "kuvaus"]),
     m(
@@ -544,6 +557,7 @@ pub fn field_label(kind: ImportKind, name: &str) -> String {
         (ImportKind::Leads, "kind") => "Kind (company or person)",
         (ImportKind::Leads, "region") => "Region / state",
         (ImportKind::Leads, "street2") => "Street, further line",
+        (ImportKind::Leads, "full_address") => "Whole address on one line",
         (_, "email") => "E-mail",
         (_, "do_not_email") => "Do not e-mail",
         (_, "external_id") => "External id",
@@ -617,6 +631,11 @@ const PREFIXES: &[&str] = &[
 /// Prefixes after which only a part of an address may follow.
 const ADDRESS_PREFIXES: &[&str] = &["mailing", "billing", "shipping", "address1", "address"];
 
+/// Whether a lead field is a part of an address.
+fn is_address_part(name: &str) -> bool {
+    ["street", "house_number", "street2", "city", "region", "postcode", "country", "full_address"].contains(&name)
+}
+
 /// Finds the field a header means, by its key, then without a trailing number
 /// ("Phone 2"), then without up to two of a CRM's prefixes ("Organization - Address -
 /// Country", "address_1_city"), then without numbers inside it or a kind after the field
@@ -640,6 +659,16 @@ pub fn recognise_ranked(kind: ImportKind, header: &str) -> Option<(&'static Fiel
     // ("contact2_email1" is an e-mail of contact 2); their company's fields are the first's.
     if let Some(unnumbered) = later_person(&key) {
         return recognise_key(kind, &unnumbered, 2, 2).filter(|(f, _)| is_person_field(f.name));
+    }
+    // Pipedrive names the parts of an address field after it: "Organization - City/town/
+    // village/locality of Address", "Person - ZIP/Postal code of Postal address".
+    if kind == ImportKind::Leads
+        && let Some((part, of)) = key.rsplit_once("of")
+        && of.ends_with("address")
+        && !part.is_empty()
+        && let Some(found) = recognise_key(kind, part, 2, 2).filter(|(f, _)| is_address_part(f.name))
+    {
+        return Some(found);
     }
     // HubSpot marks the primary one of several associations: "Associated Company (Primary)".
     recognise_key(kind, &key, 2, 2)
@@ -754,7 +783,7 @@ fn recognise_key(kind: ImportKind, key: &str, prefixes: u8, tails: u8) -> Option
     };
     // After "Address", "Mailing" or "Billing" comes a part of an address ("Address - Home"
     // is no home phone).
-    let address_part = |f: &Field| ["street", "street2", "city", "region", "postcode", "country"].contains(&f.name);
+    let address_part = |f: &Field| is_address_part(f.name);
     PREFIXES
         .iter()
         .chain(own)
@@ -867,6 +896,25 @@ pub fn auto_map(kind: ImportKind, headers: &[String]) -> Vec<Option<(&'static Fi
             let target = if company_column { "contact_name" } else { "name" };
             *slot = kind.fields().iter().find(|f| f.name == target).map(|f| (f, 0));
         }
+        // Beside the parts of an address (a street name, a house number), a column that
+        // only says "Address" holds the whole address on one line.
+        let one_line = |h: &String| {
+            let key = header_key(h);
+            let bare = PREFIXES.iter().find_map(|p| key.strip_prefix(p)).unwrap_or(&key);
+            matches!(bare, "address" | "postaladdress" | "adresse" | "osoite")
+        };
+        let in_parts = headers
+            .iter()
+            .zip(&out)
+            .any(|(h, f)| f.is_some_and(|(f, _)| f.name == "house_number" || (f.name == "street" && !one_line(h))));
+        if in_parts {
+            let whole = kind.fields().iter().find(|f| f.name == "full_address");
+            for (h, slot) in headers.iter().zip(out.iter_mut()) {
+                if slot.is_some_and(|(f, _)| f.name == "street") && one_line(h) {
+                    *slot = whole.map(|f| (f, 0));
+                }
+            }
+        }
         // Beside a "Job Title", a bare "Title" is the salutation ("Mr.", as Outlook writes it).
         let job_title = headers
             .iter()
@@ -960,12 +1008,46 @@ mod tests {
             ImportKind::Leads,
             &[
                 ("Organization - Name", "name"),
+                ("Organization - Address", "full_address"),
+                ("Organization - Address - Street/road name", "street"),
+                ("Organization - Address - House number", "house_number"),
                 ("Organization - Address - City/town/village/locality", "city"),
                 ("Organization - Address - State/county", "region"),
                 ("Organization - Address - ZIP/Postal code", "postcode"),
                 ("Organization - Address - Country", "country"),
                 ("Organization - Web domain", "website"),
                 ("Organization - Label", "tags"),
+            ],
+        ),
+        (
+            "Pipedrive organizations (each part of an address named after the field)",
+            ImportKind::Leads,
+            &[
+                ("Organization - Name", "name"),
+                ("Organization - Address", "full_address"),
+                ("Organization - Apartment/suite no of Address", "street2"),
+                ("Organization - Street/road name of Address", "street"),
+                ("Organization - House number of Address", "house_number"),
+                ("Organization - District/sublocality of Address", "street2"),
+                ("Organization - City/town/village/locality of Address", "city"),
+                ("Organization - State/County of Address", "region"),
+                ("Organization - Region of Address", "region"),
+                ("Organization - ZIP/Postal code of Address", "postcode"),
+                ("Organization - Country of Address", "country"),
+                ("Organization - Full/combined address of Address", "full_address"),
+                ("Organization - Visible to", "-"),
+            ],
+        ),
+        (
+            "Pipedrive people (a postal address in parts)",
+            ImportKind::Leads,
+            &[
+                ("Person - Name", "contact_name"),
+                ("Person - Organization", "name"),
+                ("Person - Postal address", "full_address"),
+                ("Person - Street/road name of Postal address", "street"),
+                ("Person - City/town/village/locality of Postal address", "city"),
+                ("Person - Country of Postal address", "country"),
             ],
         ),
         (

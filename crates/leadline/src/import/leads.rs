@@ -445,6 +445,71 @@ fn person_flag(cols: &Columns, rec: &ByteRecord, field: &str, person: u8, bad: &
     })
 }
 
+/// A row's address. "1 Market St", a house number and a further line ("Suite 200") are
+/// one street; a row with no address in parts takes the street of a whole address on one
+/// line. Where no column gives the country, a one-line address that ends in a country's
+/// name ("…, Tokyo 100-0005, Japan") gives it (and is kept without it), so that its phone
+/// numbers and time zones are read for that country. A Leadline export is read as written.
+fn read_address(cols: &Columns, rec: &ByteRecord, mut country: Option<String>, bad: &mut Bad) -> Address {
+    let line = |field: &str, max: usize, bad: &mut Bad| person_line(cols, rec, field, 0, max, bad);
+    let street = line("street", 200, bad);
+    let number = line("house_number", 20, bad);
+    let mut lines: Vec<String> = match (street, number) {
+        (Some(s), Some(n)) => vec![street_with_number(&s, &n, country.as_deref())],
+        (s, n) => s.or(n).into_iter().collect(),
+    };
+    for (col, v) in cols.all(rec, "street2") {
+        match text::optional_line(Some(&v), 200) {
+            Ok(Some(l)) if !lines.contains(&l) => lines.push(l),
+            Ok(_) => {}
+            Err(e) => bad(col, &v, e.to_string()),
+        }
+    }
+    let (city, region, postcode) = (line("city", 100, bad), line("region", 100, bad), line("postcode", 20, bad));
+    let in_parts = !lines.is_empty() || city.is_some() || postcode.is_some();
+    if !in_parts && let Some(whole) = line("full_address", 200, bad) {
+        lines.push(whole);
+    }
+    let mut street = (!lines.is_empty()).then(|| lines.join(", "));
+    if !cols.one_lead_per_id()
+        && let Some(s) = &street
+        && let Some((rest, last)) = s.rsplit_once(',')
+        && let Some(named) = country_named(last)
+        && country.as_ref().is_none_or(|c| *c == named)
+    {
+        street = Some(rest.trim_end().to_owned()).filter(|r| !r.is_empty());
+        country = Some(named);
+    }
+    Address { street, city, region, postcode, country }
+}
+
+/// The country a one-line address ends in, by its name: a code ("CA") may be a state.
+fn country_named(part: &str) -> Option<String> {
+    let part = part.trim();
+    let letters = part.chars().filter(|c| c.is_alphabetic()).count();
+    // Georgia is a state of the United States as often as it is a country.
+    if letters < 3 || part.eq_ignore_ascii_case("georgia") {
+        return None;
+    }
+    Country::parse(part).ok().map(Country::into_inner)
+}
+
+/// A street name and its house number, in the order the country writes them: the number
+/// first in "350 Fifth Avenue" (the United States, Britain, France, …), after the name in
+/// "Hauptstraße 5" (most of Europe and Latin America), and after it where no country is known.
+fn street_with_number(street: &str, number: &str, country: Option<&str>) -> String {
+    const NUMBER_FIRST: &[&str] =
+        &["US", "CA", "GB", "IE", "AU", "NZ", "FR", "ZA", "SG", "MY", "PH", "IN", "HK", "IL", "LU", "MC"];
+    if street.split_whitespace().any(|w| w == number) {
+        return street.to_owned();
+    }
+    if country.is_some_and(|c| NUMBER_FIRST.contains(&c)) {
+        format!("{number} {street}")
+    } else {
+        format!("{street} {number}")
+    }
+}
+
 /// Normalizes one row. Rows that cannot be stored come back with every reason.
 #[must_use]
 pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
@@ -494,7 +559,8 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
             None
         }
     });
-    let region = country.as_deref().and_then(|c| Region::parse(c).ok()).or(ctx.region);
+    let address = read_address(cols, rec, country, &mut bad);
+    let region = address.country.as_deref().and_then(|c| Region::parse(c).ok()).or(ctx.region);
 
     let phones = person_phones(cols, rec, 0, region, &mut bad);
     let emails = person_emails(cols, rec, 0, &mut bad);
@@ -562,24 +628,6 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
             }
         },
         None => ctx.importer,
-    };
-    let address = Address {
-        // "1 Market St" and a further line ("Suite 200") are one street.
-        street: {
-            let mut lines: Vec<String> = line("street", 200, &mut bad).into_iter().collect();
-            for (col, v) in cols.all(rec, "street2") {
-                match text::optional_line(Some(&v), 200) {
-                    Ok(Some(l)) if !lines.contains(&l) => lines.push(l),
-                    Ok(_) => {}
-                    Err(e) => bad(col, &v, e.to_string()),
-                }
-            }
-            (!lines.is_empty()).then(|| lines.join(", "))
-        },
-        city: line("city", 100, &mut bad),
-        region: line("region", 100, &mut bad),
-        postcode: line("postcode", 20, &mut bad),
-        country,
     };
     let mut custom_fields = Map::new();
     for (_, name, v) in cols.customs(rec) {

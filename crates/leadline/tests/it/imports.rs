@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 crate::on_both!(
     known_exports_are_mapped_without_help,
     values_are_normalized,
+    addresses_in_parts_or_on_one_line,
     duplicates_in_every_form_are_found,
     merge_keeps_existing_values_and_update_overwrites,
     bad_rows_are_reported_and_the_rest_imported,
@@ -234,6 +235,50 @@ async fn values_are_normalized(backend: Backend) {
     assert_eq!(warning["row_number"], 4);
     assert_eq!(warning["column_name"], "Owner");
     assert_eq!(warning["value"], "stranger@nowhere.test");
+}
+
+/// Pipedrive's address parts ("Street/road name of Address", "House number of Address")
+/// make one street in the country's order; a row with only the whole address on one line
+/// takes its street from it, and the country its last part names decides how its phone
+/// numbers are read and its time zone. A country code at the end ("CA") is no country.
+async fn addresses_in_parts_or_on_one_line(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let file = "pipedrive_organizations_address_parts.csv";
+    let done = app.import(&token, &[], file, &fixture(file)).await;
+    assert_eq!(done["created"], 3, "{done}");
+    assert_eq!(done["rejected"], 0, "{done}");
+    let leads = app.all_leads(&token).await;
+    let by_name = |n: &str| leads.iter().find(|l| l["name"] == n).unwrap_or_else(|| panic!("{n}: {leads:?}"));
+    let vega = by_name("Vega Logística S.L.");
+    assert_eq!(
+        (&vega["street"], &vega["city"], &vega["region"], &vega["postcode"], &vega["country"]),
+        (&json!("Calle de Alcalá 50"), &json!("Madrid"), &json!("Comunidad de Madrid"), &json!("28014"), &json!("ES"))
+    );
+    assert_eq!(phones(vega), ["+34912345678"]);
+    assert_eq!(vega["time_zones"], json!(["Europe/Madrid"]));
+    assert!(vega["custom_fields"].get("Organization - Address").is_none(), "{vega}");
+    let harbor = by_name("Harbor Freight Brokers LLC");
+    assert_eq!((&harbor["street"], &harbor["country"]), (&json!("350 5th Ave"), &json!("US")));
+    let tanaka = by_name("Tanaka Trading KK");
+    assert_eq!(tanaka["street"], "1-1 Marunouchi, Chiyoda City, Tokyo 100-0005");
+    assert_eq!(tanaka["country"], "JP");
+    assert_eq!(phones(tanaka), ["+81312345678"]);
+    assert_eq!(tanaka["time_zones"], json!(["Asia/Tokyo"]));
+
+    let csv = "Company,Address,Phone\n\
+        Bay Area Co,\"1 Market St, San Francisco, CA\",415 555 0100\n\
+        Atlanta Co,\"1 Peachtree St, Atlanta, Georgia\",404 555 0100\n\
+        Hamburg GmbH,\"Speicherstadt 5, 20457 Hamburg, Deutschland\",040 1234567\n";
+    let done = app.import(&token, &[], "one-line.csv", csv.as_bytes()).await;
+    assert_eq!(done["created"], 3, "{done}");
+    let leads = app.all_leads(&token).await;
+    let by_name = |n: &str| leads.iter().find(|l| l["name"] == n).unwrap_or_else(|| panic!("{n}: {leads:?}"));
+    let bay = by_name("Bay Area Co");
+    assert_eq!((&bay["street"], &bay["country"]), (&json!("1 Market St, San Francisco, CA"), &Value::Null));
+    assert_eq!(by_name("Atlanta Co")["street"], "1 Peachtree St, Atlanta, Georgia");
+    let hamburg = by_name("Hamburg GmbH");
+    assert_eq!((&hamburg["street"], &hamburg["country"]), (&json!("Speicherstadt 5, 20457 Hamburg"), &json!("DE")));
+    assert_eq!(phones(hamburg), ["+49401234567"]);
 }
 
 async fn duplicates_in_every_form_are_found(backend: Backend) {
