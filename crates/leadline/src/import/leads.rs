@@ -480,6 +480,23 @@ fn read_address(cols: &Columns, rec: &ByteRecord, mut country: Option<String>, b
         street = Some(rest.trim_end().to_owned()).filter(|r| !r.is_empty());
         country = Some(named);
     }
+    // "Industrigatan 4, Stockholm" beside the city "Stockholm", "…, Austin, TX 78701" beside
+    // Austin, TX and 78701: the street is what comes before the parts the row has apart.
+    if !cols.one_lead_per_id() {
+        let known: Vec<String> = [&city, &region, &postcode]
+            .into_iter()
+            .flatten()
+            .flat_map(|v| v.split_whitespace())
+            .map(str::to_lowercase)
+            .collect();
+        while let Some((rest, last)) = street.as_deref().and_then(|s| s.rsplit_once(','))
+            && !rest.trim().is_empty()
+            && last.split_whitespace().next().is_some()
+            && last.split_whitespace().all(|w| known.contains(&w.to_lowercase()))
+        {
+            street = Some(rest.trim_end().to_owned());
+        }
+    }
     Address { street, city, region, postcode, country }
 }
 

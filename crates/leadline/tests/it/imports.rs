@@ -265,12 +265,15 @@ async fn addresses_in_parts_or_on_one_line(backend: Backend) {
     assert_eq!(phones(tanaka), ["+81312345678"]);
     assert_eq!(tanaka["time_zones"], json!(["Asia/Tokyo"]));
 
-    let csv = "Company,Address,Phone\n\
-        Bay Area Co,\"1 Market St, San Francisco, CA\",415 555 0100\n\
-        Atlanta Co,\"1 Peachtree St, Atlanta, Georgia\",404 555 0100\n\
-        Hamburg GmbH,\"Speicherstadt 5, 20457 Hamburg, Deutschland\",040 1234567\n";
+    let csv = "Company,Address,City,State,Zip,Phone\n\
+        Bay Area Co,\"1 Market St, San Francisco, CA\",,,,415 555 0100\n\
+        Atlanta Co,\"1 Peachtree St, Atlanta, Georgia\",,,,404 555 0100\n\
+        Hamburg GmbH,\"Speicherstadt 5, 20457 Hamburg, Deutschland\",,,,040 1234567\n\
+        Nordic Steel AB,\"Industrigatan 4, Stockholm, Sweden\",Stockholm,,,08 123 456 78\n\
+        Lone Star LLC,\"401 Congress Ave, Austin, TX 78701\",Austin,TX,78701,512 555 0142\n\
+        Half Known Inc,\"9 Elm St, Austin, TX 78702\",Austin,TX,,512 555 0143\n";
     let done = app.import(&token, &[], "one-line.csv", csv.as_bytes()).await;
-    assert_eq!(done["created"], 3, "{done}");
+    assert_eq!(done["created"], 6, "{done}");
     let leads = app.all_leads(&token).await;
     let by_name = |n: &str| leads.iter().find(|l| l["name"] == n).unwrap_or_else(|| panic!("{n}: {leads:?}"));
     let bay = by_name("Bay Area Co");
@@ -279,6 +282,14 @@ async fn addresses_in_parts_or_on_one_line(backend: Backend) {
     let hamburg = by_name("Hamburg GmbH");
     assert_eq!((&hamburg["street"], &hamburg["country"]), (&json!("Speicherstadt 5, 20457 Hamburg"), &json!("DE")));
     assert_eq!(phones(hamburg), ["+49401234567"]);
+    let nordic = by_name("Nordic Steel AB");
+    assert_eq!(
+        (&nordic["street"], &nordic["city"], &nordic["country"]),
+        (&json!("Industrigatan 4"), &json!("Stockholm"), &json!("SE"))
+    );
+    assert_eq!(phones(nordic), ["+46812345678"]);
+    assert_eq!(by_name("Lone Star LLC")["street"], "401 Congress Ave");
+    assert_eq!(by_name("Half Known Inc")["street"], "9 Elm St, Austin, TX 78702", "a postcode no column has stays");
 }
 
 async fn duplicates_in_every_form_are_found(backend: Backend) {
