@@ -445,7 +445,19 @@ pub const LEAD_FIELDS: &[Field] = &[
     ),
     f("kind", &["kind", "leadkind", "leadtype", "customertype"]),
     f("do_not_call", &["donotcall", "dnc", "donotphone", "phoneoptout", "nocalls"]),
-    f("do_not_email", &["donotemail", "emailoptout", "unsubscribed", "optedout", "hasoptedoutofemail", "optout"]),
+    f(
+        "do_not_email",
+        &[
+            "donotemail",
+            "emailoptout",
+            "unsubscribed",
+            "optedout",
+            "hasoptedoutofemail",
+            "optout",
+            "unsubscribedfromallemail",
+            "globalunsubscribe",
+        ],
+    ),
 ];
 
 pub const PRODUCT_FIELDS: &[Field] = &[
@@ -492,7 +504,7 @@ pub const OPPORTUNITY_FIELDS: &[Field] = &[
     f("product", &["product", "productname", "productcode", "sku", "dealproduct", "products"]),
     f("owner", &["owner", "dealowner", "opportunityowner", "ownername", "owneremail", "assignedto", "salesrep"]),
     f("stage", &["stage", "dealstage", "opportunitystage", "pipelinestage", "salesstage"]),
-    f("amount", &["amount", "value", "dealvalue", "dealamount", "opportunityamount", "expectedrevenue", "total"]),
+    f("amount", &["amount", "value", "dealvalue", "dealamount", "opportunityamount", "total"]),
     f(
         "currency",
         &[
@@ -519,6 +531,7 @@ pub const OPPORTUNITY_FIELDS: &[Field] = &[
             "createdat",
             "opened",
             "opendate",
+            "createdtime",
         ],
     ),
     f("status", &["status", "dealstatus", "wonlost", "outcome", "result"]),
@@ -781,12 +794,18 @@ fn recognise_key(kind: ImportKind, key: &str, prefixes: u8, tails: u8) -> Option
         ImportKind::Opportunities => &["opportunity", "potential"],
         ImportKind::Leads | ImportKind::Users => &[],
     };
+    // A deal's "Contact Name" is the name of a person on it, not the deal's.
+    let others: &[&str] = match kind {
+        ImportKind::Opportunities => &["contact", "person"],
+        _ => &[],
+    };
     // After "Address", "Mailing" or "Billing" comes a part of an address ("Address - Home"
     // is no home phone).
     let address_part = |f: &Field| is_address_part(f.name);
     PREFIXES
         .iter()
         .chain(own)
+        .filter(|p| !others.contains(p))
         .filter_map(|p| key.strip_prefix(p).map(|r| (p, r)))
         .filter(|(_, r)| !r.is_empty())
         .find_map(|(p, r)| {
@@ -981,6 +1000,7 @@ mod tests {
                 ("Phone Number", "phone"),
                 ("Mobile Phone Number", "mobile_phone"),
                 ("Company Name", "name"),
+                ("Unsubscribed from all email", "do_not_email"),
             ],
         ),
         (
@@ -1070,6 +1090,21 @@ mod tests {
                 ("Associated Company (Primary)", "lead"),
                 ("Associated Company IDs (Primary)", "lead_external_id"),
                 ("Deal owner", "owner"),
+            ],
+        ),
+        (
+            "Zoho deals",
+            ImportKind::Opportunities,
+            &[
+                ("Deal Owner", "owner"),
+                ("Deal Name", "name"),
+                ("Amount", "amount"),
+                ("Closing Date", "close_date"),
+                ("Account Name", "lead"),
+                ("Stage", "stage"),
+                ("Contact Name", "-"),
+                ("Expected Revenue", "-"),
+                ("Created Time", "created_date"),
             ],
         ),
         (

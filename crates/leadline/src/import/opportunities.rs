@@ -4,13 +4,13 @@
 
 use super::undo::Undone;
 use super::{
-    Issue, OnDuplicate,
+    ImportOptions, Issue, OnDuplicate,
     columns::Columns,
     engine::{Job, Progress, owners},
     others::{Outcome, Row, Writer, default_currency, drive},
 };
 use crate::store::imports::Change;
-use crate::store::{self, Db, Tx, sales::Opportunity};
+use crate::store::{self, Db, Tx, orgs::Org, sales::Opportunity};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
 use leadline_domain::{Money, Stage, dedupe, money, stage, text};
@@ -35,6 +35,9 @@ struct Lookup {
 
 pub struct NewOpportunity {
     o: Opportunity,
+    /// The file's words for its lead and product, as the preview shows them.
+    lead: String,
+    product: Option<String>,
     /// When the old CRM says it was created ("Created Date"); the import's time otherwise.
     created_on: Option<NaiveDate>,
 }
@@ -44,7 +47,50 @@ struct OpportunityWriter {
 }
 
 pub async fn run(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Result<u64> {
-    let org = job.org.id;
+    let lookup = Arc::new(lookup(db, &job.org, &job.columns, &job.options, job.importer, None).await?);
+    let mut writer = OpportunityWriter { created: HashSet::new() };
+    drive(db, job, progress, move |line, rec| prepare(&lookup, line, rec), &mut writer).await
+}
+
+/// The first rows of a file as they would be stored, reading only the leads they name.
+pub(crate) async fn preview(
+    db: &Db,
+    org: &Org,
+    columns: &Columns,
+    options: &ImportOptions,
+    importer: Option<Uuid>,
+    rows: &[(u64, csv::ByteRecord)],
+) -> anyhow::Result<Vec<Row<NewOpportunity>>> {
+    let mut wanted = Wanted::default();
+    for (_, rec) in rows {
+        if let Some((_, ext)) = columns.first(rec, "lead_external_id") {
+            wanted.external.extend(super::ids_in(&ext).map(str::to_owned));
+        }
+        if let Some(key) = columns.first(rec, "lead").and_then(|(_, name)| dedupe::company_key(&name)) {
+            wanted.names.insert(key);
+        }
+    }
+    let lookup = lookup(db, org, columns, options, importer, Some(&wanted)).await?;
+    Ok(rows.iter().map(|(line, rec)| prepare(&lookup, *line, rec)).collect())
+}
+
+/// The leads a preview's rows name, by company key and by external id.
+#[derive(Default)]
+struct Wanted {
+    names: HashSet<String>,
+    external: HashSet<String>,
+}
+
+/// Reads what resolving rows needs; with `only`, only the leads it names.
+async fn lookup(
+    db: &Db,
+    org_row: &Org,
+    columns: &Columns,
+    options: &ImportOptions,
+    importer: Option<Uuid>,
+    only: Option<&Wanted>,
+) -> anyhow::Result<Lookup> {
+    let org = org_row.id;
     let mut leads_by_name = HashMap::new();
     let mut leads_by_external = HashMap::new();
     let mut tx = db.read().await?;
@@ -55,10 +101,10 @@ pub async fn run(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Result
         .bind(org)
         .fetch(&mut *c);
         while let Some((id, name, ext)) = rows.try_next().await? {
-            if let Some(k) = dedupe::company_key(&name) {
+            if let Some(k) = dedupe::company_key(&name).filter(|k| only.is_none_or(|w| w.names.contains(k))) {
                 leads_by_name.entry(k).or_insert(id);
             }
-            if let Some(e) = ext {
+            if let Some(e) = ext.filter(|e| only.is_none_or(|w| w.external.contains(e))) {
                 leads_by_external.entry(e).or_insert(id);
             }
         }
@@ -78,23 +124,21 @@ pub async fn run(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Result
         }
     }
     drop(tx);
-    for (alias, s) in &job.options.stages {
+    for (alias, s) in &options.stages {
         let s = Stage::parse(s).map_err(|e| anyhow::anyhow!("stage map '{alias}': {e}"))?;
         stages.insert(stage::alias_key(alias), s);
     }
-    let lookup = Arc::new(Lookup {
-        columns: job.columns.clone(),
+    Ok(Lookup {
+        columns: columns.clone(),
         leads_by_name,
         leads_by_external,
         products,
         owners: owners(db, org).await?,
         stages,
-        importer: job.importer,
-        currency: default_currency(&job.org.default_region),
-        us_dates: job.org.default_region == "US",
-    });
-    let mut writer = OpportunityWriter { created: HashSet::new() };
-    drive(db, job, progress, move |line, rec| prepare(&lookup, line, rec), &mut writer).await
+        importer,
+        currency: default_currency(&org_row.default_region),
+        us_dates: org_row.default_region == "US",
+    })
 }
 
 /// Reads a date as CRMs and spreadsheets export them: ISO (with or without a time),
@@ -342,7 +386,32 @@ fn prepare(l: &Lookup, line: u64, rec: &csv::ByteRecord) -> Row<NewOpportunity> 
         created_at: now,
         updated_at: now,
     };
-    Row { line, result: Ok((NewOpportunity { o, created_on }, warnings)) }
+    let lead =
+        cols.first(rec, "lead").or_else(|| cols.first(rec, "lead_external_id")).map(|(_, v)| v.trim().to_owned());
+    let product = cols.first(rec, "product").map(|(_, v)| v.trim().to_owned());
+    Row { line, result: Ok((NewOpportunity { o, lead: lead.unwrap_or_default(), product, created_on }, warnings)) }
+}
+
+impl super::others::Shown for NewOpportunity {
+    fn shown(&self) -> serde_json::Map<String, serde_json::Value> {
+        let o = &self.o;
+        let amount = o
+            .amount_minor
+            .zip(o.currency.as_ref())
+            .map(|(minor, currency)| format!("{} {currency}", Money { minor, currency: currency.clone() }.amount()));
+        super::others::shown_fields([
+            ("name", Some(o.name.clone())),
+            ("lead", Some(self.lead.clone())),
+            ("product", self.product.clone()),
+            ("stage", Some(o.stage.clone())),
+            ("status", Some(o.status.clone())),
+            ("amount", amount),
+            ("close_date", o.close_date.map(|d| d.to_string())),
+            ("created_date", self.created_on.map(|d| d.to_string())),
+            ("lost_reason", o.lost_reason.clone()),
+            ("external_id", o.external_id.clone()),
+        ])
+    }
 }
 
 impl Writer for OpportunityWriter {

@@ -24,6 +24,18 @@ pub struct Row<T> {
     pub result: Result<(T, Vec<Issue>), Vec<Issue>>,
 }
 
+/// A prepared row as the preview shows it: each field it will store, by name.
+pub trait Shown {
+    fn shown(&self) -> serde_json::Map<String, serde_json::Value>;
+}
+
+/// Fields with a value, as strings, in the order given.
+pub fn shown_fields<'a>(
+    fields: impl IntoIterator<Item = (&'a str, Option<String>)>,
+) -> serde_json::Map<String, serde_json::Value> {
+    fields.into_iter().filter_map(|(k, v)| Some((k.to_owned(), serde_json::Value::String(v?)))).collect()
+}
+
 /// What writing one row did.
 pub enum Outcome {
     Created(Uuid),

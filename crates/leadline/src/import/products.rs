@@ -48,7 +48,24 @@ pub async fn run(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Result
     drive(db, job, progress, move |line, rec| prepare(&columns, currency, line, rec), &mut writer).await
 }
 
-fn prepare(cols: &super::columns::Columns, default: &str, line: u64, rec: &csv::ByteRecord) -> Row<NewProduct> {
+impl super::others::Shown for NewProduct {
+    fn shown(&self) -> serde_json::Map<String, serde_json::Value> {
+        super::others::shown_fields([
+            ("name", self.name.clone()),
+            ("code", self.code.clone()),
+            ("price", self.price.as_ref().map(|m| format!("{} {}", m.amount(), m.currency))),
+            ("currency", self.currency.clone().filter(|_| self.price.is_none())),
+            ("description", self.description.clone()),
+        ])
+    }
+}
+
+pub(crate) fn prepare(
+    cols: &super::columns::Columns,
+    default: &str,
+    line: u64,
+    rec: &csv::ByteRecord,
+) -> Row<NewProduct> {
     let mut issues = Vec::new();
     let mut take = |field: &str, max: usize| -> Option<String> {
         let (col, v) = cols.first(rec, field)?;

@@ -321,7 +321,10 @@ pub struct ColumnPreview {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RowPreview {
     pub row: u64,
-    /// What would be stored (leads: the lead with its contact), or the raw values.
+    /// What would be stored — leads: the lead with its contacts; products, opportunities,
+    /// users: each field's value by field name (references to leads, products and owners
+    /// as the file names them) — or, for a refused row, the file's values by
+    /// "field (header)".
     #[schema(value_type = Object)]
     pub record: serde_json::Value,
     /// Why the row would be refused, or what would be left out.
@@ -353,14 +356,30 @@ pub async fn preview_file(
         match_domain: options.match_domain,
         statuses: leads::StatusNames::new(&options.statuses),
     };
-    let mut rows = Vec::new();
-    while rows.len() < n && reader.read_byte_record(&mut rec).unwrap_or(false) {
+    let mut records = Vec::new();
+    while records.len() < n && reader.read_byte_record(&mut rec).unwrap_or(false) {
         let row = sheet_rows.next(&reader, &rec);
-        if !engine::is_record(&rec) {
-            continue;
+        if engine::is_record(&rec) {
+            records.push((row, rec.clone()));
         }
-        rows.push(preview_row(kind, &ctx, &columns, row, &rec));
     }
+    let rows = match kind {
+        ImportKind::Leads => records.iter().map(|(line, rec)| lead_preview(&ctx, &columns, *line, rec)).collect(),
+        ImportKind::Products => {
+            let currency = super::others::default_currency(&actor.org.default_region);
+            let prepared = records.iter().map(|(line, rec)| super::products::prepare(&columns, currency, *line, rec));
+            shown_rows(&columns, &records, prepared)
+        }
+        ImportKind::Users => {
+            let prepared = records.iter().map(|(line, rec)| super::users::prepare(&columns, *line, rec));
+            shown_rows(&columns, &records, prepared)
+        }
+        ImportKind::Opportunities => {
+            let prepared =
+                super::opportunities::preview(db, &actor.org, &columns, options, Some(actor.user.id), &records).await?;
+            shown_rows(&columns, &records, prepared)
+        }
+    };
     let (unknown_statuses, mapped_statuses) =
         if kind == ImportKind::Leads { foreign_statuses(&scratch.0, &sniffed, &ctx)? } else { Default::default() };
     Ok(Preview {
@@ -417,25 +436,42 @@ fn foreign_statuses(
     Ok((found, mapped))
 }
 
-fn preview_row(kind: ImportKind, ctx: &LeadContext, columns: &Columns, line: u64, rec: &ByteRecord) -> RowPreview {
-    if kind == ImportKind::Leads {
-        return match leads::prepare(ctx, line, rec) {
-            Prepared::Lead(r) => {
-                let mut lead = r.rows.lead.clone();
-                lead.contacts = r.rows.contacts.iter().map(|(c, _)| c.clone()).collect();
-                RowPreview {
-                    row: line,
-                    record: serde_json::to_value(&lead).unwrap_or_default(),
-                    issues: r.warnings,
-                    rejected: false,
-                }
+fn lead_preview(ctx: &LeadContext, columns: &Columns, line: u64, rec: &ByteRecord) -> RowPreview {
+    match leads::prepare(ctx, line, rec) {
+        Prepared::Lead(r) => {
+            let mut lead = r.rows.lead.clone();
+            lead.contacts = r.rows.contacts.iter().map(|(c, _)| c.clone()).collect();
+            RowPreview {
+                row: line,
+                record: serde_json::to_value(&lead).unwrap_or_default(),
+                issues: r.warnings,
+                rejected: false,
             }
-            Prepared::Rejected(_, issues) => {
-                RowPreview { row: line, record: raw(columns, rec), issues, rejected: true }
-            }
-        };
+        }
+        Prepared::Rejected(_, issues) => RowPreview { row: line, record: raw(columns, rec), issues, rejected: true },
     }
-    RowPreview { row: line, record: raw(columns, rec), issues: Vec::new(), rejected: false }
+}
+
+/// Prepared rows of products, opportunities or users: the fields each will store, or
+/// the file's values with the reasons a row would be refused.
+fn shown_rows<T: super::others::Shown>(
+    columns: &Columns,
+    records: &[(u64, ByteRecord)],
+    prepared: impl IntoIterator<Item = super::others::Row<T>>,
+) -> Vec<RowPreview> {
+    records
+        .iter()
+        .zip(prepared)
+        .map(|((_, rec), r)| match r.result {
+            Ok((item, warnings)) => RowPreview {
+                row: r.line,
+                record: serde_json::Value::Object(item.shown()),
+                issues: warnings,
+                rejected: false,
+            },
+            Err(issues) => RowPreview { row: r.line, record: raw(columns, rec), issues, rejected: true },
+        })
+        .collect()
 }
 
 /// The row's values by the field each column fills.

@@ -216,7 +216,20 @@ fn parse_active(v: &str) -> Option<bool> {
     }
 }
 
-fn prepare(cols: &Columns, line: u64, rec: &csv::ByteRecord) -> Row<NewUser> {
+impl super::others::Shown for NewUser {
+    fn shown(&self) -> serde_json::Map<String, serde_json::Value> {
+        super::others::shown_fields([
+            ("name", Some(self.name.clone())),
+            ("email", Some(self.email.clone())),
+            ("role", self.role.map(|r| r.as_str().to_owned())),
+            ("team", self.team.clone()),
+            ("manager", self.manager.as_ref().map(|(_, m)| m.clone())),
+            ("active", self.active.map(|a| if a { "yes" } else { "no" }.to_owned())),
+        ])
+    }
+}
+
+pub(crate) fn prepare(cols: &Columns, line: u64, rec: &csv::ByteRecord) -> Row<NewUser> {
     let mut issues = Vec::new();
     let line_of = |f: &str| cols.first(rec, f).and_then(|(_, v)| text::optional_line(Some(&v), 200).ok().flatten());
     let name = line_of("name").or_else(|| {

@@ -889,6 +889,15 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
         )
         .await;
     assert!(as_opps.body.get("hint").is_none(), "{}", as_opps.text);
+    let preview =
+        app.upload("/api/v1/imports/preview", &token, &[("kind", "users")], "users.csv", &fixture("users.csv")).await;
+    assert_eq!(
+        preview.body["rows"][1]["record"],
+        json!({"name": "Sam Rep", "email": "sam@crm.test", "role": "inside_rep", "team": "East",
+               "manager": "maria@crm.test", "active": "yes"}),
+        "{}",
+        preview.text
+    );
     let users = app.import(&token, &[("kind", "users")], "users.csv", &fixture("users.csv")).await;
     assert_eq!(
         (users["created"].clone(), users["rejected"].clone(), users["warnings"].clone()),
@@ -934,6 +943,22 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
     assert_eq!(names, ["East", "West"]);
     assert!(teams["items"][0]["manager_id"].is_string(), "the manager of East is Maria: {teams}");
 
+    // The preview shows products as they will be stored, and the row that will be refused.
+    let preview = app
+        .upload("/api/v1/imports/preview", &token, &[("kind", "products")], "products.csv", &fixture("products.csv"))
+        .await;
+    let rows = preview.body["rows"].as_array().unwrap();
+    assert_eq!(
+        rows[0]["record"],
+        json!({"name": "Starter plan", "code": "STARTER", "price": "1200.00 EUR", "description": "Up to 5 seats"}),
+        "{}",
+        preview.text
+    );
+    assert_eq!(rows[2]["record"]["price"], "750.00 EUR");
+    assert_eq!(
+        (rows[3]["rejected"].clone(), rows[3]["issues"][0]["column"].clone()),
+        (json!(true), json!("Unit Price"))
+    );
     let products = app.import(&token, &[("kind", "products")], "products.csv", &fixture("products.csv")).await;
     assert_eq!((products["created"].clone(), products["rejected"].clone()), (json!(3), json!(1)), "{products}");
     let listed = app.get("/api/v1/products", &token).await.body;
@@ -969,6 +994,26 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let preview = app
+        .upload(
+            "/api/v1/imports/preview",
+            &token,
+            &[("kind", "opportunities")],
+            "opportunities.csv",
+            &fixture("opportunities.csv"),
+        )
+        .await;
+    let rows = preview.body["rows"].as_array().unwrap();
+    assert_eq!(
+        rows[0]["record"],
+        json!({"name": "Navy expansion", "lead": "Navy Systems, Inc.", "product": "STARTER", "stage": "proposal",
+               "status": "open", "amount": "12500.00 USD", "close_date": "2026-12-31", "created_date": "2026-03-15",
+               "external_id": "OPP-1"}),
+        "{}",
+        preview.text
+    );
+    assert_eq!(rows[1]["issues"][0]["column"], "Opportunity Owner", "{}", preview.text);
+    assert!(rows.iter().any(|r| r["rejected"] == true), "{}", preview.text);
     let opps =
         app.import(&token, &[("kind", "opportunities")], "opportunities.csv", &fixture("opportunities.csv")).await;
     assert_eq!((opps["created"].clone(), opps["rejected"].clone()), (json!(4), json!(2)), "{opps}");

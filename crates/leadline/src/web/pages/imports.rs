@@ -274,7 +274,7 @@ async fn map_page(
     let head: Vec<&'static str> = if lead_kind {
         vec!["Lead", "Kind", "Status", "Contact", "Phones", "E-mails", "Country", "Time zones", "Custom fields"]
     } else {
-        vec!["Values by field"]
+        vec!["As it will be stored (refused rows: the file's values by field)"]
     };
     let rows = preview
         .rows
@@ -283,6 +283,20 @@ async fn map_page(
             row: r.row,
             cells: if lead_kind && !r.rejected {
                 lead_cells(&r.record)
+            } else if !r.rejected {
+                // Products, opportunities, users: each field as it will be stored, in the
+                // order of the field list.
+                let values = r.record.as_object();
+                vec![
+                    kind.fields()
+                        .iter()
+                        .filter_map(|f| {
+                            let v = values?.get(f.name)?.as_str()?;
+                            Some(format!("{}: {v}", mapping::field_label(kind, f.name)))
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ]
             } else {
                 // The raw values in the file's column order, spanning the table's columns.
                 let values = r.record.as_object();
