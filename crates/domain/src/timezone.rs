@@ -53,6 +53,8 @@ pub fn zones_for_address(country: &str, region: Option<&str>) -> Vec<String> {
         "US" => region.as_deref().and_then(us_state_zone),
         "CA" => region.as_deref().and_then(ca_province_zone),
         "AU" => region.as_deref().and_then(au_state_zone),
+        "ES" => region.as_deref().filter(|r| !r.is_empty()).map(es_region_zone),
+        "PT" => region.as_deref().filter(|r| !r.is_empty()).map(pt_region_zone),
         _ => None,
     };
     if let Some(zone) = by_region {
@@ -95,13 +97,56 @@ pub fn zones_for_address(country: &str, region: Option<&str>) -> Vec<String> {
 
 fn us_state_zone(state: &str) -> Option<&'static str> {
     Some(match state {
-        "CT" | "DE" | "DC" | "FL" | "GA" | "ME" | "MD" | "MA" | "NH" | "NJ" | "NY" | "NC" | "OH" | "PA" | "RI"
-        | "SC" | "VT" | "VA" | "WV" | "MI" | "CONNECTICUT" | "FLORIDA" | "GEORGIA" | "NEW YORK" | "MASSACHUSETTS"
-        | "PENNSYLVANIA" | "OHIO" | "VIRGINIA" | "MICHIGAN" | "NEW JERSEY" => "America/New_York",
-        "IN" | "KY" => "America/New_York",
+        "CT"
+        | "DE"
+        | "DC"
+        | "FL"
+        | "GA"
+        | "ME"
+        | "MD"
+        | "MA"
+        | "NH"
+        | "NJ"
+        | "NY"
+        | "NC"
+        | "OH"
+        | "PA"
+        | "RI"
+        | "SC"
+        | "VT"
+        | "VA"
+        | "WV"
+        | "MI"
+        | "IN"
+        | "KY"
+        | "CONNECTICUT"
+        | "DELAWARE"
+        | "DISTRICT OF COLUMBIA"
+        | "FLORIDA"
+        | "GEORGIA"
+        | "MAINE"
+        | "MARYLAND"
+        | "MASSACHUSETTS"
+        | "NEW HAMPSHIRE"
+        | "NEW JERSEY"
+        | "NEW YORK"
+        | "NORTH CAROLINA"
+        | "OHIO"
+        | "PENNSYLVANIA"
+        | "RHODE ISLAND"
+        | "SOUTH CAROLINA"
+        | "VERMONT"
+        | "VIRGINIA"
+        | "WEST VIRGINIA"
+        | "MICHIGAN"
+        | "INDIANA"
+        | "KENTUCKY" => "America/New_York",
         "AL" | "AR" | "IL" | "IA" | "KS" | "LA" | "MN" | "MS" | "MO" | "NE" | "ND" | "OK" | "SD" | "TN" | "TX"
-        | "WI" | "TEXAS" | "ILLINOIS" | "MINNESOTA" | "TENNESSEE" | "WISCONSIN" => "America/Chicago",
-        "CO" | "ID" | "MT" | "NM" | "UT" | "WY" | "COLORADO" | "UTAH" => "America/Denver",
+        | "WI" | "ALABAMA" | "ARKANSAS" | "ILLINOIS" | "IOWA" | "KANSAS" | "LOUISIANA" | "MINNESOTA"
+        | "MISSISSIPPI" | "MISSOURI" | "NEBRASKA" | "NORTH DAKOTA" | "OKLAHOMA" | "SOUTH DAKOTA" | "TENNESSEE"
+        | "TEXAS" | "WISCONSIN" => "America/Chicago",
+        "CO" | "ID" | "MT" | "NM" | "UT" | "WY" | "COLORADO" | "IDAHO" | "MONTANA" | "NEW MEXICO" | "UTAH"
+        | "WYOMING" => "America/Denver",
         "AZ" | "ARIZONA" => "America/Phoenix",
         "CA" | "NV" | "OR" | "WA" | "CALIFORNIA" | "NEVADA" | "OREGON" | "WASHINGTON" => "America/Los_Angeles",
         "AK" | "ALASKA" => "America/Anchorage",
@@ -112,26 +157,50 @@ fn us_state_zone(state: &str) -> Option<&'static str> {
 
 fn ca_province_zone(province: &str) -> Option<&'static str> {
     Some(match province {
-        "NL" => "America/St_Johns",
-        "NS" | "NB" | "PE" => "America/Halifax",
-        "ON" | "QC" => "America/Toronto",
-        "MB" => "America/Winnipeg",
-        "SK" => "America/Regina",
-        "AB" => "America/Edmonton",
-        "BC" => "America/Vancouver",
+        "NL" | "NEWFOUNDLAND AND LABRADOR" | "NEWFOUNDLAND" => "America/St_Johns",
+        "NS" | "NB" | "PE" | "NOVA SCOTIA" | "NEW BRUNSWICK" | "PRINCE EDWARD ISLAND" => "America/Halifax",
+        "ON" | "QC" | "ONTARIO" | "QUEBEC" | "QUÉBEC" | "NU" | "NUNAVUT" => "America/Toronto",
+        "MB" | "MANITOBA" => "America/Winnipeg",
+        "SK" | "SASKATCHEWAN" => "America/Regina",
+        "AB" | "ALBERTA" | "NT" | "NORTHWEST TERRITORIES" => "America/Edmonton",
+        "BC" | "BRITISH COLUMBIA" | "YT" | "YUKON" => "America/Vancouver",
         _ => return None,
     })
 }
 
 fn au_state_zone(state: &str) -> Option<&'static str> {
     Some(match state {
-        "NSW" | "ACT" | "VIC" | "TAS" => "Australia/Sydney",
-        "QLD" => "Australia/Brisbane",
-        "SA" => "Australia/Adelaide",
-        "NT" => "Australia/Darwin",
-        "WA" => "Australia/Perth",
+        "NSW"
+        | "ACT"
+        | "VIC"
+        | "TAS"
+        | "NEW SOUTH WALES"
+        | "AUSTRALIAN CAPITAL TERRITORY"
+        | "VICTORIA"
+        | "TASMANIA" => "Australia/Sydney",
+        "QLD" | "QUEENSLAND" => "Australia/Brisbane",
+        "SA" | "SOUTH AUSTRALIA" => "Australia/Adelaide",
+        "NT" | "NORTHERN TERRITORY" => "Australia/Darwin",
+        "WA" | "WESTERN AUSTRALIA" => "Australia/Perth",
         _ => return None,
     })
+}
+
+/// Spain: the Canary Islands keep their own time; every other region the peninsula's.
+fn es_region_zone(region: &str) -> &'static str {
+    let canary = ["CANARIAS", "CANARY", "LAS PALMAS", "TENERIFE", "GRAN CANARIA", "LANZAROTE", "FUERTEVENTURA"];
+    if canary.iter().any(|c| region.contains(c)) { "Atlantic/Canary" } else { "Europe/Madrid" }
+}
+
+/// Portugal: the Azores and Madeira keep their own time; the mainland Lisbon's.
+fn pt_region_zone(region: &str) -> &'static str {
+    if ["AZORES", "AÇORES", "ACORES"].iter().any(|c| region.contains(c)) {
+        "Atlantic/Azores"
+    } else if region.contains("MADEIRA") {
+        "Atlantic/Madeira"
+    } else {
+        "Europe/Lisbon"
+    }
 }
 
 #[cfg(test)]
@@ -158,6 +227,13 @@ mod tests {
     #[test]
     fn addresses() {
         assert_eq!(zones_for_address("us", Some("wa")), vec!["America/Los_Angeles"]);
+        assert_eq!(zones_for_address("US", Some("North Carolina")), vec!["America/New_York"]);
+        assert_eq!(zones_for_address("CA", Some("British Columbia")), vec!["America/Vancouver"]);
+        assert_eq!(zones_for_address("AU", Some("Western Australia")), vec!["Australia/Perth"]);
+        assert_eq!(zones_for_address("ES", Some("Comunidad de Madrid")), vec!["Europe/Madrid"]);
+        assert_eq!(zones_for_address("ES", Some("Santa Cruz de Tenerife")), vec!["Atlantic/Canary"]);
+        assert_eq!(zones_for_address("ES", None).len(), 2);
+        assert_eq!(zones_for_address("PT", Some("Região Autónoma dos Açores")), vec!["Atlantic/Azores"]);
         assert_eq!(zones_for_address("DE", None), vec!["Europe/Berlin"]);
         assert_eq!(zones_for_address("US", None).len(), 7);
         assert!(zones_for_address("ZZ", None).is_empty());
