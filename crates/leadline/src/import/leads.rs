@@ -482,7 +482,7 @@ fn read_address(cols: &Columns, rec: &ByteRecord, mut country: Option<String>, b
     }
     // "Industrigatan 4, Stockholm" beside the city "Stockholm", "…, Austin, TX 78701" beside
     // Austin, TX and 78701: the street is what comes before the parts the row has apart.
-    if !cols.one_lead_per_id() {
+    if !cols.one_lead_per_id() && street.as_deref().is_some_and(|s| s.contains(',')) {
         let known: Vec<String> = [&city, &region, &postcode]
             .into_iter()
             .flatten()
