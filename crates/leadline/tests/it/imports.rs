@@ -55,6 +55,11 @@ async fn delete_lead(app: &TestApp, token: &str, id: &str) {
     assert!(r.status.is_success(), "{}", r.text);
 }
 
+/// Previews fixture `file` as `kind` over the API.
+async fn preview_fixture(app: &TestApp, token: &str, kind: &str, file: &str) -> crate::harness::Response {
+    app.upload("/api/v1/imports/preview", token, &[("kind", kind)], file, &fixture(file)).await
+}
+
 /// Undoes import `id` over the API.
 async fn undo(app: &TestApp, token: &str, id: &str) -> crate::harness::Response {
     app.request(axum::http::Method::POST, &format!("/api/v1/imports/{id}/undo"), Some(token), None, &[]).await
@@ -879,18 +884,9 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
     // Uploaded as leads (the default), a deals export is read as leads, with advice.
     let as_leads = app.upload("/api/v1/imports/preview", &token, &[], "deals.csv", &fixture("opportunities.csv")).await;
     assert!(as_leads.body["hint"].as_str().unwrap_or("").contains("import it as opportunities"), "{}", as_leads.text);
-    let as_opps = app
-        .upload(
-            "/api/v1/imports/preview",
-            &token,
-            &[("kind", "opportunities")],
-            "deals.csv",
-            &fixture("opportunities.csv"),
-        )
-        .await;
+    let as_opps = preview_fixture(&app, &token, "opportunities", "opportunities.csv").await;
     assert!(as_opps.body.get("hint").is_none(), "{}", as_opps.text);
-    let preview =
-        app.upload("/api/v1/imports/preview", &token, &[("kind", "users")], "users.csv", &fixture("users.csv")).await;
+    let preview = preview_fixture(&app, &token, "users", "users.csv").await;
     assert_eq!(
         preview.body["rows"][1]["record"],
         json!({"name": "Sam Rep", "email": "sam@crm.test", "role": "inside_rep", "team": "East",
@@ -944,9 +940,7 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
     assert!(teams["items"][0]["manager_id"].is_string(), "the manager of East is Maria: {teams}");
 
     // The preview shows products as they will be stored, and the row that will be refused.
-    let preview = app
-        .upload("/api/v1/imports/preview", &token, &[("kind", "products")], "products.csv", &fixture("products.csv"))
-        .await;
+    let preview = preview_fixture(&app, &token, "products", "products.csv").await;
     let rows = preview.body["rows"].as_array().unwrap();
     assert_eq!(
         rows[0]["record"],
@@ -994,15 +988,7 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let preview = app
-        .upload(
-            "/api/v1/imports/preview",
-            &token,
-            &[("kind", "opportunities")],
-            "opportunities.csv",
-            &fixture("opportunities.csv"),
-        )
-        .await;
+    let preview = preview_fixture(&app, &token, "opportunities", "opportunities.csv").await;
     let rows = preview.body["rows"].as_array().unwrap();
     assert_eq!(
         rows[0]["record"],
