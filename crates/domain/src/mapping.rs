@@ -919,7 +919,7 @@ pub fn auto_map(kind: ImportKind, headers: &[String]) -> Vec<Option<(&'static Fi
         // only says "Address" holds the whole address on one line.
         let one_line = |h: &String| {
             let key = header_key(h);
-            let bare = PREFIXES.iter().find_map(|p| key.strip_prefix(p)).unwrap_or(&key);
+            let bare = PREFIXES.iter().find_map(|p| key.strip_prefix(p).filter(|r| !r.is_empty())).unwrap_or(&key);
             matches!(bare, "address" | "postaladdress" | "adresse" | "osoite")
         };
         let in_parts = headers
@@ -1324,5 +1324,11 @@ mod tests {
             names(ImportKind::Leads, &["Notes", "Owners", "Status", "Address"]),
             ["description", "owner", "status", "street"]
         );
+        // Beside a street and house number, "Address" is the whole address on one line.
+        assert_eq!(
+            names(ImportKind::Leads, &["Company", "Address", "Street", "House number", "City"]),
+            ["name", "full_address", "street", "house_number", "city"]
+        );
+        assert_eq!(names(ImportKind::Leads, &["Address", "Address 2", "City"]), ["street", "street2", "city"]);
     }
 }
