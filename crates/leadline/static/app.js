@@ -169,16 +169,20 @@
         const res = await fetch(`/imports/${status.dataset.import}/status`, { headers: { Accept: "application/json" } });
         if (!res.ok) return;
         const i = await res.json();
-        for (const k of ["rows_done", "created", "updated", "merged", "duplicates", "rejected", "warnings", "status"]) set(k, i[k]);
+        const n = (v) => Number(v).toLocaleString("en-US");
+        for (const k of ["rows_done", "created", "updated", "merged", "duplicates", "rejected", "warnings"]) set(k, n(i[k]));
+        set("status", i.status);
         const total = Math.max(i.rows_total || 0, i.rows_done);
-        set("rows_total", total);
+        set("rows_total", n(total));
         const bar = document.getElementById("import-progress");
         if (bar) bar.value = i.status === "running" ? Math.floor((i.rows_done * 100) / Math.max(total, 1)) : 100;
         if (firstRows === null) firstRows = i.rows_done;
         const secs = (Date.now() - started) / 1000;
         const rate = (i.rows_done - firstRows) / Math.max(secs, 0.001);
         if (i.status === "running" && rate > 0) {
-          set("eta", `${Math.round(rate)} rows/s · about ${Math.ceil((total - i.rows_done) / rate)} s left`);
+          const left = Math.ceil((total - i.rows_done) / rate);
+          const eta = left < 90 ? `${left} s` : left < 5400 ? `${Math.round(left / 60)} min` : `${(left / 3600).toFixed(1)} h`;
+          set("eta", `${n(Math.round(rate))} rows/s · about ${eta} left`);
         }
         if (!live(i.status)) { location.reload(); return; }
       } catch (_) { /* try again */ }

@@ -333,6 +333,7 @@ async fn import_a_file_from_the_import_page() {
         let page = b.source();
         assert!(page.contains(r#"data-field="created">300<"#), "counts on the page");
         assert!(page.contains(r#"data-field="rejected">1<"#));
+        assert!(page.contains(r#"data-field="eta" class="muted">in "#), "how long the import took");
         assert!(page.contains("report.csv"));
         // The error report, as the page's link downloads it (with the session's cookie).
         let errors = b.exec(

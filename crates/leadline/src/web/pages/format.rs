@@ -46,6 +46,37 @@ pub fn city(zone: &str) -> String {
     zone.rsplit('/').next().unwrap_or(zone).replace('_', " ")
 }
 
+/// A count with its thousands grouped: "188,296".
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A duration as people say it: "19.4 s", "3 min 12 s", "1 h 5 min".
+pub fn duration(secs: f64) -> String {
+    if secs < 60.0 {
+        return format!("{secs:.1} s");
+    }
+    // Whole seconds from here on.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let whole = secs.round() as u64;
+    if whole < 3600 {
+        format!("{} min {} s", whole / 60, whole % 60)
+    } else {
+        format!("{} h {} min", whole / 3600, whole % 3600 / 60)
+    }
+}
+
 /// A JSON value from the audit log, as text.
 pub fn value_text(v: &serde_json::Value) -> String {
     match v {
@@ -85,5 +116,17 @@ mod tests {
         assert_eq!(urldecode("100%"), "100%");
         assert_eq!(urldecode("%4"), "%4");
         assert_eq!(urldecode(&urlencode("Kärkkäinen & Co")), "Kärkkäinen & Co");
+    }
+
+    #[test]
+    fn counts_and_durations_read_easily() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(300), "300");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(188_296), "188,296");
+        assert_eq!(grouped(-1_234_567), "-1,234,567");
+        assert_eq!(duration(19.44), "19.4 s");
+        assert_eq!(duration(192.0), "3 min 12 s");
+        assert_eq!(duration(3900.0), "1 h 5 min");
     }
 }
