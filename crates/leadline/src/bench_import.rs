@@ -179,6 +179,7 @@ async fn plain_insert(db: &Db, org: &store::orgs::Org, path: &std::path::Path) -
         importer: None,
         match_domain: false,
         statuses: leads::StatusNames::default(),
+        tags: Vec::new(),
     };
     // The same connection settings as the import's writer.
     let db = &db.dedicated_writer(engine::IMPORT_CACHE_MIB).await?;

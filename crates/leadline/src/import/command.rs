@@ -52,6 +52,9 @@ pub struct ImportArgs {
     /// Map a lead status of the old CRM to a Leadline status: "Hot=qualified" (leads).
     #[arg(long = "status", value_name = "NAME=STATUS")]
     pub statuses: Vec<String>,
+    /// Add a tag to every lead the import creates, updates or merges (leads). Repeatable.
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -132,6 +135,8 @@ impl ImportArgs {
             leadline_domain::LeadStatus::parse(&v).map_err(|e| anyhow::anyhow!("--status '{s}': {e}"))?;
             o.statuses.insert(k, v);
         }
+        o.tags = leadline_domain::text::tags(self.tags.iter().map(String::as_str))
+            .map_err(|e| anyhow::anyhow!("--tag: {e}"))?;
         Ok(o)
     }
 }
@@ -194,6 +199,7 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
         }
     };
     let options = args.options()?;
+    let tags = options.tags.clone();
     let org = find_org(db, &args.org).await?;
     let user = importer(db, &org, args.as_user.as_deref()).await?;
     let progress = Arc::new(Progress::default());
@@ -279,6 +285,9 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
             "  hint:   rows skipped as duplicates may name other people of the same leads; \
              --on-duplicate merge adds them as contacts (and fills empty fields)"
         );
+    }
+    if let Some(tag) = tags.first() {
+        println!("  leads:  tagged '{tag}': leadline export leads --org '{}' --filter 'tag={tag}'", org.name);
     }
     println!("  undo:   leadline import undo {}", summary.id);
     if let Some(e) = &summary.error {

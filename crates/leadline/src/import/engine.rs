@@ -443,6 +443,7 @@ async fn run_leads(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Resu
         importer: job.importer,
         match_domain: job.options.match_domain,
         statuses: leads::StatusNames::new(&job.options.statuses),
+        tags: job.options.tags.clone(),
     });
     let mut index =
         merge::Index::load(db, job.org.id, job.id, job.options.match_domain, job.columns.one_lead_per_id()).await?;

@@ -24,6 +24,7 @@ fn run(bytes: &[u8]) {
                 importer: None,
                 match_domain: true,
                 statuses: Default::default(),
+                tags: Vec::new(),
             };
             let mut rec = csv::ByteRecord::new();
             let mut line = 0;

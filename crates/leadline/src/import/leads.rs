@@ -142,6 +142,8 @@ pub struct LeadContext {
     pub match_domain: bool,
     /// The old CRM's own status names the user mapped.
     pub statuses: StatusNames,
+    /// Tags the import adds to every lead.
+    pub tags: Vec<String>,
 }
 
 /// Lead statuses of the old CRM named in the import's options ("Hot" → qualified), compared
@@ -617,6 +619,7 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
             Err(e) => bad(col, &cell, e.to_string()),
         }
     }
+    tags.extend(ctx.tags.iter().filter(|t| !tags.contains(t)).cloned().collect::<Vec<_>>());
     // A person's profile page (a LinkedIn export's "URL") is no company's web site: it is kept
     // as a custom field named after its column.
     let (profiles, sites): (Vec<_>, Vec<_>) =

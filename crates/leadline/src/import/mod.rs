@@ -86,6 +86,9 @@ pub struct ImportOptions {
     pub stages: BTreeMap<String, String>,
     /// The old CRM's own lead statuses: name → Leadline status ("Hot" → "qualified").
     pub statuses: BTreeMap<String, String>,
+    /// Tags added to every lead the import creates, updates or merges ("trade show 2026"),
+    /// so that its leads can be listed, exported or called as one group.
+    pub tags: Vec<String>,
 }
 
 impl ImportOptions {

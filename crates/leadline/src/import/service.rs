@@ -355,6 +355,7 @@ pub async fn preview_file(
         importer: Some(actor.user.id),
         match_domain: options.match_domain,
         statuses: leads::StatusNames::new(&options.statuses),
+        tags: options.tags.clone(),
     };
     let mut records = Vec::new();
     while records.len() < n && reader.read_byte_record(&mut rec).unwrap_or(false) {

@@ -323,6 +323,7 @@ async fn import_a_file_from_the_import_page() {
         assert!(page.contains("Refused") && page.contains("not-an-email"), "the preview shows refused rows");
         assert!(page.contains(">E-mail</option>"), "fields are offered by their names, not their codes");
         b.screenshot("import-map");
+        b.type_into("#tags", "Upload Batch");
         b.click("button[value=start]");
         b.wait_title("Import · leadline-upload");
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -334,6 +335,7 @@ async fn import_a_file_from_the_import_page() {
         assert!(page.contains(r#"data-field="created">300<"#), "counts on the page");
         assert!(page.contains(r#"data-field="rejected">1<"#));
         assert!(page.contains(r#"data-field="eta" class="muted">in "#), "how long the import took");
+        assert!(page.contains(r#"href="/leads?tag=upload%20batch""#), "a link to the leads the import tagged");
         assert!(page.contains("report.csv"));
         // The error report, as the page's link downloads it (with the session's cookie).
         let errors = b.exec(

@@ -139,9 +139,17 @@ async fn import_report_export_and_undo_from_the_command_line(backend: Backend) {
             text(&refused)
         );
 
-        let ok = run(&url, &["import", "leads", &format!("{dir}/zoho_leads.csv"), "--org", "Cli Org"], None);
+        let zoho = format!("{dir}/zoho_leads.csv");
+        let ok = run(&url, &["import", "leads", &zoho, "--org", "Cli Org", "--tag", "From Zoho"], None);
         assert!(ok.status.success(), "{}", text(&ok));
         assert!(text(&ok).contains("created 1"), "{}", text(&ok));
+        assert!(
+            text(&ok).contains("--filter 'tag=from zoho'"),
+            "the summary says how to find the leads: {}",
+            text(&ok)
+        );
+        let tagged = run(&url, &["export", "leads", "--org", "Cli Org", "--filter", "tag=from zoho"], None);
+        assert_eq!(String::from_utf8_lossy(&tagged.stdout).lines().count(), 2, "{}", text(&tagged));
         assert!(!text(&ok).contains("--on-duplicate merge"), "no hint without duplicates: {}", text(&ok));
         // Without a terminal, progress is written as lines: rows, rate and time left.
         let progress = String::from_utf8_lossy(&ok.stderr);

@@ -428,6 +428,22 @@ async fn merge_keeps_existing_values_and_update_overwrites(backend: Backend) {
     assert_eq!(updated["custom_fields"]["Tier"], "Platinum");
     assert_eq!(updated["contacts"].as_array().unwrap().len(), 2, "update never removes contacts");
 
+    // Tags given to the import go on every lead it creates or changes, and undo takes them off.
+    let fair = "Company,City\nMerge Me Oy,Espoo\nFair Newcomer Oy,Tampere\n";
+    let tags = [("on_duplicate", "merge"), ("tags", "Trade Fair 2026, q4"), ("tag", "fair")];
+    let done = app.import(&token, &tags, "fair.csv", fair.as_bytes()).await;
+    assert_eq!((done["created"].clone(), done["merged"].clone()), (json!(1), json!(1)), "{done}");
+    assert_eq!(done["options"]["tags"], json!(["trade fair 2026", "q4", "fair"]), "{done}");
+    let tagged = app.get("/api/v1/leads?tag=trade%20fair%202026", &token).await.body;
+    let names: Vec<&str> = tagged["items"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Fair Newcomer Oy", "Merge Me Oy"], "{tagged}");
+    let r = undo(&app, &token, done["id"].as_str().unwrap()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let after = app.get(&format!("/api/v1/leads/{id}"), &token).await.body;
+    assert_eq!(after["tags"], json!(["hot", "vip"]), "undo takes the import's tags off");
+    let bad = app.upload("/api/v1/imports", &token, &[("tags", &"x".repeat(60))], "fair.csv", fair.as_bytes()).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+
     // Accounts, then their people: each person becomes a contact of their company, found
     // by the company's id, even when they share its switchboard; the company's own number
     // and the people's names, addresses and opt-outs are all kept.

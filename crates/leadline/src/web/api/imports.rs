@@ -173,6 +173,8 @@ pub async fn read_upload(mut form: Multipart, query: Option<&str>) -> Result<Upl
         _ => return Err(bad("file", "is required (a multipart field named 'file')")),
     };
     let mut options = json_options.unwrap_or(options);
+    options.tags =
+        leadline_domain::text::tags(options.tags.iter().map(String::as_str)).map_err(|e| bad("tags", e.to_string()))?;
     for (k, v) in &options.stages.clone() {
         if Stage::parse(v).is_err() {
             return Err(bad("stage", format!("'{k}={v}': '{v}' is not a stage")));
@@ -216,6 +218,11 @@ fn set_option(
                     "ignore" | "drop" => Unmapped::Ignore,
                     _ => return Err(bad("unmapped", "must be custom or ignore")),
                 };
+            }
+            "tag" | "tags" if !value.is_empty() => {
+                let parts = value.split(',').filter(|t| !t.trim().is_empty());
+                let more = leadline_domain::text::tags(parts).map_err(|e| bad("tags", e.to_string()))?;
+                options.tags.extend(more.into_iter().filter(|t| !options.tags.contains(t)).collect::<Vec<_>>());
             }
             "match_domain" => {
                 options.match_domain = matches!(value.to_ascii_lowercase().as_str(), "true" | "1" | "on" | "yes");

@@ -54,6 +54,8 @@ pub struct ImportView {
     pub percent: i64,
     /// How long a finished import took, and its pace: "in 19.4 s · 10,309 rows/s".
     pub took: String,
+    /// The tags the import gave its leads.
+    pub tags: Vec<String>,
 }
 
 impl ImportView {
@@ -73,7 +75,8 @@ impl ImportView {
             }
             _ => String::new(),
         };
-        Self { import, when, percent, took }
+        let tags = serde_json::from_value::<ImportOptions>(import.options.clone()).map(|o| o.tags).unwrap_or_default();
+        Self { import, when, percent, took, tags }
     }
 
     /// A count as the page shows it: "188,296".
@@ -417,7 +420,16 @@ async fn map_submit(
         match_domain: get("match_domain") == "on",
         default_region: Some(get("default_region")).filter(|r| !r.trim().is_empty()),
         mapping: Default::default(),
+        tags: Vec::new(),
         ..stored
+    };
+    let tags = get("tags");
+    let tag_error = match leadline_domain::text::tags(tags.split(',').filter(|t| !t.trim().is_empty())) {
+        Ok(t) => {
+            options.tags = t;
+            None
+        }
+        Err(e) => Some(format!("Tags: {e}")),
     };
     // Each column's choice; those equal to the automatic mapping need not be stored.
     let scratch = service::stored_file(&state.db, import.id).await.or_page()?;
@@ -434,8 +446,8 @@ async fn map_submit(
         .filter_map(|(n, v)| Some((n.strip_prefix("status:")?.to_owned(), v.clone())))
         .filter(|(_, v)| leadline_domain::LeadStatus::parse(v).is_ok())
         .collect();
-    if get("action") != "start" {
-        return map_page(&state, &user, import, &scratch, options, None).await;
+    if get("action") != "start" || tag_error.is_some() {
+        return map_page(&state, &user, import, &scratch, options, tag_error).await;
     }
     match service::confirm(&state.db, &user.actor, import.id, &options, scratch).await {
         Ok(i) => Ok(axum::response::Redirect::to(&format!("/imports/{}", i.id)).into_response()),
