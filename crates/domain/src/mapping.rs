@@ -430,6 +430,9 @@ pub const LEAD_FIELDS: &[Field] = &[
             "orgid",
             "leadid",
             "associatedcompanyid",
+            // Purchased lists name the company's record beside the person's own.
+            "apolloaccountid",
+            "zoominfocompanyid",
             "id",
             "recordid",
             "contactid",
@@ -1150,6 +1153,8 @@ mod tests {
                 ("Mobile Phone", "mobile_phone"),
                 ("Corporate Phone", "phone"),
                 ("Person Linkedin Url", "-"),
+                ("Apollo Contact Id", "-"),
+                ("Apollo Account Id", "external_id"),
             ],
         ),
         (
@@ -1162,6 +1167,8 @@ mod tests {
                 ("Mobile phone", "mobile_phone"),
                 ("Company Name", "name"),
                 ("Company HQ Phone", "phone"),
+                ("ZoomInfo Contact ID", "-"),
+                ("ZoomInfo Company ID", "external_id"),
                 ("Person Zip Code", "postcode"),
             ],
         ),
