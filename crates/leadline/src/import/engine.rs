@@ -445,8 +445,10 @@ async fn run_leads(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Resu
         statuses: leads::StatusNames::new(&job.options.statuses),
         tags: job.options.tags.clone(),
     });
+    let loading = std::time::Instant::now();
     let mut index =
         merge::Index::load(db, job.org.id, job.id, job.options.match_domain, job.columns.one_lead_per_id()).await?;
+    tracing::debug!(import = %job.id, keys = index.len(), secs = loading.elapsed().as_secs_f64(), "loaded the organization's keys");
     let writer = db.dedicated_writer(IMPORT_CACHE_MIB).await?;
     let prep = Arc::clone(&ctx);
     let (mut batches, reader) = spawn_reader(job, move |line, rec| leads::prepare(&prep, line, rec))?;

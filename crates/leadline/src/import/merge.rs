@@ -132,6 +132,17 @@ impl Index {
         Ok(index)
     }
 
+    /// How many keys it knows.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
     fn add(&mut self, target: Target) -> u32 {
         self.targets.push(target);
         u32::try_from(self.targets.len() - 1).unwrap_or(u32::MAX)
