@@ -323,6 +323,13 @@ async fn import_a_file_from_the_import_page() {
         assert!(page.contains("Refused") && page.contains("not-an-email"), "the preview shows refused rows");
         assert!(page.contains(">E-mail</option>"), "fields are offered by their names, not their codes");
         b.screenshot("import-map");
+        // A tag that is too long is refused on the page, and kept there to be corrected.
+        let long = "x".repeat(60);
+        b.type_into("#tags", &long);
+        b.click("button[value=start]");
+        b.wait_text("Tags: must be at most 50 characters");
+        assert!(b.source().contains(&long), "the tags as typed");
+        b.exec("document.querySelector('#tags').value = '';");
         b.type_into("#tags", "Upload Batch");
         b.click("button[value=start]");
         b.wait_title("Import · leadline-upload");

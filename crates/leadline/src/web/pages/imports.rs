@@ -429,7 +429,11 @@ async fn map_submit(
             options.tags = t;
             None
         }
-        Err(e) => Some(format!("Tags: {e}")),
+        Err(e) => {
+            // Shown again as typed, to be corrected; nothing is imported with them.
+            options.tags = tags.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect();
+            Some(format!("Tags: {e}"))
+        }
     };
     // Each column's choice; those equal to the automatic mapping need not be stored.
     let scratch = service::stored_file(&state.db, import.id).await.or_page()?;
