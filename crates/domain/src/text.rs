@@ -58,6 +58,12 @@ pub fn tag(input: &str) -> Result<String, Invalid> {
     Ok(value)
 }
 
+/// The tags written in one comma-separated field ("vip, trade fair ,"), trimmed, empty
+/// ones passed over; [`tags`] checks them.
+pub fn comma_tags(input: &str) -> impl Iterator<Item = &str> + Clone {
+    input.split(',').map(str::trim).filter(|t| !t.is_empty())
+}
+
 /// Parses a list of tags, dropping duplicates while keeping their order.
 pub fn tags<'a>(inputs: impl IntoIterator<Item = &'a str>) -> Result<Vec<String>, Invalid> {
     let mut out: Vec<String> = Vec::new();

@@ -107,13 +107,10 @@ impl Index {
         type LeadKeys = (Uuid, String, String, Option<String>, Option<String>, bool);
         // The web site only when domains are matched; whether this import created the lead
         // as a flag (less to read for each of a million leads).
-        let sql = if match_domain {
-            "SELECT id, name, kind, website, external_id, COALESCE(import_id = $2, FALSE) FROM leads WHERE org_id = $1"
-        } else {
-            "SELECT id, name, kind, CAST(NULL AS TEXT), external_id, COALESCE(import_id = $2, FALSE) FROM leads WHERE org_id = $1"
-        };
+        let sql = "SELECT id, name, kind, CASE WHEN $3 THEN website END, external_id, COALESCE(import_id = $2, FALSE)
+                   FROM leads WHERE org_id = $1";
         crate::on_tx!(&mut tx, |c| {
-            let mut rows = sqlx::query_as::<_, LeadKeys>(sql).bind(org).bind(import).fetch(&mut *c);
+            let mut rows = sqlx::query_as::<_, LeadKeys>(sql).bind(org).bind(import).bind(match_domain).fetch(&mut *c);
             while let Some((id, name, kind, website, external, created_here)) = rows.try_next().await? {
                 // Only a Leadline export finds leads by their own id.
                 let own = one_lead_per_id.then(|| key_hash(KeyKind::LeadlineId, &id.to_string()));

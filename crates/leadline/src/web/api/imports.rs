@@ -219,11 +219,8 @@ fn set_option(
                     _ => return Err(bad("unmapped", "must be custom or ignore")),
                 };
             }
-            "tag" | "tags" if !value.is_empty() => {
-                let parts = value.split(',').filter(|t| !t.trim().is_empty());
-                let more = leadline_domain::text::tags(parts).map_err(|e| bad("tags", e.to_string()))?;
-                options.tags.extend(more.into_iter().filter(|t| !options.tags.contains(t)).collect::<Vec<_>>());
-            }
+            // Checked with the JSON options' tags once the upload is read.
+            "tag" | "tags" => options.tags.extend(leadline_domain::text::comma_tags(&value).map(str::to_owned)),
             "match_domain" => {
                 options.match_domain = matches!(value.to_ascii_lowercase().as_str(), "true" | "1" | "on" | "yes");
             }

@@ -75,7 +75,10 @@ impl ImportView {
             }
             _ => String::new(),
         };
-        let tags = serde_json::from_value::<ImportOptions>(import.options.clone()).map(|o| o.tags).unwrap_or_default();
+        let tags = import.options["tags"]
+            .as_array()
+            .map(|ts| ts.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
         Self { import, when, percent, took, tags }
     }
 
@@ -424,14 +427,15 @@ async fn map_submit(
         ..stored
     };
     let tags = get("tags");
-    let tag_error = match leadline_domain::text::tags(tags.split(',').filter(|t| !t.trim().is_empty())) {
+    let typed = leadline_domain::text::comma_tags(&tags);
+    let tag_error = match leadline_domain::text::tags(typed.clone()) {
         Ok(t) => {
             options.tags = t;
             None
         }
         Err(e) => {
             // Shown again as typed, to be corrected; nothing is imported with them.
-            options.tags = tags.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect();
+            options.tags = typed.map(str::to_owned).collect();
             Some(format!("Tags: {e}"))
         }
     };
