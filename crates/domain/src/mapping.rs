@@ -403,7 +403,27 @@ pub const LEAD_FIELDS: &[Field] = &[
         "full_address",
         &["fullcombinedaddress", "fulladdress", "combinedaddress", "completeaddress", "formattedaddress"],
     ),
-    f("description", &["description", "notes", "note", "comments", "comment", "about", "beschreibung", "kuvaus"]),
+    f(
+        "description",
+        &[
+            "description",
+            "notes",
+            "note",
+            "comments",
+            "comment",
+            "remarks",
+            "about",
+            "beschreibung",
+            "bemerkung",
+            "bemerkungen",
+            "notiz",
+            "notizen",
+            "kommentar",
+            "kuvaus",
+            "lisatiedot",
+            "huomautus",
+        ],
+    ),
     m(
         "tags",
         &[
@@ -1317,6 +1337,7 @@ mod tests {
         assert_eq!(names(ImportKind::Leads, &["Favourite colour"]), ["-"]);
         assert_eq!(field_named(ImportKind::Leads, "Company").unwrap().name, "name");
         assert_eq!(field_named(ImportKind::Leads, "notes").unwrap().name, "description");
+        assert_eq!(field_named(ImportKind::Leads, "Bemerkung").unwrap().name, "description");
         assert_eq!(field_named(ImportKind::Leads, "state").unwrap().name, "region");
         assert_eq!(names(ImportKind::Leads, &["Lead Name", "Company"]), ["contact_name", "name"]);
         assert_eq!(names(ImportKind::Leads, &["Lead Name", "Phone"]), ["name", "phone"]);

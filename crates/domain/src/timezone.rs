@@ -87,12 +87,82 @@ pub fn zones_for_address(country: &str, region: Option<&str>) -> Vec<String> {
     if !whole.is_empty() {
         return whole.iter().map(|z| (*z).to_owned()).collect();
     }
-    // Elsewhere the calling code's own entry names the country's zone(s).
-    crate::Region::parse(&country)
-        .ok()
-        .and_then(|r| r.calling_code())
-        .map(|code| zones_for_phone(&code.to_string()))
-        .unwrap_or_default()
+    country_zones(&country)
+}
+
+/// The zones of a country as a whole, from the zones of its calling code. A code
+/// several countries share names theirs too (+44 Jersey and Guernsey, +7
+/// Kazakhstan, +47 Svalbard, +1 Jamaica): a country that is not the code's main
+/// one keeps the zones its example numbers have alone, the main one drops the
+/// zones the others' have alone.
+fn country_zones(country: &str) -> Vec<String> {
+    let database = &*phonenumber::metadata::DATABASE;
+    let Some(meta) = database.by_id(country) else { return Vec::new() };
+    let code = meta.country_code();
+    let all = zones_for_phone(&code.to_string());
+    // The zones of the country's own leading digits (Kazakhstan: +7 7, Jamaica:
+    // +1 876 and +1 658); without them, the zone of each example number
+    // (landline, mobile) that has exactly one.
+    let own = |m: &phonenumber::Metadata| -> Vec<String> {
+        let leading: Option<Vec<&str>> = m.leading_digits().map(|r| r.as_str().split('|').collect());
+        if let Some(alternatives) =
+            leading.filter(|a| a.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())))
+        {
+            return alternatives.iter().flat_map(|p| zones_for_phone(&format!("{code}{p}"))).collect();
+        }
+        let d = m.descriptors();
+        [d.fixed_line(), d.mobile()]
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d.example())
+            .map(|example| zones_for_phone(&format!("{code}{example}")))
+            .filter(|zones| zones.len() == 1)
+            .flatten()
+            .collect()
+    };
+    let sharing = database.by_code(&code).unwrap_or_default();
+    let mut narrowed = if sharing.len() < 2 {
+        Vec::new()
+    } else if meta.is_main_country_for_code() {
+        let others: Vec<String> = sharing.iter().filter(|m| m.id() != meta.id()).flat_map(|m| own(m)).collect();
+        all.iter().filter(|z| !others.contains(z)).cloned().collect()
+    } else {
+        own(meta)
+    };
+    narrowed.sort();
+    narrowed.dedup();
+    if narrowed.is_empty() { all } else { narrowed }
+}
+
+/// The zone an office in `country` most likely keeps: the capital's, or for a
+/// country whose zones are listed alphabetically the most populous one.
+#[must_use]
+pub fn main_zone(country: &str) -> Option<String> {
+    let country = country.trim().to_uppercase();
+    let principal = match country.as_str() {
+        "US" => Some("America/New_York"),
+        "CA" => Some("America/Toronto"),
+        "AU" => Some("Australia/Sydney"),
+        "BR" => Some("America/Sao_Paulo"),
+        "MX" => Some("America/Mexico_City"),
+        "RU" => Some("Europe/Moscow"),
+        "KZ" => Some("Asia/Almaty"),
+        "ID" => Some("Asia/Jakarta"),
+        "AR" => Some("America/Argentina/Buenos_Aires"),
+        "CL" => Some("America/Santiago"),
+        "ES" => Some("Europe/Madrid"),
+        "PT" => Some("Europe/Lisbon"),
+        "NZ" => Some("Pacific/Auckland"),
+        "EC" => Some("America/Guayaquil"),
+        "CD" => Some("Africa/Kinshasa"),
+        "MN" => Some("Asia/Ulaanbaatar"),
+        "UA" => Some("Europe/Kyiv"),
+        "MA" => Some("Africa/Casablanca"),
+        // The prefix table lists London's zones for Irish numbers (same offsets).
+        "IE" => Some("Europe/Dublin"),
+        _ => None,
+    };
+    principal.map(str::to_owned).or_else(|| zones_for_address(&country, None).into_iter().next())
 }
 
 fn us_state_zone(state: &str) -> Option<&'static str> {
@@ -237,6 +307,36 @@ mod tests {
         assert_eq!(zones_for_address("DE", None), vec!["Europe/Berlin"]);
         assert_eq!(zones_for_address("US", None).len(), 7);
         assert!(zones_for_address("ZZ", None).is_empty());
+    }
+
+    #[test]
+    fn a_country_without_its_neighbours_on_the_same_code() {
+        assert_eq!(zones_for_address("GB", None), vec!["Europe/London"]);
+        assert_eq!(zones_for_address("JE", None), vec!["Europe/Jersey"]);
+        assert_eq!(zones_for_address("NO", None), vec!["Europe/Oslo"]);
+        assert_eq!(zones_for_address("FI", None), vec!["Europe/Helsinki"]);
+        assert_eq!(zones_for_address("JM", None), vec!["America/Jamaica"]);
+        assert_eq!(zones_for_address("KZ", None), vec!["Asia/Almaty", "Asia/Aqtobe"]);
+        let russia = zones_for_address("RU", None);
+        assert!(
+            russia.contains(&"Europe/Moscow".to_owned()) && !russia.contains(&"Asia/Almaty".to_owned()),
+            "{russia:?}"
+        );
+        assert_eq!(main_zone("GB").as_deref(), Some("Europe/London"));
+        assert_eq!(main_zone("ca").as_deref(), Some("America/Toronto"));
+        assert_eq!(main_zone("BR").as_deref(), Some("America/Sao_Paulo"));
+        assert_eq!(main_zone("DE").as_deref(), Some("Europe/Berlin"));
+        assert_eq!(main_zone("ZZ"), None);
+    }
+
+    #[test]
+    fn every_main_zone_is_a_zone() {
+        for code in
+            ["US", "CA", "AU", "BR", "MX", "RU", "KZ", "ID", "AR", "CL", "ES", "PT", "NZ", "EC", "CD", "MN", "UA", "MA"]
+        {
+            let zone = main_zone(code).unwrap();
+            assert!(parse_zone(&zone).is_ok(), "{code}: {zone}");
+        }
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub async fn by_name(db: &Db, name: &str) -> Result<Org, AppError> {
 /// A sensible default time zone for a region (used when none is given).
 #[must_use]
 pub fn default_zone(region: &str) -> String {
-    timezone::zones_for_address(region, None).into_iter().next().unwrap_or_else(|| "UTC".into())
+    timezone::main_zone(region).unwrap_or_else(|| "UTC".into())
 }
 
 /// The organization's calling settings.
