@@ -344,7 +344,7 @@ pub struct ListParams {
     pub q: Option<String>,
     /// One status or several separated by commas.
     pub status: Option<String>,
-    /// A user id, `me`, or `unassigned`.
+    /// A user id, e-mail or name, `me`, or `unassigned`.
     pub owner: Option<String>,
     /// One tag or several separated by commas (all must match).
     pub tag: Option<String>,
@@ -442,6 +442,26 @@ pub fn query_string(params: &[(&str, &Option<String>)], cursor: Option<&str>) ->
     parts.join("&")
 }
 
+/// Lets the owner filter name a user by e-mail or name as well as by id
+/// (`owner=rita@example.com`): replaces the name with the user's id.
+pub async fn name_owner(db: &Db, actor: &Actor, p: &mut ListParams) -> Result<(), AppError> {
+    let Some(named) = p.owner.as_deref().map(str::trim).filter(|v| !v.is_empty()) else { return Ok(()) };
+    if matches!(named, "any" | "me" | "unassigned" | "none") || Uuid::parse_str(named).is_ok() {
+        return Ok(());
+    }
+    let mut tx = db.read().await?;
+    let users = store::auth::users_in_org(&mut tx, actor.org_id()).await?;
+    tx.commit().await?;
+    let user = users.iter().find(|u| u.email.eq_ignore_ascii_case(named) || u.name.eq_ignore_ascii_case(named));
+    match user {
+        Some(u) => {
+            p.owner = Some(u.id.to_string());
+            Ok(())
+        }
+        None => Err(AppError::field("owner", format!("no user '{named}' in this organization"))),
+    }
+}
+
 /// Turns list parameters into a query, naming any parameter that is wrong.
 pub fn parse_query(actor: &Actor, p: &ListParams) -> Result<LeadQuery, AppError> {
     let mut errs = Errors::default();
@@ -459,7 +479,7 @@ pub fn parse_query(actor: &Actor, p: &ListParams) -> Result<LeadQuery, AppError>
         Some(id) => match Uuid::parse_str(id) {
             Ok(id) => Some(OwnerFilter::User(id)),
             Err(_) => {
-                errs.push("owner", "must be a user id, 'me' or 'unassigned'");
+                errs.push("owner", "must be a user id, e-mail or name, 'me' or 'unassigned'");
                 None
             }
         },

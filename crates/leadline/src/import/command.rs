@@ -362,7 +362,7 @@ pub async fn export(command: ExportCommand, db: &Db) -> anyhow::Result<()> {
     let mut pairs = Vec::new();
     for f in filters.iter().flat_map(|f| f.split('&')).filter(|f| !f.trim().is_empty()) {
         // `status=new`, or `status:new` as search boxes write it.
-        let (k, mut v) = match f.find([':', '=']) {
+        let (k, v) = match f.find([':', '=']) {
             Some(i) => (f[..i].trim().to_lowercase(), f[i + 1..].trim().to_owned()),
             None => anyhow::bail!("--filter '{f}' must look like NAME=VALUE"),
         };
@@ -371,17 +371,12 @@ pub async fn export(command: ExportCommand, db: &Db) -> anyhow::Result<()> {
         if !KEYS.contains(&k.as_str()) {
             anyhow::bail!("--filter '{f}': '{k}' is not a filter; use {}", KEYS.join(", "));
         }
-        // An owner is named by e-mail or name here (the web list names them by id).
-        if k == "owner" && !matches!(v.as_str(), "unassigned" | "none") && Uuid::parse_str(&v).is_err() {
-            v = users
-                .iter()
-                .find(|u| u.email.eq_ignore_ascii_case(&v) || u.name.eq_ignore_ascii_case(&v))
-                .map(|u| u.id.to_string())
-                .with_context(|| format!("--filter '{f}': no user '{v}' in '{}'", org.name))?;
+        if k == "owner" && v.eq_ignore_ascii_case("me") {
+            anyhow::bail!("--filter '{f}': name the owner by e-mail or name on the command line");
         }
         pairs.push(format!("{}={}", crate::web::urlencode(&k), crate::web::urlencode(&v)));
     }
-    let params =
+    let mut params =
         crate::app::leads::ListParams::from_query(Some(&pairs.join("&"))).map_err(|e| anyhow::anyhow!("{e}"))?;
     let anyone = users.into_iter().next();
     let actor_user = anyone.unwrap_or_else(|| User {
@@ -396,6 +391,8 @@ pub async fn export(command: ExportCommand, db: &Db) -> anyhow::Result<()> {
         created_at: store::now(),
     });
     let actor = crate::app::Actor { user: actor_user, org: org.clone() };
+    // An owner is named by e-mail or name ("me" means nobody here).
+    crate::app::leads::name_owner(db, &actor, &mut params).await.map_err(|e| anyhow::anyhow!("--filter {e}"))?;
     let query = crate::app::leads::parse_query(&actor, &params).map_err(|e| anyhow::anyhow!("{e}"))?;
     let (send, mut recv) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
     let db2 = db.clone();

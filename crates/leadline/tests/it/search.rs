@@ -75,6 +75,8 @@ async fn filters_combine(b: Backend) {
     assert_eq!(names(&app.get(&get("tag=vip,smb"), &token).await.body), vec!["A2"]);
     assert_eq!(names(&app.get(&get("owner=me"), &rep_token).await.body), vec!["A3"]);
     assert_eq!(names(&app.get(&get(&format!("owner={}", rep.id)), &token).await.body), vec!["A3"]);
+    // By e-mail too, as the command line's export names owners.
+    assert_eq!(names(&app.get(&get("owner=REP@filterers.test"), &token).await.body), vec!["A3"]);
     assert_eq!(names(&app.get(&get("kind=person"), &token).await.body), vec!["A4"]);
     assert_eq!(names(&app.get(&get("status=new&country=FI"), &token).await.body), vec!["A3"]);
     let today = chrono::Utc::now().date_naive();

@@ -464,12 +464,13 @@ pub async fn export_leads(
     ApiActor(actor): ApiActor,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    export_response(&s, &actor, raw.as_deref())
+    export_response(&s, &actor, raw.as_deref()).await
 }
 
 /// A streamed CSV download of the leads matching the list parameters in `raw`.
-pub fn export_response(s: &AppState, actor: &Actor, raw: Option<&str>) -> Result<Response, ApiError> {
-    let params = ListParams::from_query(raw)?;
+pub async fn export_response(s: &AppState, actor: &Actor, raw: Option<&str>) -> Result<Response, ApiError> {
+    let mut params = ListParams::from_query(raw)?;
+    app::leads::name_owner(&s.db, actor, &mut params).await?;
     let query = app::leads::parse_query(actor, &params)?;
     let (send, recv) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
     let db = s.db.clone();

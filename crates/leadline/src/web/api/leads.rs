@@ -44,7 +44,8 @@ pub async fn list(
     ApiActor(actor): ApiActor,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<LeadPage>, ApiError> {
-    let params = ListParams::from_query(raw.as_deref())?;
+    let mut params = ListParams::from_query(raw.as_deref())?;
+    app::leads::name_owner(&s.db, &actor, &mut params).await?;
     let query = app::leads::parse_query(&actor, &params)?;
     let page = app::leads::list(&s.db, &query).await?;
     let next_cursor = page.next.as_ref().map(|a| app::leads::encode_cursor(query.sort, a));

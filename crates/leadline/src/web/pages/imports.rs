@@ -625,5 +625,5 @@ async fn save_stage_map(
 }
 
 async fn export(State(state): State<AppState>, user: PageUser, RawQuery(raw): RawQuery) -> PageResult {
-    export_response(&state, &user.actor, raw.as_deref()).map_err(|e| error_page(&e.0))
+    export_response(&state, &user.actor, raw.as_deref()).await.map_err(|e| error_page(&e.0))
 }
