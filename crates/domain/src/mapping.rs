@@ -571,7 +571,7 @@ pub const USER_FIELDS: &[Field] = &[
     f("last_name", &["lastname", "surname", "familyname", "sukunimi", "nachname"]),
     f("email", &["email", "emailaddress", "mail", "useremail", "login", "sahkoposti"]),
     f("role", &["role", "userrole", "profile", "rooli", "rolle", "position"]),
-    f("team", &["team", "teamname", "group", "department", "tiimi", "salesteam"]),
+    f("team", &["team", "teamname", "group", "department", "tiimi", "salesteam", "orgunitpath", "orgunit"]),
     f("manager", &["manager", "managername", "manageremail", "reportsto", "esimies", "supervisor"]),
     f("active", &["active", "isactive", "enabled", "status", "userstatus", "accountstatus", "aktiv", "aktiivinen"]),
 ];
@@ -617,7 +617,32 @@ pub fn field_label(kind: ImportKind, name: &str) -> String {
 /// The comparable key of a header.
 #[must_use]
 pub fn header_key(header: &str) -> String {
-    crate::search::terms(header).concat()
+    let key = crate::search::terms(&without_annotations(header)).concat();
+    if key.is_empty() { crate::search::terms(header).concat() } else { key }
+}
+
+/// A header without the notes an export template adds to it: Google Workspace's
+/// "Email Address [Required]" and "Status [READ ONLY]", "Phone (optional)", "E-mail*".
+fn without_annotations(header: &str) -> String {
+    let mut out = String::with_capacity(header.len());
+    let mut rest = header;
+    while let Some(open) = rest.find(['[', '(']) {
+        let close = if rest[open..].starts_with('[') { ']' } else { ')' };
+        let Some(len) = rest[open..].find(close) else { break };
+        let inside = rest[open + 1..open + len].trim().to_lowercase();
+        let note = close == ']'
+            || matches!(
+                inside.as_str(),
+                "required" | "optional" | "mandatory" | "read only" | "read-only" | "pflichtfeld" | "pflicht" | "*"
+            );
+        out.push_str(&rest[..open]);
+        if !note {
+            out.push_str(&rest[open..=open + len]);
+        }
+        rest = &rest[open + len + 1..];
+    }
+    out.push_str(rest);
+    out.replace('*', " ")
 }
 
 /// Whether a row is the footer a CRM report export ends with rather than a record:
@@ -1338,6 +1363,15 @@ mod tests {
         assert_eq!(field_named(ImportKind::Leads, "Company").unwrap().name, "name");
         assert_eq!(field_named(ImportKind::Leads, "notes").unwrap().name, "description");
         assert_eq!(field_named(ImportKind::Leads, "Bemerkung").unwrap().name, "description");
+        // Notes an export template adds to its headers.
+        let name = |kind, h| recognise(kind, h).map(|f| f.name);
+        assert_eq!(name(ImportKind::Users, "Email Address [Required]"), Some("email"));
+        assert_eq!(name(ImportKind::Users, "First Name [Required]"), Some("first_name"));
+        assert_eq!(name(ImportKind::Users, "Status [READ ONLY]"), Some("active"));
+        assert_eq!(name(ImportKind::Users, "Org Unit Path [Required]"), Some("team"));
+        assert_eq!(name(ImportKind::Leads, "E-mail*"), Some("email"));
+        assert_eq!(name(ImportKind::Leads, "Phone (optional)"), Some("phone"));
+        assert_eq!(name(ImportKind::Leads, "Associated Company (Primary)"), Some("name"));
         assert_eq!(field_named(ImportKind::Leads, "state").unwrap().name, "region");
         assert_eq!(names(ImportKind::Leads, &["Lead Name", "Company"]), ["contact_name", "name"]);
         assert_eq!(names(ImportKind::Leads, &["Lead Name", "Phone"]), ["name", "phone"]);

@@ -257,7 +257,11 @@ pub(crate) fn prepare(cols: &Columns, line: u64, rec: &csv::ByteRecord) -> Row<N
     if role.is_none() {
         issues.extend(unknown);
     }
-    let team = line_of("team");
+    // An organizational unit's path ("/Sales/Inside") names the team last.
+    let team = line_of("team").and_then(|t| match t.strip_prefix('/') {
+        Some(path) => path.rsplit('/').map(str::trim).find(|s| !s.is_empty()).map(str::to_owned),
+        None => Some(t),
+    });
     let manager = cols.first(rec, "manager").map(|(col, v)| (col.to_owned(), v.trim().to_owned()));
     let mut warnings = Vec::new();
     let active = cols.first(rec, "active").and_then(|(col, v)| {

@@ -954,6 +954,14 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
     let names: Vec<&str> = teams["items"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["East", "West"]);
     assert!(teams["items"][0]["manager_id"].is_string(), "the manager of East is Maria: {teams}");
+    // A Google Workspace user export: notes in its headers, teams as organizational units.
+    let google = preview_fixture(&app, &token, "users", "google_workspace_users.csv").await;
+    assert_eq!(
+        (google.body["rows"][0]["record"].clone(), google.body["rows"][1]["record"]["active"].clone()),
+        (json!({"name": "Gia Google", "email": "gia@crm.test", "team": "Inside", "active": "yes"}), json!("no")),
+        "{}",
+        google.text
+    );
 
     // The preview shows products as they will be stored, and the row that will be refused.
     let preview = preview_fixture(&app, &token, "products", "products.csv").await;
