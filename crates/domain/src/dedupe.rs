@@ -75,14 +75,38 @@ const LEGAL_SUFFIXES: &[&str] = &[
     "and",
 ];
 
+/// Legal forms of several words, as they read once dots are gone and slashes split
+/// words: Denmark's and Norway's "A/S", "I/S" and "K/S", Poland's "sp. z o.o.",
+/// Mexico's "S.A. de C.V." and "S. de R.L.".
+const LEGAL_FORMS: &[&[&str]] = &[
+    &["a", "s"],
+    &["i", "s"],
+    &["k", "s"],
+    &["sp", "z", "oo"],
+    &["sa", "de", "cv"],
+    &["sapi", "de", "cv"],
+    &["s", "de", "rl", "de", "cv"],
+    &["s", "de", "rl"],
+    &["limited", "liability", "company"],
+];
+
 /// The comparable form of a company name, or `None` when nothing is left to compare.
 #[must_use]
 pub fn company_key(name: &str) -> Option<String> {
     let undotted: String = name.chars().filter(|c| *c != '.').collect();
     let mut words = search::terms(&undotted.replace('&', " and "));
     let all = words.clone();
-    while words.len() > 1 && words.last().is_some_and(|w| LEGAL_SUFFIXES.contains(&w.as_str())) {
-        words.pop();
+    while words.len() > 1 {
+        if words.last().is_some_and(|w| LEGAL_SUFFIXES.contains(&w.as_str())) {
+            words.pop();
+        } else if let Some(form) = LEGAL_FORMS
+            .iter()
+            .find(|f| words.len() > f.len() && words[words.len() - f.len()..].iter().zip(f.iter()).all(|(w, f)| w == f))
+        {
+            words.truncate(words.len() - form.len());
+        } else {
+            break;
+        }
     }
     if words.first().is_some_and(|w| w == "the") && words.len() > 1 {
         words.remove(0);
@@ -170,6 +194,11 @@ mod tests {
         assert_eq!(company_key("Kärkkäinen Oy"), company_key("KARKKAINEN OY"));
         assert_eq!(company_key("Müller GmbH & Co. KG"), company_key("Muller"));
         assert_eq!(company_key("Nordic S.A."), company_key("Nordic SA"));
+        for name in ["Acme A/S", "ACME Sp. z o.o.", "Acme S.A. de C.V.", "Acme, S. de R.L. de C.V.", "Acme Holding A/S"]
+        {
+            assert_eq!(company_key(name).as_deref(), Some(acme.as_str()), "{name}");
+        }
+        assert_ne!(company_key("Generation Z"), company_key("Generation"));
         assert_ne!(company_key("Acme Robotics"), company_key("Acme"));
     }
 
