@@ -133,6 +133,39 @@ fn without_label(number: &str) -> &str {
     LABELS.iter().find(|l| lower.starts_with(*l)).map_or(number, |l| number[l.len()..].trim_start())
 }
 
+/// `number` without a note after it in brackets ("206-555-0148 (mobile)", "020 7946
+/// 0018 [switchboard]"), with the kind of phone the note names, if it names one.
+fn without_note(number: &str) -> (&str, Option<PhoneType>) {
+    let open = match number.chars().last() {
+        Some(')') => '(',
+        Some(']') => '[',
+        _ => return (number, None),
+    };
+    let Some(start) = number.rfind(open) else { return (number, None) };
+    let note = number[start + 1..number.len() - 1].trim();
+    let before = number[..start].trim_end();
+    let wordy = !note.is_empty() && note.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '.');
+    if !wordy || !before.chars().any(|c| c.is_ascii_digit()) {
+        return (number, None);
+    }
+    (before, PhoneType::parse(note.trim_end_matches('.')).ok())
+}
+
+/// "2065550142.0": a number a program read from a spreadsheet as a decimal number.
+fn without_decimal_zero(number: &str) -> &str {
+    match number.split_once('.') {
+        Some((whole, zeros))
+            if whole.len() > 4
+                && whole.trim_start_matches('+').chars().all(|c| c.is_ascii_digit())
+                && !zeros.is_empty()
+                && zeros.chars().all(|c| c == '0') =>
+        {
+            whole
+        }
+        _ => number,
+    }
+}
+
 /// "4.47911E+11", "3,58401E+11": what Excel writes for a long number in a General cell.
 fn looks_scientific(raw: &str) -> bool {
     let Some((mantissa, exponent)) = raw.split_once(['E', 'e']) else { return false };
@@ -152,7 +185,9 @@ impl Phone {
     /// are read with `default_region`; international forms ("+358 40 123 4567", "00358...")
     /// need none. Numbers that are not valid for their region are refused.
     pub fn parse(input: &str, default_region: Option<Region>, kind: Option<PhoneType>) -> Result<Self, Invalid> {
-        let raw = without_label(input.trim());
+        let (raw, noted) = without_note(without_label(input.trim()));
+        let raw = without_decimal_zero(raw);
+        let kind = kind.or(noted);
         if raw.is_empty() {
             return Err(Invalid::new("must not be empty"));
         }
@@ -312,6 +347,21 @@ mod tests {
         assert_eq!(Phone::parse("Tel. 09 1234567", fi, None).unwrap().e164(), "+35891234567");
         assert_eq!(Phone::parse("Mobile: 040 123 4567", fi, None).unwrap().e164(), "+358401234567");
         assert!(Phone::parse("telephone", fi, None).is_err());
+    }
+
+    #[test]
+    fn notes_and_decimal_zeros_after_a_number() {
+        let us = Region::parse("US").ok();
+        let p = Phone::parse("206-555-0148 (mobile)", us, None).unwrap();
+        assert_eq!((p.e164(), p.kind()), ("+12065550148", PhoneType::Mobile));
+        let p = Phone::parse("+44 20 7946 0018 [switchboard]", us, None).unwrap();
+        assert_eq!((p.e164(), p.kind()), ("+442079460018", PhoneType::Work));
+        // The column's kind is kept over the note's.
+        let p = Phone::parse("206-555-0148 (cell)", us, Some(PhoneType::Home)).unwrap();
+        assert_eq!(p.kind(), PhoneType::Home);
+        assert_eq!(Phone::parse("2065550145.0", us, None).unwrap().e164(), "+12065550145");
+        assert_eq!(Phone::parse("(206) 555-0149", us, None).unwrap().e164(), "+12065550149");
+        assert!(Phone::parse("206555.01", us, None).is_err());
     }
 
     #[test]
