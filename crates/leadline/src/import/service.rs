@@ -384,7 +384,11 @@ pub async fn preview_file(
     let (unknown_statuses, mapped_statuses) =
         if kind == ImportKind::Leads { foreign_statuses(&scratch.0, &sniffed, &ctx)? } else { Default::default() };
     Ok(Preview {
-        encoding: sniffed.encoding.name().to_owned(),
+        encoding: if sniffed.mixed {
+            "UTF-8, some bytes windows-1252".to_owned()
+        } else {
+            sniffed.encoding.name().to_owned()
+        },
         delimiter: match sniffed.delimiter {
             b'\t' => "tab".to_owned(),
             d => (d as char).to_string(),

@@ -2,7 +2,9 @@
 //!
 //! Encodings: UTF-8 with or without BOM, UTF-16 (BOM, or detected from the zero
 //! bytes of ASCII text), Windows-1252 / Latin-1 (a file that is not valid UTF-8) and Mac
-//! Roman (Excel for Mac's "CSV", told from Windows-1252 by the bytes beside letters).
+//! Roman (Excel for Mac's "CSV", told from Windows-1252 by the bytes beside letters), and
+//! UTF-8 with some Windows-1252 rows (files put together from two programs): each byte
+//! that is not UTF-8 is read as Windows-1252, the rest as UTF-8.
 //! The delimiter (`,` `;` tab or `|`) is the one named by Excel's `sep=;` first line (which
 //! is skipped, as Excel hides it), else the one that splits the first lines into the same
 //! number of fields.
@@ -23,6 +25,8 @@ pub struct Sniffed {
     pub sha256: String,
     pub size: u64,
     pub encoding: &'static Encoding,
+    /// UTF-8 with stray Windows-1252 bytes (`encoding` is then UTF-8).
+    pub mixed: bool,
     /// Bytes to skip before the header: a byte-order mark, and Excel's `sep=;` line.
     pub skip: usize,
     pub delimiter: u8,
@@ -71,6 +75,7 @@ pub fn sniff<R: Read + Seek>(
             "the file is not a CSV file (it is {kind}); save it as CSV (in Excel: File → Save As → CSV UTF-8)"
         )));
     }
+    let given = encoding.is_some();
     let (encoding, bom) = match encoding {
         Some(label) => {
             let enc = Encoding::for_label(label.trim().as_bytes())
@@ -80,6 +85,8 @@ pub fn sniff<R: Read + Seek>(
         }
         None => detect(&head, utf8.valid()),
     };
+    let mixed = !given && utf8.mixed() && encoding != encoding_rs::UTF_16LE && encoding != encoding_rs::UTF_16BE;
+    let encoding = if mixed { encoding_rs::UTF_8 } else { encoding };
     let text = decode_head(&head[bom..], encoding);
     if looks_binary(&text) {
         return Err(FileError("the file is not a CSV file (it holds binary data)".into()));
@@ -104,6 +111,7 @@ pub fn sniff<R: Read + Seek>(
         sha256: hex::encode(hasher.finalize()),
         size,
         encoding,
+        mixed,
         // The line is ASCII: one byte a character, two in UTF-16.
         skip: bom + if utf16 { hint_len * 2 } else { hint_len },
         delimiter,
@@ -190,30 +198,57 @@ fn memchr_count(chunk: &[u8]) -> u64 {
     chunk.iter().filter(|b| **b == b'\n').count() as u64
 }
 
-/// UTF-8 validity over chunks that may split a character.
+/// UTF-8 validity over chunks that may split a character, with counts of the
+/// characters beyond ASCII that are UTF-8 and of the byte runs that are not.
 #[derive(Default)]
 struct Utf8Check {
     carry: Vec<u8>,
-    invalid: bool,
+    multibyte: u64,
+    invalid: u64,
 }
 
 impl Utf8Check {
     fn feed(&mut self, chunk: &[u8]) {
-        if self.invalid {
-            return;
-        }
         let mut data = std::mem::take(&mut self.carry);
         data.extend_from_slice(chunk);
-        match std::str::from_utf8(&data) {
-            Ok(_) => {}
-            Err(e) if e.error_len().is_none() => self.carry = data[e.valid_up_to()..].to_vec(),
-            Err(_) => self.invalid = true,
+        let mut rest = &data[..];
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(text) => {
+                    self.multibyte += count_multibyte(text.as_bytes());
+                    break;
+                }
+                Err(e) => {
+                    self.multibyte += count_multibyte(&rest[..e.valid_up_to()]);
+                    match e.error_len() {
+                        Some(n) => {
+                            self.invalid += 1;
+                            rest = &rest[e.valid_up_to() + n..];
+                        }
+                        None => {
+                            self.carry = rest[e.valid_up_to()..].to_vec();
+                            break;
+                        }
+                    }
+                }
+            }
         }
     }
 
     fn valid(&self) -> bool {
-        !self.invalid && self.carry.is_empty()
+        self.invalid == 0 && self.carry.is_empty()
     }
+
+    /// Mostly UTF-8, with some bytes that are not: as many UTF-8 characters beyond ASCII
+    /// as stray bytes at least (a Windows-1252 file makes a UTF-8 pair only by chance).
+    fn mixed(&self) -> bool {
+        self.invalid > 0 && self.multibyte >= 2 && self.multibyte >= self.invalid
+    }
+}
+
+/// The characters beyond ASCII in valid UTF-8: its lead bytes.
+fn count_multibyte(valid: &[u8]) -> u64 {
+    valid.iter().filter(|b| **b >= 0xC0).count() as u64
 }
 
 fn detect(head: &[u8], valid_utf8: bool) -> (&'static Encoding, usize) {
@@ -339,6 +374,9 @@ fn count_outside_quotes(line: &str, delim: u8) -> usize {
 pub fn utf8_reader<R: Read + Send + 'static>(mut file: R, sniffed: &Sniffed) -> anyhow::Result<Box<dyn Read + Send>> {
     let mut skip = vec![0_u8; sniffed.skip];
     file.read_exact(&mut skip).context("skipping the byte-order mark and separator line")?;
+    if sniffed.mixed {
+        return Ok(Box::new(MixedReader { inner: file, raw: Vec::new(), out: Vec::new(), at: 0, done: false }));
+    }
     if sniffed.encoding == encoding_rs::UTF_8 {
         return Ok(Box::new(file));
     }
@@ -348,6 +386,62 @@ pub fn utf8_reader<R: Read + Send + 'static>(mut file: R, sniffed: &Sniffed) -> 
             .bom_override(false)
             .build(file),
     ))
+}
+
+/// UTF-8 with stray Windows-1252 bytes, as UTF-8: each byte that is not part of a UTF-8
+/// character is read as the Windows-1252 character it is.
+struct MixedReader<R> {
+    inner: R,
+    /// Bytes read and not yet decoded: a character split between reads.
+    raw: Vec<u8>,
+    out: Vec<u8>,
+    at: usize,
+    done: bool,
+}
+
+impl<R: Read> Read for MixedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.out.len() && !self.done {
+            self.out.clear();
+            self.at = 0;
+            let mut chunk = [0_u8; 1 << 16];
+            let n = self.inner.read(&mut chunk)?;
+            self.done = n == 0;
+            self.raw.extend_from_slice(&chunk[..n]);
+            let mut rest = &self.raw[..];
+            loop {
+                match std::str::from_utf8(rest) {
+                    Ok(text) => {
+                        self.out.extend_from_slice(text.as_bytes());
+                        rest = &[];
+                        break;
+                    }
+                    Err(e) => {
+                        self.out.extend_from_slice(&rest[..e.valid_up_to()]);
+                        // A character cut off by the read is completed by the next one.
+                        let n = match e.error_len() {
+                            Some(n) => n,
+                            None if !self.done => {
+                                rest = &rest[e.valid_up_to()..];
+                                break;
+                            }
+                            None => rest.len() - e.valid_up_to(),
+                        };
+                        for b in &rest[e.valid_up_to()..e.valid_up_to() + n] {
+                            let (c, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(std::slice::from_ref(b));
+                            self.out.extend_from_slice(c.as_bytes());
+                        }
+                        rest = &rest[e.valid_up_to() + n..];
+                    }
+                }
+            }
+            self.raw = rest.to_vec();
+        }
+        let n = buf.len().min(self.out.len() - self.at);
+        buf[..n].copy_from_slice(&self.out[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
 }
 
 /// A CSV reader over the decoded file: flexible row lengths, quoted line breaks.
@@ -383,6 +477,30 @@ mod tests {
             assert_eq!(count(file, chunk), 4, "chunks of {chunk}");
         }
         assert_eq!(count("a;b\r\n\"x\r\ny\";z\r\n", 2), 2);
+    }
+
+    #[test]
+    fn reads_utf8_with_stray_windows_1252_rows() {
+        let bytes =
+            b"Firma,Ort\nM\xc3\xbcller GmbH,M\xc3\xbcnchen\nSch\xc3\xb6n AG,K\xc3\xb6ln\nCaf\xe9 Bistro,Br\xfchl\n";
+        let s = sniffed(bytes);
+        assert!(s.mixed && s.encoding == encoding_rs::UTF_8);
+        let mut text = String::new();
+        utf8_reader(Cursor::new(bytes.to_vec()), &s).unwrap().read_to_string(&mut text).unwrap();
+        assert_eq!(
+            text,
+            "Firma,Ort\nM\u{fc}ller GmbH,M\u{fc}nchen\nSch\u{f6}n AG,K\u{f6}ln\nCaf\u{e9} Bistro,Br\u{fc}hl\n"
+        );
+        // A UTF-8 character split between two reads of the file stays whole.
+        let long: Vec<u8> =
+            [&b"N,C\n"[..], &vec![b'a'; (1 << 16) - 5], "\u{e9}\u{e9}\n".as_bytes(), b"\xe9x\n"].concat();
+        let s = sniffed(&long);
+        assert!(s.mixed);
+        let mut text = String::new();
+        utf8_reader(Cursor::new(long), &s).unwrap().read_to_string(&mut text).unwrap();
+        assert!(text.ends_with("a\u{e9}\u{e9}\n\u{e9}x\n"), "{}", &text[text.len() - 10..]);
+        // A Windows-1252 file stays one.
+        assert!(!sniffed(b"Name,City\nM\xfcller,K\xf6ln\n").mixed);
     }
 
     #[test]

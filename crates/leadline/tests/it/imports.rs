@@ -665,6 +665,15 @@ async fn encodings_and_delimiters_are_read(backend: Backend) {
     let done = app.import(&token, &[("encoding", "latin1")], "latin.csv", &latin).await;
     assert_eq!(done["created"], 1, "{done}");
     assert!(app.all_leads(&token).await.iter().any(|l| l["name"] == "Smørrebrød ApS"));
+    // UTF-8 with a row a Windows-1252 program added: each row read as it was written.
+    let cp1252 = encoding_rs::WINDOWS_1252.encode("Crème Café,Brühl\n").0;
+    let mixed: Vec<u8> = [&b"Company,City\n"[..], "Brötchen Bäckerei,München\n".as_bytes(), &cp1252].concat();
+    let done = app.import(&token, &[], "mixed.csv", &mixed).await;
+    assert_eq!(done["created"], 2, "{done}");
+    let leads = app.all_leads(&token).await;
+    for (name, city) in [("Brötchen Bäckerei", "München"), ("Crème Café", "Brühl")] {
+        assert!(leads.iter().any(|l| l["name"] == name && l["city"] == city), "{name}: {leads:?}");
+    }
 }
 
 async fn unusable_files_fail_with_one_message_and_write_nothing(backend: Backend) {
