@@ -323,6 +323,21 @@ async fn import_a_file_from_the_import_page() {
         assert!(page.contains("Refused") && page.contains("not-an-email"), "the preview shows refused rows");
         assert!(page.contains(">E-mail</option>"), "fields are offered by their names, not their codes");
         b.screenshot("import-map");
+        // A delimiter that reads the file wrongly is refused with the reason, the file shown
+        // as detected; the right one chosen by hand reads it.
+        b.exec("document.querySelector('#delimiter').value = ';';");
+        b.click("button[value=preview]");
+        b.wait_text("no name column");
+        assert!(b.source().contains("Upload 0 Oy"), "the file as detected");
+        b.exec("document.querySelector('#delimiter').value = ',';");
+        b.exec("document.querySelector('#encoding').value = 'windows-1252';");
+        b.click("button[value=preview]");
+        b.wait_title("Map columns");
+        let page = b.source();
+        assert!(page.contains("Upload 0 Oy") && !page.contains("no name column"), "read with the chosen delimiter");
+        let chosen =
+            b.exec("return [document.querySelector('#delimiter').value, document.querySelector('#encoding').value];");
+        assert_eq!(chosen, serde_json::json!([",", "windows-1252"]), "the choices stay chosen");
         // A tag that is too long is refused on the page, and kept there to be corrected.
         let long = "x".repeat(60);
         b.type_into("#tags", &long);

@@ -205,6 +205,9 @@ struct MapPage {
     rows: Vec<PreviewRow>,
     encoding: String,
     delimiter: String,
+    /// The encoding and delimiter the columns shown were read with (`read_with`).
+    read_with: String,
+    encodings: &'static [(&'static str, &'static str)],
     rows_estimate: u64,
     error: Option<String>,
     /// The file reads better as another kind.
@@ -225,6 +228,37 @@ impl MapPage {
     fn keeps_unmapped(&self) -> bool {
         self.options.unmapped == Unmapped::Custom
     }
+
+    fn encoding_is(&self, v: &str) -> bool {
+        self.options.encoding.as_deref().unwrap_or("") == v
+    }
+
+    fn delimiter_is(&self, v: &str) -> bool {
+        self.options.delimiter.as_deref().unwrap_or("") == v
+    }
+}
+
+/// The encodings the mapping page offers when detection got a file wrong.
+const ENCODINGS: &[(&str, &str)] = &[
+    ("utf-8", "UTF-8"),
+    ("utf-16le", "UTF-16 (little-endian)"),
+    ("utf-16be", "UTF-16 (big-endian)"),
+    ("windows-1252", "Windows-1252 / Latin-1 (Western Europe)"),
+    ("iso-8859-15", "ISO-8859-15 (Latin-9, with €)"),
+    ("macintosh", "Mac Roman (Excel for Mac)"),
+    ("windows-1250", "Windows-1250 (Central Europe)"),
+    ("windows-1251", "Windows-1251 (Cyrillic)"),
+    ("windows-1253", "Windows-1253 (Greek)"),
+    ("windows-1254", "Windows-1254 (Turkish)"),
+    ("shift_jis", "Shift JIS (Japanese)"),
+    ("gbk", "GBK (Simplified Chinese)"),
+    ("big5", "Big5 (Traditional Chinese)"),
+    ("euc-kr", "EUC-KR (Korean)"),
+];
+
+/// How a file's columns were read: the encoding and delimiter chosen ("" for detected).
+fn read_with(options: &ImportOptions) -> String {
+    format!("{}|{}", options.encoding.as_deref().unwrap_or(""), options.delimiter.as_deref().unwrap_or(""))
 }
 
 fn lead_cells(record: &serde_json::Value) -> Vec<String> {
@@ -287,13 +321,15 @@ async fn map_page(
     let kind = ImportKind::parse(&import.kind).map_err(|e| error_page(&AppError::field("kind", e.0)))?;
     let preview: Result<Preview, AppError> =
         service::preview_file(&state.db, &user.actor, kind, scratch, &options, 10).await;
-    let (preview, error) = match (preview, error) {
-        (Ok(p), e) => (p, e),
+    let (preview, error, read_with) = match (preview, error) {
+        (Ok(p), e) => (p, e, read_with(&options)),
         (Err(e), _) => {
-            // The chosen mapping is unusable: show the automatic one with the reason.
-            let fallback = ImportOptions { mapping: Default::default(), ..options.clone() };
+            // The chosen mapping (or encoding, or delimiter) is unusable: show the file as
+            // detected, mapped automatically, with the reason.
+            let fallback =
+                ImportOptions { mapping: Default::default(), encoding: None, delimiter: None, ..options.clone() };
             let p = service::preview_file(&state.db, &user.actor, kind, scratch, &fallback, 10).await.or_page()?;
-            (p, Some(message(&e)))
+            (p, Some(message(&e)), read_with(&fallback))
         }
     };
     let lead_kind = kind == ImportKind::Leads;
@@ -382,6 +418,8 @@ async fn map_page(
         rows,
         encoding: preview.encoding,
         delimiter: preview.delimiter,
+        read_with,
+        encodings: ENCODINGS,
         rows_estimate: preview.rows_estimate,
         hint: preview.hint,
         status_names,
@@ -422,6 +460,8 @@ async fn map_submit(
         unmapped: if get("unmapped") == "ignore" { Unmapped::Ignore } else { Unmapped::Custom },
         match_domain: get("match_domain") == "on",
         default_region: Some(get("default_region")).filter(|r| !r.trim().is_empty()),
+        encoding: Some(get("encoding")).filter(|e| !e.trim().is_empty()),
+        delimiter: Some(get("delimiter")).filter(|d| !d.trim().is_empty()),
         mapping: Default::default(),
         tags: Vec::new(),
         ..stored
@@ -440,9 +480,15 @@ async fn map_submit(
         }
     };
     // Each column's choice; those equal to the automatic mapping need not be stored.
+    // Columns read with another encoding or delimiter are other columns: mapped anew.
     let scratch = service::stored_file(&state.db, import.id).await.or_page()?;
-    for (i, (header, field)) in service::automatic_mapping(&scratch, kind, &options).or_page()?.into_iter().enumerate()
-    {
+    let same_columns = get("read_with") == read_with(&options);
+    let automatic = if same_columns { service::automatic_mapping(&scratch, kind, &options) } else { Ok(Vec::new()) };
+    let automatic = match automatic {
+        Ok(a) => a,
+        Err(e) => return map_page(&state, &user, import, &scratch, options, Some(message(&e))).await,
+    };
+    for (i, (header, field)) in automatic.into_iter().enumerate() {
         let chosen = get(&format!("col_{i}"));
         if !chosen.is_empty() && chosen != field {
             options.mapping.insert(header, chosen);
