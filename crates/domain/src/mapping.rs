@@ -541,6 +541,25 @@ pub const OPPORTUNITY_FIELDS: &[Field] = &[
         ],
     ),
     f("close_date", &["closedate", "expectedclosedate", "expectedclose", "dealexpectedclosedate", "closingdate"]),
+    // When a won or lost deal was actually closed (Pipedrive's "Won time", "Deal closed on").
+    f(
+        "closed_on",
+        &[
+            "wontime",
+            "dealwontime",
+            "losttime",
+            "deallosttime",
+            "closetime",
+            "dealclosetime",
+            "dealclosedon",
+            "closedon",
+            "dateclosed",
+            "closeddate",
+            "actualclosedate",
+            "wondate",
+            "lostdate",
+        ],
+    ),
     f(
         "created_date",
         &[
@@ -603,6 +622,7 @@ pub fn field_label(kind: ImportKind, name: &str) -> String {
         (_, "manager") => "Manager (name or e-mail)",
         (_, "code") => "Product code (SKU)",
         (_, "won") => "Won (yes or no)",
+        (_, "closed_on") => "Closed on (won or lost)",
         (_, "closed") => "Closed (yes or no)",
         _ => "",
     };

@@ -350,6 +350,16 @@ fn prepare(l: &Lookup, line: u64, rec: &csv::ByteRecord) -> Row<NewOpportunity> 
         }
         d
     });
+    // A won or lost deal closed on the day it was won or lost, whatever was expected;
+    // the won and the lost time are two columns of which a row fills one.
+    let closed_on = cols.first(rec, "closed_on").and_then(|(col, v)| {
+        let d = parse_date(&v, l.us_dates);
+        if d.is_none() {
+            warnings.push(Issue::new(Some(col), Some(&v), "is not a date; it was not used"));
+        }
+        d
+    });
+    let close_date = if status == "open" { close_date } else { closed_on.or(close_date) };
     let created_on = cols.first(rec, "created_date").and_then(|(col, v)| {
         let d = parse_date(&v, l.us_dates);
         if d.is_none() {

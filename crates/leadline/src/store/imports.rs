@@ -445,6 +445,36 @@ pub async fn recent_status_names(tx: &mut Tx, org: Uuid) -> anyhow::Result<Vec<(
         .collect())
 }
 
+/// The columns earlier imports of `kind` mapped by hand (header → field), newest first,
+/// each with its file's name.
+pub async fn recent_mappings(
+    tx: &mut Tx,
+    org: Uuid,
+    kind: &str,
+) -> anyhow::Result<Vec<(String, std::collections::BTreeMap<String, String>)>> {
+    let rows: Vec<(String, sqlx::types::Json<serde_json::Value>)> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT file_name, options FROM imports WHERE org_id = $1 AND kind = $2 AND status <> 'draft'
+         ORDER BY created_at DESC LIMIT 50"
+    )
+    .bind(org)
+    .bind(kind)
+    .fetch_all(c)
+    .await)
+    .context("loading earlier imports' mappings")?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(file, o)| {
+            let mapping: std::collections::BTreeMap<String, String> =
+                o.0.get("mapping")?
+                    .as_object()?
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                    .collect();
+            (!mapping.is_empty()).then_some((file, mapping))
+        })
+        .collect())
+}
+
 /// A record the import changed.
 #[derive(Debug, sqlx::FromRow)]
 pub struct Change {

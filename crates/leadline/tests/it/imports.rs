@@ -1059,6 +1059,24 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
     assert_eq!((by("OPP-2")["stage"].clone(), by("OPP-2")["status"].clone()), (json!("won"), json!("won")));
     assert_eq!((by("OPP-3")["status"].clone(), by("OPP-3")["lost_reason"].clone()), (json!("lost"), json!("Price")));
     assert_eq!(by("OPP-4")["stage"], "negotiation", "the organization's own stage name");
+    // A Pipedrive deals export: a won or lost deal closed on the day it was won or lost.
+    let deals = "Deal - ID,Deal - Title,Deal - Organization,Deal - Status,Deal - Expected close date,\
+                 Deal - Won time,Deal - Lost time\n\
+                 PD-1,Won it,Navy Systems Inc,won,2026-12-31,2026-11-28 10:15:00,\n\
+                 PD-2,Lost it,Navy Systems Inc,lost,2026-12-31,,2026-10-02 09:00:00\n\
+                 PD-3,Still open,Navy Systems Inc,open,2026-12-31,,\n";
+    let pd = app.import(&token, &[("kind", "opportunities")], "deals.csv", deals.as_bytes()).await;
+    assert_eq!(pd["created"], 3, "{pd}");
+    let listed = app.get("/api/v1/opportunities", &token).await.body;
+    let closed: Vec<(&str, &str)> = ["PD-1", "PD-2", "PD-3"]
+        .iter()
+        .map(|ext| {
+            let o = listed["items"].as_array().unwrap().iter().find(|o| o["external_id"] == *ext).unwrap();
+            (o["status"].as_str().unwrap(), o["close_date"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(closed, [("won", "2026-11-28"), ("lost", "2026-10-02"), ("open", "2026-12-31")]);
+    undo(&app, &token, pd["id"].as_str().unwrap()).await;
 
     // Undo removes what the import created.
     let r = undo(&app, &token, opps["id"].as_str().unwrap()).await;

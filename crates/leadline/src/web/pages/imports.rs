@@ -210,6 +210,8 @@ struct MapPage {
     encodings: &'static [(&'static str, &'static str)],
     rows_estimate: u64,
     error: Option<String>,
+    /// The earlier import whose hand-made mapping this one starts from (its file name).
+    remembered: Option<String>,
     /// The file reads better as another kind.
     hint: Option<String>,
     /// The old CRM's statuses to map: each name with the Leadline status chosen for it.
@@ -317,6 +319,7 @@ async fn map_page(
     scratch: &ScratchFile,
     options: ImportOptions,
     error: Option<String>,
+    remembered: Option<String>,
 ) -> PageResult {
     let kind = ImportKind::parse(&import.kind).map_err(|e| error_page(&AppError::field("kind", e.0)))?;
     let preview: Result<Preview, AppError> =
@@ -426,6 +429,7 @@ async fn map_page(
         lead_statuses: leadline_domain::LeadStatus::ALL.iter().map(|s| s.as_str()).collect(),
         import,
         error,
+        remembered,
     };
     let mut res = render(&page, user.flash.is_some());
     if failed {
@@ -439,9 +443,30 @@ async fn map(State(state): State<AppState>, user: PageUser, Path(id): Path<Strin
     if import.status != "draft" {
         return Ok(axum::response::Redirect::to(&format!("/imports/{}", import.id)).into_response());
     }
-    let options: ImportOptions = serde_json::from_value(import.options.clone()).unwrap_or_default();
+    let mut options: ImportOptions = serde_json::from_value(import.options.clone()).unwrap_or_default();
     let scratch = service::stored_file(&state.db, import.id).await.or_page()?;
-    map_page(&state, &user, import, &scratch, options, None).await
+    // Columns mapped by hand in an earlier import of a file with the same columns are
+    // mapped the same way again (shown, to be changed).
+    let mut remembered = None;
+    if options.mapping.is_empty()
+        && let Ok(kind) = ImportKind::parse(&import.kind)
+        && let Ok(automatic) = service::automatic_mapping(&scratch, kind, &options)
+    {
+        let headers: std::collections::HashSet<&str> = automatic.iter().map(|(h, _)| h.as_str()).collect();
+        let earlier = async {
+            let mut tx = state.db.read().await?;
+            let earlier = store::imports::recent_mappings(&mut tx, user.actor.org_id(), kind.as_str()).await?;
+            tx.commit().await?;
+            Ok::<_, anyhow::Error>(earlier)
+        };
+        let earlier = earlier.await.map_err(AppError::from).or_page()?;
+        if let Some((file, mapping)) = earlier.into_iter().find(|(_, m)| m.keys().all(|h| headers.contains(h.as_str())))
+        {
+            options.mapping = mapping;
+            remembered = Some(file);
+        }
+    }
+    map_page(&state, &user, import, &scratch, options, None, remembered).await
 }
 
 async fn map_submit(
@@ -486,7 +511,7 @@ async fn map_submit(
     let automatic = if same_columns { service::automatic_mapping(&scratch, kind, &options) } else { Ok(Vec::new()) };
     let automatic = match automatic {
         Ok(a) => a,
-        Err(e) => return map_page(&state, &user, import, &scratch, options, Some(message(&e))).await,
+        Err(e) => return map_page(&state, &user, import, &scratch, options, Some(message(&e)), None).await,
     };
     for (i, (header, field)) in automatic.into_iter().enumerate() {
         let chosen = get(&format!("col_{i}"));
@@ -501,13 +526,13 @@ async fn map_submit(
         .filter(|(_, v)| leadline_domain::LeadStatus::parse(v).is_ok())
         .collect();
     if get("action") != "start" || tag_error.is_some() {
-        return map_page(&state, &user, import, &scratch, options, tag_error).await;
+        return map_page(&state, &user, import, &scratch, options, tag_error, None).await;
     }
     match service::confirm(&state.db, &user.actor, import.id, &options, scratch).await {
         Ok(i) => Ok(axum::response::Redirect::to(&format!("/imports/{}", i.id)).into_response()),
         Err(e @ AppError::Validation(_)) => {
             let scratch = service::stored_file(&state.db, import.id).await.or_page()?;
-            map_page(&state, &user, import, &scratch, options, Some(message(&e))).await
+            map_page(&state, &user, import, &scratch, options, Some(message(&e)), None).await
         }
         Err(e) => Err(error_page(&e)),
     }
