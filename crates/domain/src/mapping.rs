@@ -238,7 +238,7 @@ pub const LEAD_FIELDS: &[Field] = &[
             "personalemail",
         ],
     ),
-    f("status", &["status", "leadstatus", "statuslabel", "leadstatuslabel", "tila"]),
+    f("status", &["status", "leadstatus", "statuslabel", "leadstatuslabel", "tila", "leadstage", "statusreason"]),
     f(
         "owner",
         &[
@@ -702,6 +702,9 @@ const PREFIXES: &[&str] = &[
     "primary",
     "address1",
     "address",
+    // Insightly's "ADDRESS_MAIL_STREET", "Postal City".
+    "mail",
+    "postal",
     // An event's or form's attendee list gives the company's address as the attendee's
     // work address ("Work Address 1", "Work City", "Business Country").
     "work",
@@ -710,7 +713,7 @@ const PREFIXES: &[&str] = &[
 ];
 
 /// Prefixes after which only a part of an address may follow.
-const ADDRESS_PREFIXES: &[&str] = &["mailing", "billing", "shipping", "address1", "address"];
+const ADDRESS_PREFIXES: &[&str] = &["mailing", "billing", "shipping", "address1", "address", "mail", "postal"];
 
 /// Whether a lead field is a part of an address.
 fn is_address_part(name: &str) -> bool {
@@ -1392,6 +1395,15 @@ mod tests {
         assert_eq!(name(ImportKind::Leads, "E-mail*"), Some("email"));
         assert_eq!(name(ImportKind::Leads, "Phone (optional)"), Some("phone"));
         assert_eq!(name(ImportKind::Leads, "Associated Company (Primary)"), Some("name"));
+        // Insightly, Freshsales, Dynamics 365.
+        assert_eq!(name(ImportKind::Leads, "ADDRESS_MAIL_STREET"), Some("street"));
+        assert_eq!(name(ImportKind::Leads, "ADDRESS_MAIL_POSTCODE"), Some("postcode"));
+        assert_eq!(name(ImportKind::Leads, "ADDRESS_MAIL_COUNTRY"), Some("country"));
+        assert_eq!(name(ImportKind::Leads, "Postal City"), Some("city"));
+        assert_eq!(name(ImportKind::Leads, "Lead stage"), Some("status"));
+        assert_eq!(name(ImportKind::Leads, "Status Reason"), Some("status"));
+        assert_eq!(name(ImportKind::Leads, "Mail"), Some("email"));
+        assert_eq!(name(ImportKind::Leads, "Mailbox"), None);
         assert_eq!(field_named(ImportKind::Leads, "state").unwrap().name, "region");
         assert_eq!(names(ImportKind::Leads, &["Lead Name", "Company"]), ["contact_name", "name"]);
         assert_eq!(names(ImportKind::Leads, &["Lead Name", "Phone"]), ["name", "phone"]);
