@@ -269,6 +269,7 @@ pub const LEAD_FIELDS: &[Field] = &[
             "url",
             "companydomainname",
             "domain",
+            "domainname",
             "companywebsite",
             "homepage",
             "organizationwebsite",
@@ -1404,6 +1405,7 @@ mod tests {
         assert_eq!(name(ImportKind::Leads, "Status Reason"), Some("status"));
         assert_eq!(name(ImportKind::Leads, "Mail"), Some("email"));
         assert_eq!(name(ImportKind::Leads, "Mailbox"), None);
+        assert_eq!(name(ImportKind::Leads, "Domain name"), Some("website"));
         assert_eq!(field_named(ImportKind::Leads, "state").unwrap().name, "region");
         assert_eq!(names(ImportKind::Leads, &["Lead Name", "Company"]), ["contact_name", "name"]);
         assert_eq!(names(ImportKind::Leads, &["Lead Name", "Phone"]), ["name", "phone"]);

@@ -473,33 +473,56 @@ fn read_address(cols: &Columns, rec: &ByteRecord, mut country: Option<String>, b
         lines.push(whole);
     }
     let mut street = (!lines.is_empty()).then(|| lines.join(", "));
-    if !cols.one_lead_per_id()
-        && let Some(s) = &street
-        && let Some((rest, last)) = s.rsplit_once(',')
-        && let Some(named) = country_named(last)
-        && country.as_ref().is_none_or(|c| *c == named)
-    {
-        street = Some(rest.trim_end().to_owned()).filter(|r| !r.is_empty());
-        country = Some(named);
-    }
-    // "Industrigatan 4, Stockholm" beside the city "Stockholm", "…, Austin, TX 78701" beside
-    // Austin, TX and 78701: the street is what comes before the parts the row has apart.
-    if !cols.one_lead_per_id() && street.as_deref().is_some_and(|s| s.contains(',')) {
+    let mut postcode = postcode;
+    // A one-line address ends in parts the row has apart, or that are no street: its
+    // country by name ("…, Japan"; the country then is the row's if it has none), the
+    // city, region and postcode of the row's columns ("Industrigatan 4, Stockholm" beside
+    // the city Stockholm), and a postcode after them that no column has ("…, Austin, TX
+    // 78702", "…, Germany, 80802"), which becomes the row's. The street is what comes before.
+    if !cols.one_lead_per_id() {
         let known: Vec<String> = [&city, &region, &postcode]
             .into_iter()
             .flatten()
             .flat_map(|v| v.split_whitespace())
             .map(str::to_lowercase)
             .collect();
+        let is_known = |w: &str| known.contains(&w.to_lowercase());
+        let of_country = |part: &str, country: &Option<String>| {
+            country_named(part).filter(|named| country.as_ref().is_none_or(|c| c == named))
+        };
+        let apart = |part: &str, country: &Option<String>| {
+            let mut words = part.split_whitespace().peekable();
+            words.peek().is_some() && (words.all(is_known) || of_country(part, country).is_some())
+        };
         while let Some((rest, last)) = street.as_deref().and_then(|s| s.rsplit_once(','))
             && !rest.trim().is_empty()
-            && last.split_whitespace().next().is_some()
-            && last.split_whitespace().all(|w| known.contains(&w.to_lowercase()))
         {
+            let words: Vec<&str> = last.split_whitespace().collect();
+            let codes: Vec<&str> = words.iter().copied().filter(|w| looks_like_postcode(w)).collect();
+            let rest_last = rest.rsplit_once(',').map_or(rest, |(_, l)| l);
+            if let Some(named) = of_country(last, &country) {
+                country = Some(named);
+            } else if words.is_empty() || !words.iter().all(|w| is_known(w)) {
+                let with_code = postcode.is_none()
+                    && !codes.is_empty()
+                    && words.iter().all(|w| is_known(w) || looks_like_postcode(w))
+                    && (codes.len() < words.len() || apart(rest_last, &country));
+                if !with_code {
+                    break;
+                }
+                postcode = Some(codes.join(" "));
+            }
             street = Some(rest.trim_end().to_owned());
         }
     }
     Address { street, city, region, postcode, country }
+}
+
+/// A word of a postcode: "78702", "28014", "EC1A", "1BB", "100-0005".
+fn looks_like_postcode(word: &str) -> bool {
+    word.len() <= 10
+        && word.chars().any(|c| c.is_ascii_digit())
+        && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 /// The country a one-line address ends in, by its name: a code ("CA") may be a state.

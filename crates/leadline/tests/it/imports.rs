@@ -276,9 +276,10 @@ async fn addresses_in_parts_or_on_one_line(backend: Backend) {
         Hamburg GmbH,\"Speicherstadt 5, 20457 Hamburg, Deutschland\",,,,040 1234567\n\
         Nordic Steel AB,\"Industrigatan 4, Stockholm, Sweden\",Stockholm,,,08 123 456 78\n\
         Lone Star LLC,\"401 Congress Ave, Austin, TX 78701\",Austin,TX,78701,512 555 0142\n\
-        Half Known Inc,\"9 Elm St, Austin, TX 78702\",Austin,TX,,512 555 0143\n";
+        Half Known Inc,\"9 Elm St, Austin, TX 78702\",Austin,TX,,512 555 0143\n\
+        Fox GmbH,\"Leopoldstr. 1, München, Bavaria, Germany, 80802\",München,Bavaria,,089 1234567\n";
     let done = app.import(&token, &[], "one-line.csv", csv.as_bytes()).await;
-    assert_eq!(done["created"], 6, "{done}");
+    assert_eq!(done["created"], 7, "{done}");
     let leads = app.all_leads(&token).await;
     let by_name = |n: &str| leads.iter().find(|l| l["name"] == n).unwrap_or_else(|| panic!("{n}: {leads:?}"));
     let bay = by_name("Bay Area Co");
@@ -294,7 +295,15 @@ async fn addresses_in_parts_or_on_one_line(backend: Backend) {
     );
     assert_eq!(phones(nordic), ["+46812345678"]);
     assert_eq!(by_name("Lone Star LLC")["street"], "401 Congress Ave");
-    assert_eq!(by_name("Half Known Inc")["street"], "9 Elm St, Austin, TX 78702", "a postcode no column has stays");
+    // A postcode after the parts the row has apart is the row's postcode.
+    let half = by_name("Half Known Inc");
+    assert_eq!((&half["street"], &half["postcode"]), (&json!("9 Elm St"), &json!("78702")));
+    let fox = by_name("Fox GmbH");
+    assert_eq!(
+        (&fox["street"], &fox["postcode"], &fox["country"]),
+        (&json!("Leopoldstr. 1"), &json!("80802"), &json!("DE"))
+    );
+    assert_eq!(phones(fox), ["+49891234567"]);
 }
 
 async fn duplicates_in_every_form_are_found(backend: Backend) {
