@@ -87,8 +87,17 @@ pub fn zones_for_address(country: &str, region: Option<&str>) -> Vec<String> {
     if !whole.is_empty() {
         return whole.iter().map(|z| (*z).to_owned()).collect();
     }
-    country_zones(&country)
+    COUNTRY_ZONES.get(country.as_str()).cloned().unwrap_or_default()
 }
+
+/// [`country_zones`] of every region the phone metadata knows, worked out once.
+static COUNTRY_ZONES: LazyLock<HashMap<String, Vec<String>>> = LazyLock::new(|| {
+    let database = &*phonenumber::metadata::DATABASE;
+    (1..1000_u16)
+        .flat_map(|code| database.by_code(&code).unwrap_or_default())
+        .map(|m| (m.id().to_owned(), country_zones(m.id())))
+        .collect()
+});
 
 /// The zones of a country as a whole, from the zones of its calling code. A code
 /// several countries share names theirs too (+44 Jersey and Guernsey, +7

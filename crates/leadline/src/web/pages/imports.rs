@@ -525,7 +525,8 @@ async fn map_submit(
         .filter_map(|(n, v)| Some((n.strip_prefix("status:")?.to_owned(), v.clone())))
         .filter(|(_, v)| leadline_domain::LeadStatus::parse(v).is_ok())
         .collect();
-    if get("action") != "start" || tag_error.is_some() {
+    // A file read anew is shown before it is imported.
+    if get("action") != "start" || tag_error.is_some() || !same_columns {
         return map_page(&state, &user, import, &scratch, options, tag_error, None).await;
     }
     match service::confirm(&state.db, &user.actor, import.id, &options, scratch).await {
