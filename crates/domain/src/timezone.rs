@@ -6,7 +6,7 @@
 //! be checked in each.
 
 use crate::Invalid;
-use std::{collections::HashMap, str::FromStr, sync::LazyLock};
+use std::{collections::HashMap, sync::LazyLock};
 
 static PREFIXES: LazyLock<(HashMap<&'static str, Vec<&'static str>>, usize)> = LazyLock::new(|| {
     let mut map = HashMap::new();
@@ -36,11 +36,27 @@ pub fn zones_for_phone(e164: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Validates an IANA zone name, returning its canonical spelling.
+/// Validates an IANA zone name, returning its canonical spelling. Any case is read, and
+/// so is HubSpot's spelling ("us_slash_eastern", "europe_slash_berlin"); the old US
+/// names ("US/Eastern") give their city's zone.
 pub fn parse_zone(input: &str) -> Result<String, Invalid> {
-    chrono_tz::Tz::from_str(input.trim())
+    static BY_LOWER: LazyLock<HashMap<String, chrono_tz::Tz>> =
+        LazyLock::new(|| chrono_tz::TZ_VARIANTS.iter().map(|tz| (tz.name().to_lowercase(), *tz)).collect());
+    let key = input.trim().to_lowercase().replace("_slash_", "/");
+    let key = match key.as_str() {
+        "us/eastern" => "america/new_york",
+        "us/central" => "america/chicago",
+        "us/mountain" => "america/denver",
+        "us/arizona" => "america/phoenix",
+        "us/pacific" => "america/los_angeles",
+        "us/alaska" => "america/anchorage",
+        "us/hawaii" => "pacific/honolulu",
+        k => k,
+    };
+    BY_LOWER
+        .get(key)
         .map(|tz| tz.name().to_owned())
-        .map_err(|_| Invalid::new(format!("'{input}' is not an IANA time zone (e.g. Europe/Helsinki)")))
+        .ok_or_else(|| Invalid::new(format!("'{input}' is not an IANA time zone (e.g. Europe/Helsinki)")))
 }
 
 /// Zones for an address: by country, and by state or province where a country spans
@@ -351,6 +367,11 @@ mod tests {
     #[test]
     fn zone_names() {
         assert_eq!(parse_zone("Europe/Helsinki").unwrap(), "Europe/Helsinki");
+        assert_eq!(parse_zone("europe/helsinki").unwrap(), "Europe/Helsinki");
+        assert_eq!(parse_zone("us_slash_central").unwrap(), "America/Chicago");
+        assert_eq!(parse_zone("US/Eastern").unwrap(), "America/New_York");
+        assert_eq!(parse_zone("europe_slash_berlin").unwrap(), "Europe/Berlin");
+        assert_eq!(parse_zone("america_slash_port_of_spain").unwrap(), "America/Port_of_Spain");
         assert!(parse_zone("Mars/Olympus").is_err());
     }
 }
