@@ -637,9 +637,18 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
         let parts = list_parts(&cell, &[',', ';', '|'])
             .map(|t| t.trim_start_matches("* "))
             .filter(|t| !t.eq_ignore_ascii_case("mycontacts"));
-        match text::tags(parts) {
-            Ok(ts) => tags.extend(ts.into_iter().filter(|t| !tags.contains(t)).collect::<Vec<_>>()),
-            Err(e) => bad(col, &cell, e.to_string()),
+        // A label that can be no tag (too long) is left out with a warning; the lead is kept.
+        for part in parts {
+            match text::tag(part) {
+                Ok(t) if tags.contains(&t) => {}
+                Ok(t) if tags.len() >= 50 => warnings.push(Issue::new(
+                    Some(col),
+                    Some(&t),
+                    "is one tag more than the 50 a lead may have; it was left out",
+                )),
+                Ok(t) => tags.push(t),
+                Err(e) => warnings.push(Issue::new(Some(col), Some(part), format!("{e}; the tag was left out"))),
+            }
         }
     }
     tags.extend(ctx.tags.iter().filter(|t| !tags.contains(t)).cloned().collect::<Vec<_>>());

@@ -452,6 +452,12 @@ async fn merge_keeps_existing_values_and_update_overwrites(backend: Backend) {
     assert_eq!(after["tags"], json!(["hot", "vip"]), "undo takes the import's tags off");
     let bad = app.upload("/api/v1/imports", &token, &[("tags", &"x".repeat(60))], "fair.csv", fair.as_bytes()).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    // In the file, a label too long to be a tag is left out with a warning; its lead is kept.
+    let labels = format!("Company,Tags\nLong Label Ltd,\"ok, {}\"\n", "x".repeat(60));
+    let done = app.import(&token, &[], "labels.csv", labels.as_bytes()).await;
+    assert_eq!((done["created"].clone(), done["warnings"].clone()), (json!(1), json!(1)), "{done}");
+    let labelled = app.all_leads(&token).await.into_iter().find(|l| l["name"] == "Long Label Ltd").unwrap();
+    assert_eq!(labelled["tags"], json!(["ok"]));
 
     // Accounts, then their people: each person becomes a contact of their company, found
     // by the company's id, even when they share its switchboard; the company's own number
