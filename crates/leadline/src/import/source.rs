@@ -211,28 +211,14 @@ impl Utf8Check {
     fn feed(&mut self, chunk: &[u8]) {
         let mut data = std::mem::take(&mut self.carry);
         data.extend_from_slice(chunk);
-        let mut rest = &data[..];
-        loop {
-            match std::str::from_utf8(rest) {
-                Ok(text) => {
-                    self.multibyte += count_multibyte(text.as_bytes());
-                    break;
-                }
-                Err(e) => {
-                    self.multibyte += count_multibyte(&rest[..e.valid_up_to()]);
-                    match e.error_len() {
-                        Some(n) => {
-                            self.invalid += 1;
-                            rest = &rest[e.valid_up_to() + n..];
-                        }
-                        None => {
-                            self.carry = rest[e.valid_up_to()..].to_vec();
-                            break;
-                        }
-                    }
-                }
-            }
-        }
+        let (mut multibyte, mut invalid) = (0, 0);
+        let cut = walk_utf8(&data, false, |run| match run {
+            Ok(text) => multibyte += count_multibyte(text.as_bytes()),
+            Err(_) => invalid += 1,
+        });
+        self.carry = cut.to_vec();
+        self.multibyte += multibyte;
+        self.invalid += invalid;
     }
 
     fn valid(&self) -> bool {
@@ -243,6 +229,34 @@ impl Utf8Check {
     /// as stray bytes at least (a Windows-1252 file makes a UTF-8 pair only by chance).
     fn mixed(&self) -> bool {
         self.invalid > 0 && self.multibyte >= 2 && self.multibyte >= self.invalid
+    }
+}
+
+/// Walks `bytes` as UTF-8, giving each run of UTF-8 text (`Ok`) and each run of bytes that is
+/// none (`Err`) in order; returns a character cut off at the end, to be completed by the
+/// next bytes (at the end of the file, `at_end`, it is a run that is none).
+fn walk_utf8<'a>(bytes: &'a [u8], at_end: bool, mut run: impl FnMut(Result<&'a str, &'a [u8]>)) -> &'a [u8] {
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(text) => {
+                run(Ok(text));
+                return &[];
+            }
+            Err(e) => {
+                let (text, after) = rest.split_at(e.valid_up_to());
+                if !text.is_empty() {
+                    run(Ok(std::str::from_utf8(text).unwrap_or_default()));
+                }
+                let n = match e.error_len() {
+                    Some(n) => n,
+                    None if !at_end => return after,
+                    None => after.len(),
+                };
+                run(Err(&after[..n]));
+                rest = &after[n..];
+            }
+        }
     }
 }
 
@@ -408,33 +422,16 @@ impl<R: Read> Read for MixedReader<R> {
             let n = self.inner.read(&mut chunk)?;
             self.done = n == 0;
             self.raw.extend_from_slice(&chunk[..n]);
-            let mut rest = &self.raw[..];
-            loop {
-                match std::str::from_utf8(rest) {
-                    Ok(text) => {
-                        self.out.extend_from_slice(text.as_bytes());
-                        rest = &[];
-                        break;
-                    }
-                    Err(e) => {
-                        self.out.extend_from_slice(&rest[..e.valid_up_to()]);
-                        // A character cut off by the read is completed by the next one.
-                        let n = match e.error_len() {
-                            Some(n) => n,
-                            None if !self.done => {
-                                rest = &rest[e.valid_up_to()..];
-                                break;
-                            }
-                            None => rest.len() - e.valid_up_to(),
-                        };
-                        for b in &rest[e.valid_up_to()..e.valid_up_to() + n] {
-                            let (c, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(std::slice::from_ref(b));
-                            self.out.extend_from_slice(c.as_bytes());
-                        }
-                        rest = &rest[e.valid_up_to() + n..];
+            let out = &mut self.out;
+            let rest = walk_utf8(&self.raw, self.done, |run| match run {
+                Ok(text) => out.extend_from_slice(text.as_bytes()),
+                Err(bytes) => {
+                    for b in bytes {
+                        let (c, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(std::slice::from_ref(b));
+                        out.extend_from_slice(c.as_bytes());
                     }
                 }
-            }
+            });
             self.raw = rest.to_vec();
         }
         let n = buf.len().min(self.out.len() - self.at);

@@ -447,12 +447,11 @@ async fn map(State(state): State<AppState>, user: PageUser, Path(id): Path<Strin
     let scratch = service::stored_file(&state.db, import.id).await.or_page()?;
     // Columns mapped by hand in an earlier import of a file with the same columns are
     // mapped the same way again (shown, to be changed).
+    // (The file's headers are read only when an earlier mapping could apply.)
     let mut remembered = None;
     if options.mapping.is_empty()
         && let Ok(kind) = ImportKind::parse(&import.kind)
-        && let Ok(automatic) = service::automatic_mapping(&scratch, kind, &options)
     {
-        let headers: std::collections::HashSet<&str> = automatic.iter().map(|(h, _)| h.as_str()).collect();
         let earlier = async {
             let mut tx = state.db.read().await?;
             let earlier = store::imports::recent_mappings(&mut tx, user.actor.org_id(), kind.as_str()).await?;
@@ -460,10 +459,16 @@ async fn map(State(state): State<AppState>, user: PageUser, Path(id): Path<Strin
             Ok::<_, anyhow::Error>(earlier)
         };
         let earlier = earlier.await.map_err(AppError::from).or_page()?;
-        if let Some((file, mapping)) = earlier.into_iter().find(|(_, m)| m.keys().all(|h| headers.contains(h.as_str())))
+        if !earlier.is_empty()
+            && let Ok(automatic) = service::automatic_mapping(&scratch, kind, &options)
         {
-            options.mapping = mapping;
-            remembered = Some(file);
+            let headers: std::collections::HashSet<&str> = automatic.iter().map(|(h, _)| h.as_str()).collect();
+            if let Some((file, mapping)) =
+                earlier.into_iter().find(|(_, m)| m.keys().all(|h| headers.contains(h.as_str())))
+            {
+                options.mapping = mapping;
+                remembered = Some(file);
+            }
         }
     }
     map_page(&state, &user, import, &scratch, options, None, remembered).await
