@@ -303,6 +303,27 @@ fn name_key(name: &str) -> String {
     leadline_domain::text::collapse_whitespace(name).to_lowercase()
 }
 
+/// Whether two people's names can be one name written two ways: the same first and last
+/// names around a middle name or initial, or a first name given as its initial, or only
+/// the first name (`Wile E. Coyote`, `W. Coyote`, `Wile`; not `Road Runner`).
+fn one_name(a: &str, b: &str) -> bool {
+    let words = |name: &str| -> Vec<String> {
+        name.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let (a, b) = (words(a), words(b));
+    let (Some(first_a), Some(first_b)) = (a.first(), b.first()) else {
+        return false;
+    };
+    let initial = |w: &str| w.chars().count() == 1;
+    let firsts = first_a == first_b
+        || (initial(first_a) && first_b.starts_with(first_a.as_str()))
+        || (initial(first_b) && first_a.starts_with(first_b.as_str()));
+    firsts && (a.len() == 1 || b.len() == 1 || a.last() == b.last())
+}
+
 fn merge_contact(
     target: &mut NewLeadRows,
     incoming: &Contact,
@@ -321,9 +342,13 @@ fn merge_contact(
         if name_key(&c.name) == name_key(&incoming.name) {
             return true;
         }
-        // Two people of one company are two contacts, whatever they share.
+        // Two people of one company are two contacts, whatever they share, unless their
+        // names are one name written two ways ("Wile Coyote", "Wile E. Coyote") and they
+        // share an address or a number: then they are one person.
         if existing_person && incoming_person {
-            return false;
+            return one_name(&c.name, &incoming.name)
+                && (c.emails.iter().any(|e| incoming.emails.contains(e))
+                    || ps.iter().any(|p| phones.iter().any(|q| q.e164() == p.e164())));
         }
         // A person's own address says who they are; a shared number may be the company's
         // switchboard, which makes a person its contact only on a row of the company's own.
@@ -431,7 +456,7 @@ pub async fn apply_stored(
                 .execute(x)
                 .await
                 .map(drop))?;
-        } else if originals.get(&c.id).is_some_and(|o| o.updated_at != c.updated_at) {
+        } else if originals.get(&c.id).is_some_and(|o| o != c) {
             store::contacts::update(tx, org, c, phones).await?;
         }
     }
@@ -442,4 +467,26 @@ pub async fn apply_stored(
         store::imports::record_change(tx, job.id, "lead", lead.id, &before, Some(&after), now).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_name;
+
+    #[test]
+    fn names_written_two_ways_are_one_name() {
+        for (a, b) in [
+            ("Wile Coyote", "Wile E. Coyote"),
+            ("W. Coyote", "wile coyote"),
+            ("Wile", "Wile Coyote"),
+            ("Anna-Lena Berg", "Anna-Lena M. Berg"),
+        ] {
+            assert!(one_name(a, b) && one_name(b, a), "{a} / {b}");
+        }
+        for (a, b) in
+            [("Wile Coyote", "Road Runner"), ("John Smith", "Jane Smith"), ("Ann Lee", "Ann Park"), ("", "Ann")]
+        {
+            assert!(!one_name(a, b), "{a} / {b}");
+        }
+    }
 }

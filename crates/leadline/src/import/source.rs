@@ -70,7 +70,7 @@ pub fn sniff<R: Read + Seek>(
     if size == 0 {
         return Err(FileError("the file is empty".into()));
     }
-    if let Some(kind) = known_document(&head) {
+    if let Some(kind) = known_document(&head).or_else(|| known_text_document(&head)) {
         return Err(FileError(format!(
             "the file is not a CSV file (it is {kind}); save it as CSV (in Excel: File → Save As → CSV UTF-8)"
         )));
@@ -133,6 +133,28 @@ fn known_document(head: &[u8]) -> Option<&'static str> {
         (b"\x1F\x8B", "a gzip archive"),
     ];
     SIGNATURES.iter().find(|(magic, _)| head.starts_with(magic)).map(|(_, kind)| *kind)
+}
+
+/// What a text file is when its first characters say it is no CSV: JSON, XML, a web page
+/// (reports "exported to Excel" are often HTML tables named `.xls`), an address book.
+fn known_text_document(head: &[u8]) -> Option<&'static str> {
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let text = text.trim_ascii_start();
+    let starts = |prefix: &[u8]| text.len() >= prefix.len() && text[..prefix.len()].eq_ignore_ascii_case(prefix);
+    let next = |at: usize| text.get(at..).and_then(|rest| rest.trim_ascii_start().first().copied());
+    if starts(b"<!doctype html") || starts(b"<html") || starts(b"<table") {
+        Some("a web page (HTML), such as a report saved for Excel")
+    } else if starts(b"<?xml") {
+        Some("an XML document, such as an Excel XML spreadsheet")
+    } else if starts(b"begin:vcard") {
+        Some("a vCard address book")
+    } else if (starts(b"{") && matches!(next(1), Some(b'"' | b'}')))
+        || (starts(b"[") && matches!(next(1), Some(b'{' | b'[' | b']')))
+    {
+        Some("a JSON document")
+    } else {
+        None
+    }
 }
 
 /// Excel's first line naming the delimiter (`sep=;`): the delimiter and the line's length
@@ -524,6 +546,14 @@ mod tests {
         assert!(refused(b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n").contains("a PDF document"));
         assert!(refused(b"PK\x03\x04\x14\0\0\0\x08\0").contains("Excel"));
         assert!(refused(b"{\\rtf1\\ansi Name,Phone}").contains("RTF"));
+        assert!(refused(b"\xEF\xBB\xBF  [\n  {\"name\": \"Acme\", \"phone\": \"1\"}\n]").contains("JSON"));
+        assert!(refused(b"{\"leads\":[]}").contains("JSON"));
+        assert!(refused(b"<!DOCTYPE html>\n<table><tr><td>Name</td></tr></table>").contains("HTML"));
+        assert!(refused(b"<?xml version=\"1.0\"?>\n<Workbook>").contains("XML"));
+        assert!(refused(b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Lee\r\n").contains("vCard"));
+        // CSV files that merely start with a bracket or a brace stay CSV.
+        assert_eq!(sniffed(b"[Name],[Phone]\nAcme,1\n").delimiter, b',');
+        assert_eq!(sniffed(b"{Name};Phone\nAcme;1\n").delimiter, b';');
     }
 
     #[test]
