@@ -991,8 +991,19 @@ pub fn auto_map(kind: ImportKind, headers: &[String]) -> Vec<Option<(&'static Fi
         // only says "Address" holds the whole address on one line.
         let one_line = |h: &String| {
             let key = header_key(h);
-            let bare = PREFIXES.iter().find_map(|p| key.strip_prefix(p).filter(|r| !r.is_empty())).unwrap_or(&key);
-            matches!(bare, "address" | "postaladdress" | "adresse" | "osoite")
+            let whole = |k: &str| {
+                matches!(
+                    k,
+                    "address"
+                        | "addresses"
+                        | "fulladdress"
+                        | "completeaddress"
+                        | "postaladdress"
+                        | "adresse"
+                        | "osoite"
+                )
+            };
+            whole(&key) || PREFIXES.iter().filter_map(|p| key.strip_prefix(p)).any(whole)
         };
         let in_parts = headers
             .iter()

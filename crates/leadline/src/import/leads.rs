@@ -467,7 +467,7 @@ fn read_address(cols: &Columns, rec: &ByteRecord, mut country: Option<String>, b
             Err(e) => bad(col, &v, e.to_string()),
         }
     }
-    let (city, region, postcode) = (line("city", 100, bad), line("region", 100, bad), line("postcode", 20, bad));
+    let (city, mut region, postcode) = (line("city", 100, bad), line("region", 100, bad), line("postcode", 20, bad));
     let in_parts = !lines.is_empty() || city.is_some() || postcode.is_some();
     if !in_parts && let Some(whole) = line("full_address", 200, bad) {
         lines.push(whole);
@@ -478,7 +478,8 @@ fn read_address(cols: &Columns, rec: &ByteRecord, mut country: Option<String>, b
     // country by name ("…, Japan"; the country then is the row's if it has none), the
     // city, region and postcode of the row's columns ("Industrigatan 4, Stockholm" beside
     // the city Stockholm), and a postcode after them that no column has ("…, Austin, TX
-    // 78702", "…, Germany, 80802"), which becomes the row's. The street is what comes before.
+    // 78702", "…, Germany, 80802"), which becomes the row's, as does a state's code before it
+    // ("…, CA 92661") when the row has no region. The street is what comes before.
     if !cols.one_lead_per_id() {
         let known: Vec<String> = [&city, &region, &postcode]
             .into_iter()
@@ -502,15 +503,27 @@ fn read_address(cols: &Columns, rec: &ByteRecord, mut country: Option<String>, b
             let rest_last = rest.rsplit_once(',').map_or(rest, |(_, l)| l);
             if let Some(named) = of_country(last, &country) {
                 country = Some(named);
+            } else if country.as_deref().is_some_and(|c| last.trim().eq_ignore_ascii_case(c)) {
+                // The row's own country by its code ("…, CA 92660, US" beside the country US).
             } else if words.is_empty() || !words.iter().all(|w| is_known(w)) {
+                // A state's code before the postcode ("CA 92661", "NSW 2000") is the
+                // row's region when it has none.
+                let state = |w: &&str| {
+                    region.is_none() && (2..=3).contains(&w.len()) && w.chars().all(|c| c.is_ascii_uppercase())
+                };
+                let states: Vec<&str> = words.iter().copied().filter(|w| !is_known(w) && state(w)).collect();
                 let with_code = postcode.is_none()
                     && !codes.is_empty()
-                    && words.iter().all(|w| is_known(w) || looks_like_postcode(w))
+                    && states.len() <= 1
+                    && words.iter().all(|w| is_known(w) || looks_like_postcode(w) || state(w))
                     && (codes.len() < words.len() || apart(rest_last, &country));
                 if !with_code {
                     break;
                 }
                 postcode = Some(codes.join(" "));
+                if let Some(s) = states.first() {
+                    region = Some((*s).to_owned());
+                }
             }
             street = Some(rest.trim_end().to_owned());
         }

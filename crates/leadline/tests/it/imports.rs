@@ -303,6 +303,23 @@ async fn addresses_in_parts_or_on_one_line(backend: Backend) {
         (&fox["street"], &fox["postcode"], &fox["country"]),
         (&json!("Leopoldstr. 1"), &json!("80802"), &json!("DE"))
     );
+    // Close writes each address whole ("addresses") and in parts: the parts are the address;
+    // the whole one serves a row without them, less the parts its columns give.
+    let csv = "display_name,addresses,address_1_address_1,address_1_city,address_1_state,address_1_zipcode,address_1_country\n\
+        Bluth Company,\"1 Ocean Ave, Newport Beach, CA 92660, US\",1 Ocean Ave,Newport Beach,CA,92660,US\n\
+        Sitwell Enterprises,\"9 Bay St, Newport Beach, CA 92661, US\",,,,,US\n";
+    let done = app.import(&token, &[], "close.csv", csv.as_bytes()).await;
+    assert_eq!(done["created"], 2, "{done}");
+    let leads = app.all_leads(&token).await;
+    for (name, street, postcode) in
+        [("Bluth Company", "1 Ocean Ave", "92660"), ("Sitwell Enterprises", "9 Bay St, Newport Beach", "92661")]
+    {
+        let lead = leads.iter().find(|l| l["name"] == name).unwrap();
+        let got = (&lead["street"], &lead["region"], &lead["postcode"], &lead["country"]);
+        assert_eq!(got, (&json!(street), &json!("CA"), &json!(postcode), &json!("US")), "{lead}");
+        assert_eq!(lead["time_zones"], json!(["America/Los_Angeles"]), "{lead}");
+        assert!(lead["custom_fields"].as_object().is_none_or(|c| c.is_empty()), "{lead}");
+    }
     assert_eq!(phones(fox), ["+49891234567"]);
 }
 
