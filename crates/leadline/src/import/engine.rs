@@ -390,6 +390,7 @@ impl SheetRows {
 pub struct Owners {
     active: HashMap<String, Uuid>,
     inactive: std::collections::HashSet<String>,
+    names: HashMap<Uuid, String>,
 }
 
 impl Owners {
@@ -409,6 +410,11 @@ impl Owners {
             "is not a user of this organization"
         })
     }
+
+    /// The name of the active user `id`, for showing whom a row gives a record to.
+    pub fn name_of(&self, id: Uuid) -> Option<String> {
+        self.names.get(&id).cloned()
+    }
 }
 
 pub async fn owners(db: &Db, org: uuid::Uuid) -> anyhow::Result<Owners> {
@@ -418,6 +424,7 @@ pub async fn owners(db: &Db, org: uuid::Uuid) -> anyhow::Result<Owners> {
     for u in users.iter().filter(|u| u.active) {
         owners.active.insert(Owners::key(&u.email), u.id);
         owners.active.entry(Owners::key(&u.name)).or_insert(u.id);
+        owners.names.insert(u.id, u.name.clone());
     }
     for u in users.iter().filter(|u| !u.active) {
         for key in [Owners::key(&u.email), Owners::key(&u.name)] {

@@ -38,6 +38,8 @@ pub struct NewOpportunity {
     /// The file's words for its lead and product, as the preview shows them.
     lead: String,
     product: Option<String>,
+    /// The name of the user who owns it.
+    owner: Option<String>,
     /// When the old CRM says it was created ("Created Date"); the import's time otherwise.
     created_on: Option<NaiveDate>,
 }
@@ -399,7 +401,9 @@ fn prepare(l: &Lookup, line: u64, rec: &csv::ByteRecord) -> Row<NewOpportunity> 
     let lead =
         cols.first(rec, "lead").or_else(|| cols.first(rec, "lead_external_id")).map(|(_, v)| v.trim().to_owned());
     let product = cols.first(rec, "product").map(|(_, v)| v.trim().to_owned());
-    Row { line, result: Ok((NewOpportunity { o, lead: lead.unwrap_or_default(), product, created_on }, warnings)) }
+    let owner = owner_id.and_then(|id| l.owners.name_of(id));
+    let item = NewOpportunity { o, lead: lead.unwrap_or_default(), product, owner, created_on };
+    Row { line, result: Ok((item, warnings)) }
 }
 
 impl super::others::Shown for NewOpportunity {
@@ -413,6 +417,7 @@ impl super::others::Shown for NewOpportunity {
             ("name", Some(o.name.clone())),
             ("lead", Some(self.lead.clone())),
             ("product", self.product.clone()),
+            ("owner", self.owner.clone()),
             ("stage", Some(o.stage.clone())),
             ("status", Some(o.status.clone())),
             ("amount", amount),

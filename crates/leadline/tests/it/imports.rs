@@ -980,6 +980,8 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
         (json!(false), json!(true), json!(true))
     );
     let owned = "Company,Owner\nNina's Lead,nina@crm.test\nSam's Lead,  SAM   REP \n";
+    let preview = app.upload("/api/v1/imports/preview", &token, &[], "owned.csv", owned.as_bytes()).await;
+    assert_eq!(preview.body["rows"][1]["record"]["owner_name"], "Sam Rep", "the preview shows whose: {}", preview.text);
     let done = app.import(&token, &[], "owned.csv", owned.as_bytes()).await;
     assert_eq!((done["created"].clone(), done["warnings"].clone()), (json!(2), json!(1)), "{done}");
     let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
@@ -1060,7 +1062,7 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
     let rows = preview.body["rows"].as_array().unwrap();
     assert_eq!(
         rows[0]["record"],
-        json!({"name": "Navy expansion", "lead": "Navy Systems, Inc.", "product": "STARTER", "stage": "proposal",
+        json!({"name": "Navy expansion", "lead": "Navy Systems, Inc.", "product": "STARTER", "owner": "User admin@crm.test", "stage": "proposal",
                "status": "open", "amount": "12500.00 USD", "close_date": "2026-12-31", "created_date": "2026-03-15",
                "external_id": "OPP-1"}),
         "{}",

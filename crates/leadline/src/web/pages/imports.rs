@@ -303,6 +303,7 @@ fn lead_cells(record: &serde_json::Value) -> Vec<String> {
         record.get("name").map(&s).unwrap_or_default(),
         record.get("kind").map(&s).unwrap_or_default(),
         record.get("status").map(&s).unwrap_or_default(),
+        record.get("owner_name").map(&s).unwrap_or_default(),
         each("name"),
         phones,
         each("emails"),
@@ -337,7 +338,7 @@ async fn map_page(
     };
     let lead_kind = kind == ImportKind::Leads;
     let head: Vec<&'static str> = if lead_kind {
-        vec!["Lead", "Kind", "Status", "Contact", "Phones", "E-mails", "Country", "Time zones", "Custom fields"]
+        vec!["Lead", "Kind", "Status", "Owner", "Contact", "Phones", "E-mails", "Country", "Time zones", "Custom fields"]
     } else {
         vec!["As it will be stored (refused rows: the file's values by field)"]
     };
