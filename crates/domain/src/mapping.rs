@@ -487,7 +487,7 @@ pub const LEAD_FIELDS: &[Field] = &[
 pub const PRODUCT_FIELDS: &[Field] = &[
     f("name", &["name", "productname", "product", "title", "itemname", "item", "tuote", "produkt"]),
     f("code", &["code", "productcode", "sku", "itemcode", "articlenumber", "partnumber", "productid", "id", "koodi"]),
-    f("price", &["price", "unitprice", "listprice", "amount", "hinta", "preis", "cost"]),
+    f("price", &["price", "prices", "unitprice", "listprice", "amount", "hinta", "preis", "cost"]),
     f("currency", &["currency", "currencycode", "pricecurrency", "valuta", "waehrung", "wahrung"]),
     f("description", &["description", "productdescription", "details", "kuvaus", "beschreibung"]),
 ];
@@ -754,6 +754,20 @@ pub fn recognise_ranked(kind: ImportKind, header: &str) -> Option<(&'static Fiel
         && let Some(found) = recognise_key(kind, part, 2, 2).filter(|(f, _)| is_address_part(f.name))
     {
         return Some(found);
+    }
+    // An amount column named for its currency: "Price (USD)", Pipedrive's "Prices - EUR".
+    if matches!(kind, ImportKind::Products | ImportKind::Opportunities)
+        && let Some(code) = crate::money::currency_in_header(header)
+    {
+        let rest: String = header
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.eq_ignore_ascii_case(&code) && !w.eq_ignore_ascii_case("in"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let found = recognise_key(kind, &header_key(&rest), 2, 2).filter(|(f, _)| matches!(f.name, "price" | "amount"));
+        if let Some((f, rank)) = found {
+            return Some((f, rank + 1));
+        }
     }
     // HubSpot marks the primary one of several associations: "Associated Company (Primary)".
     recognise_key(kind, &key, 2, 2)
@@ -1404,6 +1418,10 @@ mod tests {
         assert_eq!(name(ImportKind::Users, "First Name [Required]"), Some("first_name"));
         assert_eq!(name(ImportKind::Users, "Status [READ ONLY]"), Some("active"));
         assert_eq!(name(ImportKind::Users, "Org Unit Path [Required]"), Some("team"));
+        // Amounts named for their currency.
+        assert_eq!(name(ImportKind::Opportunities, "Deal value (EUR)"), Some("amount"));
+        assert_eq!(name(ImportKind::Products, "Unit price in USD"), Some("price"));
+        assert_eq!(name(ImportKind::Products, "Prices - CHF"), Some("price"));
         assert_eq!(name(ImportKind::Leads, "E-mail*"), Some("email"));
         assert_eq!(name(ImportKind::Leads, "Phone (optional)"), Some("phone"));
         assert_eq!(name(ImportKind::Leads, "Associated Company (Primary)"), Some("name"));

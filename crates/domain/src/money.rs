@@ -42,6 +42,30 @@ pub fn currency(input: &str) -> Result<String, Invalid> {
     }
 }
 
+/// Codes recognised in a column's name ("Price (USD)", "Amount EUR", "Prices - CHF"): the
+/// common ones only, since any three letters of a header could pass for a code.
+const HEADER_CODES: &[&str] = &[
+    "USD", "EUR", "GBP", "JPY", "CHF", "SEK", "NOK", "DKK", "ISK", "PLN", "CZK", "HUF", "RON", "BGN", "CAD", "AUD",
+    "NZD", "INR", "CNY", "HKD", "SGD", "KRW", "BRL", "MXN", "ZAR", "TRY", "AED", "SAR", "ILS",
+];
+
+/// The currency a column's name gives its amounts: a common ISO code among its words, or a
+/// currency sign ("Price (USD)", "Deal value €"); none when it names two.
+#[must_use]
+pub fn currency_in_header(header: &str) -> Option<String> {
+    let mut found: Option<&str> = None;
+    let words = header.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| w.len() == 3);
+    let codes = words.filter_map(|w| HEADER_CODES.iter().find(|c| c.eq_ignore_ascii_case(w)).copied());
+    let signs = SYMBOLS.iter().filter(|(s, _)| (*s == "$" || !s.is_ascii()) && header.contains(s));
+    for code in codes.chain(signs.map(|(_, c)| *c)) {
+        if found.is_some_and(|f| f != code) {
+            return None;
+        }
+        found = Some(code);
+    }
+    found.map(str::to_owned)
+}
+
 impl Money {
     /// Reads an amount as people write it: "1234.5", "1,234.50", "1.234,50", "€ 99",
     /// "USD 1,000", "12 500,00 EUR". A currency in the text wins over `default_currency`.
@@ -127,6 +151,21 @@ mod tests {
     fn m(s: &str) -> (i64, String) {
         let v = Money::parse(s, Some("EUR")).unwrap();
         (v.minor, v.currency)
+    }
+
+    #[test]
+    fn finds_the_currency_a_column_is_named_for() {
+        for (header, code) in [
+            ("Price (USD)", Some("USD")),
+            ("Prices - eur", Some("EUR")),
+            ("Deal value €", Some("EUR")),
+            ("Amount ($)", Some("USD")),
+        ] {
+            assert_eq!(currency_in_header(header).as_deref(), code, "{header}");
+        }
+        for header in ["Price", "Net price", "Amount USD/EUR", "Price per seat"] {
+            assert_eq!(currency_in_header(header), None, "{header}");
+        }
     }
 
     #[test]

@@ -343,7 +343,9 @@ fn prepare(l: &Lookup, line: u64, rec: &csv::ByteRecord) -> Row<NewOpportunity> 
         .first(rec, "currency")
         .and_then(|(col, v)| money::currency(&v).map_err(|e| bad(col, &v, e.to_string())).ok());
     let amount = cols.first(rec, "amount").and_then(|(col, v)| {
-        Money::parse(&v, Some(currency.as_deref().unwrap_or(l.currency))).map_err(|e| bad(col, &v, e.to_string())).ok()
+        let named = money::currency_in_header(col);
+        let currency = currency.as_deref().or(named.as_deref()).unwrap_or(l.currency);
+        Money::parse(&v, Some(currency)).map_err(|e| bad(col, &v, e.to_string())).ok()
     });
     let close_date = cols.first(rec, "close_date").and_then(|(col, v)| {
         let d = parse_date(&v, l.us_dates);

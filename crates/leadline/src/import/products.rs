@@ -82,7 +82,8 @@ pub(crate) fn prepare(
         money::currency(&v).map_err(|e| issues.push(Issue::new(Some(col), Some(&v), e.to_string()))).ok()
     });
     let price = cols.first(rec, "price").and_then(|(col, v)| {
-        Money::parse(&v, Some(currency.as_deref().unwrap_or(default)))
+        let named = money::currency_in_header(col);
+        Money::parse(&v, Some(currency.as_deref().or(named.as_deref()).unwrap_or(default)))
             .map_err(|e| issues.push(Issue::new(Some(col), Some(&v), e.to_string())))
             .ok()
     });

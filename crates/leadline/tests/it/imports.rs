@@ -1045,6 +1045,13 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
     let r = undo(&app, &token, up["id"].as_str().unwrap()).await;
     assert_eq!((r.body["restored"].clone(), r.body["kept_edited"].clone()), (json!(1), json!([])), "{}", r.text);
     assert_eq!(price(&app.get("/api/v1/products", &token).await.body), json!(120_000));
+    // A price column named for its currency (Pipedrive's "Prices - USD") is the price in it.
+    let named = "Name,Product code,Cost (USD),Prices - USD\nSupport plan,SUPPORT,200,\"1,500.00\"\n";
+    let done = app.import(&token, &[("kind", "products")], "named.csv", named.as_bytes()).await;
+    assert_eq!(done["created"], 1, "{done}");
+    let listed = app.get("/api/v1/products", &token).await.body;
+    let support = listed["items"].as_array().unwrap().iter().find(|p| p["code"] == "SUPPORT").cloned().unwrap();
+    assert_eq!((support["price_minor"].clone(), support["currency"].clone()), (json!(150_000), json!("USD")));
 
     app.lead(&token, json!({"name": "Navy Systems Inc"})).await;
     app.lead(&token, json!({"name": "Fjord Analytics AS"})).await;

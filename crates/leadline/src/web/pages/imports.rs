@@ -338,7 +338,18 @@ async fn map_page(
     };
     let lead_kind = kind == ImportKind::Leads;
     let head: Vec<&'static str> = if lead_kind {
-        vec!["Lead", "Kind", "Status", "Owner", "Contact", "Phones", "E-mails", "Country", "Time zones", "Custom fields"]
+        vec![
+            "Lead",
+            "Kind",
+            "Status",
+            "Owner",
+            "Contact",
+            "Phones",
+            "E-mails",
+            "Country",
+            "Time zones",
+            "Custom fields",
+        ]
     } else {
         vec!["As it will be stored (refused rows: the file's values by field)"]
     };
