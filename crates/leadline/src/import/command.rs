@@ -403,7 +403,7 @@ pub async fn export(command: ExportCommand, db: &Db) -> anyhow::Result<()> {
     }
     stdout.flush()?;
     let n = task.await??;
-    eprintln!("Exported {n} leads.");
+    eprintln!("Exported {n} {}.", if n == 1 { "lead" } else { "leads" });
     Ok(())
 }
 

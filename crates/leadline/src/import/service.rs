@@ -42,10 +42,21 @@ pub struct ScratchFile(pub PathBuf);
 
 impl ScratchFile {
     pub fn write(bytes: &[u8]) -> anyhow::Result<Self> {
-        let path = std::env::temp_dir().join(format!("leadline-import-{}.csv", store::new_id()));
-        let mut f = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        let (scratch, mut f) = Self::create()?;
         f.write_all(bytes).context("writing the upload")?;
-        Ok(Self(path))
+        Ok(scratch)
+    }
+
+    /// A new empty scratch file, open for writing (an upload is written to it as it arrives).
+    pub fn create() -> anyhow::Result<(Self, std::fs::File)> {
+        let path = std::env::temp_dir().join(format!("leadline-import-{}.csv", store::new_id()));
+        let f = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        Ok((Self(path), f))
+    }
+
+    /// Its size in bytes.
+    pub fn len(&self) -> anyhow::Result<u64> {
+        Ok(std::fs::metadata(&self.0).context("reading the upload's size")?.len())
     }
 }
 
@@ -63,13 +74,13 @@ pub async fn upload(
     actor: &Actor,
     kind: ImportKind,
     file_name: &str,
-    bytes: &[u8],
+    scratch: &ScratchFile,
     options: &ImportOptions,
     draft: bool,
 ) -> Result<Import, AppError> {
     check_may_import(actor, kind)?;
-    let scratch = ScratchFile::write(bytes)?;
     let (sniffed, _) = engine::open(&scratch.0, kind, options).map_err(file_error)?;
+    let size = scratch.len()?;
     let id = store::new_id();
     let now = store::now();
     let mut tx = db.write().await?;
@@ -83,7 +94,7 @@ pub async fn upload(
         kind.as_str(),
         name,
         &sniffed.sha256,
-        i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        i64::try_from(size).unwrap_or(i64::MAX),
         &serde_json::to_value(options).map_err(anyhow::Error::from)?,
         i64::try_from(sniffed.rows_estimate).unwrap_or(0),
         now,
@@ -92,8 +103,16 @@ pub async fn upload(
     if draft {
         store::imports::set_status(&mut tx, id, "draft", None).await?;
     }
-    for (seq, chunk) in (0_i32..).zip(bytes.chunks(CHUNK)) {
-        store::imports::add_file_chunk(&mut tx, id, seq, chunk).await?;
+    // The file is stored with its import, a chunk at a time, so that any server can run or
+    // resume it.
+    let mut file = std::fs::File::open(&scratch.0).context("reading the upload")?;
+    let mut chunk = vec![0_u8; CHUNK];
+    for seq in 0_i32.. {
+        let n = read_full(&mut file, &mut chunk).context("reading the upload")?;
+        if n == 0 {
+            break;
+        }
+        store::imports::add_file_chunk(&mut tx, id, seq, &chunk[..n]).await?;
     }
     // Drafts nobody confirmed within a day are dropped.
     crate::on_tx!(&mut tx, |c| sqlx::query("DELETE FROM imports WHERE status = 'draft' AND created_at < $1")
@@ -105,6 +124,18 @@ pub async fn upload(
     let import = store::imports::get(&mut tx, actor.org_id(), id).await?.ok_or(AppError::NotFound("import"))?;
     tx.commit().await?;
     Ok(import)
+}
+
+/// Fills `buf` from `r` as far as the file goes; the count read.
+fn read_full(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
 }
 
 /// The stored upload, copied to a scratch file.

@@ -86,7 +86,8 @@ pub struct ImportUpload {
 pub struct Upload {
     pub kind: ImportKind,
     pub file_name: String,
-    pub bytes: Vec<u8>,
+    /// The file, written to a scratch file as it arrived (never held in memory whole).
+    pub file: ScratchFile,
     pub options: ImportOptions,
     /// The page form's CSRF token, when the upload comes from the web page.
     pub csrf: String,
@@ -110,9 +111,13 @@ impl axum::extract::FromRequest<AppState> for UploadBody {
             let form = Multipart::from_request(req, state).await.map_err(|e| bad("file", e.body_text()))?;
             return Ok(Self(read_upload(form, query.as_deref()).await?));
         }
-        let bytes = axum::body::to_bytes(req.into_body(), MAX_UPLOAD)
-            .await
-            .map_err(|e| bad("file", format!("the upload could not be read: {e}")))?;
+        let (file, mut out) = ScratchFile::create().map_err(|e| ApiError(e.into()))?;
+        let mut body = req.into_body().into_data_stream();
+        let mut size = 0;
+        while let Some(chunk) = futures_util::StreamExt::next(&mut body).await {
+            let chunk = chunk.map_err(|e| bad("file", format!("the upload could not be read: {e}")))?;
+            write_upload(&mut out, &mut size, &chunk)?;
+        }
         let mut kind = ImportKind::Leads;
         let mut options = ImportOptions::default();
         let mut json_options = None;
@@ -127,8 +132,18 @@ impl axum::extract::FromRequest<AppState> for UploadBody {
             }
             set_option(&k, v.trim().to_owned(), &mut kind, &mut options, &mut json_options, &mut csrf)?;
         }
-        Ok(Self(Upload { kind, file_name, bytes: bytes.to_vec(), options: json_options.unwrap_or(options), csrf }))
+        Ok(Self(Upload { kind, file_name, file, options: json_options.unwrap_or(options), csrf }))
     }
+}
+
+/// Appends a piece of an upload to its scratch file, refusing a file over [`MAX_UPLOAD`].
+fn write_upload(out: &mut std::fs::File, size: &mut usize, chunk: &[u8]) -> Result<(), ApiError> {
+    use std::io::Write;
+    *size += chunk.len();
+    if *size > MAX_UPLOAD {
+        return Err(bad("file", format!("is larger than {} MB; import it with the command line", MAX_UPLOAD >> 20)));
+    }
+    out.write_all(chunk).map_err(|e| ApiError(anyhow::Error::from(e).context("writing the upload").into()))
 }
 
 fn bad(field: &str, message: impl Into<String>) -> ApiError {
@@ -144,7 +159,7 @@ fn split_pair(field: &str, v: &str) -> Result<(String, String), ApiError> {
 /// Reads the upload form.
 pub async fn read_upload(mut form: Multipart, query: Option<&str>) -> Result<Upload, ApiError> {
     let mut kind = ImportKind::Leads;
-    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut file: Option<(String, ScratchFile, usize)> = None;
     let mut options = ImportOptions::default();
     let mut json_options: Option<ImportOptions> = None;
     let mut csrf = String::new();
@@ -160,16 +175,23 @@ pub async fn read_upload(mut form: Multipart, query: Option<&str>) -> Result<Upl
         // The file is the field named `file`, or else any field that carries a file name.
         if name == "file" || (field.file_name().is_some() && file.is_none()) {
             let file_name = field.file_name().unwrap_or("upload.csv").to_owned();
-            let bytes = field.bytes().await.map_err(|e| bad("file", format!("the upload could not be read: {e}")))?;
-            file = Some((file_name, bytes.to_vec()));
+            let (scratch, mut out) = ScratchFile::create().map_err(|e| ApiError(e.into()))?;
+            let mut size = 0;
+            let mut field = field;
+            while let Some(chunk) =
+                field.chunk().await.map_err(|e| bad("file", format!("the upload could not be read: {e}")))?
+            {
+                write_upload(&mut out, &mut size, &chunk)?;
+            }
+            file = Some((file_name, scratch, size));
             continue;
         }
         let text = field.text().await.map_err(|e| bad(&name, e.to_string()))?;
         let value = text.trim().to_owned();
         set_option(&name, value, &mut kind, &mut options, &mut json_options, &mut csrf)?;
     }
-    let (file_name, bytes) = match file {
-        Some(f) if !f.1.is_empty() || !f.0.is_empty() => f,
+    let (file_name, file) = match file {
+        Some((name, scratch, size)) if size > 0 || !name.is_empty() => (name, scratch),
         _ => return Err(bad("file", "is required (a multipart field named 'file')")),
     };
     let mut options = json_options.unwrap_or(options);
@@ -186,7 +208,7 @@ pub async fn read_upload(mut form: Multipart, query: Option<&str>) -> Result<Upl
             return Err(bad("status", format!("'{k}={v}': '{v}' is not a lead status")));
         }
     }
-    Ok(Upload { kind, file_name, bytes, options, csrf })
+    Ok(Upload { kind, file_name, file, options, csrf })
 }
 
 /// Reads one option of an upload, from a form field or a query parameter.
@@ -301,7 +323,7 @@ pub async fn create(
     ApiActor(actor): ApiActor,
     UploadBody(up): UploadBody,
 ) -> Result<(StatusCode, [(header::HeaderName, String); 1], Json<Import>), ApiError> {
-    let import = service::upload(&s.db, &actor, up.kind, &up.file_name, &up.bytes, &up.options, false).await?;
+    let import = service::upload(&s.db, &actor, up.kind, &up.file_name, &up.file, &up.options, false).await?;
     service::launch(s.db.clone(), import.id, actor.org_id()).await?;
     let location = format!("/api/v1/imports/{}", import.id);
     Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(import)))
@@ -318,7 +340,7 @@ pub async fn preview(
     UploadBody(up): UploadBody,
 ) -> Result<Json<Preview>, ApiError> {
     service::check_may_import(&actor, up.kind)?;
-    let scratch = ScratchFile::write(&up.bytes).map_err(AppError::from)?;
+    let scratch = up.file;
     let mut tx = s.db.read().await?;
     let options = crate::import::engine::with_remembered_statuses(&mut tx, actor.org_id(), up.kind, up.options).await?;
     drop(tx);

@@ -145,7 +145,7 @@ async fn upload(State(state): State<AppState>, user: PageUser, form: Multipart) 
         Err(e) => return imports_page(&state, &user, Some(message(&e.0))).await,
     };
     user.check_csrf(&up.csrf)?;
-    match service::upload(&state.db, &user.actor, up.kind, &up.file_name, &up.bytes, &up.options, true).await {
+    match service::upload(&state.db, &user.actor, up.kind, &up.file_name, &up.file, &up.options, true).await {
         Ok(import) => Ok(axum::response::Redirect::to(&format!("/imports/{}/map", import.id)).into_response()),
         Err(AppError::Validation(errs)) => {
             imports_page(&state, &user, Some(errs.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))).await
