@@ -55,7 +55,7 @@ impl ScratchFile {
     }
 
     /// Its size in bytes.
-    pub fn len(&self) -> anyhow::Result<u64> {
+    pub fn size(&self) -> anyhow::Result<u64> {
         Ok(std::fs::metadata(&self.0).context("reading the upload's size")?.len())
     }
 }
@@ -80,7 +80,7 @@ pub async fn upload(
 ) -> Result<Import, AppError> {
     check_may_import(actor, kind)?;
     let (sniffed, _) = engine::open(&scratch.0, kind, options).map_err(file_error)?;
-    let size = scratch.len()?;
+    let size = scratch.size()?;
     let id = store::new_id();
     let now = store::now();
     let mut tx = db.write().await?;
