@@ -565,6 +565,14 @@ fn street_with_number(street: &str, number: &str, country: Option<&str>) -> Stri
     }
 }
 
+/// The lines of a name cell that holds further rows of the file ("Unclosed Co,+1 206…,
+/// Spokane⏎After Unclosed,+1 206…"): a line break followed by two delimiters of one kind.
+fn rows_run_together(v: &str) -> Option<usize> {
+    let (_, after) = v.split_once('\n')?;
+    let together = [',', ';', '\t', '|'].iter().any(|d| after.matches(*d).count() >= 2);
+    together.then(|| v.lines().count())
+}
+
 /// Normalizes one row. Rows that cannot be stored come back with every reason.
 #[must_use]
 pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
@@ -576,6 +584,21 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
     let line =
         |field: &str, max: usize, bad: &mut dyn FnMut(&str, &str, String)| person_line(cols, rec, field, 0, max, bad);
 
+    // A quote never closed runs the rows after it into one cell: refused, with the reason.
+    for field in ["name", "contact_name"] {
+        if let Some((col, v)) = cols.first(rec, field)
+            && let Some(lines) = rows_run_together(&v)
+        {
+            bad(
+                col,
+                &v,
+                format!(
+                    "the cell runs over {lines} lines of the file, as if rows were in it: a quote (\") opening it \
+                     is never closed; fix the quote and import the file again"
+                ),
+            );
+        }
+    }
     let company = line("name", 200, &mut bad);
     // A Leadline export holds names and web sites as they were stored: kept so.
     let own_export = cols.one_lead_per_id();

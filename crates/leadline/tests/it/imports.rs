@@ -594,6 +594,16 @@ async fn bad_rows_are_reported_and_the_rest_imported(backend: Backend) {
     assert_eq!(contact(ext)["phones"][0]["extension"], "12", "{ext}");
     let export = app.get("/api/v1/exports/leads.csv", &token).await;
     assert!(export.text.contains("+12125550199 x12"), "{}", export.text);
+
+    // A quote never closed runs the rows after it into one name: refused with the reason,
+    // not stored as one lead named after three rows.
+    let text = "Company,Phone,City\nFine Quote Oy,+358 40 765 4321,Oulu\n\"Unclosed Co,+1 206 555 0114,Spokane\n\
+        After One,+1 206 555 0115,Olympia\nAfter Two,+1 206 555 0116,Tacoma\n";
+    let done = app.import(&token, &[], "unclosed.csv", text.as_bytes()).await;
+    assert_eq!((done["created"].clone(), done["rejected"].clone()), (json!(1), json!(1)), "{done}");
+    let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
+    assert_eq!(rows[0]["row_number"].as_i64(), Some(3), "{rows:?}");
+    assert!(rows[0]["reason"].as_str().unwrap().contains("never closed"), "{rows:?}");
 }
 
 async fn a_running_import_can_be_stopped_and_undone(backend: Backend) {
