@@ -80,9 +80,10 @@ impl Index {
         // own (an organization of a million leads has about as many of each).
         let (leads, emails, phones) = tokio::try_join!(
             Self::load_leads(db, org, import, match_domain, one_lead_per_id),
-            contact_keys(db, org, "SELECT lead_id, email FROM contact_emails WHERE org_id = $1", KeyKind::Email),
-            contact_keys(db, org, "SELECT lead_id, e164 FROM contact_phones WHERE org_id = $1", KeyKind::Phone),
-        )?;
+            contact_keys(db, org, "contact_emails", "email", KeyKind::Email),
+            contact_keys(db, org, "contact_phones", "e164", KeyKind::Phone),
+        )
+        .context("loading the organization's leads, e-mails and phones for de-duplication")?;
         let (mut index, slots) = leads;
         for (lead, hash) in emails.into_iter().chain(phones) {
             if let Some(slot) = slots.get(&lead) {
@@ -103,18 +104,11 @@ impl Index {
     ) -> anyhow::Result<(Self, HashMap<Uuid, u32>)> {
         let mut index = Index::default();
         let mut slots: HashMap<Uuid, u32> = HashMap::new();
-        let mut tx = db.read().await?;
-        type LeadKeys = (Uuid, String, String, Option<String>, Option<String>, bool);
-        // The web site only when domains are matched; whether this import created the lead
-        // as a flag (less to read for each of a million leads).
-        let sql = "SELECT id, name, kind, CASE WHEN $3 THEN website END, external_id, COALESCE(import_id = $2, FALSE)
-                   FROM leads WHERE org_id = $1";
-        crate::on_tx!(&mut tx, |c| {
-            let mut rows = sqlx::query_as::<_, LeadKeys>(sql).bind(org).bind(import).bind(match_domain).fetch(&mut *c);
-            while let Some((id, name, kind, website, external, created_here)) = rows.try_next().await? {
+        let mut each =
+            |id: Uuid, name: &str, kind: &str, website: Option<&str>, external: Option<&str>, created_here| {
                 // Only a Leadline export finds leads by their own id.
                 let own = one_lead_per_id.then(|| key_hash(KeyKind::LeadlineId, &id.to_string()));
-                let external = external.map(|ext| key_hash(KeyKind::External, &ext));
+                let external = external.map(|ext| key_hash(KeyKind::External, ext));
                 let group = if created_here { own.or(external) } else { external };
                 let slot = index.add(Target { id, created_here, pending: None, external: group });
                 slots.insert(id, slot);
@@ -125,22 +119,50 @@ impl Index {
                     index.map.entry(own).or_insert(slot);
                 }
                 if kind == LeadKind::Company.as_str()
-                    && let Some(k) = dedupe::company_key(&name)
+                    && let Some(k) = dedupe::company_key(name)
                 {
                     index.map.entry(key_hash(KeyKind::Company, &k)).or_insert(slot);
                 }
-                if match_domain && let Some(d) = website.as_deref().and_then(dedupe::company_domain) {
+                if match_domain && let Some(d) = website.and_then(dedupe::company_domain) {
                     index.map.entry(key_hash(KeyKind::Domain, &d)).or_insert(slot);
                 }
                 if kind == LeadKind::Person.as_str()
-                    && let Some(k) = super::leads::person_key(&name)
+                    && let Some(k) = super::leads::person_key(name)
                 {
                     index.map.entry(key_hash(KeyKind::Person, &k)).or_insert(slot);
                 }
+            };
+        let mut tx = db.read().await?;
+        // The web site only when domains are matched; whether this import created the lead
+        // as a flag (less to read for each of a million leads).
+        match &mut tx {
+            Tx::Sqlite(t) => {
+                let c: &mut sqlx::SqliteConnection = &mut *t;
+                let sql = "SELECT json_group_array(json_array(hex(id), name, kind, CASE WHEN $3 THEN website END,
+                                  external_id, COALESCE(import_id = $2, 0)))
+                           FROM leads NOT INDEXED WHERE rowid > $4 AND rowid <= $5 AND org_id = $1";
+                let mut runs = SqliteRuns::new(&mut *c, "leads").await?;
+                while let Some((lo, hi)) = runs.next() {
+                    let q = sqlx::query_scalar(sql).bind(org).bind(import).bind(match_domain).bind(lo).bind(hi);
+                    let json: String = q.fetch_one(&mut *c).await?;
+                    type Row = (String, String, String, Option<String>, Option<String>, i64);
+                    for (id, name, kind, website, external, created_here) in serde_json::from_str::<Vec<Row>>(&json)? {
+                        let id = Uuid::parse_str(&id)?;
+                        each(id, &name, &kind, website.as_deref(), external.as_deref(), created_here != 0);
+                    }
+                }
             }
-            Ok::<_, sqlx::Error>(())
-        })
-        .context("loading the organization's leads for de-duplication")?;
+            Tx::Postgres(c) => {
+                let sql = "SELECT id, name, kind, CASE WHEN $3 THEN website END, external_id,
+                                  COALESCE(import_id = $2, FALSE)
+                           FROM leads WHERE org_id = $1";
+                type Row = (Uuid, String, String, Option<String>, Option<String>, bool);
+                let mut rows = sqlx::query_as::<_, Row>(sql).bind(org).bind(import).bind(match_domain).fetch(&mut **c);
+                while let Some((id, name, kind, website, external, created_here)) = rows.try_next().await? {
+                    each(id, &name, &kind, website.as_deref(), external.as_deref(), created_here);
+                }
+            }
+        }
         Ok((index, slots))
     }
 
@@ -205,19 +227,71 @@ impl Index {
     }
 }
 
-/// The organization's contact e-mails or phones as (lead, key hash), by `sql`.
-async fn contact_keys(db: &Db, org: Uuid, sql: &'static str, kind: KeyKind) -> anyhow::Result<Vec<(Uuid, u64)>> {
+/// The organization's contact e-mails or phones (`column` of `table`) as (lead, key hash).
+async fn contact_keys(
+    db: &Db,
+    org: Uuid,
+    table: &'static str,
+    column: &'static str,
+    kind: KeyKind,
+) -> anyhow::Result<Vec<(Uuid, u64)>> {
     let mut out = Vec::new();
     let mut tx = db.read().await?;
-    crate::on_tx!(&mut tx, |c| {
-        let mut rows = sqlx::query_as::<_, (Uuid, String)>(sql).bind(org).fetch(&mut *c);
-        while let Some((lead, value)) = rows.try_next().await? {
-            out.push((lead, key_hash(kind, &value)));
+    match &mut tx {
+        Tx::Sqlite(t) => {
+            let c: &mut sqlx::SqliteConnection = &mut *t;
+            let sql = format!(
+                "SELECT json_group_array(json_array(hex(lead_id), {column}))
+                 FROM {table} NOT INDEXED WHERE rowid > $2 AND rowid <= $3 AND org_id = $1"
+            );
+            let mut runs = SqliteRuns::new(&mut *c, table).await?;
+            while let Some((lo, hi)) = runs.next() {
+                let q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).bind(org).bind(lo).bind(hi);
+                let json: String = q.fetch_one(&mut *c).await?;
+                for (lead, value) in serde_json::from_str::<Vec<(String, String)>>(&json)? {
+                    out.push((Uuid::parse_str(&lead)?, key_hash(kind, &value)));
+                }
+            }
         }
-        Ok::<_, sqlx::Error>(())
-    })
-    .context("loading the organization's e-mails and phones for de-duplication")?;
+        Tx::Postgres(c) => {
+            let sql = format!("SELECT lead_id, {column} FROM {table} WHERE org_id = $1");
+            let mut rows = sqlx::query_as::<_, (Uuid, String)>(sqlx::AssertSqlSafe(sql)).bind(org).fetch(&mut **c);
+            while let Some((lead, value)) = rows.try_next().await? {
+                out.push((lead, key_hash(kind, &value)));
+            }
+        }
+    }
     Ok(out)
+}
+
+/// An organization's rows of a SQLite table, read in runs of rowids, each run's rows as one
+/// JSON array. sqlx hands SQLite rows over from the connection's thread one at a time, at
+/// about 3 µs a row; a run of 4,096 comes over as one value. Rowid runs read the table in
+/// its own order, where reading through an index on `org_id` sends each row's read to
+/// another page: an organization's million leads, e-mails and phones are read in about 3 s
+/// instead of 10–19 s. (A SQLite database holds one or a few organizations.)
+struct SqliteRuns {
+    next: i64,
+    max: i64,
+}
+
+impl SqliteRuns {
+    const RUN: i64 = 4096;
+
+    async fn new(c: &mut sqlx::SqliteConnection, table: &'static str) -> anyhow::Result<Self> {
+        let sql = format!("SELECT COALESCE(max(rowid), 0) FROM {table}");
+        let max: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(c).await?;
+        Ok(Self { next: 0, max })
+    }
+
+    /// The next run's bounds: rowids above the first, up to the second.
+    fn next(&mut self) -> Option<(i64, i64)> {
+        (self.next < self.max).then(|| {
+            let lo = self.next;
+            self.next += Self::RUN;
+            (lo, self.next)
+        })
+    }
 }
 
 fn fill<T: Clone + PartialEq>(slot: &mut Option<T>, value: Option<&T>, rule: Rule) -> bool {
