@@ -765,7 +765,7 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
         kind,
         status,
         owner_id,
-        owner_name: owner_id.and_then(|id| ctx.owners.name_of(id)),
+        owner_name: None,
         external_id,
         source,
         website,

@@ -16,7 +16,11 @@ use anyhow::Context;
 use csv::ByteRecord;
 use leadline_domain::{Region, mapping::ImportKind};
 use serde::Serialize;
-use std::{io::Write, path::PathBuf, sync::Arc};
+use std::{
+    io::{Read, Write},
+    path::PathBuf,
+    sync::Arc,
+};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -41,12 +45,6 @@ fn file_error(e: FileError) -> AppError {
 pub struct ScratchFile(pub PathBuf);
 
 impl ScratchFile {
-    pub fn write(bytes: &[u8]) -> anyhow::Result<Self> {
-        let (scratch, mut f) = Self::create()?;
-        f.write_all(bytes).context("writing the upload")?;
-        Ok(scratch)
-    }
-
     /// A new empty scratch file, open for writing (an upload is written to it as it arrives).
     pub fn create() -> anyhow::Result<(Self, std::fs::File)> {
         let path = std::env::temp_dir().join(format!("leadline-import-{}.csv", store::new_id()));
@@ -106,13 +104,14 @@ pub async fn upload(
     // The file is stored with its import, a chunk at a time, so that any server can run or
     // resume it.
     let mut file = std::fs::File::open(&scratch.0).context("reading the upload")?;
-    let mut chunk = vec![0_u8; CHUNK];
+    let mut chunk = Vec::with_capacity(CHUNK);
     for seq in 0_i32.. {
-        let n = read_full(&mut file, &mut chunk).context("reading the upload")?;
-        if n == 0 {
+        chunk.clear();
+        Read::by_ref(&mut file).take(CHUNK as u64).read_to_end(&mut chunk).context("reading the upload")?;
+        if chunk.is_empty() {
             break;
         }
-        store::imports::add_file_chunk(&mut tx, id, seq, &chunk[..n]).await?;
+        store::imports::add_file_chunk(&mut tx, id, seq, &chunk).await?;
     }
     // Drafts nobody confirmed within a day are dropped.
     crate::on_tx!(&mut tx, |c| sqlx::query("DELETE FROM imports WHERE status = 'draft' AND created_at < $1")
@@ -124,18 +123,6 @@ pub async fn upload(
     let import = store::imports::get(&mut tx, actor.org_id(), id).await?.ok_or(AppError::NotFound("import"))?;
     tx.commit().await?;
     Ok(import)
-}
-
-/// Fills `buf` from `r` as far as the file goes; the count read.
-fn read_full(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
 }
 
 /// The stored upload, copied to a scratch file.
@@ -476,6 +463,7 @@ fn lead_preview(ctx: &LeadContext, columns: &Columns, line: u64, rec: &ByteRecor
     match leads::prepare(ctx, line, rec) {
         Prepared::Lead(r) => {
             let mut lead = r.rows.lead.clone();
+            lead.owner_name = lead.owner_id.and_then(|id| ctx.owners.name_of(id));
             lead.contacts = r.rows.contacts.iter().map(|(c, _)| c.clone()).collect();
             RowPreview {
                 row: line,

@@ -159,6 +159,15 @@ impl Browser {
         }
     }
 
+    /// Waits for the next page, the one that no longer shows `text`.
+    pub fn wait_gone(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.source().contains(text) {
+            assert!(Instant::now() < deadline, "the page kept showing {text:?}: {}", self.source());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     pub fn title(&self) -> String {
         self.call("GET", "/title", None).as_str().unwrap_or("").to_owned()
     }
@@ -332,6 +341,7 @@ async fn import_a_file_from_the_import_page() {
         b.exec("document.querySelector('#delimiter').value = ',';");
         b.exec("document.querySelector('#encoding').value = 'windows-1252';");
         b.click("button[value=preview]");
+        b.wait_gone("no name column");
         b.wait_title("Map columns");
         let page = b.source();
         assert!(page.contains("Upload 0 Oy") && !page.contains("no name column"), "read with the chosen delimiter");
