@@ -3,6 +3,7 @@
 //! Values enter the system through the `parse` constructors here (parse, don't
 //! validate); past this boundary the rest of the code trusts its types.
 
+pub mod address;
 pub mod calling;
 pub mod country;
 pub mod dedupe;

@@ -190,6 +190,19 @@ pub fn main_zone(country: &str) -> Option<String> {
     principal.map(str::to_owned).or_else(|| zones_for_address(&country, None).into_iter().next())
 }
 
+/// The zone of a state or province of a country that spans several (the United States,
+/// Canada, Australia) by its code or name in capitals ("CA", "NEW SOUTH WALES"); `None`
+/// for other countries and for names that are no region of the country.
+#[must_use]
+pub fn region_zone(country: &str, region: &str) -> Option<&'static str> {
+    match country {
+        "US" => us_state_zone(region),
+        "CA" => ca_province_zone(region),
+        "AU" => au_state_zone(region),
+        _ => None,
+    }
+}
+
 fn us_state_zone(state: &str) -> Option<&'static str> {
     Some(match state {
         "CT"

@@ -13,7 +13,7 @@ use crate::{
 };
 use csv::ByteRecord;
 use leadline_domain::{
-    Country, Email, Invalid, LeadKind, LeadStatus, Phone, PhoneType, Region, dedupe, text, timezone,
+    Country, Email, Invalid, LeadKind, LeadStatus, Phone, PhoneType, Region, address, dedupe, text, timezone,
 };
 use serde_json::{Map, Value};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -449,11 +449,20 @@ fn person_flag(cols: &Columns, rec: &ByteRecord, field: &str, person: u8, bad: &
 
 /// A row's address. "1 Market St", a house number and a further line ("Suite 200") are
 /// one street; a row with no address in parts takes the street of a whole address on one
-/// line. Where no column gives the country, a one-line address that ends in a country's
-/// name ("…, Tokyo 100-0005, Japan") gives it (and is kept without it), so that its phone
-/// numbers and time zones are read for that country. A Leadline export is read as written.
-fn read_address(cols: &Columns, rec: &ByteRecord, mut country: Option<String>, bad: &mut Bad) -> Address {
-    let line = |field: &str, max: usize, bad: &mut Bad| person_line(cols, rec, field, 0, max, bad);
+/// line (or several). The street is then taken apart where it ends in a city, state,
+/// postcode or country ([`address::Parts::read_street`]): its country by name ("…, Japan")
+/// is the row's when no column gives one, so that its phone numbers and time zones are
+/// read for that country. A Leadline export is read as written.
+fn read_address(cols: &Columns, rec: &ByteRecord, country: Option<String>, bad: &mut Bad) -> Address {
+    // A line break in an address cell parts it like a comma.
+    let line = |field: &str, max: usize, bad: &mut Bad| {
+        let (_, col, v) = cols.person_at(rec, field, 0).next()?;
+        let v = if v.contains('\n') { v.lines().map(str::trim).collect::<Vec<_>>().join(", ").into() } else { v };
+        text::optional_line(Some(&v), max).unwrap_or_else(|e| {
+            bad(col, &v, e.to_string());
+            None
+        })
+    };
     let street = line("street", 200, bad);
     let number = line("house_number", 20, bad);
     let mut lines: Vec<String> = match (street, number) {
@@ -467,86 +476,21 @@ fn read_address(cols: &Columns, rec: &ByteRecord, mut country: Option<String>, b
             Err(e) => bad(col, &v, e.to_string()),
         }
     }
-    let (city, mut region, postcode) = (line("city", 100, bad), line("region", 100, bad), line("postcode", 20, bad));
+    let (city, region, postcode) = (line("city", 100, bad), line("region", 100, bad), line("postcode", 20, bad));
     let in_parts = !lines.is_empty() || city.is_some() || postcode.is_some();
     if !in_parts && let Some(whole) = line("full_address", 200, bad) {
         lines.push(whole);
     }
-    let mut street = (!lines.is_empty()).then(|| lines.join(", "));
-    let mut postcode = postcode;
-    // A one-line address ends in parts the row has apart, or that are no street: its
-    // country by name ("…, Japan"; the country then is the row's if it has none), the
-    // city, region and postcode of the row's columns ("Industrigatan 4, Stockholm" beside
-    // the city Stockholm), and a postcode after them that no column has ("…, Austin, TX
-    // 78702", "…, Germany, 80802"), which becomes the row's, as does a state's code before it
-    // ("…, CA 92661") when the row has no region. The street is what comes before.
-    if !cols.one_lead_per_id() {
-        let known: Vec<String> = [&city, &region, &postcode]
-            .into_iter()
-            .flatten()
-            .flat_map(|v| v.split_whitespace())
-            .map(str::to_lowercase)
-            .collect();
-        let is_known = |w: &str| known.contains(&w.to_lowercase());
-        let of_country = |part: &str, country: &Option<String>| {
-            country_named(part).filter(|named| country.as_ref().is_none_or(|c| c == named))
-        };
-        let apart = |part: &str, country: &Option<String>| {
-            let mut words = part.split_whitespace().peekable();
-            words.peek().is_some() && (words.all(is_known) || of_country(part, country).is_some())
-        };
-        while let Some((rest, last)) = street.as_deref().and_then(|s| s.rsplit_once(','))
-            && !rest.trim().is_empty()
-        {
-            let words: Vec<&str> = last.split_whitespace().collect();
-            let codes: Vec<&str> = words.iter().copied().filter(|w| looks_like_postcode(w)).collect();
-            let rest_last = rest.rsplit_once(',').map_or(rest, |(_, l)| l);
-            if let Some(named) = of_country(last, &country) {
-                country = Some(named);
-            } else if country.as_deref().is_some_and(|c| last.trim().eq_ignore_ascii_case(c)) {
-                // The row's own country by its code ("…, CA 92660, US" beside the country US).
-            } else if words.is_empty() || !words.iter().all(|w| is_known(w)) {
-                // A state's code before the postcode ("CA 92661", "NSW 2000") is the
-                // row's region when it has none.
-                let state = |w: &&str| {
-                    region.is_none() && (2..=3).contains(&w.len()) && w.chars().all(|c| c.is_ascii_uppercase())
-                };
-                let states: Vec<&str> = words.iter().copied().filter(|w| !is_known(w) && state(w)).collect();
-                let with_code = postcode.is_none()
-                    && !codes.is_empty()
-                    && states.len() <= 1
-                    && words.iter().all(|w| is_known(w) || looks_like_postcode(w) || state(w))
-                    && (codes.len() < words.len() || apart(rest_last, &country));
-                if !with_code {
-                    break;
-                }
-                postcode = Some(codes.join(" "));
-                if let Some(s) = states.first() {
-                    region = Some((*s).to_owned());
-                }
-            }
-            street = Some(rest.trim_end().to_owned());
-        }
+    let street = (!lines.is_empty()).then(|| lines.join(", "));
+    let parts = address::Parts { street, city, region, postcode, country };
+    let parts = if cols.one_lead_per_id() { parts } else { parts.read_street() };
+    Address {
+        street: parts.street,
+        city: parts.city,
+        region: parts.region,
+        postcode: parts.postcode,
+        country: parts.country,
     }
-    Address { street, city, region, postcode, country }
-}
-
-/// A word of a postcode: "78702", "28014", "EC1A", "1BB", "100-0005".
-fn looks_like_postcode(word: &str) -> bool {
-    word.len() <= 10
-        && word.chars().any(|c| c.is_ascii_digit())
-        && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-}
-
-/// The country a one-line address ends in, by its name: a code ("CA") may be a state.
-fn country_named(part: &str) -> Option<String> {
-    let part = part.trim();
-    let letters = part.chars().filter(|c| c.is_alphabetic()).count();
-    // Georgia is a state of the United States as often as it is a country.
-    if letters < 3 || part.eq_ignore_ascii_case("georgia") {
-        return None;
-    }
-    Country::parse(part).ok().map(Country::into_inner)
 }
 
 /// A street name and its house number, in the order the country writes them: the number

@@ -244,8 +244,9 @@ async fn values_are_normalized(backend: Backend) {
 
 /// Pipedrive's address parts ("Street/road name of Address", "House number of Address")
 /// make one street in the country's order; a row with only the whole address on one line
-/// takes its street from it, and the country its last part names decides how its phone
-/// numbers are read and its time zone. A country code at the end ("CA") is no country.
+/// (or several) is taken apart into street, city, state, postcode and country, and the
+/// country its last part names decides how its phone numbers are read and its time zone,
+/// as its state does the zone. A state's code at the end ("CA") is no country.
 async fn addresses_in_parts_or_on_one_line(backend: Backend) {
     let (app, token) = crm(backend).await;
     let file = "pipedrive_organizations_address_parts.csv";
@@ -265,7 +266,10 @@ async fn addresses_in_parts_or_on_one_line(backend: Backend) {
     let harbor = by_name("Harbor Freight Brokers LLC");
     assert_eq!((&harbor["street"], &harbor["country"]), (&json!("350 5th Ave"), &json!("US")));
     let tanaka = by_name("Tanaka Trading KK");
-    assert_eq!(tanaka["street"], "1-1 Marunouchi, Chiyoda City, Tokyo 100-0005");
+    assert_eq!(
+        (&tanaka["street"], &tanaka["city"], &tanaka["postcode"]),
+        (&json!("1-1 Marunouchi, Chiyoda City"), &json!("Tokyo"), &json!("100-0005"))
+    );
     assert_eq!(tanaka["country"], "JP");
     assert_eq!(phones(tanaka), ["+81312345678"]);
     assert_eq!(tanaka["time_zones"], json!(["Asia/Tokyo"]));
@@ -277,16 +281,38 @@ async fn addresses_in_parts_or_on_one_line(backend: Backend) {
         Nordic Steel AB,\"Industrigatan 4, Stockholm, Sweden\",Stockholm,,,08 123 456 78\n\
         Lone Star LLC,\"401 Congress Ave, Austin, TX 78701\",Austin,TX,78701,512 555 0142\n\
         Half Known Inc,\"9 Elm St, Austin, TX 78702\",Austin,TX,,512 555 0143\n\
-        Fox GmbH,\"Leopoldstr. 1, München, Bavaria, Germany, 80802\",München,Bavaria,,089 1234567\n";
+        Fox GmbH,\"Leopoldstr. 1, München, Bavaria, Germany, 80802\",München,Bavaria,,089 1234567\n\
+        Lincoln Land Inc,\"123 Main St\nSpringfield, IL 62701\nUSA\",,,,217 555 0100\n\
+        Downing Ltd,\"10 Downing Street, London SW1A 2AA\",,,,020 7925 0918\n\
+        Bay Street Corp,\"200 Bay Street, Toronto, ON M5J 2J2\",,,,\n";
     let done = app.import(&token, &[], "one-line.csv", csv.as_bytes()).await;
-    assert_eq!(done["created"], 7, "{done}");
+    assert_eq!(done["created"], 10, "{done}");
     let leads = app.all_leads(&token).await;
     let by_name = |n: &str| leads.iter().find(|l| l["name"] == n).unwrap_or_else(|| panic!("{n}: {leads:?}"));
+    let parts = |l: &Value| {
+        [&l["street"], &l["city"], &l["region"], &l["postcode"], &l["country"]].map(|v| v.as_str().map(str::to_owned))
+    };
+    let want = |parts: [Option<&str>; 5]| parts.map(|p| p.map(str::to_owned));
     let bay = by_name("Bay Area Co");
-    assert_eq!((&bay["street"], &bay["country"]), (&json!("1 Market St, San Francisco, CA"), &Value::Null));
-    assert_eq!(by_name("Atlanta Co")["street"], "1 Peachtree St, Atlanta, Georgia");
+    assert_eq!(parts(bay), want([Some("1 Market St"), Some("San Francisco"), Some("CA"), None, None]));
+    let atlanta = by_name("Atlanta Co");
+    assert_eq!(parts(atlanta), want([Some("1 Peachtree St"), Some("Atlanta"), Some("Georgia"), None, None]));
     let hamburg = by_name("Hamburg GmbH");
-    assert_eq!((&hamburg["street"], &hamburg["country"]), (&json!("Speicherstadt 5, 20457 Hamburg"), &json!("DE")));
+    assert_eq!(parts(hamburg), want([Some("Speicherstadt 5"), Some("Hamburg"), None, Some("20457"), Some("DE")]));
+    let lincoln = by_name("Lincoln Land Inc");
+    assert_eq!(parts(lincoln), want([Some("123 Main St"), Some("Springfield"), Some("IL"), Some("62701"), Some("US")]));
+    assert_eq!(lincoln["time_zones"], json!(["America/Chicago"]));
+    let downing = by_name("Downing Ltd");
+    // So does a British one.
+    assert_eq!(parts(downing), want([Some("10 Downing Street"), Some("London"), None, Some("SW1A 2AA"), Some("GB")]));
+    assert_eq!(phones(downing), ["+442079250918"]);
+    // A Canadian postcode says the country.
+    let toronto = by_name("Bay Street Corp");
+    assert_eq!(
+        parts(toronto),
+        want([Some("200 Bay Street"), Some("Toronto"), Some("ON"), Some("M5J 2J2"), Some("CA")])
+    );
+    assert_eq!(toronto["time_zones"], json!(["America/Toronto"]));
     assert_eq!(phones(hamburg), ["+49401234567"]);
     let nordic = by_name("Nordic Steel AB");
     assert_eq!(
@@ -311,12 +337,11 @@ async fn addresses_in_parts_or_on_one_line(backend: Backend) {
     let done = app.import(&token, &[], "close.csv", csv.as_bytes()).await;
     assert_eq!(done["created"], 2, "{done}");
     let leads = app.all_leads(&token).await;
-    for (name, street, postcode) in
-        [("Bluth Company", "1 Ocean Ave", "92660"), ("Sitwell Enterprises", "9 Bay St, Newport Beach", "92661")]
-    {
+    for (name, postcode) in [("Bluth Company", "92660"), ("Sitwell Enterprises", "92661")] {
         let lead = leads.iter().find(|l| l["name"] == name).unwrap();
-        let got = (&lead["street"], &lead["region"], &lead["postcode"], &lead["country"]);
-        assert_eq!(got, (&json!(street), &json!("CA"), &json!(postcode), &json!("US")), "{lead}");
+        let street = if name == "Bluth Company" { "1 Ocean Ave" } else { "9 Bay St" };
+        let got = parts(lead);
+        assert_eq!(got, want([Some(street), Some("Newport Beach"), Some("CA"), Some(postcode), Some("US")]), "{lead}");
         assert_eq!(lead["time_zones"], json!(["America/Los_Angeles"]), "{lead}");
         assert!(lead["custom_fields"].as_object().is_none_or(|c| c.is_empty()), "{lead}");
     }
