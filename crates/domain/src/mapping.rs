@@ -1031,6 +1031,28 @@ pub fn auto_map(kind: ImportKind, headers: &[String]) -> Vec<Option<(&'static Fi
                 }
             }
         }
+        // A list of people (Apollo, ZoomInfo, Pipedrive's people) says where the person is
+        // beside the company's address ("City" and "Company City"): the lead is the company,
+        // so its address is the company's; the person's parts it also has are left to be
+        // custom fields.
+        let of_company = |h: &String| {
+            let key = header_key(h);
+            ["company", "organization", "organisation", "account"]
+                .iter()
+                .any(|p| key.len() > p.len() && key.starts_with(p))
+        };
+        let address_part = |slot: &Option<(&Field, u32)>| slot.map(|(f, _)| f.name).filter(|n| is_address_part(n));
+        let company_parts: Vec<&str> = headers
+            .iter()
+            .zip(&out)
+            .filter(|(h, _)| of_company(h))
+            .filter_map(|(_, slot)| address_part(slot))
+            .collect();
+        for (h, slot) in headers.iter().zip(out.iter_mut()) {
+            if !of_company(h) && address_part(slot).is_some_and(|n| company_parts.contains(&n)) {
+                *slot = None;
+            }
+        }
         // Beside a "Job Title", a bare "Title" is the salutation ("Mr.", as Outlook writes it).
         let job_title = headers
             .iter()
@@ -1249,7 +1271,29 @@ mod tests {
                 ("Person Linkedin Url", "-"),
                 ("Apollo Contact Id", "-"),
                 ("Apollo Account Id", "external_id"),
+                ("City", "-"),
+                ("State", "-"),
+                ("Country", "-"),
+                ("Company Address", "street"),
+                ("Company City", "city"),
+                ("Company State", "region"),
+                ("Company Country", "country"),
             ],
+        ),
+        (
+            "Pipedrive people with their organization's address",
+            ImportKind::Leads,
+            &[
+                ("Person - Name", "contact_name"),
+                ("Person - Organization", "name"),
+                ("Person - Postal address", "-"),
+                ("Organization - Address", "street"),
+            ],
+        ),
+        (
+            "A company list: the company's street, then its city",
+            ImportKind::Leads,
+            &[("Company", "name"), ("Company Address", "street"), ("City", "city"), ("Zip", "postcode")],
         ),
         (
             "ZoomInfo contacts (a purchased list)",

@@ -346,6 +346,20 @@ async fn addresses_in_parts_or_on_one_line(backend: Backend) {
         assert!(lead["custom_fields"].as_object().is_none_or(|c| c.is_empty()), "{lead}");
     }
     assert_eq!(phones(fox), ["+49891234567"]);
+    // A purchased list of people (Apollo) says where each person is and where their company
+    // is: the lead is the company, at the company's address; the person's stays with the lead.
+    let csv = "First Name,Last Name,Company,Email,City,State,Country,Company Address,Company City,Company State,Company Country\n\
+        Jane,Doe,Globex Corporation,jane@globex.example,Oakland,California,United States,\
+        \"1 Globex Way, Palo Alto, California, United States, 94301\",Palo Alto,California,United States\n";
+    let done = app.import(&token, &[], "apollo.csv", csv.as_bytes()).await;
+    assert_eq!(done["created"], 1, "{done}");
+    let leads = app.all_leads(&token).await;
+    let globex = leads.iter().find(|l| l["name"] == "Globex Corporation").unwrap();
+    assert_eq!(
+        parts(globex),
+        want([Some("1 Globex Way"), Some("Palo Alto"), Some("California"), Some("94301"), Some("US")])
+    );
+    assert_eq!(globex["custom_fields"]["City"], "Oakland", "{globex}");
 }
 
 async fn duplicates_in_every_form_are_found(backend: Backend) {
