@@ -10,7 +10,14 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use leadline_domain::{Role, mapping::ImportKind};
-use std::{io::IsTerminal, io::Write, path::PathBuf, sync::Arc, sync::atomic::Ordering, time::Duration};
+use std::{
+    io::IsTerminal,
+    io::Write,
+    path::PathBuf,
+    sync::Arc,
+    sync::atomic::{AtomicBool, AtomicU64, Ordering},
+    time::Duration,
+};
 use uuid::Uuid;
 
 #[derive(Args, Debug, Clone)]
@@ -306,10 +313,42 @@ async fn import_org(db: &Db, id: Uuid) -> anyhow::Result<Uuid> {
     org.with_context(|| format!("no import {id}"))
 }
 
+/// Undoes an import, with a bar (or a line every few seconds) of the leads deleted so far.
 async fn undo_command(db: &Db, id: Uuid) -> anyhow::Result<()> {
     let org = import_org(db, id).await?;
+    let created = {
+        let mut tx = db.read().await?;
+        store::imports::get(&mut tx, org, id).await?.map_or(0, |i| i.counts.created.max(0).unsigned_abs())
+    };
     let by = By { org, user_id: None, name: "command line" };
-    let r = undo::undo_as(db, by, id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let deleted = Arc::new(AtomicU64::new(0));
+    let finished = Arc::new(AtomicBool::new(false));
+    let bar = ProgressBar::new(created);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} records deleted  {per_sec}  ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let tty = std::io::stderr().is_terminal();
+    let watcher = {
+        let (deleted, finished, bar) = (Arc::clone(&deleted), Arc::clone(&finished), bar.clone());
+        tokio::spawn(async move {
+            let mut last_line = std::time::Instant::now();
+            while !finished.load(Ordering::Relaxed) {
+                let done = deleted.load(Ordering::Relaxed);
+                bar.set_position(done);
+                if !tty && last_line.elapsed() >= PROGRESS_LINE_EVERY && done > 0 {
+                    eprintln!("undo: {done}/{created} records deleted");
+                    last_line = std::time::Instant::now();
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        })
+    };
+    let result = undo::undo_as(db, by, id, &deleted).await;
+    finished.store(true, Ordering::Relaxed);
+    let _ = watcher.await;
+    bar.finish_and_clear();
+    let r = result.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("Undid import {id}: deleted {}, restored {}.", r.deleted, r.restored);
     if !r.kept_edited.is_empty() {
         println!(
