@@ -180,6 +180,78 @@ pub fn company_domain(website: &str) -> Option<String> {
     (!shared).then_some(host)
 }
 
+/// Given names and the short forms people go by ("Robert" is "Bob", "Rob", "Bobby"). A
+/// short form may stand for several names ("Alex", "Chris", "Pat", "Sam").
+const NICKNAMES: &[&[&str]] = &[
+    &["robert", "rob", "bob", "bobby", "robbie", "bert"],
+    &["william", "will", "bill", "billy", "willy", "liam"],
+    &["james", "jim", "jimmy", "jamie"],
+    &["john", "jack", "johnny", "jon"],
+    &["jonathan", "jon", "jonny", "nathan"],
+    &["michael", "mike", "mikey", "mick", "mickey"],
+    &["richard", "rick", "ricky", "rich", "richie", "dick"],
+    &["thomas", "tom", "tommy"],
+    &["joseph", "joe", "joey"],
+    &["charles", "charlie", "chuck", "chas"],
+    &["christopher", "chris", "kit"],
+    &["christine", "christina", "chris", "tina", "chrissy"],
+    &["daniel", "dan", "danny"],
+    &["matthew", "matt", "matty"],
+    &["anthony", "tony"],
+    &["steven", "stephen", "steve", "stevie"],
+    &["edward", "ed", "eddie", "ted", "ned"],
+    &["david", "dave", "davey"],
+    &["andrew", "andy", "drew"],
+    &["benjamin", "ben", "benny"],
+    &["nicholas", "nick", "nicky"],
+    &["alexander", "alex", "xander", "sasha"],
+    &["alexandra", "alex", "lexi", "sasha"],
+    &["samuel", "sam", "sammy"],
+    &["samantha", "sam", "sammy"],
+    &["timothy", "tim", "timmy"],
+    &["patrick", "pat", "paddy"],
+    &["patricia", "pat", "patty", "trish", "tricia"],
+    &["peter", "pete"],
+    &["gregory", "greg"],
+    &["jeffrey", "geoffrey", "jeff", "geoff"],
+    &["kenneth", "ken", "kenny"],
+    &["ronald", "ron", "ronnie"],
+    &["donald", "don", "donnie"],
+    &["lawrence", "laurence", "larry"],
+    &["gerald", "gerry", "jerry"],
+    &["raymond", "ray"],
+    &["frederick", "fred", "freddie"],
+    &["henry", "hank", "harry"],
+    &["harold", "hal", "harry"],
+    &["elizabeth", "liz", "lizzie", "beth", "betty", "eliza", "libby"],
+    &["margaret", "maggie", "meg", "peggy"],
+    &["katherine", "catherine", "kathryn", "kate", "katie", "kathy", "cathy", "kat"],
+    &["jennifer", "jen", "jenny"],
+    &["jessica", "jess", "jessie"],
+    &["rebecca", "becky", "becca"],
+    &["susan", "sue", "susie"],
+    &["deborah", "debra", "deb", "debbie"],
+    &["victoria", "vicky", "tori"],
+    &["abigail", "abby"],
+    &["barbara", "barb"],
+    &["cynthia", "cindy"],
+    &["jacqueline", "jackie"],
+    &["kimberly", "kim"],
+    &["pamela", "pam"],
+    &["sandra", "sandy"],
+    &["stephanie", "steph"],
+    &["theresa", "teresa", "terry", "tess"],
+    &["judith", "judy"],
+    &["anne", "ann", "anna", "annie"],
+];
+
+/// Whether two given names, in lower case, are one person's: the same, or a name and a
+/// short form of it ("robert" and "bob"), or two short forms of one name ("bob", "rob").
+#[must_use]
+pub fn same_given_name(a: &str, b: &str) -> bool {
+    a == b || NICKNAMES.iter().any(|names| names.contains(&a) && names.contains(&b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,5 +297,13 @@ mod tests {
         }
         assert_eq!(company_domain("https://shop.acme.com").as_deref(), Some("shop.acme.com"));
         assert_eq!(company_domain("notlinkedin.com").as_deref(), Some("notlinkedin.com"));
+    }
+
+    #[test]
+    fn short_forms_of_a_given_name_are_the_name() {
+        assert!(
+            same_given_name("robert", "bob") && same_given_name("bob", "rob") && same_given_name("kate", "catherine")
+        );
+        assert!(!same_given_name("robert", "william") && !same_given_name("bob", "bill"));
     }
 }

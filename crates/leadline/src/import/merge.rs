@@ -378,8 +378,9 @@ fn name_key(name: &str) -> String {
 }
 
 /// Whether two people's names can be one name written two ways: the same first and last
-/// names around a middle name or initial, or a first name given as its initial, or only
-/// the first name (`Wile E. Coyote`, `W. Coyote`, `Wile`; not `Road Runner`).
+/// names around a middle name or initial, or a first name given as its initial or as a
+/// short form (`Robert`, `Bob`), or only the first name (`Wile E. Coyote`, `W. Coyote`,
+/// `Wile`; not `Road Runner`).
 fn one_name(a: &str, b: &str) -> bool {
     let words = |name: &str| -> Vec<String> {
         name.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
@@ -392,7 +393,7 @@ fn one_name(a: &str, b: &str) -> bool {
         return false;
     };
     let initial = |w: &str| w.chars().count() == 1;
-    let firsts = first_a == first_b
+    let firsts = leadline_domain::dedupe::same_given_name(first_a, first_b)
         || (initial(first_a) && first_b.starts_with(first_a.as_str()))
         || (initial(first_b) && first_a.starts_with(first_b.as_str()));
     firsts && (a.len() == 1 || b.len() == 1 || a.last() == b.last())
@@ -554,12 +555,18 @@ mod tests {
             ("W. Coyote", "wile coyote"),
             ("Wile", "Wile Coyote"),
             ("Anna-Lena Berg", "Anna-Lena M. Berg"),
+            ("Bob Smith", "Robert J. Smith"),
+            ("Kate Lee", "Catherine Lee"),
         ] {
             assert!(one_name(a, b) && one_name(b, a), "{a} / {b}");
         }
-        for (a, b) in
-            [("Wile Coyote", "Road Runner"), ("John Smith", "Jane Smith"), ("Ann Lee", "Ann Park"), ("", "Ann")]
-        {
+        for (a, b) in [
+            ("Wile Coyote", "Road Runner"),
+            ("John Smith", "Jane Smith"),
+            ("Ann Lee", "Ann Park"),
+            ("", "Ann"),
+            ("Bob Smith", "Bill Smith"),
+        ] {
             assert!(!one_name(a, b), "{a} / {b}");
         }
     }
