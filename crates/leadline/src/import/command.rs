@@ -91,6 +91,7 @@ pub enum ImportCommand {
 pub enum ExportCommand {
     /// Export leads with their contacts as CSV to standard output.
     Leads {
+        /// The organization whose leads to export.
         #[arg(long)]
         org: String,
         /// A lead-list filter, as in the web list: status=new, owner=EMAIL or name, tag=vip,
