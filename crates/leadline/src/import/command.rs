@@ -256,6 +256,16 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
     if let Some(hint) = progress.hint.lock().ok().and_then(|h| h.clone()) {
         eprintln!("Note: {hint}.");
     }
+    if let Some(before) = progress.imported_before.lock().ok().and_then(|b| b.clone()) {
+        let again = if before.status == "undone" { "" } else { "; the rows it stored were found again as duplicates" };
+        eprintln!(
+            "Note: this file was imported before, on {} (import {}, {}, {} created){again}.",
+            before.created_at.format("%Y-%m-%d %H:%M UTC"),
+            before.id,
+            before.status,
+            before.counts.created
+        );
+    }
     let resumed = progress.resumed_from.load(Ordering::Relaxed);
     if resumed > 0 {
         eprintln!("Resumed an interrupted import of this file after row {resumed}.");

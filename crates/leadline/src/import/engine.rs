@@ -54,6 +54,8 @@ pub struct Progress {
     pub finished: AtomicBool,
     /// Advice when the file reads better as another kind (see `Columns::fits_another_kind`).
     pub hint: std::sync::Mutex<Option<String>>,
+    /// The latest earlier import of the same file and kind that has ended.
+    pub imported_before: std::sync::Mutex<Option<store::imports::Import>>,
 }
 
 /// How an import ended.
@@ -186,6 +188,10 @@ pub async fn run_file(
     let (id, resume_from) = match earlier {
         Some(e) => (e.id, u64::try_from(e.rows_done).unwrap_or(0)),
         None => {
+            let before = store::imports::earlier_of_file(&mut tx, org.id, kind.as_str(), &sniffed.sha256).await?;
+            if let Ok(mut slot) = progress.imported_before.lock() {
+                *slot = before;
+            }
             let id = store::new_id();
             let opts = serde_json::to_value(&options)?;
             store::imports::insert(

@@ -323,6 +323,10 @@ pub struct Preview {
     /// organization) maps: name → Leadline status; absent when there are none.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub mapped_statuses: std::collections::BTreeMap<String, String>,
+    /// The organization's latest earlier import of the same file (by its SHA-256) and
+    /// kind that has ended; absent when the file is new to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imported_before: Option<Import>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -401,6 +405,10 @@ pub async fn preview_file(
     };
     let (unknown_statuses, mapped_statuses) =
         if kind == ImportKind::Leads { foreign_statuses(&scratch.0, &sniffed, &ctx)? } else { Default::default() };
+    let imported_before = {
+        let mut tx = db.read().await?;
+        store::imports::earlier_of_file(&mut tx, actor.org_id(), kind.as_str(), &sniffed.sha256).await?
+    };
     Ok(Preview {
         encoding: if sniffed.mixed {
             "UTF-8, some bytes windows-1252".to_owned()
@@ -422,6 +430,7 @@ pub async fn preview_file(
         hint: columns.fits_another_kind(),
         unknown_statuses,
         mapped_statuses,
+        imported_before,
     })
 }
 

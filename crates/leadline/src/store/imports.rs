@@ -216,6 +216,19 @@ pub async fn running_for_file(tx: &mut Tx, org: Uuid, kind: &str, sha256: &str) 
         .context("looking for an interrupted import")
 }
 
+/// The latest import of the same file and kind that has ended (completed, stopped,
+/// failed or undone): importing a file again is worth a word.
+pub async fn earlier_of_file(tx: &mut Tx, org: Uuid, kind: &str, sha256: &str) -> anyhow::Result<Option<Import>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM imports i LEFT JOIN users u ON u.id = i.user_id
+         WHERE i.org_id = $1 AND i.file_sha256 = $2 AND i.kind = $3
+           AND i.status IN ('completed', 'stopped', 'failed', 'undone')
+         ORDER BY i.created_at DESC LIMIT 1"
+    ));
+    on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(sha256).bind(kind).fetch_optional(c).await)
+        .context("looking for an earlier import of the file")
+}
+
 /// Asks a running import to stop after the batch it is writing (nothing if it is not running).
 pub async fn request_stop(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<()> {
     on_tx!(tx, |c| sqlx::query(

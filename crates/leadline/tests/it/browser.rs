@@ -386,6 +386,7 @@ async fn import_a_file_from_the_import_page() {
         b.click("button.primary[type=submit]");
         b.wait_title("Map columns");
         assert!(b.source().contains(r#"data-field="remembered""#), "the page says where the mapping comes from");
+        assert!(b.source().contains(r#"data-field="imported-before""#), "the page says the file was imported before");
         assert_eq!(b.exec("return document.querySelector('#col-6').value;"), serde_json::json!("ignore"));
     })
     .await

@@ -109,6 +109,7 @@ async fn known_exports_are_mapped_without_help(backend: Backend) {
     for (file, name, person, email, phone) in cases {
         let preview = app.upload("/api/v1/imports/preview", &token, &[], file, &fixture(file)).await;
         assert_eq!(preview.status, StatusCode::OK, "{file}: {}", preview.text);
+        assert!(preview.body.get("imported_before").is_none(), "{file}: a new file");
         let unmapped: Vec<&str> = preview.body["columns"]
             .as_array()
             .unwrap()
@@ -418,7 +419,10 @@ async fn duplicates_in_every_form_are_found(backend: Backend) {
         "4,duplicate,,,same e-mail ann@acme.example: skipped as a duplicate of an existing lead,{}",
         acme_id.as_str().unwrap()
     )));
-    // The same file again creates nothing new.
+    // The same file again creates nothing new; its preview says it was imported before.
+    let preview = app.upload("/api/v1/imports/preview", &token, &[], "dups-again.csv", csv.as_bytes()).await;
+    assert_eq!(preview.body["imported_before"]["id"], done["id"], "{}", preview.text);
+    assert_eq!(preview.body["imported_before"]["created"], done["created"]);
     let again =
         app.import(&token, &[("match_domain", "true"), ("default_region", "GB")], "dups.csv", csv.as_bytes()).await;
     assert_eq!(again["created"], 0, "{again}");
