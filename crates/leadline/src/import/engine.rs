@@ -234,9 +234,13 @@ pub async fn run_file(
 pub async fn execute(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Result<()> {
     progress.rows_total.store(job.sniffed.rows_estimate, Ordering::Relaxed);
     progress.rows_done.store(job.resume_from, Ordering::Relaxed);
-    let result = match job.kind {
-        ImportKind::Leads => run_leads(db, job, progress).await,
-        _ => super::others::run(db, job, progress).await,
+    let result = match wait_for_earlier(db, job).await {
+        Ok(true) => match job.kind {
+            ImportKind::Leads => run_leads(db, job, progress).await,
+            _ => super::others::run(db, job, progress).await,
+        },
+        Ok(false) => Ok(job.resume_from),
+        Err(e) => Err(e),
     };
     let mut tx = db.write().await?;
     let status = store::imports::status(&mut tx, job.id).await?;
@@ -260,6 +264,33 @@ pub async fn execute(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Re
     tx.commit().await?;
     progress.finished.store(true, Ordering::Relaxed);
     result.map(drop)
+}
+
+/// Waits while an import of the same kind into the organization that was recorded
+/// earlier still runs: each import finds duplicates among the records there when it
+/// starts, so two at once (the same list uploaded twice) would both store what neither
+/// had seen. One whose process is gone does not hold the next up. Answers whether to go
+/// on (not when this import was asked to stop meanwhile).
+async fn wait_for_earlier(db: &Db, job: &Job) -> anyhow::Result<bool> {
+    let mut said = false;
+    loop {
+        let now = store::now();
+        let mut tx = db.write().await?;
+        let ahead = store::imports::unfinished_before(&mut tx, job.org.id, job.kind.as_str(), job.id).await?;
+        let Some(running) = ahead.iter().find(|e| !store::imports::stopped(e, now - STALE_AFTER)) else {
+            return Ok(true);
+        };
+        if !said {
+            tracing::info!(import = %job.id, waits_for = %running.id, "waiting for an earlier import to finish");
+            said = true;
+        }
+        store::imports::beat(&mut tx, job.id, now).await?;
+        tx.commit().await?;
+        if stop_requested(db, job.id).await? {
+            return Ok(false);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
 }
 
 /// A batch of prepared rows and the number of data rows read so far.

@@ -257,6 +257,29 @@ pub async fn unfinished(tx: &mut Tx) -> anyhow::Result<Vec<Import>> {
     on_tx!(tx, |c| sqlx::query_as(sql).fetch_all(c).await).context("finding unfinished imports")
 }
 
+/// Imports of the same kind into the organization that were recorded before import `id`
+/// and have not ended.
+pub async fn unfinished_before(tx: &mut Tx, org: Uuid, kind: &str, id: Uuid) -> anyhow::Result<Vec<Import>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM imports i LEFT JOIN users u ON u.id = i.user_id
+         WHERE i.org_id = $1 AND i.kind = $2 AND i.status IN ('running', 'stopping') AND i.id < $3"
+    ));
+    on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(kind).bind(id).fetch_all(c).await)
+        .context("looking for earlier imports still running")
+}
+
+/// Says that the import's process is alive (while it waits for another import).
+pub async fn beat(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query("UPDATE imports SET heartbeat_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(drop))
+    .context("recording the import's heartbeat")?;
+    Ok(())
+}
+
 /// Takes over a stopped import: only one process wins (the heartbeat must still be the one seen).
 pub async fn claim(tx: &mut Tx, import: &Import, now: DateTime<Utc>) -> anyhow::Result<bool> {
     let n = on_tx!(tx, |c| {

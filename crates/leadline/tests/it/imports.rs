@@ -21,6 +21,7 @@ crate::on_both!(
     products_opportunities_users_and_teams,
     mapping_overrides_and_unmapped_columns,
     random_files_import_whole_rows_or_nothing,
+    a_list_imported_twice_at_once_is_stored_once,
 );
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -1453,4 +1454,24 @@ async fn random_files_import_whole_rows_or_nothing(backend: Backend) {
             assert!(!c["name"].as_str().unwrap().is_empty());
         }
     }
+}
+
+/// The same list uploaded twice at once (two people, or a double click): the second
+/// import waits for the first, then finds every row it stored, so each lead is stored once.
+async fn a_list_imported_twice_at_once_is_stored_once(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let mut csv = String::from("Company,Phone\n");
+    for i in 0..3_000 {
+        csv.push_str(&format!("Twice {i} Inc,+1 206 55{:01} {:04}\n", i / 1000, i % 1000 + 1000));
+    }
+    let start = || app.upload("/api/v1/imports", &token, &[], "twice.csv", csv.as_bytes());
+    let (first, second) = tokio::join!(start(), start());
+    assert_eq!((first.status, second.status), (StatusCode::ACCEPTED, StatusCode::ACCEPTED), "{}", second.text);
+    let first = app.wait_import(&token, first.body["id"].as_str().unwrap()).await;
+    let second = app.wait_import(&token, second.body["id"].as_str().unwrap()).await;
+    let created = first["created"].as_i64().unwrap() + second["created"].as_i64().unwrap();
+    let duplicates = first["duplicates"].as_i64().unwrap() + second["duplicates"].as_i64().unwrap();
+    assert_eq!((created, duplicates), (3_000, 3_000), "{first}\n{second}");
+    let export = app.get("/api/v1/exports/leads.csv", &token).await;
+    assert_eq!(export.text.lines().count(), 3_001, "one row per lead and the header");
 }
