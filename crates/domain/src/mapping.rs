@@ -590,7 +590,7 @@ pub const USER_FIELDS: &[Field] = &[
     f("first_name", &["firstname", "givenname", "etunimi", "vorname"]),
     f("last_name", &["lastname", "surname", "familyname", "sukunimi", "nachname"]),
     f("email", &["email", "emailaddress", "mail", "useremail", "login", "sahkoposti"]),
-    f("role", &["role", "userrole", "profile", "rooli", "rolle", "position"]),
+    f("role", &["role", "userrole", "profile", "rooli", "rolle", "position", "title", "jobtitle", "designation"]),
     f("team", &["team", "teamname", "group", "department", "tiimi", "salesteam", "orgunitpath", "orgunit"]),
     f("manager", &["manager", "managername", "manageremail", "reportsto", "esimies", "supervisor"]),
     f("active", &["active", "isactive", "enabled", "status", "userstatus", "accountstatus", "aktiv", "aktiivinen"]),

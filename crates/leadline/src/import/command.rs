@@ -257,7 +257,7 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
         eprintln!("Note: {hint}.");
     }
     if let Some(before) = progress.imported_before.lock().ok().and_then(|b| b.clone()) {
-        let again = if before.status == "undone" { "" } else { "; the rows it stored were found again as duplicates" };
+        let again = if before.status == "undone" { "" } else { "; the records it stored were matched again" };
         eprintln!(
             "Note: this file was imported before, on {} (import {}, {}, {} created){again}.",
             before.created_at.format("%Y-%m-%d %H:%M UTC"),

@@ -11,7 +11,7 @@ use super::{
 use crate::store::imports::Change;
 use crate::store::{self, Db, Tx, auth::User, imports::Counts};
 use chrono::{DateTime, Utc};
-use leadline_domain::{Role, text};
+use leadline_domain::{Role, mapping, text};
 use serde::{Deserialize, Serialize};
 use std::{
     collections::{HashMap, HashSet},
@@ -249,13 +249,25 @@ pub(crate) fn prepare(cols: &Columns, line: u64, rec: &csv::ByteRecord) -> Row<N
         }
     };
     // The first role column that names a role (a CRM may export its role hierarchy
-    // beside its permission profile).
+    // beside its permission profile, or only a job title). A role that is no role refuses
+    // the row; a job title that names none ("Sales Operations") leaves the default role.
     let mut unknown = None;
+    let mut untold = None;
     let role = cols.all(rec, "role").find_map(|(col, v)| {
-        parse_role(&v).map_err(|e| unknown.get_or_insert_with(|| Issue::new(Some(col), Some(&v), e.to_string()))).ok()
+        let job_title = matches!(mapping::header_key(col).as_str(), "title" | "jobtitle" | "position" | "designation");
+        let slot = if job_title { &mut untold } else { &mut unknown };
+        parse_role(&v).map_err(|e| slot.get_or_insert_with(|| Issue::new(Some(col), Some(&v), e.to_string()))).ok()
     });
     if role.is_none() {
         issues.extend(unknown);
+    }
+    let mut warnings = Vec::new();
+    if role.is_none()
+        && let Some(mut title) = untold
+    {
+        title.reason =
+            "names no role of Leadline's; the user is an inside rep unless the file says otherwise".to_owned();
+        warnings.push(title);
     }
     // An organizational unit's path ("/Sales/Inside") names the team last.
     let team = line_of("team").and_then(|t| match t.strip_prefix('/') {
@@ -263,7 +275,6 @@ pub(crate) fn prepare(cols: &Columns, line: u64, rec: &csv::ByteRecord) -> Row<N
         None => Some(t),
     });
     let manager = cols.first(rec, "manager").map(|(col, v)| (col.to_owned(), v.trim().to_owned()));
-    let mut warnings = Vec::new();
     let active = cols.first(rec, "active").and_then(|(col, v)| {
         parse_active(&v).or_else(|| {
             warnings.push(Issue::new(Some(col), Some(&v), "is not active or inactive; it was not used"));

@@ -1062,6 +1062,17 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
         "{}",
         google.text
     );
+    // A file with job titles and no role column: the title says the role where it names one;
+    // one that names none keeps the row (an inside rep), with a warning.
+    let titles = "Name,Email,Job Title\nVera Vp,vera@crm.test,VP of Sales\nFinn Field,finn@crm.test,Field Sales Representative\n\
+        Olga Ops,olga@crm.test,Sales Operations\n";
+    let preview =
+        app.upload("/api/v1/imports/preview", &token, &[("kind", "users")], "titles.csv", titles.as_bytes()).await;
+    let roles: Vec<&Value> = preview.body["rows"].as_array().unwrap().iter().map(|r| &r["record"]["role"]).collect();
+    assert_eq!(roles, [&json!("manager"), &json!("field_rep"), &Value::Null], "{}", preview.text);
+    let done = app.import(&token, &[("kind", "users")], "titles.csv", titles.as_bytes()).await;
+    assert_eq!((done["created"].clone(), done["warnings"].clone()), (json!(3), json!(1)), "{done}");
+    assert_eq!(undo(&app, &token, done["id"].as_str().unwrap()).await.body["deleted"], 3);
 
     // The preview shows products as they will be stored, and the row that will be refused.
     let preview = preview_fixture(&app, &token, "products", "products.csv").await;
