@@ -391,7 +391,9 @@ fn is_placeholder(v: &str) -> bool {
     v.chars().all(|c| matches!(c, '-' | '–' | '—' | '?' | '.' | '_')) || WORDS.iter().any(|w| v.eq_ignore_ascii_case(w))
 }
 
-/// A trimmed, non-empty cell.
+/// A trimmed, non-empty cell. An apostrophe that keeps a spreadsheet from running the
+/// cell as a formula ("'=…", "'+1 206…", as Leadline's export and others write it) is not
+/// part of the value.
 fn value(rec: &ByteRecord, i: usize) -> Option<Cow<'_, str>> {
     let raw = rec.get(i)?;
     let text = String::from_utf8_lossy(raw);
@@ -399,9 +401,19 @@ fn value(rec: &ByteRecord, i: usize) -> Option<Cow<'_, str>> {
     if trimmed.is_empty() {
         return None;
     }
+    let unescaped = |t: &str| -> usize {
+        let formula = t.strip_prefix('\'').is_some_and(|rest| rest.starts_with(['=', '+', '-', '@']));
+        usize::from(formula)
+    };
     Some(match text {
-        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
-        Cow::Owned(o) => Cow::Owned(o.trim().to_owned()),
+        Cow::Borrowed(b) => {
+            let t = b.trim();
+            Cow::Borrowed(&t[unescaped(t)..])
+        }
+        Cow::Owned(o) => {
+            let t = o.trim();
+            Cow::Owned(t[unescaped(t)..].to_owned())
+        }
     })
 }
 

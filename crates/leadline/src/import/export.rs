@@ -116,6 +116,15 @@ pub async fn leads(db: &Db, mut query: LeadQuery, out: tokio::sync::mpsc::Sender
     Ok(leads_written)
 }
 
+/// A cell a spreadsheet would run as a formula ("=HYPERLINK(…)", "@SUM(…)", "-2+3") gets
+/// an apostrophe in front, which spreadsheets read as "this is text" and which the import
+/// takes off again. Numbers and phone numbers ("+4930 1234567", "-5") are left as they are.
+fn formula_safe(v: &str) -> std::borrow::Cow<'_, str> {
+    let risky = v.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let plain_number = v.chars().all(|c| c.is_ascii_digit() || " +-().;x/".contains(c));
+    if risky && !plain_number { format!("'{v}").into() } else { v.into() }
+}
+
 fn write_lead(
     w: &mut csv::Writer<Vec<u8>>,
     lead: &Lead,
@@ -170,7 +179,29 @@ fn write_lead(
             None => row.extend(std::iter::repeat_n(String::new(), CONTACT_COLUMNS.len())),
         }
         row.extend(custom_values.iter().cloned());
-        w.write_record(&row)?;
+        for v in &row {
+            w.write_field(formula_safe(v).as_bytes())?;
+        }
+        w.write_record(None::<&[u8]>)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::formula_safe;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_written_as_text() {
+        for (cell, written) in [
+            ("=HYPERLINK(\"http://x.example\")", "'=HYPERLINK(\"http://x.example\")"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("-2+3 apples", "'-2+3 apples"),
+            ("+49 30 1234567; +1 (206) 555-0100 x12", "+49 30 1234567; +1 (206) 555-0100 x12"),
+            ("-5", "-5"),
+            ("Acme = best", "Acme = best"),
+        ] {
+            assert_eq!(formula_safe(cell), written);
+        }
+    }
 }
