@@ -121,8 +121,11 @@ pub async fn leads(db: &Db, mut query: LeadQuery, out: tokio::sync::mpsc::Sender
 /// takes off again. Numbers and phone numbers ("+4930 1234567", "-5") are left as they are.
 fn formula_safe(v: &str) -> std::borrow::Cow<'_, str> {
     let risky = v.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let plain_number = v.chars().all(|c| c.is_ascii_digit() || " +-().;x/".contains(c));
-    if risky && !plain_number { format!("'{v}").into() } else { v.into() }
+    if risky && !v.chars().all(|c| c.is_ascii_digit() || " +-().;x/".contains(c)) {
+        format!("'{v}").into()
+    } else {
+        v.into()
+    }
 }
 
 fn write_lead(
