@@ -490,6 +490,8 @@ async fn run_leads(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Resu
         tags: job.options.tags.clone(),
     });
     let loading = std::time::Instant::now();
+    let mut since = store::now() - chrono::TimeDelta::seconds(5);
+    let keys = merge::KeysOf { match_domain: job.options.match_domain, one_lead_per_id: job.columns.one_lead_per_id() };
     let mut index =
         merge::Index::load(db, job.org.id, job.id, job.options.match_domain, job.columns.one_lead_per_id()).await?;
     tracing::debug!(import = %job.id, keys = index.len(), secs = loading.elapsed().as_secs_f64(), "loaded the organization's keys");
@@ -502,6 +504,7 @@ async fn run_leads(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Resu
     let mut analyze_at = 10_000;
     let mut created = 0;
     while let Some(batch) = batches.recv().await {
+        since = index.catch_up(db, job.org.id, keys, since).await?;
         let counts = write_lead_batch(&writer, job, &mut index, batch.items, batch.rows_read).await?;
         created += counts.created;
         if matches!(db, Db::Postgres(_)) && created >= analyze_at {
@@ -574,6 +577,7 @@ async fn write_lead_batch(
     rows_read: u64,
 ) -> anyhow::Result<Counts> {
     let now = store::now();
+    index.wrote(now);
     let mut counts = Counts::default();
     let mut report: Vec<NewReportRow> = Vec::new();
     let mut inserts: Vec<NewLeadRows> = Vec::new();

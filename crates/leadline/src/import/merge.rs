@@ -46,6 +46,25 @@ pub struct Target {
     pub external: Option<u64>,
 }
 
+/// Which keys a stored lead is found by, beside its e-mails, phones and names.
+#[derive(Debug, Clone, Copy)]
+pub struct KeysOf {
+    /// Its web domain too.
+    pub match_domain: bool,
+    /// Its own id too (a Leadline export; see `Columns::one_lead_per_id`).
+    pub one_lead_per_id: bool,
+}
+
+/// A stored lead, as the index reads it.
+struct Stored<'a> {
+    id: Uuid,
+    name: &'a str,
+    kind: &'a str,
+    website: Option<&'a str>,
+    external: Option<&'a str>,
+    created_here: bool,
+}
+
 /// A match and why.
 pub struct Hit {
     pub slot: u32,
@@ -61,6 +80,8 @@ pub struct Index {
     map: HashMap<u64, u32>,
     targets: Vec<Target>,
     pending: Vec<u32>,
+    /// When this import's recent batches were written (see [`Index::catch_up`]).
+    wrote_at: Vec<DateTime<Utc>>,
 }
 
 impl Index {
@@ -104,33 +125,11 @@ impl Index {
     ) -> anyhow::Result<(Self, HashMap<Uuid, u32>)> {
         let mut index = Index::default();
         let mut slots: HashMap<Uuid, u32> = HashMap::new();
+        let keys = KeysOf { match_domain, one_lead_per_id };
         let mut each =
             |id: Uuid, name: &str, kind: &str, website: Option<&str>, external: Option<&str>, created_here| {
-                // Only a Leadline export finds leads by their own id.
-                let own = one_lead_per_id.then(|| key_hash(KeyKind::LeadlineId, &id.to_string()));
-                let external = external.map(|ext| key_hash(KeyKind::External, ext));
-                let group = if created_here { own.or(external) } else { external };
-                let slot = index.add(Target { id, created_here, pending: None, external: group });
+                let slot = index.add_stored(keys, Stored { id, name, kind, website, external, created_here });
                 slots.insert(id, slot);
-                if let Some(ext) = external {
-                    index.map.entry(ext).or_insert(slot);
-                }
-                if let Some(own) = own {
-                    index.map.entry(own).or_insert(slot);
-                }
-                if kind == LeadKind::Company.as_str()
-                    && let Some(k) = dedupe::company_key(name)
-                {
-                    index.map.entry(key_hash(KeyKind::Company, &k)).or_insert(slot);
-                }
-                if match_domain && let Some(d) = website.and_then(dedupe::company_domain) {
-                    index.map.entry(key_hash(KeyKind::Domain, &d)).or_insert(slot);
-                }
-                if kind == LeadKind::Person.as_str()
-                    && let Some(k) = super::leads::person_key(name)
-                {
-                    index.map.entry(key_hash(KeyKind::Person, &k)).or_insert(slot);
-                }
             };
         let mut tx = db.read().await?;
         // The web site only when domains are matched; whether this import created the lead
@@ -164,6 +163,119 @@ impl Index {
             }
         }
         Ok((index, slots))
+    }
+
+    /// A stored lead's slot, with its keys: external id (and for a Leadline export its own
+    /// id), company or person name, web domain.
+    fn add_stored(&mut self, keys: KeysOf, lead: Stored<'_>) -> u32 {
+        let Stored { id, name, kind, website, external, created_here } = lead;
+        // Only a Leadline export finds leads by their own id.
+        let own = keys.one_lead_per_id.then(|| key_hash(KeyKind::LeadlineId, &id.to_string()));
+        let external = external.map(|ext| key_hash(KeyKind::External, ext));
+        let group = if created_here { own.or(external) } else { external };
+        let slot = self.add(Target { id, created_here, pending: None, external: group });
+        if let Some(ext) = external {
+            self.map.entry(ext).or_insert(slot);
+        }
+        if let Some(own) = own {
+            self.map.entry(own).or_insert(slot);
+        }
+        if kind == LeadKind::Company.as_str()
+            && let Some(k) = dedupe::company_key(name)
+        {
+            self.map.entry(key_hash(KeyKind::Company, &k)).or_insert(slot);
+        }
+        if keys.match_domain
+            && let Some(d) = website.and_then(dedupe::company_domain)
+        {
+            self.map.entry(key_hash(KeyKind::Domain, &d)).or_insert(slot);
+        }
+        if kind == LeadKind::Person.as_str()
+            && let Some(k) = super::leads::person_key(name)
+        {
+            self.map.entry(key_hash(KeyKind::Person, &k)).or_insert(slot);
+        }
+        slot
+    }
+
+    /// Learns the leads others stored or changed while this import runs (a rep adding a
+    /// lead by hand, another import): those changed since `since` at a time none of this
+    /// import's batches wrote at (`wrote_at`), with their e-mails and phones. The database
+    /// tells them apart on its index on update time alone, so the import's own rows cost
+    /// neither reads of the leads nor rows handed over. Answers the time to catch up from next.
+    pub async fn catch_up(
+        &mut self,
+        db: &Db,
+        org: Uuid,
+        keys: KeysOf,
+        since: DateTime<Utc>,
+    ) -> anyhow::Result<DateTime<Utc>> {
+        // A lead written in a transaction that began before this read and ended after it
+        // carries an earlier time: look back a little each time (known leads add nothing).
+        let next = store::now() - chrono::TimeDelta::seconds(2);
+        let mut tx = db.read().await?;
+        self.wrote_at.retain(|at| *at > since);
+        let own = &self.wrote_at;
+        let others: Vec<Uuid> = crate::on_tx!(&mut tx, |c| {
+            let mut q = sqlx::QueryBuilder::new("SELECT id FROM leads WHERE org_id = ");
+            q.push_bind(org).push(" AND updated_at > ").push_bind(since);
+            if !own.is_empty() {
+                q.push(" AND updated_at NOT IN (");
+                let mut times = q.separated(", ");
+                for at in own {
+                    times.push_bind(*at);
+                }
+                q.push(")");
+            }
+            q.build_query_scalar().fetch_all(c).await
+        })
+        .context("finding leads changed since the import began")?;
+        type Row = (Uuid, String, String, Option<String>, Option<String>);
+        for chunk in others.chunks(500) {
+            let leads: Vec<Row> = crate::on_tx!(&mut tx, |c| {
+                let mut q =
+                    sqlx::QueryBuilder::new("SELECT id, name, kind, website, external_id FROM leads WHERE id IN (");
+                push_ids(&mut q, chunk);
+                q.build_query_as().fetch_all(c).await
+            })
+            .context("reading leads changed since the import began")?;
+            let mut slots = HashMap::new();
+            for (id, name, kind, website, external) in &leads {
+                let stored = Stored {
+                    id: *id,
+                    name,
+                    kind,
+                    website: website.as_deref(),
+                    external: external.as_deref(),
+                    created_here: false,
+                };
+                slots.insert(*id, self.add_stored(keys, stored));
+            }
+            for (table, column, kind) in
+                [("contact_emails", "email", KeyKind::Email), ("contact_phones", "e164", KeyKind::Phone)]
+            {
+                let sql = format!(
+                    "SELECT c.lead_id, k.{column} FROM contacts c JOIN {table} k ON k.contact_id = c.id WHERE c.lead_id IN ("
+                );
+                let found: Vec<(Uuid, String)> = crate::on_tx!(&mut tx, |c| {
+                    let mut q = sqlx::QueryBuilder::new(sql.clone());
+                    push_ids(&mut q, chunk);
+                    q.build_query_as().fetch_all(c).await
+                })
+                .context("reading the e-mails and phones of leads changed since the import began")?;
+                for (lead, value) in found {
+                    if let Some(slot) = slots.get(&lead) {
+                        self.map.entry(key_hash(kind, &value)).or_insert(*slot);
+                    }
+                }
+            }
+        }
+        Ok(next)
+    }
+
+    /// A batch of this import was written at `at` (its leads' update time).
+    pub fn wrote(&mut self, at: DateTime<Utc>) {
+        self.wrote_at.push(at);
     }
 
     /// How many keys it knows.
@@ -225,6 +337,18 @@ impl Index {
             self.targets[slot as usize].pending = None;
         }
     }
+}
+
+/// Ends an `… IN (` query with `ids` and the closing parenthesis.
+fn push_ids<DB: sqlx::Database>(q: &mut sqlx::QueryBuilder<DB>, ids: &[Uuid])
+where
+    Uuid: for<'e> sqlx::Encode<'e, DB> + sqlx::Type<DB>,
+{
+    let mut list = q.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    q.push(")");
 }
 
 /// The organization's contact e-mails or phones (`column` of `table`) as (lead, key hash).

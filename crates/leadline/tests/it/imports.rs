@@ -22,6 +22,7 @@ crate::on_both!(
     mapping_overrides_and_unmapped_columns,
     random_files_import_whole_rows_or_nothing,
     a_list_imported_twice_at_once_is_stored_once,
+    a_lead_added_during_an_import_is_found_by_it,
 );
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -1493,4 +1494,39 @@ async fn a_list_imported_twice_at_once_is_stored_once(backend: Backend) {
     assert_eq!((created, duplicates), (3_000, 3_000), "{first}\n{second}");
     let export = app.get("/api/v1/exports/leads.csv", &token).await;
     assert_eq!(export.text.lines().count(), 3_001, "one row per lead and the header");
+}
+
+/// A lead a rep adds by hand while a long import runs is a duplicate for the import's
+/// later rows, as if it had been there when the import began.
+async fn a_lead_added_during_an_import_is_found_by_it(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let mut csv = String::from("Company,Phone\n");
+    for i in 0..40_000 {
+        csv.push_str(&format!("Early {i} Inc,+1 206 5{:02} {:04}\n", 50 + i / 10_000, i % 10_000));
+    }
+    csv.push_str("Late Arrival Inc,+1 312 555 0199\n");
+    let started = app.upload("/api/v1/imports", &token, &[], "long.csv", csv.as_bytes()).await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text);
+    let id = started.body["id"].as_str().unwrap().to_owned();
+    // Once the first batch is stored, a rep adds the lead the file's last row names.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let r = app.get(&format!("/api/v1/imports/{id}"), &token).await;
+        if r.body["rows_done"].as_i64().unwrap_or(0) > 0 || r.body["status"] != "running" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the import never stored a batch");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let added = app.lead(&token, json!({"name": "Late Arrival, Inc."})).await;
+    let still_running = app.get(&format!("/api/v1/imports/{id}"), &token).await.body["status"] == "running";
+    let done = app.wait_import(&token, &id).await;
+    if !still_running {
+        eprintln!("the import ended before the lead was added; nothing to check");
+        return;
+    }
+    assert_eq!((done["created"].clone(), done["duplicates"].clone()), (json!(40_000), json!(1)), "{done}");
+    let rows = report(&app, &token, &id).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["entity_id"], added["id"], "{rows:?}");
 }
