@@ -235,7 +235,7 @@ impl Index {
             let leads: Vec<Row> = crate::on_tx!(&mut tx, |c| {
                 let mut q =
                     sqlx::QueryBuilder::new("SELECT id, name, kind, website, external_id FROM leads WHERE id IN (");
-                push_ids(&mut q, chunk);
+                store::push_ids(&mut q, chunk);
                 q.build_query_as().fetch_all(c).await
             })
             .context("reading leads changed since the import began")?;
@@ -259,7 +259,7 @@ impl Index {
                 );
                 let found: Vec<(Uuid, String)> = crate::on_tx!(&mut tx, |c| {
                     let mut q = sqlx::QueryBuilder::new(sql.clone());
-                    push_ids(&mut q, chunk);
+                    store::push_ids(&mut q, chunk);
                     q.build_query_as().fetch_all(c).await
                 })
                 .context("reading the e-mails and phones of leads changed since the import began")?;
@@ -337,18 +337,6 @@ impl Index {
             self.targets[slot as usize].pending = None;
         }
     }
-}
-
-/// Ends an `… IN (` query with `ids` and the closing parenthesis.
-fn push_ids<DB: sqlx::Database>(q: &mut sqlx::QueryBuilder<DB>, ids: &[Uuid])
-where
-    Uuid: for<'e> sqlx::Encode<'e, DB> + sqlx::Type<DB>,
-{
-    let mut list = q.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    q.push(")");
 }
 
 /// The organization's contact e-mails or phones (`column` of `table`) as (lead, key hash).

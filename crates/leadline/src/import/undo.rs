@@ -162,11 +162,7 @@ async fn delete_leads(tx: &mut Tx, ids: &[Uuid]) -> anyhow::Result<()> {
     }
     crate::on_tx!(tx, |c| {
         let mut q = sqlx::QueryBuilder::new("DELETE FROM leads WHERE id IN (");
-        let mut sep = q.separated(", ");
-        for id in ids {
-            sep.push_bind(*id);
-        }
-        q.push(")");
+        store::push_ids(&mut q, ids);
         q.build().execute(c).await.map(drop)
     })?;
     Ok(())

@@ -222,13 +222,7 @@ pub async fn details(
     }
     let rows: Vec<DetailRow> = on_tx!(tx, |c| {
         let mut q = sqlx::QueryBuilder::new("");
-        let leads_in = |q: &mut sqlx::QueryBuilder<_>| {
-            let mut sep = q.separated(", ");
-            for id in lead_ids {
-                sep.push_bind(*id);
-            }
-            q.push(")");
-        };
+        let leads_in = |q: &mut sqlx::QueryBuilder<_>| super::push_ids(q, lead_ids);
         q.push(
             "SELECT c.lead_id, c.id AS contact_id, 0 AS what, 0 AS position, c.name AS value, c.title AS extra, CAST(NULL AS TEXT) AS extension, \
              CASE WHEN c.do_not_call THEN 1 ELSE 0 END AS do_not_call, \

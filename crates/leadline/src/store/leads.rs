@@ -257,11 +257,7 @@ pub async fn names(tx: &mut Tx, org: Uuid, ids: &[Uuid]) -> anyhow::Result<HashM
     let rows: Vec<(Uuid, String)> = on_tx!(tx, |c| {
         let mut q = sqlx::QueryBuilder::new("SELECT id, name FROM leads WHERE org_id = ");
         q.push_bind(org).push(" AND id IN (");
-        let mut list = q.separated(", ");
-        for id in ids {
-            list.push_bind(*id);
-        }
-        q.push(")");
+        super::push_ids(&mut q, ids);
         q.build_query_as().fetch_all(c).await
     })
     .context("loading lead names")?;

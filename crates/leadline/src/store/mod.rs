@@ -215,6 +215,18 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(3)
 }
 
+/// Ends an `… IN (` clause with `ids`, bound, and the closing parenthesis.
+pub fn push_ids<DB: sqlx::Database>(q: &mut sqlx::QueryBuilder<DB>, ids: &[uuid::Uuid])
+where
+    uuid::Uuid: for<'e> sqlx::Encode<'e, DB> + sqlx::Type<DB>,
+{
+    let mut list = q.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    q.push(")");
+}
+
 /// A new time-ordered id.
 #[must_use]
 pub fn new_id() -> uuid::Uuid {
