@@ -272,20 +272,26 @@ pub async fn execute(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Re
 /// had seen. One whose process is gone does not hold the next up. Answers whether to go
 /// on (not when this import was asked to stop meanwhile).
 async fn wait_for_earlier(db: &Db, job: &Job) -> anyhow::Result<bool> {
-    let mut said = false;
+    let mut last_beat: Option<std::time::Instant> = None;
     loop {
         let now = store::now();
-        let mut tx = db.write().await?;
+        let mut tx = db.read().await?;
         let ahead = store::imports::unfinished_before(&mut tx, job.org.id, job.kind.as_str(), job.id).await?;
+        drop(tx);
         let Some(running) = ahead.iter().find(|e| !store::imports::stopped(e, now - STALE_AFTER)) else {
             return Ok(true);
         };
-        if !said {
-            tracing::info!(import = %job.id, waits_for = %running.id, "waiting for an earlier import to finish");
-            said = true;
+        // A heartbeat now and then (well within `STALE_AFTER`), so that this import is not
+        // taken for one whose process is gone.
+        if last_beat.is_none_or(|b| b.elapsed() >= std::time::Duration::from_secs(5)) {
+            if last_beat.is_none() {
+                tracing::info!(import = %job.id, waits_for = %running.id, "waiting for an earlier import to finish");
+            }
+            let mut tx = db.write().await?;
+            store::imports::beat(&mut tx, job.id, now).await?;
+            tx.commit().await?;
+            last_beat = Some(std::time::Instant::now());
         }
-        store::imports::beat(&mut tx, job.id, now).await?;
-        tx.commit().await?;
         if stop_requested(db, job.id).await? {
             return Ok(false);
         }
@@ -492,8 +498,7 @@ async fn run_leads(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Resu
     let loading = std::time::Instant::now();
     let mut since = store::now() - chrono::TimeDelta::seconds(5);
     let keys = merge::KeysOf { match_domain: job.options.match_domain, one_lead_per_id: job.columns.one_lead_per_id() };
-    let mut index =
-        merge::Index::load(db, job.org.id, job.id, job.options.match_domain, job.columns.one_lead_per_id()).await?;
+    let mut index = merge::Index::load(db, job.org.id, job.id, keys).await?;
     tracing::debug!(import = %job.id, keys = index.len(), secs = loading.elapsed().as_secs_f64(), "loaded the organization's keys");
     let writer = db.dedicated_writer(IMPORT_CACHE_MIB).await?;
     let prep = Arc::clone(&ctx);
@@ -504,7 +509,9 @@ async fn run_leads(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Resu
     let mut analyze_at = 10_000;
     let mut created = 0;
     while let Some(batch) = batches.recv().await {
-        since = index.catch_up(db, job.org.id, keys, since).await?;
+        // Over the import's own connection: on SQLite its cache holds the pages the
+        // import just wrote, where a pooled reader would fill a cache of its own.
+        since = index.catch_up(&writer, job.org.id, keys, since).await?;
         let counts = write_lead_batch(&writer, job, &mut index, batch.items, batch.rows_read).await?;
         created += counts.created;
         if matches!(db, Db::Postgres(_)) && created >= analyze_at {

@@ -90,17 +90,11 @@ impl Index {
     /// and edited updates the leads it came from; the leads this import stored before it was
     /// interrupted are each one of the file's ids (whose rows ended before the batch did,
     /// see `engine::spawn_reader`), so later rows of other ids stay apart from them.
-    pub async fn load(
-        db: &Db,
-        org: Uuid,
-        import: Uuid,
-        match_domain: bool,
-        one_lead_per_id: bool,
-    ) -> anyhow::Result<Self> {
+    pub async fn load(db: &Db, org: Uuid, import: Uuid, keys: KeysOf) -> anyhow::Result<Self> {
         // The e-mails and phones are read beside the leads, each on a connection of its
         // own (an organization of a million leads has about as many of each).
         let (leads, emails, phones) = tokio::try_join!(
-            Self::load_leads(db, org, import, match_domain, one_lead_per_id),
+            Self::load_leads(db, org, import, keys),
             contact_keys(db, org, "contact_emails", "email", KeyKind::Email),
             contact_keys(db, org, "contact_phones", "e164", KeyKind::Phone),
         )
@@ -116,16 +110,10 @@ impl Index {
 
     /// The organization's leads by their external ids, company and person names (and web
     /// domains), with each lead's slot.
-    async fn load_leads(
-        db: &Db,
-        org: Uuid,
-        import: Uuid,
-        match_domain: bool,
-        one_lead_per_id: bool,
-    ) -> anyhow::Result<(Self, HashMap<Uuid, u32>)> {
+    async fn load_leads(db: &Db, org: Uuid, import: Uuid, keys: KeysOf) -> anyhow::Result<(Self, HashMap<Uuid, u32>)> {
+        let match_domain = keys.match_domain;
         let mut index = Index::default();
         let mut slots: HashMap<Uuid, u32> = HashMap::new();
-        let keys = KeysOf { match_domain, one_lead_per_id };
         let mut each =
             |id: Uuid, name: &str, kind: &str, website: Option<&str>, external: Option<&str>, created_here| {
                 let slot = index.add_stored(keys, Stored { id, name, kind, website, external, created_here });
