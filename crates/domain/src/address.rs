@@ -56,7 +56,11 @@ impl Parts {
             return true;
         }
         if self.postcode.is_none() && postcode_last(&words).is_some_and(|(_, n)| n == words.len()) {
-            self.postcode = Some(words.join(" "));
+            let code = words.join(" ");
+            if self.country.is_none() {
+                self.country = country_of_postcode(&code).map(str::to_owned);
+            }
+            self.postcode = Some(code);
             return true;
         }
         if self.region.is_none() && count > 2 && is_place(&words) && is_locality(previous) {
@@ -354,7 +358,11 @@ fn is_place(words: &[&str]) -> bool {
     let (Some(first), Some(last)) = (words.first(), words.last()) else { return false };
     let key = |w: &str| w.trim_matches(['.', ',']).to_lowercase();
     let (first, last) = (key(first), key(last));
-    words.len() <= 5
+    // A code of two or three capitals ("ON", "NSW") is a state's, not a city's name.
+    let code =
+        words.len() == 1 && (2..=3).contains(&words[0].len()) && words[0].chars().all(|c| c.is_ascii_uppercase());
+    !code
+        && words.len() <= 5
         && words.iter().any(|w| w.chars().any(char::is_alphabetic))
         && !words.iter().any(|w| w.chars().any(|c| c.is_ascii_digit()) || w.starts_with('#'))
         && !NOT_FIRST.contains(&first.as_str())
@@ -477,6 +485,11 @@ mod tests {
                 parts("Leopoldstr. 1", Some("München"), Some("Bavaria"), Some("80802"), Some("DE")),
             ),
             ("5 Main St, Springfield", None, parts("5 Main St", Some("Springfield"), None, None, None)),
+            (
+                "10 Downing Street, London, SW1A 2AA",
+                None,
+                parts("10 Downing Street", Some("London"), None, Some("SW1A 2AA"), Some("GB")),
+            ),
         ];
         for (whole, country, want) in cases {
             assert_eq!(read(whole, country), want, "{whole}");
@@ -518,6 +531,9 @@ mod tests {
         // A city other than the row's stays where it is written.
         let p = given("9 Elm St, Dallas, TX 75201", Some("Austin"), Some("TX"), None).read_street();
         assert_eq!((p.street.as_deref(), p.city.as_deref()), (Some("9 Elm St, Dallas"), Some("Austin")));
+        // So does a province of a country other than the row's (a code is no city).
+        let p = given("200 Bay Street, Toronto, ON M5J 2J2", None, None, Some("US")).read_street();
+        assert_eq!((p.street.as_deref(), p.city.as_deref()), (Some("200 Bay Street, Toronto, ON M5J 2J2"), None));
         // As does a country other than the row's.
         let p = given("1 Rue de Rivoli, 75001 Paris, France", None, None, Some("BE")).read_street();
         assert_eq!(p.street.as_deref(), Some("1 Rue de Rivoli, 75001 Paris, France"));
