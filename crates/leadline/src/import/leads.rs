@@ -394,24 +394,29 @@ fn person_name(cols: &Columns, rec: &ByteRecord, person: u8, bad: &mut Bad) -> O
         })
 }
 
-/// A person's phones, from every phone column, each number once.
+/// A person's phones, from every phone column in the file's order (a list's "Direct
+/// Phone" before its "Company HQ Phone": the first number is the person's main one, and
+/// the lead's time zone comes from it), each number once.
 fn person_phones(cols: &Columns, rec: &ByteRecord, person: u8, region: Option<Region>, bad: &mut Bad) -> Vec<Phone> {
+    let mut cells: Vec<_> = PHONE_FIELDS
+        .into_iter()
+        .flat_map(|(field, kind)| cols.person_at(rec, field, person).map(move |(i, col, cell)| (i, kind, col, cell)))
+        .collect();
+    cells.sort_by_key(|(i, ..)| *i);
     let mut phones: Vec<Phone> = Vec::new();
-    for (field, kind) in PHONE_FIELDS {
-        for (i, col, cell) in cols.person_at(rec, field, person) {
-            let kind = kind.or_else(|| cols.phone_type_of(rec, i).and_then(|t| phone_type_named(&t)));
-            for (part, parsed) in phones_in(&cell, |p| Phone::parse(p, region, kind)) {
-                match parsed {
-                    Ok(p) => match phones.iter_mut().find(|q| q.e164() == p.e164()) {
-                        // The same number again, this time with its extension.
-                        Some(q) if q.extension().is_none() && p.extension().is_some() => {
-                            *q = q.clone().with_extension(p.extension());
-                        }
-                        Some(_) => {}
-                        None => phones.push(p),
-                    },
-                    Err(e) => bad(col, part, e.to_string()),
-                }
+    for (i, kind, col, cell) in cells {
+        let kind = kind.or_else(|| cols.phone_type_of(rec, i).and_then(|t| phone_type_named(&t)));
+        for (part, parsed) in phones_in(&cell, |p| Phone::parse(p, region, kind)) {
+            match parsed {
+                Ok(p) => match phones.iter_mut().find(|q| q.e164() == p.e164()) {
+                    // The same number again, this time with its extension.
+                    Some(q) if q.extension().is_none() && p.extension().is_some() => {
+                        *q = q.clone().with_extension(p.extension());
+                    }
+                    Some(_) => {}
+                    None => phones.push(p),
+                },
+                Err(e) => bad(col, part, e.to_string()),
             }
         }
     }

@@ -243,6 +243,15 @@ async fn values_are_normalized(backend: Backend) {
     assert_eq!(warning["row_number"], 4);
     assert_eq!(warning["column_name"], "Owner");
     assert_eq!(warning["value"], "stranger@nowhere.test");
+    // A person's phones keep the file's order: the direct line before the company's
+    // switchboard, so the lead's time zone is the person's (Boston, not Los Angeles).
+    let csv = "Company Name,First Name,Direct Phone Number,Mobile phone,Company HQ Phone\n\
+        Faraway Corp,Bo,+1 617 555 0142,+1 617 555 0143,+1 415 555 0100\n";
+    app.import(&token, &[], "zoominfo.csv", csv.as_bytes()).await;
+    let leads = app.all_leads(&token).await;
+    let faraway = leads.iter().find(|l| l["name"] == "Faraway Corp").unwrap();
+    assert_eq!(phones(faraway), ["+16175550142", "+16175550143", "+14155550100"]);
+    assert_eq!(faraway["time_zones"], json!(["America/New_York"]), "{faraway}");
 }
 
 /// Pipedrive's address parts ("Street/road name of Address", "House number of Address")
