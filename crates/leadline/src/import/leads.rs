@@ -459,10 +459,11 @@ fn person_flag(cols: &Columns, rec: &ByteRecord, field: &str, person: u8, bad: &
 /// is the row's when no column gives one, so that its phone numbers and time zones are
 /// read for that country. A Leadline export is read as written.
 fn read_address(cols: &Columns, rec: &ByteRecord, country: Option<String>, bad: &mut Bad) -> Address {
-    // A line break in an address cell parts it like a comma.
+    // A line break in a street or a whole address parts it like a comma.
     let line = |field: &str, max: usize, bad: &mut Bad| {
         let (_, col, v) = cols.person_at(rec, field, 0).next()?;
-        let v = if v.contains('\n') { v.lines().map(str::trim).collect::<Vec<_>>().join(", ").into() } else { v };
+        let lines = v.contains('\n') && matches!(field, "street" | "full_address");
+        let v = if lines { v.lines().map(str::trim).collect::<Vec<_>>().join(", ").into() } else { v };
         text::optional_line(Some(&v), max).unwrap_or_else(|e| {
             bad(col, &v, e.to_string());
             None
