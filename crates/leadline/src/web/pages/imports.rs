@@ -214,8 +214,8 @@ struct MapPage {
     remembered: Option<String>,
     /// The file reads better as another kind.
     hint: Option<String>,
-    /// The latest earlier import of the same file: (id, when, by, status, created).
-    imported_before: Option<(Uuid, String, Option<String>, String, i64)>,
+    /// The latest earlier import of the same file.
+    imported_before: Option<ImportView>,
     /// The old CRM's statuses to map: each name with the Leadline status chosen for it.
     status_names: Vec<(String, String)>,
     lead_statuses: Vec<&'static str>,
@@ -439,10 +439,7 @@ async fn map_page(
         encodings: ENCODINGS,
         rows_estimate: preview.rows_estimate,
         hint: preview.hint,
-        imported_before: preview.imported_before.map(|b| {
-            let when = super::format::org_time(b.created_at, &user.actor.org.time_zone);
-            (b.id, when, b.user_name, b.status, b.counts.created)
-        }),
+        imported_before: preview.imported_before.map(|b| ImportView::new(b, &user.actor.org.time_zone)),
         status_names,
         lead_statuses: leadline_domain::LeadStatus::ALL.iter().map(|s| s.as_str()).collect(),
         import,
