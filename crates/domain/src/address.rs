@@ -49,7 +49,7 @@ impl Parts {
         if words.iter().all(|w| known.contains(&w.to_lowercase())) {
             return true;
         }
-        if let Some(named) = country_named(last) {
+        if let Some(named) = country_named(last).or_else(|| country_code_after_postcode(last, previous)) {
             return self.fill_country(named);
         }
         if self.country.as_deref().is_some_and(|c| last.eq_ignore_ascii_case(c)) {
@@ -182,6 +182,17 @@ pub fn country_named(part: &str) -> Option<String> {
         return None;
     }
     Country::parse(part).ok().map(Country::into_inner)
+}
+
+/// A country's two-letter code after a part that ends with a postcode ("…, CA 94105, US",
+/// "…, Toronto ON M5J 2J2, CA"); elsewhere a code may be a state ("…, Springfield, IL").
+fn country_code_after_postcode(part: &str, previous: &str) -> Option<String> {
+    let words: Vec<&str> = previous.split_whitespace().collect();
+    let ends_with_postcode = postcode_last(&words).is_some_and(|(_, n)| n < words.len());
+    let code = part.trim();
+    (ends_with_postcode && code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()))
+        .then(|| Country::parse(code).ok().map(Country::into_inner))
+        .flatten()
 }
 
 /// Whether a postcode has the shape of `country`'s: "94105" or "94105-1234" in the United
@@ -407,6 +418,16 @@ mod tests {
                 "123 Main St\nSpringfield, IL 62701\nUSA",
                 None,
                 parts("123 Main St", Some("Springfield"), Some("IL"), Some("62701"), Some("US")),
+            ),
+            (
+                "1 Market St, San Francisco, CA 94105, US",
+                None,
+                parts("1 Market St", Some("San Francisco"), Some("CA"), Some("94105"), Some("US")),
+            ),
+            (
+                "200 Bay St, Toronto ON M5J 2J2, CA",
+                None,
+                parts("200 Bay St", Some("Toronto"), Some("ON"), Some("M5J 2J2"), Some("CA")),
             ),
             (
                 "Königstraße 1, 80331 München",

@@ -238,7 +238,19 @@ pub const LEAD_FIELDS: &[Field] = &[
             "personalemail",
         ],
     ),
-    f("status", &["status", "leadstatus", "statuslabel", "leadstatuslabel", "tila", "leadstage", "statusreason"]),
+    f(
+        "status",
+        &[
+            "status",
+            "leadstatus",
+            "hsleadstatus",
+            "statuslabel",
+            "leadstatuslabel",
+            "tila",
+            "leadstage",
+            "statusreason",
+        ],
+    ),
     f(
         "owner",
         &[
@@ -456,6 +468,8 @@ pub const LEAD_FIELDS: &[Field] = &[
             "zoominfocompanyid",
             "id",
             "recordid",
+            // HubSpot's internal name for its Record ID.
+            "hsobjectid",
             "contactid",
             "personid",
             "externalid",
@@ -1476,6 +1490,8 @@ mod tests {
         assert_eq!(name(ImportKind::Leads, "Postal City"), Some("city"));
         assert_eq!(name(ImportKind::Leads, "Lead stage"), Some("status"));
         assert_eq!(name(ImportKind::Leads, "Status Reason"), Some("status"));
+        assert_eq!(name(ImportKind::Leads, "hs_lead_status"), Some("status"));
+        assert_eq!(name(ImportKind::Leads, "hs_object_id"), Some("external_id"));
         assert_eq!(name(ImportKind::Leads, "Mail"), Some("email"));
         assert_eq!(name(ImportKind::Leads, "Mailbox"), None);
         assert_eq!(name(ImportKind::Leads, "Domain name"), Some("website"));
