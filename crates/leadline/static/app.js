@@ -159,7 +159,7 @@
   });
   // Live import progress: counts, bar and ETA until the import ends.
   const status = document.getElementById("import-status");
-  const live = (s) => s === "running" || s === "stopping";
+  const live = (s) => s === "running" || s === "stopping" || s === "undoing";
   if (status && live(status.dataset.status)) {
     const started = Date.now();
     let firstRows = null;
@@ -175,7 +175,8 @@
         const total = Math.max(i.rows_total || 0, i.rows_done);
         set("rows_total", n(total));
         const bar = document.getElementById("import-progress");
-        if (bar) bar.value = i.status === "running" ? Math.floor((i.rows_done * 100) / Math.max(total, 1)) : 100;
+        if (bar && i.status === "undoing") bar.removeAttribute("value");
+        else if (bar) bar.value = i.status === "running" ? Math.floor((i.rows_done * 100) / Math.max(total, 1)) : 100;
         if (firstRows === null) firstRows = i.rows_done;
         const secs = (Date.now() - started) / 1000;
         const rate = (i.rows_done - firstRows) / Math.max(secs, 0.001);

@@ -10,7 +10,11 @@ use crate::{
 use chrono::{DateTime, Utc};
 use leadline_domain::Phone;
 use serde::Serialize;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{
+    Mutex,
+    atomic::{AtomicU64, Ordering},
+};
+use tokio::task::JoinHandle;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -40,10 +44,47 @@ const PAGE: i64 = 2_000;
 
 /// Undoes import `id` of the actor's organization. Safe to run again after a crash.
 pub async fn undo(db: &Db, actor: &Actor, id: Uuid) -> Result<UndoReport, AppError> {
+    start(db, actor, id)?.await.map_err(|e| AppError::Internal(anyhow::anyhow!("the undo stopped: {e}")))?
+}
+
+/// Starts undoing import `id` on a task of its own, so that it runs to the end when the
+/// request that asked for it goes away (a browser closed during the minutes a million
+/// leads take); the handle gives its report. One undo of an import runs at a time in
+/// this process.
+pub fn start(db: &Db, actor: &Actor, id: Uuid) -> Result<JoinHandle<Result<UndoReport, AppError>>, AppError> {
     if !actor.user.role.deletes_leads() {
         return Err(AppError::Forbidden("only admins and managers can undo imports".into()));
     }
-    undo_as(db, actor.into(), id, &AtomicU64::new(0)).await
+    let running = Running::claim(id).ok_or_else(|| AppError::Conflict {
+        field: None,
+        message: "the import is being undone; its page shows when it is done".into(),
+    })?;
+    let (db, actor) = (db.clone(), actor.clone());
+    Ok(tokio::spawn(async move {
+        let _running = running;
+        undo_as(&db, (&actor).into(), id, &AtomicU64::new(0)).await
+    }))
+}
+
+/// An import this process is undoing, until dropped.
+struct Running(Uuid);
+
+static RUNNING: Mutex<Vec<Uuid>> = Mutex::new(Vec::new());
+
+impl Running {
+    fn claim(id: Uuid) -> Option<Running> {
+        let mut running = RUNNING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        (!running.contains(&id)).then(|| {
+            running.push(id);
+            Running(id)
+        })
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.lock().unwrap_or_else(std::sync::PoisonError::into_inner).retain(|r| *r != self.0);
+    }
 }
 
 /// Undoes import `id` of `by.org`, on behalf of `by`, counting the leads deleted so far

@@ -306,7 +306,7 @@ impl TestApp {
         loop {
             let r = self.get(&format!("/api/v1/imports/{id}"), token).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-            if r.body["status"] != "running" && r.body["status"] != "stopping" {
+            if !["running", "stopping", "undoing"].contains(&r.body["status"].as_str().unwrap_or("")) {
                 for count in ["created", "updated", "merged", "duplicates", "rejected", "warnings"] {
                     assert_eq!(r.body["counts"][count], r.body[count], "{count} also under counts: {}", r.text);
                 }

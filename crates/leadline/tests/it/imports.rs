@@ -23,6 +23,7 @@ crate::on_both!(
     random_files_import_whole_rows_or_nothing,
     a_list_imported_twice_at_once_is_stored_once,
     a_lead_added_during_an_import_is_found_by_it,
+    an_undo_goes_on_when_its_request_goes_away,
 );
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -1538,4 +1539,24 @@ async fn a_lead_added_during_an_import_is_found_by_it(backend: Backend) {
     let rows = report(&app, &token, &id).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["entity_id"], added["id"], "{rows:?}");
+}
+
+/// A million leads take minutes to undo: the undo goes on when the request that started it
+/// goes away (a closed browser, a client's timeout), and a second one meanwhile is refused.
+async fn an_undo_goes_on_when_its_request_goes_away(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let mut csv = String::from("Company,Phone\n");
+    for i in 0..20_000 {
+        csv.push_str(&format!("Gone {i} Inc,+1 312 5{:02} {:04}\n", 50 + i / 10_000, i % 10_000));
+    }
+    let done = app.import(&token, &[], "gone.csv", csv.as_bytes()).await;
+    assert_eq!(done["created"], 20_000, "{done}");
+    let id = done["id"].as_str().unwrap();
+    let gave_up = tokio::time::timeout(std::time::Duration::from_millis(150), undo(&app, &token, id)).await;
+    assert!(gave_up.is_err(), "20,000 leads take longer than 150 ms to delete");
+    let again = undo(&app, &token, id).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+    let after = app.wait_import(&token, id).await;
+    assert_eq!(after["status"], "undone", "{after}");
+    assert_eq!(app.all_leads(&token).await.len(), 0);
 }

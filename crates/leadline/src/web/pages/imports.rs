@@ -635,7 +635,22 @@ async fn undo(
 ) -> PageResult {
     user.check_csrf(&form.csrf)?;
     let id: Uuid = path_id(&id, "import")?;
-    let done = crate::import::undo::undo(&state.db, &user.actor, id).await;
+    // A large import takes minutes to undo: past a few seconds the undo goes on by itself
+    // and the import's page follows it.
+    let done = match crate::import::undo::start(&state.db, &user.actor, id) {
+        Ok(mut task) => match tokio::time::timeout(std::time::Duration::from_secs(5), &mut task).await {
+            Ok(joined) => {
+                joined.map_err(|e| AppError::Internal(anyhow::anyhow!("the undo stopped: {e}"))).and_then(|r| r)
+            }
+            Err(_) => {
+                return Ok(redirect_with_flash(
+                    &format!("/imports/{id}"),
+                    "Undoing the import: what it created is being deleted. This page shows when it is done.",
+                ));
+            }
+        },
+        Err(e) => Err(e),
+    };
     Ok(back_to_import(id, done, |r| {
         format!(
             "Import undone: {} deleted, {} restored; what was edited since was kept in {} {}.",
