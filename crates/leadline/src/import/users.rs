@@ -249,15 +249,27 @@ pub(crate) fn prepare(cols: &Columns, line: u64, rec: &csv::ByteRecord) -> Row<N
         }
     };
     // The first role column that names a role (a CRM may export its role hierarchy
-    // beside its permission profile, or only a job title). A role that is no role refuses
-    // the row; a job title that names none ("Sales Operations") leaves the default role.
+    // beside its permission profile, or only a job title), unless a role or profile column
+    // makes the user an administrator or a manager (Salesforce's Profile "System
+    // Administrator" beside the Role "CEO", "Standard User" beside "VP of Sales"). A role
+    // that is no role refuses the row; a job title that names none ("Sales Operations")
+    // leaves the default role.
     let mut unknown = None;
     let mut untold = None;
-    let role = cols.all(rec, "role").find_map(|(col, v)| {
+    let mut roles = Vec::new();
+    for (col, v) in cols.all(rec, "role") {
         let job_title = matches!(mapping::header_key(col).as_str(), "title" | "jobtitle" | "position" | "designation");
         let slot = if job_title { &mut untold } else { &mut unknown };
-        parse_role(&v).map_err(|e| slot.get_or_insert_with(|| Issue::new(Some(col), Some(&v), e.to_string()))).ok()
-    });
+        if let Ok(role) =
+            parse_role(&v).map_err(|e| slot.get_or_insert_with(|| Issue::new(Some(col), Some(&v), e.to_string())))
+        {
+            roles.push((role, job_title));
+        }
+    }
+    let role = [Role::Admin, Role::Manager]
+        .into_iter()
+        .find(|&high| roles.contains(&(high, false)))
+        .or_else(|| roles.first().map(|&(role, _)| role));
     if role.is_none() {
         issues.extend(unknown);
     }

@@ -1092,6 +1092,14 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
     let done = app.import(&token, &[("kind", "users")], "titles.csv", titles.as_bytes()).await;
     assert_eq!((done["created"].clone(), done["warnings"].clone()), (json!(3), json!(1)), "{done}");
     assert_eq!(undo(&app, &token, done["id"].as_str().unwrap()).await.body["deleted"], 3);
+    // Salesforce exports a permission profile beside the role hierarchy: an administrator's
+    // profile makes an admin whatever the role, a manager's role a manager whatever the profile.
+    let profiles = "Full Name,Email,Profile,Role\nSam Sys,sam@crm.test,System Administrator,CEO\n\
+        Vic Vp,vic@crm.test,Standard User,VP of Sales\nIda In,ida@crm.test,Standard User,Inside Sales\n";
+    let preview =
+        app.upload("/api/v1/imports/preview", &token, &[("kind", "users")], "sf.csv", profiles.as_bytes()).await;
+    let roles: Vec<&Value> = preview.body["rows"].as_array().unwrap().iter().map(|r| &r["record"]["role"]).collect();
+    assert_eq!(roles, [&json!("admin"), &json!("manager"), &json!("inside_rep")], "{}", preview.text);
 
     // The preview shows products as they will be stored, and the row that will be refused.
     let preview = preview_fixture(&app, &token, "products", "products.csv").await;
