@@ -499,6 +499,15 @@ fn read_address(cols: &Columns, rec: &ByteRecord, country: Option<String>, bad: 
     }
 }
 
+/// The country of a row that names none, when its state or province is one of the
+/// country of its first phone ("OR" or "Oregon" beside +1 503 …): a purchased list of one
+/// country seldom has a country column, and the lead list filters on it.
+fn country_of_state(region: Option<&str>, phone: Option<&Phone>) -> Option<String> {
+    let (region, phone) = (region?.to_uppercase(), phone?);
+    let country = leadline_domain::phone::region_of(phone.e164())?;
+    timezone::region_zone(&country, &region).map(|_| country)
+}
+
 /// A street name and its house number, in the order the country writes them: the number
 /// first in "350 Fifth Avenue" (the United States, Britain, France, …), after the name in
 /// "Hauptstraße 5" (most of Europe and Latin America), and after it where no country is known.
@@ -705,9 +714,14 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
         };
         contacts.push((contact, person.phones));
     }
+    let first_phone = contacts.first().and_then(|(_, p): &(Contact, Vec<Phone>)| p.first());
+    let mut address = address;
+    if address.country.is_none() {
+        address.country = country_of_state(address.region.as_deref(), first_phone);
+    }
     let time_zones = match &zone {
         Some(z) => vec![z.clone()],
-        None => derive_zones(&address, contacts.first().and_then(|(_, p): &(Contact, Vec<Phone>)| p.first())),
+        None => derive_zones(&address, first_phone),
     };
     let mut lead = Lead {
         id,

@@ -253,13 +253,24 @@ async fn values_are_normalized(backend: Backend) {
     let faraway = leads.iter().find(|l| l["name"] == "Faraway Corp").unwrap();
     assert_eq!(phones(faraway), ["+16175550142", "+16175550143", "+14155550100"]);
     assert_eq!(faraway["time_zones"], json!(["America/New_York"]), "{faraway}");
+    // A list of one country without a country column: a state of its phones' country gives it.
+    let csv = "First Name,Last Name,Phone,City,State\nMary,Major,(503) 555-0143,Portland,Oregon\n\
+        Tom,Toronto,416 555 0177,Toronto,ON\nNed,Nowhere,(503) 555-0144,Salem,Ontario\n";
+    app.import(&token, &[], "b2c.csv", csv.as_bytes()).await;
+    let leads = app.all_leads(&token).await;
+    let country = |name: &str| leads.iter().find(|l| l["name"] == name).map(|l| l["country"].clone());
+    assert_eq!(
+        [country("Mary Major"), country("Tom Toronto"), country("Ned Nowhere")],
+        [Some(json!("US")), Some(json!("CA")), Some(Value::Null)]
+    );
 }
 
 /// Pipedrive's address parts ("Street/road name of Address", "House number of Address")
 /// make one street in the country's order; a row with only the whole address on one line
 /// (or several) is taken apart into street, city, state, postcode and country, and the
 /// country its last part names decides how its phone numbers are read and its time zone,
-/// as its state does the zone. A state's code at the end ("CA") is no country.
+/// as its state does the zone. A state's code at the end ("CA") is no country by itself;
+/// beside a phone of a country that has that state, it is that country's.
 async fn addresses_in_parts_or_on_one_line(backend: Backend) {
     let (app, token) = crm(backend).await;
     let file = "pipedrive_organizations_address_parts.csv";
@@ -307,9 +318,10 @@ async fn addresses_in_parts_or_on_one_line(backend: Backend) {
     };
     let want = |parts: [Option<&str>; 5]| parts.map(|p| p.map(str::to_owned));
     let bay = by_name("Bay Area Co");
-    assert_eq!(parts(bay), want([Some("1 Market St"), Some("San Francisco"), Some("CA"), None, None]));
+    // "CA" is California here, not Canada: the state of the phone's country gives the country.
+    assert_eq!(parts(bay), want([Some("1 Market St"), Some("San Francisco"), Some("CA"), None, Some("US")]));
     let atlanta = by_name("Atlanta Co");
-    assert_eq!(parts(atlanta), want([Some("1 Peachtree St"), Some("Atlanta"), Some("Georgia"), None, None]));
+    assert_eq!(parts(atlanta), want([Some("1 Peachtree St"), Some("Atlanta"), Some("Georgia"), None, Some("US")]));
     let hamburg = by_name("Hamburg GmbH");
     assert_eq!(parts(hamburg), want([Some("Speicherstadt 5"), Some("Hamburg"), None, Some("20457"), Some("DE")]));
     let lincoln = by_name("Lincoln Land Inc");
