@@ -59,7 +59,21 @@ const LEGAL_SUFFIXES: &[&str] = &[
     "zrt",
     "nyrt",
     "pty",
+    "pte",
     "pvt",
+    // Sweden's public "AB (publ)", Germany's "e.K." and "UG (haftungsbeschränkt)",
+    // Canada's "Ltée", Portugal's "Lda.", Indonesia's "Tbk", Switzerland's "Sagl".
+    "publ",
+    "ek",
+    "haftungsbeschrankt",
+    "ltee",
+    "lda",
+    "ulc",
+    "tbk",
+    "sagl",
+    "eurl",
+    "snc",
+    "bvba",
     "ltda",
     "sp",
     "zoo",
@@ -266,8 +280,20 @@ mod tests {
         assert_eq!(company_key("Kärkkäinen Oy"), company_key("KARKKAINEN OY"));
         assert_eq!(company_key("Müller GmbH & Co. KG"), company_key("Muller"));
         assert_eq!(company_key("Nordic S.A."), company_key("Nordic SA"));
-        for name in ["Acme A/S", "ACME Sp. z o.o.", "Acme S.A. de C.V.", "Acme, S. de R.L. de C.V.", "Acme Holding A/S"]
-        {
+        for name in [
+            "Acme A/S",
+            "ACME Sp. z o.o.",
+            "Acme S.A. de C.V.",
+            "Acme, S. de R.L. de C.V.",
+            "Acme Holding A/S",
+            "Acme AB (publ)",
+            "Acme e.K.",
+            "Acme UG (haftungsbeschränkt)",
+            "Acme Pte. Ltd.",
+            "Acme (Pty) Ltd",
+            "Acme Ltée",
+            "Acme, Lda.",
+        ] {
             assert_eq!(company_key(name).as_deref(), Some(acme.as_str()), "{name}");
         }
         assert_ne!(company_key("Generation Z"), company_key("Generation"));
