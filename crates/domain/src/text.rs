@@ -95,6 +95,28 @@ pub fn website(input: Option<&str>) -> Result<Option<String>, Invalid> {
     Ok(Some(url))
 }
 
+/// Orders names as people read them: numbers by their value ("Property 2" before
+/// "Property 10"), letters without case; equal names by their bytes.
+#[must_use]
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn parts(s: &str) -> Vec<(bool, String)> {
+        let mut out: Vec<(bool, String)> = Vec::new();
+        for c in s.chars() {
+            let digit = c.is_ascii_digit();
+            match out.last_mut() {
+                Some((d, run)) if *d == digit => run.push(c),
+                _ => out.push((digit, c.to_string())),
+            }
+        }
+        out
+    }
+    // A number as its digits padded to one width, so that comparing text compares values.
+    let key = |(digit, run): &(bool, String)| {
+        if *digit { format!("{:0>40}", run.trim_start_matches('0')) } else { run.to_lowercase() }
+    };
+    parts(a).iter().map(key).cmp(parts(b).iter().map(key)).then_with(|| a.cmp(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +139,12 @@ mod tests {
         assert_eq!(website(Some("acme.fi")).unwrap().as_deref(), Some("https://acme.fi"));
         assert!(website(Some("not a site")).is_err());
         assert_eq!(website(Some(" ")).unwrap(), None);
+    }
+
+    #[test]
+    fn names_are_ordered_as_read() {
+        let mut names = vec!["Property 10", "property 2", "Property 1", "Region", "Property 2b", "Property 02"];
+        names.sort_by(|a, b| super::natural_cmp(a, b));
+        assert_eq!(names, ["Property 1", "Property 02", "property 2", "Property 2b", "Property 10", "Region"]);
     }
 }

@@ -74,7 +74,9 @@ async fn custom_field_names(db: &Db, org: Uuid) -> anyhow::Result<Vec<String>> {
         }
     }
     .context("finding custom field names")?;
-    Ok(names.into_iter().collect::<BTreeSet<_>>().into_iter().collect())
+    let mut names: Vec<String> = names.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+    names.sort_by(|a, b| leadline_domain::text::natural_cmp(a, b));
+    Ok(names)
 }
 
 /// Streams the leads matching `query` as CSV chunks into `out`; stops early when

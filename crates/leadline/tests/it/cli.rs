@@ -60,6 +60,22 @@ pub fn run(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Runs the command with its standard output read by nobody (`leadline … | head` once
+/// `head` has read enough).
+pub fn run_into_closed_pipe(url: &str, args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leadline"))
+        .args(args)
+        .env("LEADLINE_DATABASE_URL", url)
+        .env("LEADLINE_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run leadline");
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
+}
+
 pub fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }

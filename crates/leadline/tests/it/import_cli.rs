@@ -165,6 +165,11 @@ async fn import_report_export_and_undo_from_the_command_line(backend: Backend) {
         assert!(text(&again).contains("--on-duplicate merge adds them as contacts"), "{}", text(&again));
         let undo_again = run(&url, &["import", "undo", text(&again).split_whitespace().nth(1).unwrap()], None);
         assert!(undo_again.status.success(), "{}", text(&undo_again));
+        // Output piped into a reader that stops early ends the command quietly.
+        for args in [&["import", "list", "--org", "Cli Org"][..], &["export", "leads", "--org", "Cli Org"]] {
+            let cut = crate::cli::run_into_closed_pipe(&url, args);
+            assert!(cut.status.success() && cut.stderr.is_empty(), "{args:?}: {}", text(&cut));
+        }
         let listed = run(&url, &["import", "list", "--org", "Cli Org"], None);
         let id = text(&ok).split_whitespace().nth(1).unwrap().to_owned();
         assert!(String::from_utf8_lossy(&listed.stdout).contains(&id), "{}", text(&listed));
