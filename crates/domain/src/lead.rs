@@ -107,6 +107,7 @@ impl LeadStatus {
         // HubSpot writes its values in one word ("salesqualifiedlead", "IN_PROGRESS").
         let status = match key.as_str() {
             "open"
+            | "assigned"
             | "open not contacted"
             | "not contacted"
             | "lead"
@@ -126,9 +127,10 @@ impl LeadStatus {
             | "unresponsive"
             | "no response"
             | "left voicemail" => LeadStatus::Attempting,
-            "working contacted" | "in progress" | "connected" | "contact in future" | "contacted" | "engaged"
-            | "nurture" | "nurturing" | "interested" | "follow up" => LeadStatus::Contacted,
+            "working contacted" | "in progress" | "in process" | "connected" | "contact in future" | "contacted"
+            | "engaged" | "nurture" | "nurturing" | "interested" | "follow up" => LeadStatus::Contacted,
             "open deal"
+            | "converted"
             | "closed converted"
             | "pre qualified"
             | "sales qualified lead"
@@ -150,9 +152,10 @@ impl LeadStatus {
             | "bad fit"
             | "not interested"
             | "do not contact"
-            | "do not call" => LeadStatus::Unqualified,
+            | "do not call"
+            | "recycled" => LeadStatus::Unqualified,
             "won" | "closed won" | "client" | "active customer" | "evangelist" => LeadStatus::Customer,
-            "lost lead" | "closed lost" | "canceled" | "cancelled" | "churned" => LeadStatus::Lost,
+            "lost lead" | "closed lost" | "dead" | "canceled" | "cancelled" | "churned" => LeadStatus::Lost,
             _ => return Self::parse(input),
         };
         Ok(status)
@@ -179,6 +182,16 @@ mod tests {
         assert_eq!(LeadStatus::parse_foreign("Nurture").unwrap(), LeadStatus::Contacted);
         assert_eq!(LeadStatus::parse_foreign("Unresponsive").unwrap(), LeadStatus::Attempting);
         assert_eq!(LeadStatus::parse_foreign("Do not contact").unwrap(), LeadStatus::Unqualified);
+        // SuiteCRM's and EspoCRM's statuses.
+        for (name, status) in [
+            ("Assigned", LeadStatus::New),
+            ("In Process", LeadStatus::Contacted),
+            ("Converted", LeadStatus::Qualified),
+            ("Recycled", LeadStatus::Unqualified),
+            ("Dead", LeadStatus::Lost),
+        ] {
+            assert_eq!(LeadStatus::parse_foreign(name).unwrap(), status, "{name}");
+        }
         assert!(LeadStatus::parse_foreign("sleeping").is_err());
     }
 }

@@ -269,6 +269,11 @@ pub const LEAD_FIELDS: &[Field] = &[
             "ownername",
             "owneremail",
             "leadownername",
+            // SuiteCRM's and EspoCRM's "Assigned User Name", Odoo's "Salesperson".
+            "assignedusername",
+            "assigneduser",
+            "assignee",
+            "salesperson",
         ],
     ),
     f("source", &["source", "leadsource", "originalsource", "personsource", "lahde", "quelle", "origin"]),
@@ -540,7 +545,21 @@ pub const OPPORTUNITY_FIELDS: &[Field] = &[
         ],
     ),
     f("product", &["product", "productname", "productcode", "sku", "dealproduct", "products"]),
-    f("owner", &["owner", "dealowner", "opportunityowner", "ownername", "owneremail", "assignedto", "salesrep"]),
+    f(
+        "owner",
+        &[
+            "owner",
+            "dealowner",
+            "opportunityowner",
+            "ownername",
+            "owneremail",
+            "assignedto",
+            "salesrep",
+            "assignedusername",
+            "assigneduser",
+            "salesperson",
+        ],
+    ),
     f("stage", &["stage", "dealstage", "opportunitystage", "pipelinestage", "salesstage"]),
     f("amount", &["amount", "value", "dealvalue", "dealamount", "opportunityamount", "total"]),
     f(
@@ -758,6 +777,16 @@ pub fn recognise_ranked(kind: ImportKind, header: &str) -> Option<(&'static Fiel
     // ("contact2_email1" is an e-mail of contact 2); their company's fields are the first's.
     if let Some(unnumbered) = later_person(&key) {
         return recognise_key(kind, &unnumbered, 2, 2).filter(|(f, _)| is_person_field(f.name));
+    }
+    // Dynamics 365 exports its record's id as "(Do Not Modify) Lead" (or Contact, Account,
+    // Opportunity) beside its row checksum and modification time.
+    if let Some(rest) = key.strip_prefix("donotmodify") {
+        return match rest {
+            "lead" | "contact" | "account" | "opportunity" | "product" | "user" | "systemuser" => {
+                recognise_key(kind, "externalid", 2, 2)
+            }
+            _ => None,
+        };
     }
     // Pipedrive names the parts of an address field after it: "Organization - City/town/
     // village/locality of Address", "Person - ZIP/Postal code of Postal address".
@@ -1492,6 +1521,10 @@ mod tests {
         assert_eq!(name(ImportKind::Leads, "Status Reason"), Some("status"));
         assert_eq!(name(ImportKind::Leads, "hs_lead_status"), Some("status"));
         assert_eq!(name(ImportKind::Leads, "hs_object_id"), Some("external_id"));
+        assert_eq!(name(ImportKind::Leads, "(Do Not Modify) Lead"), Some("external_id"));
+        assert_eq!(name(ImportKind::Leads, "(Do Not Modify) Row Checksum"), None);
+        assert_eq!(name(ImportKind::Leads, "Assigned User Name"), Some("owner"));
+        assert_eq!(name(ImportKind::Opportunities, "Salesperson"), Some("owner"));
         assert_eq!(name(ImportKind::Leads, "Mail"), Some("email"));
         assert_eq!(name(ImportKind::Leads, "Mailbox"), None);
         assert_eq!(name(ImportKind::Leads, "Domain name"), Some("website"));
