@@ -44,6 +44,8 @@ pub struct Target {
     pub pending: Option<usize>,
     /// The hash of its external id, if it has one.
     pub external: Option<u64>,
+    /// Deleted by someone while the import runs: rows no longer match it.
+    pub gone: bool,
 }
 
 /// Which keys a stored lead is found by, beside its e-mails, phones and names.
@@ -161,7 +163,7 @@ impl Index {
         let own = keys.one_lead_per_id.then(|| key_hash(KeyKind::LeadlineId, &id.to_string()));
         let external = external.map(|ext| key_hash(KeyKind::External, ext));
         let group = if created_here { own.or(external) } else { external };
-        let slot = self.add(Target { id, created_here, pending: None, external: group });
+        let slot = self.add(Target { id, created_here, pending: None, external: group, gone: false });
         if let Some(ext) = external {
             self.map.entry(ext).or_insert(slot);
         }
@@ -218,6 +220,23 @@ impl Index {
             q.build_query_scalar().fetch_all(c).await
         })
         .context("finding leads changed since the import began")?;
+        // Leads someone deleted meanwhile: a later row naming one creates it anew.
+        let deleted: HashSet<Uuid> = crate::on_tx!(&mut tx, |c| sqlx::query_scalar(
+            "SELECT entity_id FROM audit_log
+             WHERE org_id = $1 AND at > $2 AND entity_type = 'lead' AND action = 'delete'"
+        )
+        .bind(org)
+        .bind(since)
+        .fetch_all(c)
+        .await)
+        .context("finding leads deleted since the import began")?
+        .into_iter()
+        .collect();
+        if !deleted.is_empty() {
+            for t in self.targets.iter_mut().filter(|t| deleted.contains(&t.id)) {
+                t.gone = true;
+            }
+        }
         type Row = (Uuid, String, String, Option<String>, Option<String>);
         for chunk in others.chunks(500) {
             let leads: Vec<Row> = crate::on_tx!(&mut tx, |c| {
@@ -286,7 +305,7 @@ impl Index {
     /// batch being built.
     pub fn add_created(&mut self, id: Uuid, keys: &[Key], pending: Option<usize>) -> u32 {
         let external = keys.iter().find(|k| k.external).map(|k| k.hash);
-        let slot = self.add(Target { id, created_here: true, pending, external });
+        let slot = self.add(Target { id, created_here: true, pending, external, gone: false });
         self.pending.push(slot);
         slot
     }
@@ -301,6 +320,9 @@ impl Index {
         keys.iter().filter(|k| alone || !k.name_only).find_map(|k| {
             let slot = *self.map.get(&k.hash)?;
             let t = &self.targets[slot as usize];
+            if t.gone {
+                return None;
+            }
             if own.is_some() && t.created_here && t.external.is_some() && t.external != own {
                 return None;
             }
@@ -308,9 +330,13 @@ impl Index {
         })
     }
 
+    /// Points `keys` not yet known, or known for a lead deleted meanwhile, at `slot`.
     pub fn insert_keys(&mut self, keys: &[Key], slot: u32) {
         for k in keys {
-            self.map.entry(k.hash).or_insert(slot);
+            let known = self.map.entry(k.hash).or_insert(slot);
+            if self.targets[*known as usize].gone {
+                *known = slot;
+            }
         }
     }
 

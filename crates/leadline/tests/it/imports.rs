@@ -24,6 +24,7 @@ crate::on_both!(
     a_list_imported_twice_at_once_is_stored_once,
     a_lead_added_during_an_import_is_found_by_it,
     an_undo_goes_on_when_its_request_goes_away,
+    a_lead_deleted_during_an_import_is_no_longer_matched,
 );
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -1579,4 +1580,38 @@ async fn an_undo_goes_on_when_its_request_goes_away(backend: Backend) {
     let after = app.wait_import(&token, id).await;
     assert_eq!(after["status"], "undone", "{after}");
     assert_eq!(app.all_leads(&token).await.len(), 0);
+}
+
+/// A lead someone deletes while a long import runs no longer absorbs the import's later
+/// rows: the row naming it creates it anew rather than being skipped as its duplicate.
+async fn a_lead_deleted_during_an_import_is_no_longer_matched(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let doomed = app.lead(&token, json!({"name": "Doomed Widgets LLC"})).await;
+    let mut csv = String::from("Company,Phone\n");
+    for i in 0..40_000 {
+        csv.push_str(&format!("Steady {i} Inc,+1 206 5{:02} {:04}\n", 50 + i / 10_000, i % 10_000));
+    }
+    csv.push_str("Doomed Widgets,+1 312 555 0198\n");
+    let started = app.upload("/api/v1/imports", &token, &[], "long.csv", csv.as_bytes()).await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text);
+    let id = started.body["id"].as_str().unwrap().to_owned();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let r = app.get(&format!("/api/v1/imports/{id}"), &token).await;
+        if r.body["rows_done"].as_i64().unwrap_or(0) > 0 || r.body["status"] != "running" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the import never stored a batch");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    delete_lead(&app, &token, doomed["id"].as_str().unwrap()).await;
+    let still_running = app.get(&format!("/api/v1/imports/{id}"), &token).await.body["status"] == "running";
+    let done = app.wait_import(&token, &id).await;
+    if !still_running {
+        eprintln!("the import ended before the lead was deleted; nothing to check");
+        return;
+    }
+    assert_eq!((done["created"].clone(), done["duplicates"].clone()), (json!(40_001), json!(0)), "{done}");
+    let found = app.get("/api/v1/leads?q=Doomed", &token).await;
+    assert_eq!(found.body["items"].as_array().map(Vec::len), Some(1), "{}", found.text);
 }
