@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
 use leadline_domain::{Money, Stage, dedupe, money, stage, text};
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{HashMap, HashSet, hash_map::Entry},
     sync::Arc,
 };
 use uuid::Uuid;
@@ -24,6 +24,8 @@ use uuid::Uuid;
 struct Lookup {
     columns: Columns,
     leads_by_name: HashMap<String, Uuid>,
+    /// Company keys several leads share, with each one's id and name.
+    same_name: HashMap<String, Vec<(Uuid, String)>>,
     leads_by_external: HashMap<String, Uuid>,
     products: HashMap<String, Uuid>,
     owners: super::engine::Owners,
@@ -76,6 +78,50 @@ pub(crate) async fn preview(
     Ok(rows.iter().map(|(line, rec)| prepare(&lookup, *line, rec)).collect())
 }
 
+/// The names of the leads that share a company key ("Twin Co" and "TWIN CO.").
+async fn same_name_leads(
+    tx: &mut Tx,
+    same_ids: HashMap<String, Vec<Uuid>>,
+) -> anyhow::Result<HashMap<String, Vec<(Uuid, String)>>> {
+    let ids: Vec<Uuid> = same_ids.values().flatten().copied().collect();
+    let mut names: HashMap<Uuid, String> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let found: Vec<(Uuid, String)> = crate::on_tx!(tx, |c| {
+            let mut q = sqlx::QueryBuilder::new("SELECT id, name FROM leads WHERE id IN (");
+            store::push_ids(&mut q, chunk);
+            q.build_query_as().fetch_all(c).await
+        })?;
+        names.extend(found);
+    }
+    Ok(same_ids
+        .into_iter()
+        .map(|(key, ids)| (key, ids.into_iter().filter_map(|id| names.get(&id).map(|n| (id, n.clone()))).collect()))
+        .collect())
+}
+
+/// The lead a row names by `name` whose company key several leads share: the one of
+/// exactly that name (without case), else none, and why.
+fn one_of_same_name(candidates: &[(Uuid, String)], name: &str) -> Result<Uuid, String> {
+    let wanted = text::collapse_whitespace(name).to_lowercase();
+    let exact: Vec<Uuid> = candidates
+        .iter()
+        .filter(|(_, n)| text::collapse_whitespace(n).to_lowercase() == wanted)
+        .map(|(id, _)| *id)
+        .collect();
+    match exact.as_slice() {
+        [one] => Ok(*one),
+        _ => {
+            let mut names: Vec<&str> = candidates.iter().map(|(_, n)| n.as_str()).take(5).collect();
+            names.dedup();
+            Err(format!(
+                "{} leads of this organization have this name ({}); name the lead by its external id instead",
+                candidates.len(),
+                names.join(", ")
+            ))
+        }
+    }
+}
+
 /// The leads a preview's rows name, by company key and by external id.
 #[derive(Default)]
 struct Wanted {
@@ -95,6 +141,7 @@ async fn lookup(
     let org = org_row.id;
     let mut leads_by_name = HashMap::new();
     let mut leads_by_external = HashMap::new();
+    let mut same_ids: HashMap<String, Vec<Uuid>> = HashMap::new();
     let mut tx = db.read().await?;
     crate::on_tx!(&mut tx, |c| {
         let mut rows = sqlx::query_as::<_, (Uuid, String, Option<String>)>(
@@ -104,7 +151,12 @@ async fn lookup(
         .fetch(&mut *c);
         while let Some((id, name, ext)) = rows.try_next().await? {
             if let Some(k) = dedupe::company_key(&name).filter(|k| only.is_none_or(|w| w.names.contains(k))) {
-                leads_by_name.entry(k).or_insert(id);
+                match leads_by_name.entry(k) {
+                    Entry::Vacant(e) => {
+                        e.insert(id);
+                    }
+                    Entry::Occupied(e) => same_ids.entry(e.key().clone()).or_insert_with(|| vec![*e.get()]).push(id),
+                }
             }
             if let Some(e) = ext.filter(|e| only.is_none_or(|w| w.external.contains(e))) {
                 leads_by_external.entry(e).or_insert(id);
@@ -112,6 +164,7 @@ async fn lookup(
         }
         Ok::<_, sqlx::Error>(())
     })?;
+    let same_name = same_name_leads(&mut tx, same_ids).await?;
     let mut products = HashMap::new();
     for p in store::sales::products(&mut tx, org).await? {
         products.insert(store::sales::name_key(&p.name), p.id);
@@ -133,6 +186,7 @@ async fn lookup(
     Ok(Lookup {
         columns: columns.clone(),
         leads_by_name,
+        same_name,
         leads_by_external,
         products,
         owners: owners(db, org).await?,
@@ -258,11 +312,17 @@ fn prepare(l: &Lookup, line: u64, rec: &csv::ByteRecord) -> Row<NewOpportunity> 
     let lead = match (external, cols.first(rec, "lead")) {
         (Some((_, Some(found), _)), _) => Some(found),
         (_, Some((col, name))) => {
-            let found = dedupe::company_key(&name).and_then(|k| l.leads_by_name.get(&k).copied());
-            if found.is_none() {
-                bad(col, &name, "no lead of this organization has this name".into());
+            let key = dedupe::company_key(&name);
+            match key.as_ref().and_then(|k| l.same_name.get(k)) {
+                Some(candidates) => one_of_same_name(candidates, &name).map_err(|why| bad(col, &name, why)).ok(),
+                None => {
+                    let found = key.and_then(|k| l.leads_by_name.get(&k).copied());
+                    if found.is_none() {
+                        bad(col, &name, "no lead of this organization has this name".into());
+                    }
+                    found
+                }
             }
-            found
         }
         (Some((col, None, ext)), None) => {
             bad(col, &ext, "no lead of this organization has this external id".into());

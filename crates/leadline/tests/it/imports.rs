@@ -25,6 +25,7 @@ crate::on_both!(
     a_lead_added_during_an_import_is_found_by_it,
     an_undo_goes_on_when_its_request_goes_away,
     a_lead_deleted_during_an_import_is_no_longer_matched,
+    an_opportunity_names_one_lead_or_is_refused,
 );
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -1614,4 +1615,25 @@ async fn a_lead_deleted_during_an_import_is_no_longer_matched(backend: Backend) 
     assert_eq!((done["created"].clone(), done["duplicates"].clone()), (json!(40_001), json!(0)), "{done}");
     let found = app.get("/api/v1/leads?q=Doomed", &token).await;
     assert_eq!(found.body["items"].as_array().map(Vec::len), Some(1), "{}", found.text);
+}
+
+/// Several leads may share a company name ("Twin Co" and "TWIN CO."): an opportunity naming
+/// one of them exactly goes to it; one naming them only alike is refused, not attached to
+/// either at random.
+async fn an_opportunity_names_one_lead_or_is_refused(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let plain = app.lead(&token, json!({"name": "Twin Co"})).await;
+    app.lead(&token, json!({"name": "TWIN CO."})).await;
+    let csv = "Opportunity Name,Account Name,Stage,Amount\nExact deal,twin co,Prospecting,100\n\
+        Vague deal,Twin Company,Prospecting,200\n";
+    let done = app.import(&token, &[("kind", "opportunities")], "twins.csv", csv.as_bytes()).await;
+    assert_eq!((done["created"].clone(), done["rejected"].clone()), (json!(1), json!(1)), "{done}");
+    let opportunities = app.get("/api/v1/opportunities", &token).await;
+    let items = opportunities.body["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 1, "{}", opportunities.text);
+    assert_eq!(items[0]["lead_id"], plain["id"], "{}", opportunities.text);
+    let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
+    let refused = rows.iter().find(|r| r["outcome"] == "rejected").expect("the vague row is refused");
+    assert_eq!(refused["row_number"], 3);
+    assert!(refused["reason"].as_str().unwrap().contains("2 leads of this organization have this name"), "{refused}");
 }
