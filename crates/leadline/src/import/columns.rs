@@ -163,7 +163,7 @@ impl Columns {
         });
         let kind_hint = other.map_or_else(String::new, |k| format!("; {}", import_as(k)));
         Err(FileError(format!(
-            "the file has no {what} column (its columns are {found}); map one with --map \"Header={hint}\"{kind_hint}"
+            "the file has no {what} column (its columns are {found}); map one to \"{hint}\" on the mapping page, with --map \"Header={hint}\", or with the API's map=Header={hint}{kind_hint}"
         )))
     }
 

@@ -104,7 +104,7 @@ impl Index {
         let (mut index, slots) = leads;
         for (lead, hash) in emails.into_iter().chain(phones) {
             if let Some(slot) = slots.get(&lead) {
-                index.map.entry(hash).or_insert(*slot);
+                index.point(hash, *slot);
             }
         }
         Ok(index)
@@ -165,25 +165,25 @@ impl Index {
         let group = if created_here { own.or(external) } else { external };
         let slot = self.add(Target { id, created_here, pending: None, external: group, gone: false });
         if let Some(ext) = external {
-            self.map.entry(ext).or_insert(slot);
+            self.point(ext, slot);
         }
         if let Some(own) = own {
-            self.map.entry(own).or_insert(slot);
+            self.point(own, slot);
         }
         if kind == LeadKind::Company.as_str()
             && let Some(k) = dedupe::company_key(name)
         {
-            self.map.entry(key_hash(KeyKind::Company, &k)).or_insert(slot);
+            self.point(key_hash(KeyKind::Company, &k), slot);
         }
         if keys.match_domain
             && let Some(d) = website.and_then(dedupe::company_domain)
         {
-            self.map.entry(key_hash(KeyKind::Domain, &d)).or_insert(slot);
+            self.point(key_hash(KeyKind::Domain, &d), slot);
         }
         if kind == LeadKind::Person.as_str()
             && let Some(k) = super::leads::person_key(name)
         {
-            self.map.entry(key_hash(KeyKind::Person, &k)).or_insert(slot);
+            self.point(key_hash(KeyKind::Person, &k), slot);
         }
         slot
     }
@@ -272,7 +272,7 @@ impl Index {
                 .context("reading the e-mails and phones of leads changed since the import began")?;
                 for (lead, value) in found {
                     if let Some(slot) = slots.get(&lead) {
-                        self.map.entry(key_hash(kind, &value)).or_insert(*slot);
+                        self.point(key_hash(kind, &value), *slot);
                     }
                 }
             }
@@ -330,13 +330,17 @@ impl Index {
         })
     }
 
-    /// Points `keys` not yet known, or known for a lead deleted meanwhile, at `slot`.
     pub fn insert_keys(&mut self, keys: &[Key], slot: u32) {
         for k in keys {
-            let known = self.map.entry(k.hash).or_insert(slot);
-            if self.targets[*known as usize].gone {
-                *known = slot;
-            }
+            self.point(k.hash, slot);
+        }
+    }
+
+    /// Points a key not yet known, or known for a lead deleted meanwhile, at `slot`.
+    fn point(&mut self, hash: u64, slot: u32) {
+        let known = self.map.entry(hash).or_insert(slot);
+        if self.targets[*known as usize].gone {
+            *known = slot;
         }
     }
 

@@ -44,7 +44,12 @@ const PAGE: i64 = 2_000;
 
 /// Undoes import `id` of the actor's organization. Safe to run again after a crash.
 pub async fn undo(db: &Db, actor: &Actor, id: Uuid) -> Result<UndoReport, AppError> {
-    start(db, actor, id)?.await.map_err(|e| AppError::Internal(anyhow::anyhow!("the undo stopped: {e}")))?
+    ended(start(db, actor, id)?.await)
+}
+
+/// What an undo [`start`] began ended with.
+pub fn ended(joined: Result<Result<UndoReport, AppError>, tokio::task::JoinError>) -> Result<UndoReport, AppError> {
+    joined.map_err(|e| AppError::Internal(anyhow::anyhow!("the undo stopped: {e}")))?
 }
 
 /// Starts undoing import `id` on a task of its own, so that it runs to the end when the

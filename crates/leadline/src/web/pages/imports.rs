@@ -639,9 +639,7 @@ async fn undo(
     // and the import's page follows it.
     let done = match crate::import::undo::start(&state.db, &user.actor, id) {
         Ok(mut task) => match tokio::time::timeout(std::time::Duration::from_secs(5), &mut task).await {
-            Ok(joined) => {
-                joined.map_err(|e| AppError::Internal(anyhow::anyhow!("the undo stopped: {e}"))).and_then(|r| r)
-            }
+            Ok(joined) => crate::import::undo::ended(joined),
             Err(_) => {
                 return Ok(redirect_with_flash(
                     &format!("/imports/{id}"),
