@@ -42,16 +42,21 @@ async fn serve_stops_gracefully_on_sigterm() {
     .unwrap();
 }
 
-pub fn run(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leadline"))
+/// The command `leadline ARGS` on the database at `url`, its output read here.
+fn leadline(url: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_leadline"));
+    command
         .args(args)
         .env("LEADLINE_DATABASE_URL", url)
         .env("LEADLINE_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run leadline");
+        .stderr(Stdio::piped());
+    command
+}
+
+pub fn run(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = leadline(url, args).spawn().expect("run leadline");
     if let Some(input) = stdin {
         child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     } else {
@@ -63,15 +68,7 @@ pub fn run(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
 /// Runs the command with its standard output read by nobody (`leadline … | head` once
 /// `head` has read enough).
 pub fn run_into_closed_pipe(url: &str, args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leadline"))
-        .args(args)
-        .env("LEADLINE_DATABASE_URL", url)
-        .env("LEADLINE_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run leadline");
+    let mut child = leadline(url, args).stdin(Stdio::null()).spawn().expect("run leadline");
     drop(child.stdout.take());
     child.wait_with_output().unwrap()
 }

@@ -1528,6 +1528,19 @@ async fn a_list_imported_twice_at_once_is_stored_once(backend: Backend) {
     assert_eq!(export.text.lines().count(), 3_001, "one row per lead and the header");
 }
 
+/// Waits until import `id` has stored its first batch (or ended).
+async fn first_batch_stored(app: &TestApp, token: &str, id: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let r = app.get(&format!("/api/v1/imports/{id}"), token).await;
+        if r.body["rows_done"].as_i64().unwrap_or(0) > 0 || r.body["status"] != "running" {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "the import never stored a batch");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// A lead a rep adds by hand while a long import runs is a duplicate for the import's
 /// later rows, as if it had been there when the import began.
 async fn a_lead_added_during_an_import_is_found_by_it(backend: Backend) {
@@ -1541,15 +1554,7 @@ async fn a_lead_added_during_an_import_is_found_by_it(backend: Backend) {
     assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text);
     let id = started.body["id"].as_str().unwrap().to_owned();
     // Once the first batch is stored, a rep adds the lead the file's last row names.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    loop {
-        let r = app.get(&format!("/api/v1/imports/{id}"), &token).await;
-        if r.body["rows_done"].as_i64().unwrap_or(0) > 0 || r.body["status"] != "running" {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "the import never stored a batch");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    first_batch_stored(&app, &token, &id).await;
     let added = app.lead(&token, json!({"name": "Late Arrival, Inc."})).await;
     let still_running = app.get(&format!("/api/v1/imports/{id}"), &token).await.body["status"] == "running";
     let done = app.wait_import(&token, &id).await;
@@ -1596,15 +1601,7 @@ async fn a_lead_deleted_during_an_import_is_no_longer_matched(backend: Backend) 
     let started = app.upload("/api/v1/imports", &token, &[], "long.csv", csv.as_bytes()).await;
     assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text);
     let id = started.body["id"].as_str().unwrap().to_owned();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    loop {
-        let r = app.get(&format!("/api/v1/imports/{id}"), &token).await;
-        if r.body["rows_done"].as_i64().unwrap_or(0) > 0 || r.body["status"] != "running" {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "the import never stored a batch");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    first_batch_stored(&app, &token, &id).await;
     delete_lead(&app, &token, doomed["id"].as_str().unwrap()).await;
     let still_running = app.get(&format!("/api/v1/imports/{id}"), &token).await.body["status"] == "running";
     let done = app.wait_import(&token, &id).await;
