@@ -266,20 +266,28 @@ pub async fn execute(db: &Db, job: &Job, progress: &Arc<Progress>) -> anyhow::Re
     result.map(drop)
 }
 
-/// Waits while an import of the same kind into the organization that was recorded
-/// earlier still runs: each import finds duplicates among the records there when it
-/// starts, so two at once (the same list uploaded twice) would both store what neither
-/// had seen. One whose process is gone does not hold the next up. Answers whether to go
-/// on (not when this import was asked to stop meanwhile).
+/// Waits while another import of the same kind writes into the organization: each
+/// import finds duplicates among the records there when it begins, so two at once (the
+/// same list uploaded twice) would both store what neither had seen. Imports are let in
+/// one at a time (`store::imports::admit`), whatever the order they were recorded or
+/// committed in; one whose process is gone does not hold the next up. Answers whether to
+/// go on (not when this import was asked to stop meanwhile).
 async fn wait_for_earlier(db: &Db, job: &Job) -> anyhow::Result<bool> {
     let mut last_beat: Option<std::time::Instant> = None;
     loop {
         let now = store::now();
         let mut tx = db.read().await?;
-        let ahead = store::imports::unfinished_before(&mut tx, job.org.id, job.kind.as_str(), job.id).await?;
+        let writing = store::imports::writing_besides(&mut tx, job.org.id, job.kind.as_str(), job.id).await?;
         drop(tx);
-        let Some(running) = ahead.iter().find(|e| !store::imports::stopped(e, now - STALE_AFTER)) else {
-            return Ok(true);
+        let Some(running) = writing.iter().find(|e| !store::imports::stopped(e, now - STALE_AFTER)) else {
+            let mut tx = db.write().await?;
+            let now = store::now();
+            if store::imports::admit(&mut tx, job.org.id, job.kind.as_str(), job.id, now, now - STALE_AFTER).await? {
+                tx.commit().await?;
+                return Ok(true);
+            }
+            tx.commit().await?;
+            continue;
         };
         // A heartbeat now and then (well within `STALE_AFTER`), so that this import is not
         // taken for one whose process is gone.

@@ -259,14 +259,50 @@ pub async fn unfinished(tx: &mut Tx) -> anyhow::Result<Vec<Import>> {
 
 /// Imports of the same kind into the organization that were recorded before import `id`
 /// and have not ended.
-pub async fn unfinished_before(tx: &mut Tx, org: Uuid, kind: &str, id: Uuid) -> anyhow::Result<Vec<Import>> {
+pub async fn writing_besides(tx: &mut Tx, org: Uuid, kind: &str, id: Uuid) -> anyhow::Result<Vec<Import>> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM imports i LEFT JOIN users u ON u.id = i.user_id
-         WHERE i.org_id = $1 AND i.kind = $2 AND i.status IN ('running', 'stopping') AND i.id < $3"
+         WHERE i.org_id = $1 AND i.kind = $2 AND i.status IN ('running', 'stopping') AND i.id <> $3
+           AND i.admitted_at IS NOT NULL"
     ));
     on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(kind).bind(id).fetch_all(c).await)
-        .context("looking for earlier imports still running")
+        .context("looking for other imports writing")
 }
+
+/// Lets import `id` begin writing when no other import of `kind` into `org` writes
+/// (with a live heartbeat; `stale_before` as in [`stopped`]), in a write transaction that
+/// no other admission runs beside (SQLite has one writer; PostgreSQL takes a lock for it).
+/// Answers whether it was let in.
+pub async fn admit(
+    tx: &mut Tx,
+    org: Uuid,
+    kind: &str,
+    id: Uuid,
+    now: DateTime<Utc>,
+    stale_before: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    if let Tx::Postgres(c) = tx {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(ADMISSION_LOCK)
+            .execute(&mut **c)
+            .await
+            .context("waiting to begin the import")?;
+    }
+    if writing_besides(tx, org, kind, id).await?.iter().any(|i| !stopped(i, stale_before)) {
+        return Ok(false);
+    }
+    on_tx!(tx, |c| sqlx::query("UPDATE imports SET admitted_at = $1, heartbeat_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(drop))
+    .context("beginning the import")?;
+    Ok(true)
+}
+
+/// The PostgreSQL advisory lock imports are let in under, one at a time.
+const ADMISSION_LOCK: i64 = 0x1EAD_11E0;
 
 /// Says that the import's process is alive (while it waits for another import).
 pub async fn beat(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<()> {
@@ -284,15 +320,16 @@ pub async fn beat(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<(
 pub async fn claim(tx: &mut Tx, import: &Import, now: DateTime<Utc>) -> anyhow::Result<bool> {
     let n = on_tx!(tx, |c| {
         sqlx::query(
-        "UPDATE imports SET heartbeat_at = $1, runner = $2 WHERE id = $3 AND status = 'running' AND heartbeat_at = $4"
-    )
-    .bind(now)
-    .bind(runner())
-    .bind(import.id)
-    .bind(import.heartbeat_at)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected())
+            "UPDATE imports SET heartbeat_at = $1, runner = $2, admitted_at = NULL
+         WHERE id = $3 AND status = 'running' AND heartbeat_at = $4",
+        )
+        .bind(now)
+        .bind(runner())
+        .bind(import.id)
+        .bind(import.heartbeat_at)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
     })
     .context("claiming the import")?;
     Ok(n == 1)
