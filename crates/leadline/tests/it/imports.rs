@@ -26,6 +26,7 @@ crate::on_both!(
     an_undo_goes_on_when_its_request_goes_away,
     a_lead_deleted_during_an_import_is_no_longer_matched,
     an_opportunity_names_one_lead_or_is_refused,
+    an_import_waits_for_one_writing_whatever_their_ids,
 );
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -1633,4 +1634,43 @@ async fn an_opportunity_names_one_lead_or_is_refused(backend: Backend) {
     let refused = rows.iter().find(|r| r["outcome"] == "rejected").expect("the vague row is refused");
     assert_eq!(refused["row_number"], 3);
     assert!(refused["reason"].as_str().unwrap().contains("2 leads of this organization have this name"), "{refused}");
+}
+
+/// An import writing into the organization holds the next one up whatever their ids say
+/// (an upload takes its id before its record commits; a draft is launched long after it
+/// was uploaded); once it ends, the next one goes on.
+async fn an_import_waits_for_one_writing_whatever_their_ids(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let org = app.org("CRM", "US").await;
+    let (_, token) = app.user(&org, "admin@crm.test", "admin").await;
+    // Another process writes an import whose id sorts after any new one.
+    let writer = uuid::Uuid::from_u128(u128::MAX >> 1);
+    let mut tx = app.db().write().await.unwrap();
+    let now = leadline::store::now();
+    leadline::store::imports::insert(&mut tx, writer, org.id, None, "leads", "other.csv", "x", 1, &json!({}), 1, now)
+        .await
+        .unwrap();
+    leadline::on_tx!(&mut tx, |c| sqlx::query("UPDATE imports SET admitted_at = heartbeat_at WHERE id = $1")
+        .bind(writer)
+        .execute(c)
+        .await
+        .map(drop))
+    .unwrap();
+    tx.commit().await.unwrap();
+    let started = app.upload("/api/v1/imports", &token, &[], "next.csv", b"Company\nNext Co\n").await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text);
+    let id = started.body["id"].as_str().unwrap().to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    let waiting = app.get(&format!("/api/v1/imports/{id}"), &token).await;
+    assert_eq!((&waiting.body["status"], &waiting.body["created"]), (&json!("running"), &json!(0)), "{}", waiting.text);
+    let mut tx = app.db().write().await.unwrap();
+    leadline::on_tx!(&mut tx, |c| sqlx::query("UPDATE imports SET status = 'completed' WHERE id = $1")
+        .bind(writer)
+        .execute(c)
+        .await
+        .map(drop))
+    .unwrap();
+    tx.commit().await.unwrap();
+    let done = app.wait_import(&token, &id).await;
+    assert_eq!(done["created"], 1, "{done}");
 }
