@@ -1542,23 +1542,42 @@ async fn first_batch_stored(app: &TestApp, token: &str, id: &str) {
     }
 }
 
+/// A file of `n` (at most 500,000) companies "{prefix} {i} Inc", each with a phone number
+/// of its own in area code `area`.
+fn companies(prefix: &str, n: usize, area: u16) -> String {
+    let mut csv = String::from("Company,Phone\n");
+    for i in 0..n {
+        csv.push_str(&format!("{prefix} {i} Inc,+1 {area} 5{:02} {:04}\n", 50 + i / 10_000, i % 10_000));
+    }
+    csv
+}
+
+/// Starts importing 40,000 companies and then `last_row`; answers the import's id once its
+/// first batch is stored, with the later rows still to come.
+async fn long_import_under_way(app: &TestApp, token: &str, prefix: &str, last_row: &str) -> String {
+    let csv = companies(prefix, 40_000, 206) + last_row;
+    let started = app.upload("/api/v1/imports", token, &[], "long.csv", csv.as_bytes()).await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text);
+    let id = started.body["id"].as_str().unwrap().to_owned();
+    first_batch_stored(app, token, &id).await;
+    id
+}
+
+/// Whether import `id` still runs (so that what a test did meanwhile happened during it),
+/// and the import once it has ended.
+async fn still_running_then_ended(app: &TestApp, token: &str, id: &str) -> (bool, Value) {
+    let still_running = app.get(&format!("/api/v1/imports/{id}"), token).await.body["status"] == "running";
+    (still_running, app.wait_import(token, id).await)
+}
+
 /// A lead a rep adds by hand while a long import runs is a duplicate for the import's
 /// later rows, as if it had been there when the import began.
 async fn a_lead_added_during_an_import_is_found_by_it(backend: Backend) {
     let (app, token) = crm(backend).await;
-    let mut csv = String::from("Company,Phone\n");
-    for i in 0..40_000 {
-        csv.push_str(&format!("Early {i} Inc,+1 206 5{:02} {:04}\n", 50 + i / 10_000, i % 10_000));
-    }
-    csv.push_str("Late Arrival Inc,+1 312 555 0199\n");
-    let started = app.upload("/api/v1/imports", &token, &[], "long.csv", csv.as_bytes()).await;
-    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text);
-    let id = started.body["id"].as_str().unwrap().to_owned();
     // Once the first batch is stored, a rep adds the lead the file's last row names.
-    first_batch_stored(&app, &token, &id).await;
+    let id = long_import_under_way(&app, &token, "Early", "Late Arrival Inc,+1 312 555 0199\n").await;
     let added = app.lead(&token, json!({"name": "Late Arrival, Inc."})).await;
-    let still_running = app.get(&format!("/api/v1/imports/{id}"), &token).await.body["status"] == "running";
-    let done = app.wait_import(&token, &id).await;
+    let (still_running, done) = still_running_then_ended(&app, &token, &id).await;
     if !still_running {
         eprintln!("the import ended before the lead was added; nothing to check");
         return;
@@ -1573,11 +1592,7 @@ async fn a_lead_added_during_an_import_is_found_by_it(backend: Backend) {
 /// goes away (a closed browser, a client's timeout), and a second one meanwhile is refused.
 async fn an_undo_goes_on_when_its_request_goes_away(backend: Backend) {
     let (app, token) = crm(backend).await;
-    let mut csv = String::from("Company,Phone\n");
-    for i in 0..20_000 {
-        csv.push_str(&format!("Gone {i} Inc,+1 312 5{:02} {:04}\n", 50 + i / 10_000, i % 10_000));
-    }
-    let done = app.import(&token, &[], "gone.csv", csv.as_bytes()).await;
+    let done = app.import(&token, &[], "gone.csv", companies("Gone", 20_000, 312).as_bytes()).await;
     assert_eq!(done["created"], 20_000, "{done}");
     let id = done["id"].as_str().unwrap();
     let gave_up = tokio::time::timeout(std::time::Duration::from_millis(150), undo(&app, &token, id)).await;
@@ -1594,18 +1609,9 @@ async fn an_undo_goes_on_when_its_request_goes_away(backend: Backend) {
 async fn a_lead_deleted_during_an_import_is_no_longer_matched(backend: Backend) {
     let (app, token) = crm(backend).await;
     let doomed = app.lead(&token, json!({"name": "Doomed Widgets LLC"})).await;
-    let mut csv = String::from("Company,Phone\n");
-    for i in 0..40_000 {
-        csv.push_str(&format!("Steady {i} Inc,+1 206 5{:02} {:04}\n", 50 + i / 10_000, i % 10_000));
-    }
-    csv.push_str("Doomed Widgets,+1 312 555 0198\n");
-    let started = app.upload("/api/v1/imports", &token, &[], "long.csv", csv.as_bytes()).await;
-    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text);
-    let id = started.body["id"].as_str().unwrap().to_owned();
-    first_batch_stored(&app, &token, &id).await;
+    let id = long_import_under_way(&app, &token, "Steady", "Doomed Widgets,+1 312 555 0198\n").await;
     delete_lead(&app, &token, doomed["id"].as_str().unwrap()).await;
-    let still_running = app.get(&format!("/api/v1/imports/{id}"), &token).await.body["status"] == "running";
-    let done = app.wait_import(&token, &id).await;
+    let (still_running, done) = still_running_then_ended(&app, &token, &id).await;
     if !still_running {
         eprintln!("the import ended before the lead was deleted; nothing to check");
         return;
@@ -1650,27 +1656,24 @@ async fn an_import_waits_for_one_writing_whatever_their_ids(backend: Backend) {
     leadline::store::imports::insert(&mut tx, writer, org.id, None, "leads", "other.csv", "x", 1, &json!({}), 1, now)
         .await
         .unwrap();
-    leadline::on_tx!(&mut tx, |c| sqlx::query("UPDATE imports SET admitted_at = heartbeat_at WHERE id = $1")
-        .bind(writer)
-        .execute(c)
-        .await
-        .map(drop))
-    .unwrap();
     tx.commit().await.unwrap();
+    set_import(&app, "admitted_at = heartbeat_at", writer).await;
     let started = app.upload("/api/v1/imports", &token, &[], "next.csv", b"Company\nNext Co\n").await;
     assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text);
     let id = started.body["id"].as_str().unwrap().to_owned();
     tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
     let waiting = app.get(&format!("/api/v1/imports/{id}"), &token).await;
     assert_eq!((&waiting.body["status"], &waiting.body["created"]), (&json!("running"), &json!(0)), "{}", waiting.text);
-    let mut tx = app.db().write().await.unwrap();
-    leadline::on_tx!(&mut tx, |c| sqlx::query("UPDATE imports SET status = 'completed' WHERE id = $1")
-        .bind(writer)
-        .execute(c)
-        .await
-        .map(drop))
-    .unwrap();
-    tx.commit().await.unwrap();
+    set_import(&app, "status = 'completed'", writer).await;
     let done = app.wait_import(&token, &id).await;
     assert_eq!(done["created"], 1, "{done}");
+}
+
+/// Sets columns of import `id` as another process would (`set` as in SQL's SET).
+async fn set_import(app: &TestApp, set: &str, id: uuid::Uuid) {
+    let sql = format!("UPDATE imports SET {set} WHERE id = $1");
+    let mut tx = app.db().write().await.unwrap();
+    leadline::on_tx!(&mut tx, |c| sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(id).execute(c).await.map(drop))
+        .unwrap();
+    tx.commit().await.unwrap();
 }
