@@ -40,6 +40,44 @@ impl Parts {
         self
     }
 
+    /// Fills what is missing from a place written as people's profiles and prospect lists
+    /// give it ("Austin, Texas, United States", "Berlin, Germany", "Ontario, Canada",
+    /// "Sweden"): the country it ends with, then a state or province of that country, and
+    /// the city before. Nothing is taken from a place in another country than the row's,
+    /// and a region "Area" ("Greater London Area") is no city.
+    #[must_use]
+    pub fn read_place(mut self, place: &str) -> Self {
+        let mut parts: Vec<String> =
+            place.split(',').map(text::collapse_whitespace).filter(|p| !p.is_empty()).collect();
+        if let Some(named) = parts.last().and_then(|last| country_named(last)) {
+            if self.country.as_ref().is_some_and(|c| *c != named) {
+                return self;
+            }
+            self.country = Some(named);
+            parts.pop();
+        }
+        if parts.len() > 2 {
+            return self;
+        }
+        if let Some(last) = parts.last()
+            && let Some(country) = self.state_country(last, None)
+        {
+            self.country.get_or_insert_with(|| country.to_owned());
+            self.region.get_or_insert_with(|| last.clone());
+            parts.pop();
+        }
+        if let [city] = parts.as_slice() {
+            let words: Vec<&str> = city.split_whitespace().collect();
+            if is_place(&words) && !words.last().is_some_and(|w| w.eq_ignore_ascii_case("area")) {
+                self.city.get_or_insert_with(|| city.clone());
+            }
+        } else if let [city, region] = parts.as_slice() {
+            self.city.get_or_insert_with(|| city.clone());
+            self.region.get_or_insert_with(|| region.clone());
+        }
+        self
+    }
+
     /// Whether the last part of an address of `count` parts is one this takes (and fills
     /// from): the country, a part of the address already known, a postcode alone, a
     /// state after the part with the postcode, or a city with its state and postcode.
@@ -399,6 +437,23 @@ mod tests {
         country: Option<&str>,
     ) -> [Option<String>; 5] {
         [Some(street), city, region, postcode, country].map(|v| v.map(str::to_owned))
+    }
+
+    #[test]
+    fn a_place_fills_what_the_row_lacks() {
+        let place = |p: &str, country: Option<&str>| {
+            let parts = Parts { country: country.map(str::to_owned), ..Parts::default() }.read_place(p);
+            [parts.city, parts.region, parts.country].map(|v| v.unwrap_or_default())
+        };
+        assert_eq!(place("Austin, Texas, United States", None), ["Austin", "Texas", "US"]);
+        assert_eq!(place("Stockholm, Stockholm County, Sweden", None), ["Stockholm", "Stockholm County", "SE"]);
+        assert_eq!(place("Berlin, Germany", None), ["Berlin", "", "DE"]);
+        assert_eq!(place("Sweden", None), ["", "", "SE"]);
+        assert_eq!(place("Ontario, Canada", None), ["", "Ontario", "CA"]);
+        assert_eq!(place("Texas", None), ["", "Texas", "US"]);
+        assert_eq!(place("Greater London Area", Some("GB")), ["", "", "GB"]);
+        assert_eq!(place("Paris, France", Some("DE")), ["", "", "DE"], "another country's place is left out");
+        assert_eq!(place("Toronto", None), ["Toronto", "", ""]);
     }
 
     #[test]

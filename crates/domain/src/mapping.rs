@@ -224,6 +224,9 @@ pub const LEAD_FIELDS: &[Field] = &[
             "contactemail",
             "primarycontactprimaryemail",
             "secondaryemail",
+            "supplementalemail",
+            "alternateemail",
+            "alternativeemail",
             "sahkoposti",
             "emailadresse",
             "courriel",
@@ -420,6 +423,12 @@ pub const LEAD_FIELDS: &[Field] = &[
     f(
         "full_address",
         &["fullcombinedaddress", "fulladdress", "combinedaddress", "completeaddress", "formattedaddress"],
+    ),
+    // Where a person or company is, as profiles and prospect lists write it ("Austin, Texas,
+    // United States"): fills the city, state and country a row lacks.
+    f(
+        "location",
+        &["location", "personlocation", "contactlocation", "companylocation", "headquarterslocation", "hqlocation"],
     ),
     f(
         "description",
@@ -647,6 +656,7 @@ pub fn field_label(kind: ImportKind, name: &str) -> String {
         (ImportKind::Leads, "region") => "Region / state",
         (ImportKind::Leads, "street2") => "Street, further line",
         (ImportKind::Leads, "full_address") => "Whole address on one line",
+        (ImportKind::Leads, "location") => "Place (city, state, country)",
         (_, "email") => "E-mail",
         (_, "do_not_email") => "Do not e-mail",
         (_, "external_id") => "External id",
@@ -751,7 +761,8 @@ const ADDRESS_PREFIXES: &[&str] = &["mailing", "billing", "shipping", "address1"
 
 /// Whether a lead field is a part of an address.
 fn is_address_part(name: &str) -> bool {
-    ["street", "house_number", "street2", "city", "region", "postcode", "country", "full_address"].contains(&name)
+    ["street", "house_number", "street2", "city", "region", "postcode", "country", "full_address", "location"]
+        .contains(&name)
 }
 
 /// Finds the field a header means, by its key, then without a trailing number

@@ -191,8 +191,14 @@ impl Columns {
                 .filter_map(|((f, _), h)| f.map(|(f, _)| (f.name, h.as_str())))
                 .collect();
             let has = |names: &[&str]| unclaimed.iter().any(|(f, _)| names.contains(f));
+            // Two telling columns of different fields: a lone "Group" or "Department" beside a
+            // lead's columns is no users file.
+            let mut telling: Vec<&str> =
+                unclaimed.iter().map(|(f, _)| *f).filter(|f| first.contains(f) || second.contains(f)).collect();
+            telling.sort_unstable();
+            telling.dedup();
             let required = missing_column(kind, |n| auto.iter().flatten().any(|(f, _)| f.name == n)).is_none();
-            (required && has(first) && has(second)).then(|| {
+            (required && has(first) && has(second) && telling.len() >= 2).then(|| {
                 let named = unclaimed.iter().map(|(_, h)| format!("'{h}'")).collect::<Vec<_>>().join(", ");
                 format!("its columns {named} are no lead's fields; {}", import_as(kind))
             })
@@ -505,6 +511,16 @@ mod tests {
         let users = ["Full Name", "Email", "Role", "Manager", "Team"];
         assert!(hint(ImportKind::Leads, &users).unwrap().contains("import it as users"));
         assert_eq!(hint(ImportKind::Leads, &["Company", "Contact", "Email", "Phone", "Status", "Title"]), None);
+        // An event's sign-ups (Eventbrite's "Group"), a purchased list's "Department": one
+        // team-like column beside a lead's is no users file.
+        assert_eq!(
+            hint(ImportKind::Leads, &["First Name", "Last Name", "Email", "Group", "Company", "Work Phone"]),
+            None
+        );
+        assert_eq!(
+            hint(ImportKind::Leads, &["First Name", "Last Name", "Email Address", "Department", "Company Name"]),
+            None
+        );
     }
 
     #[test]

@@ -397,7 +397,11 @@ fn person_name(cols: &Columns, rec: &ByteRecord, person: u8, bad: &mut Bad) -> O
 /// A person's phones, from every phone column in the file's order (a list's "Direct
 /// Phone" before its "Company HQ Phone": the first number is the person's main one, and
 /// the lead's time zone comes from it), each number once.
-fn person_phones(cols: &Columns, rec: &ByteRecord, person: u8, region: Option<Region>, bad: &mut Bad) -> Vec<Phone> {
+///
+/// A national number that is no number of `region` is read as one of `beside`, the country
+/// of a number the row writes in international form ("087 123 4567" beside
+/// "+353 1 555 0123" in a list whose organization is in the US).
+fn person_phones(cols: &Columns, rec: &ByteRecord, person: u8, regions: &Regions, bad: &mut Bad) -> Vec<Phone> {
     let mut cells: Vec<_> = PHONE_FIELDS
         .into_iter()
         .flat_map(|(field, kind)| cols.person_at(rec, field, person).map(move |(i, col, cell)| (i, kind, col, cell)))
@@ -406,7 +410,13 @@ fn person_phones(cols: &Columns, rec: &ByteRecord, person: u8, region: Option<Re
     let mut phones: Vec<Phone> = Vec::new();
     for (i, kind, col, cell) in cells {
         let kind = kind.or_else(|| cols.phone_type_of(rec, i).and_then(|t| phone_type_named(&t)));
-        for (part, parsed) in phones_in(&cell, |p| Phone::parse(p, region, kind)) {
+        let parse = |p: &str| {
+            Phone::parse(p, regions.row, kind).or_else(|e| match regions.beside() {
+                Some(beside) if Some(beside) != regions.row => Phone::parse(p, Some(beside), kind).map_err(|_| e),
+                _ => Err(e),
+            })
+        };
+        for (part, parsed) in phones_in(&cell, parse) {
             match parsed {
                 Ok(p) => match phones.iter_mut().find(|q| q.e164() == p.e164()) {
                     // The same number again, this time with its extension.
@@ -421,6 +431,39 @@ fn person_phones(cols: &Columns, rec: &ByteRecord, person: u8, region: Option<Re
         }
     }
     phones
+}
+
+/// The regions a row's national phone numbers are read in: the row's own (its country, or
+/// the import's default), and, for numbers that are none of it, the country of the first
+/// number the row writes in international form (looked for only then).
+struct Regions<'r> {
+    row: Option<Region>,
+    cols: &'r Columns,
+    rec: &'r ByteRecord,
+    beside: std::cell::OnceCell<Option<Region>>,
+}
+
+impl<'r> Regions<'r> {
+    fn of(cols: &'r Columns, rec: &'r ByteRecord, row: Option<Region>) -> Self {
+        Self { row, cols, rec, beside: std::cell::OnceCell::new() }
+    }
+
+    fn beside(&self) -> Option<Region> {
+        *self.beside.get_or_init(|| {
+            PHONE_FIELDS
+                .into_iter()
+                .flat_map(|(field, _)| self.cols.all(self.rec, field))
+                .filter(|(_, cell)| cell.contains('+') || cell.trim_start().starts_with("00"))
+                .flat_map(|(_, cell)| {
+                    phones_in(&cell, |p| Phone::parse(p, None, None))
+                        .into_iter()
+                        .filter_map(|(_, parsed)| parsed.ok())
+                        .collect::<Vec<_>>()
+                })
+                .find_map(|p| leadline_domain::phone::region_of(p.e164()))
+                .and_then(|code| Region::parse(&code).ok())
+        })
+    }
 }
 
 /// A person's e-mail addresses, each once.
@@ -490,6 +533,10 @@ fn read_address(cols: &Columns, rec: &ByteRecord, country: Option<String>, bad: 
     let street = (!lines.is_empty()).then(|| lines.join(", "));
     let parts = address::Parts { street, city, region, postcode, country };
     let parts = if cols.one_lead_per_id() { parts } else { parts.read_street() };
+    let parts = match line("location", 200, bad) {
+        Some(place) => parts.read_place(&place),
+        None => parts,
+    };
     Address {
         street: parts.street,
         city: parts.city,
@@ -598,8 +645,9 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
     });
     let address = read_address(cols, rec, country, &mut bad);
     let region = address.country.as_deref().and_then(|c| Region::parse(c).ok()).or(ctx.region);
+    let regions = Regions::of(cols, rec, region);
 
-    let phones = person_phones(cols, rec, 0, region, &mut bad);
+    let phones = person_phones(cols, rec, 0, &regions, &mut bad);
     let emails = person_emails(cols, rec, 0, &mut bad);
     let do_not_call = person_flag(cols, rec, "do_not_call", 0, &mut bad);
     let do_not_email = person_flag(cols, rec, "do_not_email", 0, &mut bad);
@@ -610,7 +658,7 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
         .map(|n| PersonRead {
             name: person_name(cols, rec, n, &mut bad),
             title: person_line(cols, rec, "title", n, 200, &mut bad),
-            phones: person_phones(cols, rec, n, region, &mut bad),
+            phones: person_phones(cols, rec, n, &regions, &mut bad),
             emails: person_emails(cols, rec, n, &mut bad),
             do_not_call: person_flag(cols, rec, "do_not_call", n, &mut bad),
             do_not_email: person_flag(cols, rec, "do_not_email", n, &mut bad),

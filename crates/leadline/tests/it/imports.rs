@@ -266,6 +266,21 @@ async fn values_are_normalized(backend: Backend) {
         [country("Mary Major"), country("Tom Toronto"), country("Ned Nowhere")],
         [Some(json!("US")), Some(json!("CA")), Some(Value::Null)]
     );
+    // A row without a country writing one number in international form: its national
+    // numbers that are none of the organization's country are read as of that one.
+    let csv = "First Name,Last Name,Company,Work Phone,Cell Phone\n\
+        Tom,O'Neil,O'Neil & Sons Ltd.,+353 1 555 0123,087 123 4567\n\
+        Ann,Arbor,Arbor Inc,+44 20 7946 0958,(734) 555-0123\n";
+    let done = app.import(&token, &[], "eventbrite.csv", csv.as_bytes()).await;
+    assert_eq!((&done["created"], &done["rejected"]), (&json!(2), &json!(0)), "{done}");
+    let leads = app.all_leads(&token).await;
+    let by_name = |n: &str| leads.iter().find(|l| l["name"] == n).unwrap_or_else(|| panic!("{n}: {leads:?}"));
+    assert_eq!(phones(by_name("O'Neil & Sons Ltd.")), ["+35315550123", "+353871234567"]);
+    assert_eq!(
+        phones(by_name("Arbor Inc")),
+        ["+442079460958", "+17345550123"],
+        "a number of the organization's country stays one"
+    );
 }
 
 /// Pipedrive's address parts ("Street/road name of Address", "House number of Address")
@@ -388,6 +403,20 @@ async fn addresses_in_parts_or_on_one_line(backend: Backend) {
         want([Some("1 Globex Way"), Some("Palo Alto"), Some("California"), Some("94301"), Some("US")])
     );
     assert_eq!(globex["custom_fields"]["City"], "Oakland", "{globex}");
+    // A profile's "Location" ("City, Region, Country") gives what the row lacks, and with the
+    // country how its phones are read.
+    let csv = "First Name,Last Name,Company,Location,Phone\n\
+        Lena,Svensson,Nordvik AB (publ),\"Stockholm, Stockholm County, Sweden\",08-765 432 10\n\
+        Sam,Houston,Lone Ranger LLC,\"Austin, Texas, United States\",(512) 555-0199\n";
+    let done = app.import(&token, &[], "salesnav.csv", csv.as_bytes()).await;
+    assert_eq!((&done["created"], &done["rejected"]), (&json!(2), &json!(0)), "{done}");
+    let leads = app.all_leads(&token).await;
+    let nordvik = leads.iter().find(|l| l["name"] == "Nordvik AB (publ)").unwrap();
+    assert_eq!(parts(nordvik), want([None, Some("Stockholm"), Some("Stockholm County"), None, Some("SE")]));
+    assert_eq!(phones(nordvik), ["+46876543210"]);
+    let ranger = leads.iter().find(|l| l["name"] == "Lone Ranger LLC").unwrap();
+    assert_eq!(parts(ranger), want([None, Some("Austin"), Some("Texas"), None, Some("US")]));
+    assert_eq!(ranger["time_zones"], json!(["America/Chicago"]), "{ranger}");
 }
 
 async fn duplicates_in_every_form_are_found(backend: Backend) {
