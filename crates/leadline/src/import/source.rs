@@ -59,7 +59,7 @@ pub fn sniff<R: Read + Seek>(
         let chunk = &buf[..n];
         hasher.update(chunk);
         size += n as u64;
-        lines += memchr_count(chunk);
+        lines += line_ends(chunk, records.last);
         records.feed(chunk);
         utf8.feed(chunk);
         if head.len() < 64 * 1024 {
@@ -197,27 +197,33 @@ impl RecordCount {
                 (Quoted, b'"') => QuoteInQuoted,
                 (Quoted, _) => Quoted,
                 (Start, b'"') | (QuoteInQuoted, b'"') => Quoted,
-                (_, b'\n') => {
+                // A line ends at "\n", "\r\n" or a lone "\r" (old Mac Excel).
+                (_, b'\n') if self.last == b'\r' => Start,
+                (_, b'\n' | b'\r') => {
                     self.records += 1;
                     Start
                 }
                 (_, b',' | b';' | b'\t' | b'|') => Start,
                 _ => Unquoted,
             };
-        }
-        if let Some(&b) = chunk.last() {
             self.last = b;
         }
     }
 
     /// Records in the file, the header among them (a last line without a line break counts).
     fn finish(&self) -> u64 {
-        self.records + u64::from(self.last != b'\n' && self.last != 0)
+        self.records + u64::from(!matches!(self.last, b'\n' | b'\r' | 0))
     }
 }
 
-fn memchr_count(chunk: &[u8]) -> u64 {
-    chunk.iter().filter(|b| **b == b'\n').count() as u64
+/// Line ends in `chunk` ("\n", "\r\n" or a lone "\r"), `last` being the byte before it.
+fn line_ends(chunk: &[u8], mut last: u8) -> u64 {
+    let mut n = 0;
+    for &b in chunk {
+        n += u64::from(b == b'\r' || (b == b'\n' && last != b'\r'));
+        last = b;
+    }
+    n
 }
 
 /// UTF-8 validity over chunks that may split a character, with counts of the
@@ -496,6 +502,13 @@ mod tests {
             assert_eq!(count(file, chunk), 4, "chunks of {chunk}");
         }
         assert_eq!(count("a;b\r\n\"x\r\ny\";z\r\n", 2), 2);
+        // Old Mac Excel ends lines with "\r" alone.
+        for chunk in [1, 2, 1024] {
+            assert_eq!(count("Company,Phone\rAlpha,1\rBeta,2\r", chunk), 3, "chunks of {chunk}");
+        }
+        assert_eq!(sniffed(b"Company,Phone\rAlpha,1\rBeta,2\rGamma,3").rows_estimate, 3);
+        assert_eq!(line_ends(b"a\r\nb\rc\n", 0), 3);
+        assert_eq!(line_ends(b"\nx", b'\r'), 0);
     }
 
     #[test]
