@@ -905,8 +905,11 @@ fn recognise_key(kind: ImportKind, key: &str, prefixes: u8, tails: u8) -> Option
         return Some(found);
     }
     let unnumbered = key.trim_end_matches(|c: char| c.is_ascii_digit());
+    // "Phone 2" is a further phone; "Street Address 1" (Keap) is the street, while a
+    // field of one value numbered 2 or more ("Company 2") is none.
+    let first = &key[unnumbered.len()..] == "1";
     if unnumbered != key
-        && let Some((f, rank)) = find(unnumbered).filter(|(f, _)| f.multi)
+        && let Some((f, rank)) = find(unnumbered).filter(|(f, _)| f.multi || first)
     {
         return Some((f, rank + 1));
     }
@@ -1163,6 +1166,28 @@ mod tests {
 
     /// Headers of other CRMs' exports.
     const EXPORTS: &[(&str, ImportKind, &[Column])] = &[
+        (
+            "Keap contacts",
+            ImportKind::Leads,
+            &[
+                ("Street Address 1", "street"),
+                ("Street Address 2", "street2"),
+                ("Phone 1", "phone"),
+                ("Phone 1 Type", "phone_type"),
+                ("Phone 2", "phone"),
+                ("Company 2", "-"),
+            ],
+        ),
+        (
+            "A prospect list",
+            ImportKind::Leads,
+            &[
+                ("Supplemental Email", "email"),
+                ("Location", "location"),
+                ("Person Location", "location"),
+                ("Direct Phone Number", "direct_phone"),
+            ],
+        ),
         (
             "HubSpot contacts",
             ImportKind::Leads,

@@ -396,7 +396,7 @@ fn person_name(cols: &Columns, rec: &ByteRecord, person: u8, bad: &mut Bad) -> O
 
 /// A person's phones, from every phone column in the file's order (a list's "Direct
 /// Phone" before its "Company HQ Phone": the first number is the person's main one, and
-/// the lead's time zone comes from it), each number once.
+/// the lead's time zone comes from it), faxes last, each number once.
 ///
 /// A national number that is no number of `region` is read as one of `beside`, the country
 /// of a number the row writes in international form ("087 123 4567" beside
@@ -430,6 +430,8 @@ fn person_phones(cols: &Columns, rec: &ByteRecord, person: u8, regions: &Regions
             }
         }
     }
+    // A fax is nobody's number to call first (Outlook puts "Business Fax" before "Business Phone").
+    phones.sort_by_key(|p| p.kind() == PhoneType::Fax);
     phones
 }
 
@@ -505,8 +507,15 @@ fn read_address(cols: &Columns, rec: &ByteRecord, country: Option<String>, bad: 
     // A line break in a street or a whole address parts it like a comma.
     let line = |field: &str, max: usize, bad: &mut Bad| {
         let (_, col, v) = cols.person_at(rec, field, 0).next()?;
-        let lines = v.contains('\n') && matches!(field, "street" | "full_address");
-        let v = if lines { v.lines().map(str::trim).collect::<Vec<_>>().join(", ").into() } else { v };
+        let whole = matches!(field, "street" | "full_address");
+        let lines = v.contains('\n') && whole;
+        let v = if lines {
+            v.lines().map(str::trim).collect::<Vec<_>>().join(", ").into()
+        } else if whole && let Some(parts) = spaced_parts(&v) {
+            parts.into()
+        } else {
+            v
+        };
         text::optional_line(Some(&v), max).unwrap_or_else(|e| {
             bad(col, &v, e.to_string());
             None
@@ -544,6 +553,29 @@ fn read_address(cols: &Columns, rec: &ByteRecord, country: Option<String>, bad: 
         postcode: parts.postcode,
         country: parts.country,
     }
+}
+
+/// An address whose parts are set apart by runs of spaces instead of commas, as Mailchimp
+/// exports one ("1 Main St  Apt 4  Springfield  IL  62701  US"), written with commas, a
+/// postcode joined to the part before it ("…, Springfield, IL 62701, US").
+fn spaced_parts(v: &str) -> Option<String> {
+    if v.contains(',') || v.trim().matches("  ").count() < 2 {
+        return None;
+    }
+    let mut parts: Vec<String> = Vec::new();
+    for part in v.split("  ").map(str::trim).filter(|p| !p.is_empty()) {
+        let words = part.split_whitespace().count();
+        let postcode =
+            words <= 2 && part.len() <= 10 && part.split_whitespace().any(|w| w.contains(|c: char| c.is_ascii_digit()));
+        match parts.last_mut() {
+            Some(last) if postcode && !last.contains(|c: char| c.is_ascii_digit()) => {
+                last.push(' ');
+                last.push_str(part);
+            }
+            _ => parts.push(part.to_owned()),
+        }
+    }
+    Some(parts.join(", "))
 }
 
 /// The country of a row that names none, when its state or province is one of the
@@ -825,6 +857,20 @@ mod tests {
         assert_eq!(numbers("030 901820; call after 5"), ["+4930901820", "bad:call after 5"]);
         assert_eq!(numbers("not a number"), ["bad:not a number"]);
         assert_eq!(numbers("030 901820 ::: 0171 2345678"), ["+4930901820", "+491712345678"]);
+    }
+
+    #[test]
+    fn an_address_set_apart_by_spaces_is_read_in_parts() {
+        assert_eq!(
+            spaced_parts("123 Main St  Apt 4  Springfield  IL  62701  US").as_deref(),
+            Some("123 Main St, Apt 4, Springfield, IL 62701, US")
+        );
+        assert_eq!(
+            spaced_parts("Königstraße 1    München  80331  DE").as_deref(),
+            Some("Königstraße 1, München 80331, DE")
+        );
+        assert_eq!(spaced_parts("1 Main St  Springfield"), None, "one double space may be a typing slip");
+        assert_eq!(spaced_parts("1 Main St,  Springfield,  IL"), None);
     }
 
     #[test]

@@ -417,6 +417,17 @@ async fn addresses_in_parts_or_on_one_line(backend: Backend) {
     let ranger = leads.iter().find(|l| l["name"] == "Lone Ranger LLC").unwrap();
     assert_eq!(parts(ranger), want([None, Some("Austin"), Some("Texas"), None, Some("US")]));
     assert_eq!(ranger["time_zones"], json!(["America/Chicago"]), "{ranger}");
+    // Mailchimp sets an address's parts apart by two spaces.
+    let csv = "Email Address,First Name,Last Name,Address\n\
+        john.smith@example.org,John,Smith,123 Main St  Apt 4  Springfield  IL  62701  US\n";
+    let done = app.import(&token, &[], "mailchimp.csv", csv.as_bytes()).await;
+    assert_eq!(done["created"], 1, "{done}");
+    let leads = app.all_leads(&token).await;
+    let john = leads.iter().find(|l| l["name"] == "John Smith").unwrap();
+    assert_eq!(
+        parts(john),
+        want([Some("123 Main St, Apt 4"), Some("Springfield"), Some("IL"), Some("62701"), Some("US")])
+    );
 }
 
 async fn duplicates_in_every_form_are_found(backend: Backend) {
