@@ -256,6 +256,12 @@ async fn values_are_normalized(backend: Backend) {
     let faraway = leads.iter().find(|l| l["name"] == "Faraway Corp").unwrap();
     assert_eq!(phones(faraway), ["+16175550142", "+16175550143", "+14155550100"]);
     assert_eq!(faraway["time_zones"], json!(["America/New_York"]), "{faraway}");
+    // ... except a fax, which is nobody's number to call first (Outlook writes it first).
+    let csv = "Company,First Name,Business Fax,Business Phone\nFaxco,Fay,(703) 555-0199,(703) 555-0100\n";
+    app.import(&token, &[], "outlook.csv", csv.as_bytes()).await;
+    let leads = app.all_leads(&token).await;
+    let faxco = leads.iter().find(|l| l["name"] == "Faxco").unwrap();
+    assert_eq!(phones(faxco), ["+17035550100", "+17035550199"]);
     // A list of one country without a country column: a state of its phones' country gives it.
     let csv = "First Name,Last Name,Phone,City,State\nMary,Major,(503) 555-0143,Portland,Oregon\n\
         Tom,Toronto,416 555 0177,Toronto,ON\nNed,Nowhere,(503) 555-0144,Salem,Ontario\n";
