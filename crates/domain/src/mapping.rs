@@ -277,6 +277,9 @@ pub const LEAD_FIELDS: &[Field] = &[
             "assigneduser",
             "assignee",
             "salesperson",
+            // Freshsales' "Sales owner", Copper's "Owned By", Zendesk Sell's "Owner".
+            "salesowner",
+            "ownedby",
         ],
     ),
     f("source", &["source", "leadsource", "originalsource", "personsource", "lahde", "quelle", "origin"]),
@@ -436,6 +439,7 @@ pub const LEAD_FIELDS: &[Field] = &[
             "description",
             "notes",
             "note",
+            "details",
             "comments",
             "comment",
             "remarks",
@@ -1176,6 +1180,18 @@ mod tests {
                 ("Phone 1 Type", "phone_type"),
                 ("Phone 2", "phone"),
                 ("Company 2", "-"),
+            ],
+        ),
+        (
+            "Freshsales and Copper contacts",
+            ImportKind::Leads,
+            &[
+                ("Emails", "email"),
+                ("Work", "work_phone"),
+                ("Sales owner", "owner"),
+                ("Owned By", "owner"),
+                ("Details", "description"),
+                ("Account name", "name"),
             ],
         ),
         (
