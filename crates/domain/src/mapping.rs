@@ -571,9 +571,11 @@ pub const OPPORTUNITY_FIELDS: &[Field] = &[
             "assignedusername",
             "assigneduser",
             "salesperson",
+            "username",
         ],
     ),
-    f("stage", &["stage", "dealstage", "opportunitystage", "pipelinestage", "salesstage"]),
+    // Close names an opportunity's stage its "status_label" and whether it is won its "status_type".
+    f("stage", &["stage", "dealstage", "opportunitystage", "pipelinestage", "salesstage", "statuslabel"]),
     f("amount", &["amount", "value", "dealvalue", "dealamount", "opportunityamount", "total"]),
     f(
         "currency",
@@ -605,6 +607,8 @@ pub const OPPORTUNITY_FIELDS: &[Field] = &[
             "actualclosedate",
             "wondate",
             "lostdate",
+            "datewon",
+            "datelost",
         ],
     ),
     f(
@@ -623,7 +627,7 @@ pub const OPPORTUNITY_FIELDS: &[Field] = &[
             "createdtime",
         ],
     ),
-    f("status", &["status", "dealstatus", "wonlost", "outcome", "result"]),
+    f("status", &["status", "dealstatus", "wonlost", "outcome", "result", "statustype"]),
     // Salesforce reports carry the outcome as two flags.
     f("won", &["won", "iswon", "closedwon"]),
     f("closed", &["closed", "isclosed"]),
@@ -1192,6 +1196,21 @@ mod tests {
                 ("Owned By", "owner"),
                 ("Details", "description"),
                 ("Account name", "name"),
+            ],
+        ),
+        (
+            "Close opportunities",
+            ImportKind::Opportunities,
+            &[
+                ("id", "external_id"),
+                ("lead_id", "lead_external_id"),
+                ("lead_name", "lead"),
+                ("status_label", "stage"),
+                ("status_type", "status"),
+                ("value", "amount"),
+                ("value_currency", "currency"),
+                ("date_won", "closed_on"),
+                ("user_name", "owner"),
             ],
         ),
         (
