@@ -75,16 +75,31 @@ pub enum ImportCommand {
     /// Import users and teams (name, e-mail, role, team, manager).
     Users(ImportArgs),
     /// Undo an import: delete what it created, restore what it changed.
-    Undo { id: Uuid },
+    Undo {
+        id: Uuid,
+        /// The organization the import is of (checked when given).
+        #[arg(long)]
+        org: Option<String>,
+    },
     /// Stop a running import after the batch it is writing (what it wrote can be undone).
-    Stop { id: Uuid },
+    Stop {
+        id: Uuid,
+        /// The organization the import is of (checked when given).
+        #[arg(long)]
+        org: Option<String>,
+    },
     /// List an organization's imports.
     List {
         #[arg(long)]
         org: String,
     },
     /// Print an import's report (rejected, duplicate, changed and warned rows) as CSV.
-    Report { id: Uuid },
+    Report {
+        id: Uuid,
+        /// The organization the import is of (checked when given).
+        #[arg(long)]
+        org: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -191,15 +206,16 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
         ImportCommand::Products(a) => (ImportKind::Products, a),
         ImportCommand::Opportunities(a) => (ImportKind::Opportunities, a),
         ImportCommand::Users(a) => (ImportKind::Users, a),
-        ImportCommand::Undo { id } => return undo_command(db, id).await,
-        ImportCommand::Stop { id } => {
-            let org = import_org(db, id).await?;
+        ImportCommand::Undo { id, org } => return undo_command(db, id, org.as_deref()).await,
+        ImportCommand::Stop { id, org } => {
+            let org = import_org(db, id, org.as_deref()).await?;
             let import = super::service::stop_as(db, org, id, |_| Ok(())).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("Import {id} is {} after {}.", import.status, rows(import.rows_done));
             return Ok(());
         }
         ImportCommand::List { org } => return list(db, &org).await,
-        ImportCommand::Report { id } => {
+        ImportCommand::Report { id, org } => {
+            import_org(db, id, org.as_deref()).await?;
             let mut out = Vec::new();
             report::write(db, id, &mut out).await?;
             std::io::stdout().write_all(&out)?;
@@ -315,18 +331,25 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
 }
 
 /// The organization of import `id`.
-async fn import_org(db: &Db, id: Uuid) -> anyhow::Result<Uuid> {
+/// The organization of import `id`, which must be `named` when a name is given.
+async fn import_org(db: &Db, id: Uuid, named: Option<&str>) -> anyhow::Result<Uuid> {
     let org: Option<Uuid> =
         crate::on_tx!(&mut db.read().await?, |c| sqlx::query_scalar("SELECT org_id FROM imports WHERE id = $1")
             .bind(id)
             .fetch_optional(c)
             .await)?;
-    org.with_context(|| format!("no import {id}"))
+    let org = org.with_context(|| format!("no import {id}"))?;
+    if let Some(name) = named
+        && find_org(db, name).await?.id != org
+    {
+        anyhow::bail!("no import {id} in the organization '{name}'");
+    }
+    Ok(org)
 }
 
 /// Undoes an import, with a bar (or a line every few seconds) of the leads deleted so far.
-async fn undo_command(db: &Db, id: Uuid) -> anyhow::Result<()> {
-    let org = import_org(db, id).await?;
+async fn undo_command(db: &Db, id: Uuid, named: Option<&str>) -> anyhow::Result<()> {
+    let org = import_org(db, id, named).await?;
     let created = {
         let mut tx = db.read().await?;
         store::imports::get(&mut tx, org, id).await?.map_or(0, |i| i.counts.created.max(0).unsigned_abs())

@@ -205,7 +205,13 @@ async fn import_report_export_and_undo_from_the_command_line(backend: Backend) {
         let none = run(&url, &["export", "leads", "--org", "Cli Org", "--filter", "status=lost"], None);
         assert_eq!(String::from_utf8_lossy(&none.stdout).lines().count(), 1, "only the header");
 
-        let undone = run(&url, &["import", "undo", &id], None);
+        // The organization may be named, as for an import; an import of another is none.
+        assert!(run(&url, &["org", "create", "Other Org", "--default-region", "DE"], None).status.success());
+        let elsewhere = run(&url, &["import", "undo", &id, "--org", "Other Org"], None);
+        assert!(!elsewhere.status.success() && text(&elsewhere).contains("no import"), "{}", text(&elsewhere));
+        let report = run(&url, &["import", "report", &id, "--org", "Cli Org"], None);
+        assert!(report.status.success(), "{}", text(&report));
+        let undone = run(&url, &["import", "undo", &id, "--org", "Cli Org"], None);
         assert!(undone.status.success(), "{}", text(&undone));
         assert!(text(&undone).contains("deleted 1"), "{}", text(&undone));
         let after = run(&url, &["export", "leads", "--org", "Cli Org"], None);
