@@ -94,9 +94,14 @@ pub struct ImportOptions {
 impl ImportOptions {
     /// The delimiter as a byte, if one was given.
     pub fn delimiter_byte(&self) -> Result<Option<u8>, FileError> {
-        match self.delimiter.as_deref().map(str::trim) {
+        // A tab given as itself is white space: it is tested before trimming.
+        let given = self.delimiter.as_deref().map(|d| if d.contains('\t') { "\t" } else { d.trim() });
+        match given.map(str::to_ascii_lowercase).as_deref() {
             None | Some("") => Ok(None),
-            Some("tab" | "\\t" | "\t") => Ok(Some(b'\t')),
+            Some("tab" | "\\t" | "\t" | "tabs") => Ok(Some(b'\t')),
+            Some("comma") => Ok(Some(b',')),
+            Some("semicolon") => Ok(Some(b';')),
+            Some("pipe") => Ok(Some(b'|')),
             Some(d) if d.len() == 1 && matches!(d, "," | ";" | "|") => Ok(Some(d.as_bytes()[0])),
             Some(d) => Err(FileError(format!("'{d}' is not a delimiter; use , ; tab or |"))),
         }
@@ -123,4 +128,29 @@ mod fuzz_tests;
 /// The ids in a cell that may list several, as HubSpot's association columns do ("9001;9002").
 pub(crate) fn ids_in(cell: &str) -> impl Iterator<Item = &str> {
     cell.split(';').map(str::trim).filter(|id| !id.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ImportOptions;
+
+    #[test]
+    fn a_delimiter_is_given_as_a_character_or_by_its_name() {
+        let byte =
+            |d: &str| ImportOptions { delimiter: Some(d.to_owned()), ..ImportOptions::default() }.delimiter_byte();
+        for (given, want) in [
+            ("\t", b'\t'),
+            ("tab", b'\t'),
+            ("TAB", b'\t'),
+            ("\\t", b'\t'),
+            (";", b';'),
+            ("Semicolon", b';'),
+            (" , ", b','),
+            ("pipe", b'|'),
+        ] {
+            assert_eq!(byte(given).unwrap(), Some(want), "{given:?}");
+        }
+        assert_eq!(byte(" ").unwrap(), None, "blank: sniffed");
+        assert!(byte(":").unwrap_err().0.contains("is not a delimiter"));
+    }
 }
