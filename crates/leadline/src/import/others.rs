@@ -175,7 +175,7 @@ pub async fn delete_created(
         crate::on_tx!(&mut tx, |c| sqlx::query_as(sql).bind(org).bind(import).fetch_all(c).await)?;
     for (id, updated) in rows {
         if updated > finished {
-            report.kept_edited.push(id);
+            report.keep(id);
             continue;
         }
         if table == "users" && super::users::has_work(&mut tx, id).await? {
@@ -203,6 +203,7 @@ pub async fn delete_created(
         .await
         .map(drop))?;
     }
+    super::undo::save_progress(&mut tx, import, report).await?;
     tx.commit().await?;
     Ok(())
 }

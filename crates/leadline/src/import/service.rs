@@ -264,8 +264,8 @@ pub async fn stop_as(
     Ok(import)
 }
 
-/// Resumes imports whose process stopped (a crash, a restart); called when a
-/// server starts. Several servers may call it at once: each import is claimed once.
+/// Resumes imports and undos whose process stopped (a crash, a restart); called when a
+/// server starts. Several servers may call it at once: each is claimed once.
 pub async fn resume_interrupted(db: &Db) -> anyhow::Result<()> {
     let now = store::now();
     let mut tx = db.write().await?;
@@ -279,7 +279,17 @@ pub async fn resume_interrupted(db: &Db) -> anyhow::Result<()> {
             claimed.push(i);
         }
     }
+    let mut undos = Vec::new();
+    for i in store::imports::undoing(&mut tx).await? {
+        if store::imports::stopped(&i, now - STALE_AFTER) && store::imports::claim_undo(&mut tx, &i, now).await? {
+            undos.push(i);
+        }
+    }
     tx.commit().await?;
+    for i in undos {
+        tracing::info!(import = %i.id, "resuming an interrupted undo");
+        super::undo::resume(db, i.org_id, i.id);
+    }
     for i in claimed {
         tracing::info!(import = %i.id, rows_done = i.rows_done, "resuming an interrupted import");
         if let Err(e) = launch(db.clone(), i.id, i.org_id).await {

@@ -9,7 +9,7 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use leadline_domain::Phone;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::{
     Mutex,
     atomic::{AtomicU64, Ordering},
@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// What an undo did.
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct UndoReport {
     /// Records the import created that were deleted.
     pub deleted: u64,
@@ -32,8 +32,17 @@ pub struct UndoReport {
     pub kept_fields: Vec<KeptField>,
 }
 
+impl UndoReport {
+    /// Reports a record kept as edited, once (an undo resumed sees it again).
+    pub fn keep(&mut self, id: Uuid) {
+        if !self.kept_edited.contains(&id) {
+            self.kept_edited.push(id);
+        }
+    }
+}
+
 /// A field undo left alone because someone changed it after the import.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct KeptField {
     pub entity_id: Uuid,
     /// The field, as the API names it (`city`, `custom_fields.Industry`, `contact Jo Bloggs`).
@@ -41,6 +50,10 @@ pub struct KeptField {
 }
 
 const PAGE: i64 = 2_000;
+
+/// Changed records put back per transaction: a few hundred leads' worth of reading and
+/// writing, so that other writers (a rep saving a call) wait well under a second.
+const CHANGES_PAGE: i64 = 500;
 
 /// Undoes import `id` of the actor's organization. Safe to run again after a crash.
 pub async fn undo(db: &Db, actor: &Actor, id: Uuid) -> Result<UndoReport, AppError> {
@@ -60,15 +73,31 @@ pub fn start(db: &Db, actor: &Actor, id: Uuid) -> Result<JoinHandle<Result<UndoR
     if !actor.user.role.deletes_leads() {
         return Err(AppError::Forbidden("only admins and managers can undo imports".into()));
     }
-    let running = Running::claim(id).ok_or_else(|| AppError::Conflict {
-        field: None,
-        message: "the import is being undone; its page shows when it is done".into(),
-    })?;
+    let running = Running::claim(id).ok_or_else(being_undone)?;
     let (db, actor) = (db.clone(), actor.clone());
     Ok(tokio::spawn(async move {
         let _running = running;
         undo_as(&db, (&actor).into(), id, &AtomicU64::new(0)).await
     }))
+}
+
+fn being_undone() -> AppError {
+    AppError::Conflict { field: None, message: "the import is being undone; its page shows when it is done".into() }
+}
+
+/// Goes on with an undo whose process stopped (a crash, a restart) and that this process
+/// has claimed ([`store::imports::claim_undo`]); called when a server starts.
+pub fn resume(db: &Db, org: Uuid, id: Uuid) {
+    let Some(running) = Running::claim(id) else { return };
+    let db = db.clone();
+    tokio::spawn(async move {
+        let _running = running;
+        let by = By { org, user_id: None, name: "Leadline (an interrupted undo, resumed)" };
+        match undo_as(&db, by, id, &AtomicU64::new(0)).await {
+            Ok(report) => tracing::info!(import = %id, deleted = report.deleted, "resumed undo ended"),
+            Err(e) => tracing::warn!(import = %id, error = %e, "cannot resume the undo here"),
+        }
+    });
 }
 
 /// An import this process is undoing, until dropped.
@@ -100,6 +129,13 @@ pub async fn undo_as(db: &Db, by: By<'_>, id: Uuid, deleted: &AtomicU64) -> Resu
     let import = store::imports::get(&mut tx, org, id).await?.ok_or(AppError::NotFound("import"))?;
     let stale_before = store::now() - super::engine::STALE_AFTER;
     match import.status.as_str() {
+        // Another process undoing it still lives: it goes on there.
+        "undoing"
+            if !store::imports::stopped(&import, stale_before)
+                && import.runner.as_deref() != Some(store::imports::runner().as_str()) =>
+        {
+            return Err(being_undone());
+        }
         "completed" | "failed" | "undoing" | "stopped" => {}
         "stopping" if store::imports::stopped(&import, stale_before) => {}
         "undone" => return Err(AppError::Conflict { field: None, message: "the import was already undone".into() }),
@@ -116,31 +152,47 @@ pub async fn undo_as(db: &Db, by: By<'_>, id: Uuid, deleted: &AtomicU64) -> Resu
             });
         }
     }
-    store::imports::set_status(&mut tx, id, "undoing", None).await?;
+    // An undo that was interrupted goes on from where it got, its report so far kept.
+    let mut report: UndoReport = match (&*import.status, &import.undo_report) {
+        ("undoing", Some(so_far)) => serde_json::from_value(so_far.clone()).unwrap_or_default(),
+        _ => UndoReport::default(),
+    };
+    store::imports::undo_begins(&mut tx, id, store::now()).await?;
     tx.commit().await?;
     let finished = import.finished_at.unwrap_or_else(store::now);
     let started = import.started_at.unwrap_or(import.created_at);
-    let mut report = UndoReport::default();
     match import.kind.as_str() {
         "leads" => delete_created_leads(db, org, id, started, finished, &mut report, deleted).await?,
         other => super::others::delete_created(db, org, id, other, finished, &mut report).await?,
     }
-    let mut tx = db.write().await?;
-    for change in store::imports::changes(&mut tx, id).await? {
-        let (entity_id, before, when) = (change.entity_id, &change.before, change.after_updated_at);
-        let outcome = match (change.entity_type.as_str(), &change.after) {
-            ("lead", Some(after)) => undo_lead_change(&mut tx, org, id, entity_id, before, after, when).await?,
-            ("lead", None) => Undone::whole(restore_lead(&mut tx, org, id, entity_id, before, when).await?),
-            _ => super::others::restore(&mut tx, org, entity_id, &change).await?,
-        };
-        if outcome.restored {
-            report.restored += 1;
+    // What the import changed, put back a page per transaction; each page's changes are
+    // forgotten with it, so that a resumed undo puts back only the rest.
+    loop {
+        let mut tx = db.write().await?;
+        let page = store::imports::changes(&mut tx, id, CHANGES_PAGE).await?;
+        if page.is_empty() {
+            break;
         }
-        if outcome.edited_since {
-            report.kept_edited.push(entity_id);
-            report.kept_fields.extend(outcome.kept.into_iter().map(|field| KeptField { entity_id, field }));
+        for change in &page {
+            let (entity_id, before, when) = (change.entity_id, &change.before, change.after_updated_at);
+            let outcome = match (change.entity_type.as_str(), &change.after) {
+                ("lead", Some(after)) => undo_lead_change(&mut tx, org, id, entity_id, before, after, when).await?,
+                ("lead", None) => Undone::whole(restore_lead(&mut tx, org, id, entity_id, before, when).await?),
+                _ => super::others::restore(&mut tx, org, entity_id, change).await?,
+            };
+            if outcome.restored {
+                report.restored += 1;
+            }
+            if outcome.edited_since {
+                report.kept_edited.push(entity_id);
+                report.kept_fields.extend(outcome.kept.into_iter().map(|field| KeptField { entity_id, field }));
+            }
         }
+        store::imports::drop_changes(&mut tx, id, &page).await?;
+        save_progress(&mut tx, id, &report).await?;
+        tx.commit().await?;
     }
+    let mut tx = db.write().await?;
     let json = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
     store::imports::set_status(&mut tx, id, "undone", Some(&json)).await?;
     crate::app::audit::record(
@@ -189,17 +241,23 @@ async fn delete_created_leads(
         let mut doomed = Vec::new();
         for (lead, _, updated) in &page {
             if *updated > finished {
-                report.kept_edited.push(*lead);
+                report.keep(*lead);
             } else {
                 doomed.push(*lead);
             }
         }
         delete_leads(&mut tx, &doomed).await?;
-        tx.commit().await?;
         report.deleted += doomed.len() as u64;
+        save_progress(&mut tx, id, report).await?;
+        tx.commit().await?;
         deleted.store(report.deleted, Ordering::Relaxed);
     }
     Ok(())
+}
+
+/// Records the undo's report so far in the transaction of the step it reports.
+pub(super) async fn save_progress(tx: &mut Tx, id: Uuid, report: &UndoReport) -> anyhow::Result<()> {
+    store::imports::undo_progress(tx, id, &serde_json::to_value(report)?, store::now()).await
 }
 
 async fn delete_leads(tx: &mut Tx, ids: &[Uuid]) -> anyhow::Result<()> {

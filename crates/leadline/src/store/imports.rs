@@ -562,14 +562,90 @@ pub struct Change {
 }
 
 /// What the import changed.
-pub async fn changes(tx: &mut Tx, id: Uuid) -> anyhow::Result<Vec<Change>> {
+pub async fn changes(tx: &mut Tx, id: Uuid, limit: i64) -> anyhow::Result<Vec<Change>> {
     on_tx!(tx, |c| sqlx::query_as(
-        "SELECT entity_type, entity_id, before, after, after_updated_at FROM import_changes WHERE import_id = $1"
+        "SELECT entity_type, entity_id, before, after, after_updated_at FROM import_changes WHERE import_id = $1
+         ORDER BY entity_type, entity_id LIMIT $2"
     )
     .bind(id)
+    .bind(limit)
     .fetch_all(c)
     .await)
     .context("loading what the import changed")
+}
+
+/// Forgets changes an undo has put back (in the transaction that did), so that an undo
+/// resumed after a crash goes on with the rest.
+pub async fn drop_changes(tx: &mut Tx, id: Uuid, done: &[Change]) -> anyhow::Result<()> {
+    for change in done {
+        on_tx!(tx, |c| sqlx::query(
+            "DELETE FROM import_changes WHERE import_id = $1 AND entity_type = $2 AND entity_id = $3"
+        )
+        .bind(id)
+        .bind(&change.entity_type)
+        .bind(change.entity_id)
+        .execute(c)
+        .await
+        .map(drop))
+        .context("forgetting a change undone")?;
+    }
+    Ok(())
+}
+
+/// Marks import `id` as being undone by this process.
+pub async fn undo_begins(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query("UPDATE imports SET status = 'undoing', runner = $1, heartbeat_at = $2 WHERE id = $3")
+        .bind(runner())
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(drop))
+    .context("starting the undo")
+}
+
+/// Records an undo's report so far, and that its process lives; runs in the transaction
+/// of the step it reports.
+pub async fn undo_progress(
+    tx: &mut Tx,
+    id: Uuid,
+    report: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query("UPDATE imports SET undo_report = $1, heartbeat_at = $2 WHERE id = $3")
+        .bind(sqlx::types::Json(report))
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(drop))
+    .context("recording the undo's progress")
+}
+
+/// Imports being undone, by a process that may have stopped.
+pub async fn undoing(tx: &mut Tx) -> anyhow::Result<Vec<Import>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM imports i LEFT JOIN users u ON u.id = i.user_id
+         WHERE i.status = 'undoing' ORDER BY i.created_at"
+    ));
+    on_tx!(tx, |c| sqlx::query_as(sql).fetch_all(c).await).context("finding unfinished undos")
+}
+
+/// Takes over the undo of `import`, whose process stopped, unless another process did first.
+pub async fn claim_undo(tx: &mut Tx, import: &Import, now: DateTime<Utc>) -> anyhow::Result<bool> {
+    let n = on_tx!(tx, |c| sqlx::query(
+        "UPDATE imports SET heartbeat_at = $1, runner = $2
+         WHERE id = $3 AND status = 'undoing' AND (heartbeat_at = $4 OR heartbeat_at IS NULL)"
+    )
+    .bind(now)
+    .bind(runner())
+    .bind(import.id)
+    .bind(import.heartbeat_at)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))
+    .context("claiming the undo")?;
+    Ok(n == 1)
 }
 
 /// Stores a chunk of the uploaded file.

@@ -24,6 +24,7 @@ crate::on_both!(
     a_list_imported_twice_at_once_is_stored_once,
     a_lead_added_during_an_import_is_found_by_it,
     an_undo_goes_on_when_its_request_goes_away,
+    an_interrupted_undo_goes_on_when_a_server_starts,
     a_lead_deleted_during_an_import_is_no_longer_matched,
     an_opportunity_names_one_lead_or_is_refused,
     an_import_waits_for_one_writing_whatever_their_ids,
@@ -1648,6 +1649,71 @@ async fn an_undo_goes_on_when_its_request_goes_away(backend: Backend) {
     let after = app.wait_import(&token, id).await;
     assert_eq!(after["status"], "undone", "{after}");
     assert_eq!(app.all_leads(&token).await.len(), 0);
+}
+
+/// An undo whose process died (killed half way through a million leads) is not left
+/// "undoing": while its process lives another undo is refused; once it is gone, the next
+/// server start goes on with it, deleting the rest and putting back what the import
+/// changed, and its report counts what the first process did too.
+async fn an_interrupted_undo_goes_on_when_a_server_starts(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let changed = app.lead(&token, json!({"name": "Changed Co", "city": "Old Town"})).await;
+    let csv = companies("Halfway", 3_000, 415) + "Changed Co,+1 415 555 0000\n";
+    let csv = csv
+        .replacen("Company,Phone\n", "Company,Phone,City\n", 1)
+        .replace("Changed Co,+1 415 555 0000", "Changed Co,,New Town");
+    let done = app.import(&token, &[("on_duplicate", "update")], "halfway.csv", csv.as_bytes()).await;
+    assert_eq!((&done["created"], &done["updated"]), (&json!(3_000), &json!(1)), "{done}");
+    let id: uuid::Uuid = done["id"].as_str().unwrap().parse().unwrap();
+    // Another process began the undo: it deleted 1,000 of the leads, said so, and lives on.
+    let mut tx = app.db().write().await.unwrap();
+    let first: Vec<uuid::Uuid> = leadline::on_tx!(&mut tx, |c| sqlx::query_scalar(
+        "SELECT id FROM leads WHERE import_id = $1 ORDER BY created_at, id LIMIT 1000"
+    )
+    .bind(id)
+    .fetch_all(c)
+    .await)
+    .unwrap();
+    for lead in &first {
+        leadline::on_tx!(&mut tx, |c| sqlx::query("DELETE FROM leads WHERE id = $1")
+            .bind(lead)
+            .execute(c)
+            .await
+            .map(drop))
+        .unwrap();
+    }
+    let so_far = json!({"deleted": 1_000, "restored": 0, "kept_edited": [], "kept_fields": []});
+    leadline::on_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE imports SET status = 'undoing', runner = 'elsewhere:1', heartbeat_at = $1, undo_report = $2 WHERE id = $3"
+    )
+    .bind(leadline::store::now())
+    .bind(sqlx::types::Json(&so_far))
+    .bind(id)
+    .execute(c)
+    .await
+    .map(drop))
+    .unwrap();
+    tx.commit().await.unwrap();
+    let refused = undo(&app, &token, &id.to_string()).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+    // The process is gone (no heartbeat for minutes); a server starts.
+    let mut tx = app.db().write().await.unwrap();
+    leadline::on_tx!(&mut tx, |c| sqlx::query("UPDATE imports SET heartbeat_at = $1 WHERE id = $2")
+        .bind(leadline::store::now() - chrono::TimeDelta::minutes(5))
+        .bind(id)
+        .execute(c)
+        .await
+        .map(drop))
+    .unwrap();
+    tx.commit().await.unwrap();
+    leadline::import::service::resume_interrupted(app.db()).await.unwrap();
+    let after = app.wait_import(&token, &id.to_string()).await;
+    assert_eq!(after["status"], "undone", "{after}");
+    assert_eq!(after["undo_report"]["deleted"], 3_000, "{after}");
+    assert_eq!(after["undo_report"]["restored"], 1, "{after}");
+    let leads = app.all_leads(&token).await;
+    assert_eq!(leads.len(), 1, "only the lead that was there before");
+    assert_eq!((&leads[0]["id"], &leads[0]["city"]), (&changed["id"], &json!("Old Town")));
 }
 
 /// A lead someone deletes while a long import runs no longer absorbs the import's later
