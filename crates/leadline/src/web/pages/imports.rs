@@ -588,6 +588,9 @@ async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<Stri
         fields.sort_unstable();
         fields.dedup();
         let what = if fields.is_empty() { String::new() } else { format!(" ({})", fields.join(", ")) };
+        if import.status == "undoing" {
+            return format!("So far the undo has deleted {deleted} and restored {restored}.");
+        }
         format!(
             "Undo deleted {deleted}, restored {restored}, and kept what was edited since the import in {kept} {}{what}.",
             if kept == 1 { "record" } else { "records" }
