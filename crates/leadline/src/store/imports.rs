@@ -202,7 +202,20 @@ pub fn stopped(import: &Import, stale_before: DateTime<Utc>) -> bool {
     let Some((host, pid)) = import.runner.as_deref().and_then(|r| r.rsplit_once(':')) else { return false };
     let here = runner();
     let this_host = here.rsplit_once(':').map(|(h, _)| h) == Some(host);
-    this_host && pid != std::process::id().to_string() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+    this_host && pid != std::process::id().to_string() && !process_lives(pid)
+}
+
+/// Whether process `pid` of this host runs: a killed one whose parent has not yet reaped
+/// it (a zombie) does not. Without `/proc` (macOS) it is taken to run, and only its
+/// heartbeat tells.
+fn process_lives(pid: &str) -> bool {
+    if !std::path::Path::new("/proc/self/stat").exists() {
+        return true;
+    }
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        let state = stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next());
+        !matches!(state, Some('Z' | 'X') | None)
+    })
 }
 
 /// Unfinished imports of the same file and kind, newest first.
@@ -667,4 +680,28 @@ pub async fn file_chunk(tx: &mut Tx, id: Uuid, seq: i32) -> anyhow::Result<Optio
         .fetch_optional(c)
         .await)
     .context("reading the uploaded file")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::process_lives;
+
+    #[test]
+    fn a_killed_process_not_yet_reaped_does_not_live() {
+        if !std::path::Path::new("/proc/self/stat").exists() {
+            eprintln!("no /proc here; nothing to check");
+            return;
+        }
+        assert!(process_lives(&std::process::id().to_string()));
+        assert!(!process_lives("999999999"));
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        // Ended and not waited for: a zombie until `wait`.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while process_lives(&child.id().to_string()) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(!process_lives(&child.id().to_string()));
+        assert!(std::path::Path::new(&format!("/proc/{}", child.id())).exists(), "still a zombie");
+        child.wait().unwrap();
+    }
 }
