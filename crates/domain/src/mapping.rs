@@ -517,15 +517,86 @@ pub const LEAD_FIELDS: &[Field] = &[
 ];
 
 pub const PRODUCT_FIELDS: &[Field] = &[
-    f("name", &["name", "productname", "product", "title", "itemname", "item", "tuote", "produkt"]),
-    f("code", &["code", "productcode", "sku", "itemcode", "articlenumber", "partnumber", "productid", "id", "koodi"]),
-    f("price", &["price", "prices", "unitprice", "listprice", "amount", "hinta", "preis", "cost"]),
-    f("currency", &["currency", "currencycode", "pricecurrency", "valuta", "waehrung", "wahrung"]),
+    f(
+        "name",
+        &[
+            "name",
+            "productname",
+            "product",
+            "title",
+            "itemname",
+            "item",
+            "tuote",
+            "tuotenimi",
+            "produkt",
+            "produktname",
+            "artikel",
+            "artikelname",
+            "bezeichnung",
+            "artikelbezeichnung",
+        ],
+    ),
+    f(
+        "code",
+        &[
+            "code",
+            "productcode",
+            "sku",
+            "itemcode",
+            "articlenumber",
+            "partnumber",
+            "productid",
+            "id",
+            "koodi",
+            "tuotekoodi",
+            "tuotenumero",
+            "artikelnummer",
+            "artnr",
+            "produktnummer",
+            "produktcode",
+        ],
+    ),
+    f(
+        "price",
+        &[
+            "price",
+            "prices",
+            "unitprice",
+            "listprice",
+            "amount",
+            "hinta",
+            "yksikkohinta",
+            "listahinta",
+            "preis",
+            "listenpreis",
+            "einzelpreis",
+            "stuckpreis",
+            "verkaufspreis",
+            "nettopreis",
+            "cost",
+        ],
+    ),
+    f("currency", &["currency", "currencycode", "pricecurrency", "valuta", "valuutta", "waehrung", "wahrung"]),
     f("description", &["description", "productdescription", "details", "kuvaus", "beschreibung"]),
 ];
 
 pub const OPPORTUNITY_FIELDS: &[Field] = &[
-    f("name", &["name", "opportunityname", "dealname", "dealtitle", "title", "deal", "opportunity", "potentialname"]),
+    f(
+        "name",
+        &[
+            "name",
+            "opportunityname",
+            "dealname",
+            "dealtitle",
+            "title",
+            "deal",
+            "opportunity",
+            "potentialname",
+            "verkaufschance",
+            "chance",
+            "myyntimahdollisuus",
+        ],
+    ),
     f(
         "lead",
         &[
@@ -541,6 +612,11 @@ pub const OPPORTUNITY_FIELDS: &[Field] = &[
             "associatedcompany",
             "customer",
             "dealorganizationname",
+            "firma",
+            "unternehmen",
+            "kunde",
+            "yritys",
+            "asiakas",
         ],
     ),
     f(
@@ -575,8 +651,36 @@ pub const OPPORTUNITY_FIELDS: &[Field] = &[
         ],
     ),
     // Close names an opportunity's stage its "status_label" and whether it is won its "status_type".
-    f("stage", &["stage", "dealstage", "opportunitystage", "pipelinestage", "salesstage", "statuslabel"]),
-    f("amount", &["amount", "value", "dealvalue", "dealamount", "opportunityamount", "total"]),
+    f(
+        "stage",
+        &[
+            "stage",
+            "dealstage",
+            "opportunitystage",
+            "pipelinestage",
+            "salesstage",
+            "statuslabel",
+            "phase",
+            "verkaufsphase",
+            "vaihe",
+        ],
+    ),
+    f(
+        "amount",
+        &[
+            "amount",
+            "value",
+            "dealvalue",
+            "dealamount",
+            "opportunityamount",
+            "total",
+            "betrag",
+            "wert",
+            "summe",
+            "arvo",
+            "summa",
+        ],
+    ),
     f(
         "currency",
         &[
@@ -589,7 +693,18 @@ pub const OPPORTUNITY_FIELDS: &[Field] = &[
             "amountcurrency",
         ],
     ),
-    f("close_date", &["closedate", "expectedclosedate", "expectedclose", "dealexpectedclosedate", "closingdate"]),
+    f(
+        "close_date",
+        &[
+            "closedate",
+            "expectedclosedate",
+            "expectedclose",
+            "dealexpectedclosedate",
+            "closingdate",
+            "abschlussdatum",
+            "erwartetesabschlussdatum",
+        ],
+    ),
     // When a won or lost deal was actually closed (Pipedrive's "Won time", "Deal closed on").
     f(
         "closed_on",
@@ -641,8 +756,34 @@ pub const USER_FIELDS: &[Field] = &[
     f("last_name", &["lastname", "surname", "familyname", "sukunimi", "nachname"]),
     f("email", &["email", "emailaddress", "mail", "useremail", "login", "sahkoposti"]),
     f("role", &["role", "userrole", "profile", "rooli", "rolle", "position", "title", "jobtitle", "designation"]),
-    f("team", &["team", "teamname", "group", "department", "tiimi", "salesteam", "orgunitpath", "orgunit"]),
-    f("manager", &["manager", "managername", "manageremail", "reportsto", "esimies", "supervisor"]),
+    f(
+        "team",
+        &[
+            "team",
+            "teamname",
+            "group",
+            "department",
+            "tiimi",
+            "salesteam",
+            "orgunitpath",
+            "orgunit",
+            "abteilung",
+            "osasto",
+        ],
+    ),
+    f(
+        "manager",
+        &[
+            "manager",
+            "managername",
+            "manageremail",
+            "reportsto",
+            "esimies",
+            "supervisor",
+            "vorgesetzter",
+            "vorgesetzte",
+        ],
+    ),
     f("active", &["active", "isactive", "enabled", "status", "userstatus", "accountstatus", "aktiv", "aktiivinen"]),
 ];
 
@@ -1212,6 +1353,27 @@ mod tests {
                 ("date_won", "closed_on"),
                 ("user_name", "owner"),
             ],
+        ),
+        (
+            "German products",
+            ImportKind::Products,
+            &[("Produktname", "name"), ("Artikelnummer", "code"), ("Preis", "price"), ("Währung", "currency")],
+        ),
+        (
+            "German deals",
+            ImportKind::Opportunities,
+            &[
+                ("Verkaufschance", "name"),
+                ("Firma", "lead"),
+                ("Phase", "stage"),
+                ("Betrag", "amount"),
+                ("Abschlussdatum", "close_date"),
+            ],
+        ),
+        (
+            "Finnish products",
+            ImportKind::Products,
+            &[("Tuotenimi", "name"), ("Tuotekoodi", "code"), ("Hinta", "price"), ("Valuutta", "currency")],
         ),
         (
             "A prospect list",

@@ -97,6 +97,23 @@ const DEFAULT_ALIASES: &[(&str, Stage)] = &[
     ("lost", Stage::Lost),
     ("closedlost", Stage::Lost),
     ("closed lost to competition", Stage::Lost),
+    // German and Finnish names.
+    ("qualifizierung", Stage::Qualification),
+    ("neu", Stage::Qualification),
+    ("bedarfsanalyse", Stage::Discovery),
+    ("analyse", Stage::Discovery),
+    ("angebot", Stage::Proposal),
+    ("angebot erstellt", Stage::Proposal),
+    ("angebot versendet", Stage::Proposal),
+    ("verhandlung", Stage::Negotiation),
+    ("gewonnen", Stage::Won),
+    ("verloren", Stage::Lost),
+    ("liidi", Stage::Qualification),
+    ("kartoitus", Stage::Discovery),
+    ("tarjous", Stage::Proposal),
+    ("neuvottelu", Stage::Negotiation),
+    ("voitettu", Stage::Won),
+    ("havitty", Stage::Lost),
     // HubSpot's internal stage ids.
     ("appointmentscheduled", Stage::Qualification),
     ("qualifiedtobuy", Stage::Qualification),
@@ -132,5 +149,8 @@ mod tests {
         assert_eq!(default_alias("Needs Defined"), Some(Stage::Discovery));
         assert_eq!(default_alias("Closed-Lost to Competition"), Some(Stage::Lost));
         assert_eq!(default_alias("Something else"), None);
+        assert_eq!(default_alias("Gewonnen"), Some(Stage::Won));
+        assert_eq!(default_alias("Angebot versendet"), Some(Stage::Proposal));
+        assert_eq!(default_alias("Hävitty"), Some(Stage::Lost));
     }
 }
