@@ -180,6 +180,38 @@ fn looks_scientific(raw: &str) -> bool {
         && fraction.chars().all(|c| c.is_ascii_digit())
 }
 
+/// A number written with letters for its last digits, as toll-free numbers are advertised
+/// ("1 (800) FLOWERS", "1-800-GOT-JUNK"), in the digits a keypad gives them: three or more
+/// capital letters after at least three digits, and nothing else alphabetic.
+fn vanity_digits(raw: &str) -> Option<String> {
+    let letters = raw.chars().filter(char::is_ascii_uppercase).count();
+    let digits = raw.chars().filter(char::is_ascii_digit).count();
+    let first_letter = raw.find(|c: char| c.is_ascii_uppercase())?;
+    let digits_before = raw[..first_letter].chars().filter(char::is_ascii_digit).count();
+    if letters < 3 || digits_before < 3 || !(10..=15).contains(&(letters + digits)) {
+        return None;
+    }
+    if raw.chars().any(|c| c.is_alphabetic() && !c.is_ascii_uppercase()) {
+        return None;
+    }
+    // "… EXT 12", "… X 12", "TEL …" are words around a number, not its digits.
+    let words = ["X", "EXT", "EXTN", "EXTENSION", "TEL", "FAX", "PHONE", "MOBILE", "CELL", "DW", "DIRECT"];
+    if raw.split(|c: char| !c.is_ascii_uppercase()).any(|run| words.contains(&run)) {
+        return None;
+    }
+    let key = |c: char| match c {
+        'A'..='C' => '2',
+        'D'..='F' => '3',
+        'G'..='I' => '4',
+        'J'..='L' => '5',
+        'M'..='O' => '6',
+        'P'..='S' => '7',
+        'T'..='V' => '8',
+        _ => '9',
+    };
+    Some(raw.chars().map(|c| if c.is_ascii_uppercase() { key(c) } else { c }).collect())
+}
+
 impl Phone {
     /// Parses a number as people write it. Local forms ("(206) 555-0100", "040 123 4567")
     /// are read with `default_region`; international forms ("+358 40 123 4567", "00358...")
@@ -196,6 +228,9 @@ impl Phone {
                 "'{raw}' is a number a spreadsheet wrote in scientific notation, which loses its last digits; \
                  format the column as text and export the file again"
             )));
+        }
+        if let Some(dialled) = vanity_digits(raw) {
+            return Self::parse(&dialled, default_region, kind);
         }
         let digits = raw.chars().filter(char::is_ascii_digit).count();
         if digits < 5 || raw.chars().any(|c| c.is_alphabetic() && !matches!(c, 'x' | 'X' | 'e' | 'E' | 't' | 'T')) {
@@ -362,6 +397,16 @@ mod tests {
         assert_eq!(Phone::parse("2065550145.0", us, None).unwrap().e164(), "+12065550145");
         assert_eq!(Phone::parse("(206) 555-0149", us, None).unwrap().e164(), "+12065550149");
         assert!(Phone::parse("206555.01", us, None).is_err());
+    }
+
+    #[test]
+    fn a_number_spelled_in_letters_is_dialled_as_a_keypad_gives_it() {
+        let us = us();
+        assert_eq!(Phone::parse("1 (800) FLOWERS", us, None).unwrap().e164(), "+18003569377");
+        assert_eq!(Phone::parse("1-800-GOT-JUNK", us, None).unwrap().e164(), "+18004685865");
+        assert_eq!(Phone::parse("+1 212 555 0100 EXT 12", us, None).unwrap().extension(), Some("12"));
+        assert!(Phone::parse("ACME", us, None).is_err());
+        assert!(Phone::parse("call 1-800-GOT-JUNK", us, None).is_err(), "words around it");
     }
 
     #[test]
