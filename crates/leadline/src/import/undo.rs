@@ -157,8 +157,21 @@ pub async fn undo_as(db: &Db, by: By<'_>, id: Uuid, deleted: &AtomicU64) -> Resu
         ("undoing", Some(so_far)) => serde_json::from_value(so_far.clone()).unwrap_or_default(),
         _ => UndoReport::default(),
     };
-    store::imports::undo_begins(&mut tx, id, store::now()).await?;
-    tx.commit().await?;
+    drop(tx);
+    // An import writing into the organization meanwhile ends first, and one starting waits
+    // for the undo: it would match its rows to leads the undo is deleting.
+    loop {
+        let mut tx = db.write().await?;
+        let now = store::now();
+        let kind = import.kind.as_str();
+        let admitted =
+            store::imports::admit_undo(&mut tx, org, kind, id, now, now - super::engine::STALE_AFTER).await?;
+        tx.commit().await?;
+        if admitted {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
     let finished = import.finished_at.unwrap_or_else(store::now);
     let started = import.started_at.unwrap_or(import.created_at);
     match import.kind.as_str() {

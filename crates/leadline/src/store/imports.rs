@@ -270,13 +270,14 @@ pub async fn unfinished(tx: &mut Tx) -> anyhow::Result<Vec<Import>> {
     on_tx!(tx, |c| sqlx::query_as(sql).fetch_all(c).await).context("finding unfinished imports")
 }
 
-/// Imports of the same kind into the organization that were recorded before import `id`
-/// and have not ended.
+/// Other imports of the same kind into the organization that write into it: let in to
+/// write and not ended, or being undone (an import and an undo of the same kind take turns,
+/// so that an import never matches rows to leads an undo is deleting meanwhile).
 pub async fn writing_besides(tx: &mut Tx, org: Uuid, kind: &str, id: Uuid) -> anyhow::Result<Vec<Import>> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM imports i LEFT JOIN users u ON u.id = i.user_id
-         WHERE i.org_id = $1 AND i.kind = $2 AND i.status IN ('running', 'stopping') AND i.id <> $3
-           AND i.admitted_at IS NOT NULL"
+         WHERE i.org_id = $1 AND i.kind = $2 AND i.id <> $3
+           AND ((i.status IN ('running', 'stopping') AND i.admitted_at IS NOT NULL) OR i.status = 'undoing')"
     ));
     on_tx!(tx, |c| sqlx::query_as(sql).bind(org).bind(kind).bind(id).fetch_all(c).await)
         .context("looking for other imports writing")
@@ -294,14 +295,7 @@ pub async fn admit(
     now: DateTime<Utc>,
     stale_before: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    if let Tx::Postgres(c) = tx {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(ADMISSION_LOCK)
-            .execute(&mut **c)
-            .await
-            .context("waiting to begin the import")?;
-    }
-    if writing_besides(tx, org, kind, id).await?.iter().any(|i| !stopped(i, stale_before)) {
+    if !admissible(tx, org, kind, id, stale_before).await? {
         return Ok(false);
     }
     on_tx!(tx, |c| sqlx::query("UPDATE imports SET admitted_at = $1, heartbeat_at = $1 WHERE id = $2")
@@ -311,6 +305,36 @@ pub async fn admit(
         .await
         .map(drop))
     .context("beginning the import")?;
+    Ok(true)
+}
+
+/// Whether no other live import or undo of `kind` writes into `org`, taking the admission
+/// lock first on PostgreSQL (SQLite's write transaction is one already).
+async fn admissible(tx: &mut Tx, org: Uuid, kind: &str, id: Uuid, stale_before: DateTime<Utc>) -> anyhow::Result<bool> {
+    if let Tx::Postgres(c) = tx {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(ADMISSION_LOCK)
+            .execute(&mut **c)
+            .await
+            .context("waiting to begin writing")?;
+    }
+    Ok(!writing_besides(tx, org, kind, id).await?.iter().any(|i| !stopped(i, stale_before)))
+}
+
+/// Lets the undo of import `id` begin when no other import or undo of `kind` writes into
+/// `org` ([`admit`]'s rule), marking it as being undone by this process.
+pub async fn admit_undo(
+    tx: &mut Tx,
+    org: Uuid,
+    kind: &str,
+    id: Uuid,
+    now: DateTime<Utc>,
+    stale_before: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    if !admissible(tx, org, kind, id, stale_before).await? {
+        return Ok(false);
+    }
+    undo_begins(tx, id, now).await?;
     Ok(true)
 }
 

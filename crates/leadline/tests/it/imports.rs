@@ -25,6 +25,7 @@ crate::on_both!(
     a_lead_added_during_an_import_is_found_by_it,
     an_undo_goes_on_when_its_request_goes_away,
     an_interrupted_undo_goes_on_when_a_server_starts,
+    an_import_and_an_undo_of_one_organization_take_turns,
     a_lead_deleted_during_an_import_is_no_longer_matched,
     an_opportunity_names_one_lead_or_is_refused,
     an_import_waits_for_one_writing_whatever_their_ids,
@@ -1714,6 +1715,69 @@ async fn an_interrupted_undo_goes_on_when_a_server_starts(backend: Backend) {
     let leads = app.all_leads(&token).await;
     assert_eq!(leads.len(), 1, "only the lead that was there before");
     assert_eq!((&leads[0]["id"], &leads[0]["city"]), (&changed["id"], &json!("Old Town")));
+}
+
+/// An import never matches its rows to leads an undo is deleting meanwhile: an import
+/// waits while an undo of the organization's leads runs (in another process here), and an
+/// undo waits for an import writing into it; each goes on once the other ends.
+async fn an_import_and_an_undo_of_one_organization_take_turns(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let org = app.org("CRM", "US").await;
+    let (_, token) = app.user(&org, "admin@crm.test", "admin").await;
+    let done = app.import(&token, &[], "first.csv", b"Company\nFirst Co\n").await;
+    let first = done["id"].as_str().unwrap().to_owned();
+    // Another process is busy with an import of the organization's leads: undoing it, then
+    // writing one.
+    let other = uuid::Uuid::now_v7();
+    let mut tx = app.db().write().await.unwrap();
+    let now = leadline::store::now();
+    leadline::store::imports::insert(&mut tx, other, org.id, None, "leads", "other.csv", "x", 1, &json!({}), 1, now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let busy = |status: &'static str| {
+        let app = &app;
+        async move {
+            let mut tx = app.db().write().await.unwrap();
+            leadline::on_tx!(&mut tx, |c| sqlx::query(
+                "UPDATE imports SET status = $1, runner = 'elsewhere:1', heartbeat_at = $2, admitted_at = $2 WHERE id = $3"
+            )
+            .bind(status)
+            .bind(leadline::store::now())
+            .bind(other)
+            .execute(c)
+            .await
+            .map(drop))
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    busy("undoing").await;
+    let started = app.upload("/api/v1/imports", &token, &[], "next.csv", b"Company\nNext Co\n").await;
+    let next = started.body["id"].as_str().unwrap().to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    let waiting = app.get(&format!("/api/v1/imports/{next}"), &token).await;
+    assert_eq!((&waiting.body["status"], &waiting.body["created"]), (&json!("running"), &json!(0)), "{}", waiting.text);
+    set_import(&app, "status = 'undone'", other).await;
+    assert_eq!(app.wait_import(&token, &next).await["created"], 1);
+    busy("running").await;
+    let undoing = tokio::time::timeout(std::time::Duration::from_millis(1_500), undo(&app, &token, &first)).await;
+    assert!(undoing.is_err(), "the undo waits for the import writing");
+    let meanwhile = app.get(&format!("/api/v1/imports/{first}"), &token).await;
+    assert_eq!(meanwhile.body["status"], "completed", "{}", meanwhile.text);
+    assert_eq!(app.all_leads(&token).await.len(), 2, "nothing deleted yet");
+    set_import(&app, "status = 'completed'", other).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let now = app.get(&format!("/api/v1/imports/{first}"), &token).await;
+        if now.body["status"] == "undone" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the undo never went on: {}", now.text);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let left = app.all_leads(&token).await;
+    assert_eq!((left.len(), &left[0]["name"]), (1, &json!("Next Co")));
 }
 
 /// A lead someone deletes while a long import runs no longer absorbs the import's later
