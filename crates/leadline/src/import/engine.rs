@@ -282,7 +282,8 @@ async fn wait_for_earlier(db: &Db, job: &Job) -> anyhow::Result<bool> {
         let Some(running) = writing.iter().find(|e| !store::imports::stopped(e, now - STALE_AFTER)) else {
             let mut tx = db.write().await?;
             let now = store::now();
-            if store::imports::admit(&mut tx, job.org.id, job.kind.as_str(), job.id, now, now - STALE_AFTER).await? {
+            let (org, kind, writer) = (job.org.id, job.kind.as_str(), store::imports::Writer::Import);
+            if store::imports::admit(&mut tx, org, kind, job.id, writer, now, now - STALE_AFTER).await? {
                 tx.commit().await?;
                 return Ok(true);
             }

@@ -5,7 +5,12 @@
 
 use crate::{
     app::{Actor, AppError, audit::By},
-    store::{self, Db, Tx, contacts::Contact, imports::Change, leads::Lead},
+    store::{
+        self, Db, Tx,
+        contacts::Contact,
+        imports::{Change, Writer},
+        leads::Lead,
+    },
 };
 use chrono::{DateTime, Utc};
 use leadline_domain::Phone;
@@ -165,7 +170,7 @@ pub async fn undo_as(db: &Db, by: By<'_>, id: Uuid, deleted: &AtomicU64) -> Resu
         let now = store::now();
         let kind = import.kind.as_str();
         let admitted =
-            store::imports::admit_undo(&mut tx, org, kind, id, now, now - super::engine::STALE_AFTER).await?;
+            store::imports::admit(&mut tx, org, kind, id, Writer::Undo, now, now - super::engine::STALE_AFTER).await?;
         tx.commit().await?;
         if admitted {
             break;

@@ -283,34 +283,28 @@ pub async fn writing_besides(tx: &mut Tx, org: Uuid, kind: &str, id: Uuid) -> an
         .context("looking for other imports writing")
 }
 
-/// Lets import `id` begin writing when no other import of `kind` into `org` writes
-/// (with a live heartbeat; `stale_before` as in [`stopped`]), in a write transaction that
-/// no other admission runs beside (SQLite has one writer; PostgreSQL takes a lock for it).
-/// Answers whether it was let in.
+/// What is let in to write: an import, or the undo of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writer {
+    Import,
+    Undo,
+}
+
+/// Lets import `id` (or its undo) begin writing when no other import or undo of `kind`
+/// writes into `org` (with a live heartbeat; `stale_before` as in [`stopped`]), in a write
+/// transaction that no other admission runs beside (SQLite has one writer; PostgreSQL
+/// takes a lock for it). Answers whether it was let in; an undo let in is marked as being
+/// undone by this process.
+#[allow(clippy::too_many_arguments)]
 pub async fn admit(
     tx: &mut Tx,
     org: Uuid,
     kind: &str,
     id: Uuid,
+    writer: Writer,
     now: DateTime<Utc>,
     stale_before: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    if !admissible(tx, org, kind, id, stale_before).await? {
-        return Ok(false);
-    }
-    on_tx!(tx, |c| sqlx::query("UPDATE imports SET admitted_at = $1, heartbeat_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(c)
-        .await
-        .map(drop))
-    .context("beginning the import")?;
-    Ok(true)
-}
-
-/// Whether no other live import or undo of `kind` writes into `org`, taking the admission
-/// lock first on PostgreSQL (SQLite's write transaction is one already).
-async fn admissible(tx: &mut Tx, org: Uuid, kind: &str, id: Uuid, stale_before: DateTime<Utc>) -> anyhow::Result<bool> {
     if let Tx::Postgres(c) = tx {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(ADMISSION_LOCK)
@@ -318,23 +312,21 @@ async fn admissible(tx: &mut Tx, org: Uuid, kind: &str, id: Uuid, stale_before: 
             .await
             .context("waiting to begin writing")?;
     }
-    Ok(!writing_besides(tx, org, kind, id).await?.iter().any(|i| !stopped(i, stale_before)))
-}
-
-/// Lets the undo of import `id` begin when no other import or undo of `kind` writes into
-/// `org` ([`admit`]'s rule), marking it as being undone by this process.
-pub async fn admit_undo(
-    tx: &mut Tx,
-    org: Uuid,
-    kind: &str,
-    id: Uuid,
-    now: DateTime<Utc>,
-    stale_before: DateTime<Utc>,
-) -> anyhow::Result<bool> {
-    if !admissible(tx, org, kind, id, stale_before).await? {
+    if writing_besides(tx, org, kind, id).await?.iter().any(|i| !stopped(i, stale_before)) {
         return Ok(false);
     }
-    undo_begins(tx, id, now).await?;
+    match writer {
+        Writer::Undo => undo_begins(tx, id, now).await?,
+        Writer::Import => {
+            on_tx!(tx, |c| sqlx::query("UPDATE imports SET admitted_at = $1, heartbeat_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(c)
+                .await
+                .map(drop))
+            .context("beginning the import")?
+        }
+    }
     Ok(true)
 }
 

@@ -73,6 +73,17 @@ async fn undo(app: &TestApp, token: &str, id: &str) -> crate::harness::Response 
     app.request(axum::http::Method::POST, &format!("/api/v1/imports/{id}/undo"), Some(token), None, &[]).await
 }
 
+/// Imports `csv` as `file` with the usual options and answers the import and every lead after it.
+async fn import_and_list(app: &TestApp, token: &str, file: &str, csv: &str) -> (Value, Vec<Value>) {
+    let done = app.import(token, &[], file, csv.as_bytes()).await;
+    (done, app.all_leads(token).await)
+}
+
+/// The lead of that name among `leads`.
+fn named<'a>(leads: &'a [Value], name: &str) -> &'a Value {
+    leads.iter().find(|l| l["name"] == name).unwrap_or_else(|| panic!("no lead {name}: {leads:?}"))
+}
+
 async fn report(app: &TestApp, token: &str, id: &str) -> Vec<Value> {
     let r = app.get(&format!("/api/v1/imports/{id}/report"), token).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -260,10 +271,8 @@ async fn values_are_normalized(backend: Backend) {
     assert_eq!(faraway["time_zones"], json!(["America/New_York"]), "{faraway}");
     // ... except a fax, which is nobody's number to call first (Outlook writes it first).
     let csv = "Company,First Name,Business Fax,Business Phone\nFaxco,Fay,(703) 555-0199,(703) 555-0100\n";
-    app.import(&token, &[], "outlook.csv", csv.as_bytes()).await;
-    let leads = app.all_leads(&token).await;
-    let faxco = leads.iter().find(|l| l["name"] == "Faxco").unwrap();
-    assert_eq!(phones(faxco), ["+17035550100", "+17035550199"]);
+    let (_, leads) = import_and_list(&app, &token, "outlook.csv", csv).await;
+    assert_eq!(phones(named(&leads, "Faxco")), ["+17035550100", "+17035550199"]);
     // A list of one country without a country column: a state of its phones' country gives it.
     let csv = "First Name,Last Name,Phone,City,State\nMary,Major,(503) 555-0143,Portland,Oregon\n\
         Tom,Toronto,416 555 0177,Toronto,ON\nNed,Nowhere,(503) 555-0144,Salem,Ontario\n";
@@ -279,13 +288,11 @@ async fn values_are_normalized(backend: Backend) {
     let csv = "First Name,Last Name,Company,Work Phone,Cell Phone\n\
         Tom,O'Neil,O'Neil & Sons Ltd.,+353 1 555 0123,087 123 4567\n\
         Ann,Arbor,Arbor Inc,+44 20 7946 0958,(734) 555-0123\n";
-    let done = app.import(&token, &[], "eventbrite.csv", csv.as_bytes()).await;
+    let (done, leads) = import_and_list(&app, &token, "eventbrite.csv", csv).await;
     assert_eq!((&done["created"], &done["rejected"]), (&json!(2), &json!(0)), "{done}");
-    let leads = app.all_leads(&token).await;
-    let by_name = |n: &str| leads.iter().find(|l| l["name"] == n).unwrap_or_else(|| panic!("{n}: {leads:?}"));
-    assert_eq!(phones(by_name("O'Neil & Sons Ltd.")), ["+35315550123", "+353871234567"]);
+    assert_eq!(phones(named(&leads, "O'Neil & Sons Ltd.")), ["+35315550123", "+353871234567"]);
     assert_eq!(
-        phones(by_name("Arbor Inc")),
+        phones(named(&leads, "Arbor Inc")),
         ["+442079460958", "+17345550123"],
         "a number of the organization's country stays one"
     );
@@ -416,22 +423,20 @@ async fn addresses_in_parts_or_on_one_line(backend: Backend) {
     let csv = "First Name,Last Name,Company,Location,Phone\n\
         Lena,Svensson,Nordvik AB (publ),\"Stockholm, Stockholm County, Sweden\",08-765 432 10\n\
         Sam,Houston,Lone Ranger LLC,\"Austin, Texas, United States\",(512) 555-0199\n";
-    let done = app.import(&token, &[], "salesnav.csv", csv.as_bytes()).await;
+    let (done, leads) = import_and_list(&app, &token, "salesnav.csv", csv).await;
     assert_eq!((&done["created"], &done["rejected"]), (&json!(2), &json!(0)), "{done}");
-    let leads = app.all_leads(&token).await;
-    let nordvik = leads.iter().find(|l| l["name"] == "Nordvik AB (publ)").unwrap();
+    let nordvik = named(&leads, "Nordvik AB (publ)");
     assert_eq!(parts(nordvik), want([None, Some("Stockholm"), Some("Stockholm County"), None, Some("SE")]));
     assert_eq!(phones(nordvik), ["+46876543210"]);
-    let ranger = leads.iter().find(|l| l["name"] == "Lone Ranger LLC").unwrap();
+    let ranger = named(&leads, "Lone Ranger LLC");
     assert_eq!(parts(ranger), want([None, Some("Austin"), Some("Texas"), None, Some("US")]));
     assert_eq!(ranger["time_zones"], json!(["America/Chicago"]), "{ranger}");
     // Mailchimp sets an address's parts apart by two spaces.
     let csv = "Email Address,First Name,Last Name,Address\n\
         john.smith@example.org,John,Smith,123 Main St  Apt 4  Springfield  IL  62701  US\n";
-    let done = app.import(&token, &[], "mailchimp.csv", csv.as_bytes()).await;
+    let (done, leads) = import_and_list(&app, &token, "mailchimp.csv", csv).await;
     assert_eq!(done["created"], 1, "{done}");
-    let leads = app.all_leads(&token).await;
-    let john = leads.iter().find(|l| l["name"] == "John Smith").unwrap();
+    let john = named(&leads, "John Smith");
     assert_eq!(
         parts(john),
         want([Some("123 Main St, Apt 4"), Some("Springfield"), Some("IL"), Some("62701"), Some("US")])
