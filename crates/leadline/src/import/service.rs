@@ -270,19 +270,13 @@ pub async fn resume_interrupted(db: &Db) -> anyhow::Result<()> {
     let now = store::now();
     let mut tx = db.write().await?;
     let unfinished = store::imports::unfinished(&mut tx).await?;
-    let mut claimed = Vec::new();
+    let (mut claimed, mut undos) = (Vec::new(), Vec::new());
     for i in unfinished.into_iter().filter(|i| store::imports::stopped(i, now - STALE_AFTER)) {
         if i.status == "stopping" {
             // Asked to stop, and its process ended before it could: it is stopped.
             store::imports::finish(&mut tx, i.id, "stopped", None, None, now).await?;
         } else if store::imports::claim(&mut tx, &i, now).await? {
-            claimed.push(i);
-        }
-    }
-    let mut undos = Vec::new();
-    for i in store::imports::undoing(&mut tx).await? {
-        if store::imports::stopped(&i, now - STALE_AFTER) && store::imports::claim_undo(&mut tx, &i, now).await? {
-            undos.push(i);
+            if i.status == "undoing" { undos.push(i) } else { claimed.push(i) }
         }
     }
     tx.commit().await?;

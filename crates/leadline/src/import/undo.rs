@@ -91,7 +91,7 @@ fn being_undone() -> AppError {
 }
 
 /// Goes on with an undo whose process stopped (a crash, a restart) and that this process
-/// has claimed ([`store::imports::claim_undo`]); called when a server starts.
+/// has claimed ([`store::imports::claim`]); called when a server starts.
 pub fn resume(db: &Db, org: Uuid, id: Uuid) {
     let Some(running) = Running::claim(id) else { return };
     let db = db.clone();

@@ -261,11 +261,11 @@ pub async fn status(tx: &mut Tx, id: Uuid) -> anyhow::Result<Option<String>> {
         .context("reading an import's status")
 }
 
-/// Every organization's unfinished imports, for a starting server to resume those whose process stopped.
+/// Every organization's unfinished imports and undos, for a starting server to resume those whose process stopped.
 pub async fn unfinished(tx: &mut Tx) -> anyhow::Result<Vec<Import>> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM imports i LEFT JOIN users u ON u.id = i.user_id
-         WHERE i.status IN ('running', 'stopping') ORDER BY i.created_at"
+         WHERE i.status IN ('running', 'stopping', 'undoing') ORDER BY i.created_at"
     ));
     on_tx!(tx, |c| sqlx::query_as(sql).fetch_all(c).await).context("finding unfinished imports")
 }
@@ -345,16 +345,20 @@ pub async fn beat(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<(
     Ok(())
 }
 
-/// Takes over a stopped import: only one process wins (the heartbeat must still be the one seen).
+/// Takes over a stopped import, or its undo (`import.status` as seen: running or
+/// undoing): only one process wins, as the heartbeat must still be the one seen. A resumed
+/// import is let in to write anew.
 pub async fn claim(tx: &mut Tx, import: &Import, now: DateTime<Utc>) -> anyhow::Result<bool> {
     let n = on_tx!(tx, |c| {
         sqlx::query(
-            "UPDATE imports SET heartbeat_at = $1, runner = $2, admitted_at = NULL
-         WHERE id = $3 AND status = 'running' AND heartbeat_at = $4",
+            "UPDATE imports SET heartbeat_at = $1, runner = $2,
+                admitted_at = CASE WHEN status = 'running' THEN NULL ELSE admitted_at END
+             WHERE id = $3 AND status = $4 AND (heartbeat_at = $5 OR heartbeat_at IS NULL)",
         )
         .bind(now)
         .bind(runner())
         .bind(import.id)
+        .bind(&import.status)
         .bind(import.heartbeat_at)
         .execute(c)
         .await
@@ -649,32 +653,6 @@ pub async fn undo_progress(
         .await
         .map(drop))
     .context("recording the undo's progress")
-}
-
-/// Imports being undone, by a process that may have stopped.
-pub async fn undoing(tx: &mut Tx) -> anyhow::Result<Vec<Import>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM imports i LEFT JOIN users u ON u.id = i.user_id
-         WHERE i.status = 'undoing' ORDER BY i.created_at"
-    ));
-    on_tx!(tx, |c| sqlx::query_as(sql).fetch_all(c).await).context("finding unfinished undos")
-}
-
-/// Takes over the undo of `import`, whose process stopped, unless another process did first.
-pub async fn claim_undo(tx: &mut Tx, import: &Import, now: DateTime<Utc>) -> anyhow::Result<bool> {
-    let n = on_tx!(tx, |c| sqlx::query(
-        "UPDATE imports SET heartbeat_at = $1, runner = $2
-         WHERE id = $3 AND status = 'undoing' AND (heartbeat_at = $4 OR heartbeat_at IS NULL)"
-    )
-    .bind(now)
-    .bind(runner())
-    .bind(import.id)
-    .bind(import.heartbeat_at)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))
-    .context("claiming the undo")?;
-    Ok(n == 1)
 }
 
 /// Stores a chunk of the uploaded file.

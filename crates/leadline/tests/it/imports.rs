@@ -1688,30 +1688,14 @@ async fn an_interrupted_undo_goes_on_when_a_server_starts(backend: Backend) {
             .map(drop))
         .unwrap();
     }
-    let so_far = json!({"deleted": 1_000, "restored": 0, "kept_edited": [], "kept_fields": []});
-    leadline::on_tx!(&mut tx, |c| sqlx::query(
-        "UPDATE imports SET status = 'undoing', runner = 'elsewhere:1', heartbeat_at = $1, undo_report = $2 WHERE id = $3"
-    )
-    .bind(leadline::store::now())
-    .bind(sqlx::types::Json(&so_far))
-    .bind(id)
-    .execute(c)
-    .await
-    .map(drop))
-    .unwrap();
     tx.commit().await.unwrap();
+    let so_far = r#"{"deleted": 1000, "restored": 0, "kept_edited": [], "kept_fields": []}"#;
+    set_import(&app, &format!("status = 'undoing', runner = 'elsewhere:1', undo_report = '{so_far}'"), id).await;
+    set_heartbeat(&app, id, leadline::store::now()).await;
     let refused = undo(&app, &token, &id.to_string()).await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
     // The process is gone (no heartbeat for minutes); a server starts.
-    let mut tx = app.db().write().await.unwrap();
-    leadline::on_tx!(&mut tx, |c| sqlx::query("UPDATE imports SET heartbeat_at = $1 WHERE id = $2")
-        .bind(leadline::store::now() - chrono::TimeDelta::minutes(5))
-        .bind(id)
-        .execute(c)
-        .await
-        .map(drop))
-    .unwrap();
-    tx.commit().await.unwrap();
+    set_heartbeat(&app, id, leadline::store::now() - chrono::TimeDelta::minutes(5)).await;
     leadline::import::service::resume_interrupted(app.db()).await.unwrap();
     let after = app.wait_import(&token, &id.to_string()).await;
     assert_eq!(after["status"], "undone", "{after}");
@@ -1743,18 +1727,9 @@ async fn an_import_and_an_undo_of_one_organization_take_turns(backend: Backend) 
     let busy = |status: &'static str| {
         let app = &app;
         async move {
-            let mut tx = app.db().write().await.unwrap();
-            leadline::on_tx!(&mut tx, |c| sqlx::query(
-                "UPDATE imports SET status = $1, runner = 'elsewhere:1', heartbeat_at = $2, admitted_at = $2 WHERE id = $3"
-            )
-            .bind(status)
-            .bind(leadline::store::now())
-            .bind(other)
-            .execute(c)
-            .await
-            .map(drop))
-            .unwrap();
-            tx.commit().await.unwrap();
+            set_heartbeat(app, other, leadline::store::now()).await;
+            set_import(app, &format!("status = '{status}', runner = 'elsewhere:1', admitted_at = heartbeat_at"), other)
+                .await;
         }
     };
     busy("undoing").await;
@@ -1848,6 +1823,19 @@ async fn an_import_waits_for_one_writing_whatever_their_ids(backend: Backend) {
     set_import(&app, "status = 'completed'", writer).await;
     let done = app.wait_import(&token, &id).await;
     assert_eq!(done["created"], 1, "{done}");
+}
+
+/// Sets the heartbeat of import `id` as its process (another one) would.
+async fn set_heartbeat(app: &TestApp, id: uuid::Uuid, at: chrono::DateTime<chrono::Utc>) {
+    let mut tx = app.db().write().await.unwrap();
+    leadline::on_tx!(&mut tx, |c| sqlx::query("UPDATE imports SET heartbeat_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(drop))
+    .unwrap();
+    tx.commit().await.unwrap();
 }
 
 /// Sets columns of import `id` as another process would (`set` as in SQL's SET).
