@@ -165,7 +165,7 @@ pub async fn undo_as(db: &Db, by: By<'_>, id: Uuid, deleted: &AtomicU64) -> Resu
     drop(tx);
     // An import writing into the organization meanwhile ends first, and one starting waits
     // for the undo: it would match its rows to leads the undo is deleting.
-    loop {
+    for waited in 0_u64.. {
         let mut tx = db.write().await?;
         let now = store::now();
         let kind = import.kind.as_str();
@@ -174,6 +174,9 @@ pub async fn undo_as(db: &Db, by: By<'_>, id: Uuid, deleted: &AtomicU64) -> Resu
         tx.commit().await?;
         if admitted {
             break;
+        }
+        if waited % 120 == 0 {
+            tracing::info!(import = %id, "the undo waits for an import writing into the organization to end");
         }
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
