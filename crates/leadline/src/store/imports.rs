@@ -610,17 +610,16 @@ pub async fn changes(tx: &mut Tx, id: Uuid, limit: i64) -> anyhow::Result<Vec<Ch
 /// Forgets changes an undo has put back (in the transaction that did), so that an undo
 /// resumed after a crash goes on with the rest.
 pub async fn drop_changes(tx: &mut Tx, id: Uuid, done: &[Change]) -> anyhow::Result<()> {
-    for change in done {
-        on_tx!(tx, |c| sqlx::query(
-            "DELETE FROM import_changes WHERE import_id = $1 AND entity_type = $2 AND entity_id = $3"
-        )
-        .bind(id)
-        .bind(&change.entity_type)
-        .bind(change.entity_id)
-        .execute(c)
-        .await
-        .map(drop))
-        .context("forgetting a change undone")?;
+    let kinds: std::collections::BTreeSet<&str> = done.iter().map(|c| c.entity_type.as_str()).collect();
+    for kind in kinds {
+        let ids: Vec<Uuid> = done.iter().filter(|c| c.entity_type == kind).map(|c| c.entity_id).collect();
+        on_tx!(tx, |c| {
+            let mut q = QueryBuilder::new("DELETE FROM import_changes WHERE import_id = ");
+            q.push_bind(id).push(" AND entity_type = ").push_bind(kind).push(" AND entity_id IN (");
+            super::push_ids(&mut q, &ids);
+            q.build().execute(c).await.map(drop)
+        })
+        .context("forgetting changes undone")?;
     }
     Ok(())
 }

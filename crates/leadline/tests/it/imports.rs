@@ -1673,21 +1673,14 @@ async fn an_interrupted_undo_goes_on_when_a_server_starts(backend: Backend) {
     let id: uuid::Uuid = done["id"].as_str().unwrap().parse().unwrap();
     // Another process began the undo: it deleted 1,000 of the leads, said so, and lives on.
     let mut tx = app.db().write().await.unwrap();
-    let first: Vec<uuid::Uuid> = leadline::on_tx!(&mut tx, |c| sqlx::query_scalar(
-        "SELECT id FROM leads WHERE import_id = $1 ORDER BY created_at, id LIMIT 1000"
+    leadline::on_tx!(&mut tx, |c| sqlx::query(
+        "DELETE FROM leads WHERE id IN (SELECT id FROM leads WHERE import_id = $1 ORDER BY created_at, id LIMIT 1000)"
     )
     .bind(id)
-    .fetch_all(c)
-    .await)
+    .execute(c)
+    .await
+    .map(drop))
     .unwrap();
-    for lead in &first {
-        leadline::on_tx!(&mut tx, |c| sqlx::query("DELETE FROM leads WHERE id = $1")
-            .bind(lead)
-            .execute(c)
-            .await
-            .map(drop))
-        .unwrap();
-    }
     tx.commit().await.unwrap();
     let so_far = r#"{"deleted": 1000, "restored": 0, "kept_edited": [], "kept_fields": []}"#;
     set_import(&app, &format!("status = 'undoing', runner = 'elsewhere:1', undo_report = '{so_far}'"), id).await;
