@@ -1,7 +1,7 @@
 //! Which column fills which field: the automatic mapping, the user's overrides,
 //! and reading a row's values through it.
 
-use super::{ImportOptions, Issue, Unmapped, source::FileError};
+use super::{ImportOptions, Issue, Unmapped, export::JSON_SUFFIX, source::FileError};
 use csv::ByteRecord;
 use leadline_domain::mapping::{self, Field, ImportKind};
 use std::{borrow::Cow, collections::HashMap};
@@ -68,9 +68,21 @@ fn import_as(kind: ImportKind) -> String {
     )
 }
 
-/// A custom field named after a header; Close exports prefix them with `custom.`.
+/// A custom field named after a header; Close exports prefix them with `custom.`, and
+/// Leadline's exports also end the header with ` (JSON)` where the values are JSON.
 fn custom_name(header: &str) -> String {
-    header.trim().strip_prefix("custom.").unwrap_or(header.trim()).to_owned()
+    let h = header.trim();
+    match h.strip_prefix("custom.") {
+        Some(name) => name.strip_suffix(JSON_SUFFIX).unwrap_or(name).to_owned(),
+        None => h.to_owned(),
+    }
+}
+
+/// Whether a custom field's column holds its values written as JSON (a Leadline export's
+/// field that holds numbers, yes/no or lists).
+pub fn holds_json(header: &str) -> bool {
+    let h = header.trim();
+    h.starts_with("custom.") && h.ends_with(JSON_SUFFIX)
 }
 
 impl Columns {

@@ -1,7 +1,10 @@
 //! Turning one CSV row into a lead with its contact: normalization and the keys
 //! that find its duplicates. Runs on the reader thread; no I/O.
 
-use super::{Issue, columns::Columns};
+use super::{
+    Issue,
+    columns::{self, Columns},
+};
 use crate::{
     app::contacts::derive_zones,
     store::{
@@ -757,8 +760,13 @@ pub fn prepare(ctx: &LeadContext, row: u64, rec: &ByteRecord) -> Prepared {
         None => ctx.importer,
     };
     let mut custom_fields = Map::new();
-    for (_, name, v) in cols.customs(rec) {
-        custom_fields.insert(name.to_owned(), Value::String(v.into_owned()));
+    for (header, name, v) in cols.customs(rec) {
+        let value = if columns::holds_json(header) {
+            serde_json::from_str(&v).unwrap_or_else(|_| Value::String(v.into_owned()))
+        } else {
+            Value::String(v.into_owned())
+        };
+        custom_fields.insert(name.to_owned(), value);
     }
     for (col, v) in profiles.into_iter().chain(cols.second_values(rec)) {
         custom_fields.entry(col.trim().to_owned()).or_insert_with(|| Value::String(v.trim().to_owned()));

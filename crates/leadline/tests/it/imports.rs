@@ -1026,8 +1026,11 @@ async fn export_then_import_reproduces_the_leads(backend: Backend) {
         {"name": "Tom Smith", "emails": ["junior@smith.example"]}]})).await;
     app.lead(
         &token,
+        // Custom fields given through the API as numbers, yes/no or lists come back as such
+        // (a column that holds them is written as JSON, its text values too).
         json!({"name": "No Contacts AB", "country": "SE", "external_id": "sf-0042", "street": "Storgatan 1",
-            "postcode": "111 22", "city": "Stockholm"}),
+            "postcode": "111 22", "city": "Stockholm",
+            "custom_fields": {"Seats": 40, "Partner": true, "Regions": ["EU", "US"], "Score": -2.5}}),
     )
     .await;
     // Separate leads that the import's rules would call duplicates of each other (the
