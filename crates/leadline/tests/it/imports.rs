@@ -1737,8 +1737,17 @@ async fn an_import_and_an_undo_of_one_organization_take_turns(backend: Backend) 
     set_import(&app, "status = 'undone'", other).await;
     assert_eq!(app.wait_import(&token, &next).await["created"], 1);
     busy("running").await;
-    let undoing = tokio::time::timeout(std::time::Duration::from_millis(1_500), undo(&app, &token, &first)).await;
-    assert!(undoing.is_err(), "the undo waits for the import writing");
+    // The undo waits for the import writing; a client that would wait one second only is
+    // answered 202 with the import to follow, and the undo goes on in the server.
+    let path = format!("/api/v1/imports/{first}/undo");
+    let started = std::time::Instant::now();
+    let undoing = app.request(axum::http::Method::POST, &path, Some(&token), None, &[("prefer", "wait=1")]).await;
+    assert_eq!(undoing.status, StatusCode::ACCEPTED, "{}", undoing.text);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "answered after the wait asked for");
+    assert_eq!(undoing.headers["location"], format!("/api/v1/imports/{first}"));
+    assert_eq!(undoing.body["id"], json!(first), "{}", undoing.text);
+    let again = undo(&app, &token, &first).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "one undo at a time: {}", again.text);
     let meanwhile = app.get(&format!("/api/v1/imports/{first}"), &token).await;
     assert_eq!(meanwhile.body["status"], "completed", "{}", meanwhile.text);
     assert_eq!(app.all_leads(&token).await.len(), 2, "nothing deleted yet");

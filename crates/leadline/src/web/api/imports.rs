@@ -24,7 +24,7 @@ use axum::{
     Json, Router,
     body::Body,
     extract::{DefaultBodyLimit, Multipart, Path, RawQuery, State},
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -435,20 +435,52 @@ pub async fn report_response(s: &AppState, import: &Import) -> Result<Response, 
         .into_response())
 }
 
+/// How long an undo request waits for the undo to end before it answers 202 and leaves the
+/// undo to run on (a million leads take minutes; clients and proxies give up after a minute).
+/// A request may ask for less with `Prefer: wait=N` (RFC 7240).
+const UNDO_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Undoes an import (also as `DELETE /api/v1/imports/{id}`): the leads and contacts (or products, opportunities, users) it created
 /// are deleted and what it changed is restored — except what was edited since: a created lead
 /// someone edited is kept, and in a changed lead each field edited after the import keeps its
-/// value (`kept_edited` lists those records, `kept_fields` the fields kept).
+/// value (`kept_edited` lists those records, `kept_fields` the fields kept). An undo that has
+/// not ended after 20 seconds (or the N seconds of a `Prefer: wait=N` header) goes on in the
+/// server, and the answer is 202 with the import: its status becomes `undone`, with the report
+/// in `undo_report`, when the undo is done.
 #[utoipa::path(post, operation_id = "undoImport", path = "/api/v1/imports/{id}/undo", tag = "imports", params(("id" = String, Path)),
-    responses((status = 200, body = UndoReport), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+    responses((status = 200, body = UndoReport), (status = 202, body = Import), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn undo(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
-) -> Result<Json<UndoReport>, ApiError> {
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let id = parse_id(&id, "import")?;
-    Ok(Json(crate::import::undo::undo(&s.db, &actor, id).await?))
+    let wait = preferred_wait(&headers).map_or(UNDO_WAIT, |w| w.min(UNDO_WAIT));
+    let mut task = crate::import::undo::start(&s.db, &actor, id)?;
+    match tokio::time::timeout(wait, &mut task).await {
+        Ok(joined) => Ok(Json(crate::import::undo::ended(joined)?).into_response()),
+        Err(_) => {
+            let import = load(&s, &actor, &id.to_string()).await?;
+            Ok((StatusCode::ACCEPTED, [(header::LOCATION, format!("/api/v1/imports/{id}"))], Json(import))
+                .into_response())
+        }
+    }
+}
+
+/// The `wait=N` preference of a request's `Prefer` headers: how long the client would wait.
+fn preferred_wait(headers: &HeaderMap) -> Option<std::time::Duration> {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split([',', ';']))
+        .find_map(|p| {
+            let (k, v) = p.split_once('=')?;
+            k.trim().eq_ignore_ascii_case("wait").then(|| v.trim().trim_matches('"').parse::<u64>().ok())?
+        })
+        .map(std::time::Duration::from_secs)
 }
 
 /// Stops a running import after the batch it is writing (202, status `stopping`, then
@@ -467,14 +499,15 @@ pub async fn stop(
 
 /// The same as `POST /api/v1/imports/{id}/undo`.
 #[utoipa::path(delete, operation_id = "deleteImport", path = "/api/v1/imports/{id}", tag = "imports", params(("id" = String, Path)),
-    responses((status = 200, body = UndoReport), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+    responses((status = 200, body = UndoReport), (status = 202, body = Import), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn undo_by_delete(
     s: State<AppState>,
     actor: ApiActor,
     id: Path<String>,
-) -> Result<Json<UndoReport>, ApiError> {
-    undo(s, actor, id).await
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    undo(s, actor, id, headers).await
 }
 
 /// Leads with their contacts as CSV, one row per contact, streamed. Takes the lead
