@@ -102,6 +102,9 @@ const LEGAL_FORMS: &[&[&str]] = &[
     &["s", "de", "rl", "de", "cv"],
     &["s", "de", "rl"],
     &["limited", "liability", "company"],
+    // India's and Britain's "Private Limited", "Public Limited Company".
+    &["private", "limited"],
+    &["public", "limited", "company"],
 ];
 
 /// The comparable form of a company name, or `None` when nothing is left to compare.
@@ -111,13 +114,13 @@ pub fn company_key(name: &str) -> Option<String> {
     let mut words = search::terms(&undotted.replace('&', " and "));
     let all = words.clone();
     while words.len() > 1 {
-        if words.last().is_some_and(|w| LEGAL_SUFFIXES.contains(&w.as_str())) {
-            words.pop();
-        } else if let Some(form) = LEGAL_FORMS
+        if let Some(form) = LEGAL_FORMS
             .iter()
             .find(|f| words.len() > f.len() && words[words.len() - f.len()..].iter().zip(f.iter()).all(|(w, f)| w == f))
         {
             words.truncate(words.len() - form.len());
+        } else if words.last().is_some_and(|w| LEGAL_SUFFIXES.contains(&w.as_str())) {
+            words.pop();
         } else {
             break;
         }
@@ -293,6 +296,10 @@ mod tests {
             "Acme (Pty) Ltd",
             "Acme Ltée",
             "Acme, Lda.",
+            "Acme Private Limited",
+            "Acme Pvt. Ltd.",
+            "Acme Public Limited Company",
+            "Acme Limited Liability Company",
         ] {
             assert_eq!(company_key(name).as_deref(), Some(acme.as_str()), "{name}");
         }

@@ -243,7 +243,8 @@ impl Phone {
                 Invalid::new(format!("'{raw}' is not a phone number"))
             }
         })?;
-        if !number.is_valid() {
+        let fiction = reserved_for_fiction(&number.format().mode(Mode::E164).to_string());
+        if !number.is_valid() && fiction.is_none() {
             let hint = match (number.country().id(), default_region) {
                 (Some(id), _) => format!(" for {}", id.as_ref()),
                 (None, Some(r)) => format!(" for {r}"),
@@ -251,7 +252,7 @@ impl Phone {
             };
             return Err(Invalid::new(format!("'{raw}' is not a valid phone number{hint}")));
         }
-        let kind = kind.unwrap_or_else(|| {
+        let kind = kind.or(fiction.map(|(_, kind)| kind)).unwrap_or_else(|| {
             if number.number_type(&phonenumber::metadata::DATABASE) == phonenumber::Type::Mobile {
                 PhoneType::Mobile
             } else {
@@ -343,8 +344,28 @@ pub fn display_e164(e164: &str) -> String {
 /// The ISO 3166 region of an E.164 number (`+1206...` → `US`), when it can be told.
 #[must_use]
 pub fn region_of(e164: &str) -> Option<String> {
+    if let Some((region, _)) = reserved_for_fiction(e164) {
+        return Some(region.to_owned());
+    }
     let n = phonenumber::parse(None, e164).ok()?;
     n.country().id().map(|id| id.as_ref().to_owned())
+}
+
+/// Ranges that telephone regulators keep for films, books and examples — so that no real
+/// subscriber is ever rung — which the phone-number library does not count as valid:
+/// Ofcom's 07700 900000–900999 and 01632 960000–960999 (United Kingdom) and ARCEP's
+/// 06 39 98 00 00–99 99 (France). Sample lists and test data use them, so they are read
+/// as numbers of their country (region and kind) rather than refused.
+fn reserved_for_fiction(e164: &str) -> Option<(&'static str, PhoneType)> {
+    const RANGES: [(&str, usize, &str, PhoneType); 3] = [
+        ("+447700900", 13, "GB", PhoneType::Mobile),
+        ("+441632960", 13, "GB", PhoneType::Work),
+        ("+3363998", 12, "FR", PhoneType::Mobile),
+    ];
+    RANGES
+        .iter()
+        .find(|(prefix, len, _, _)| e164.len() == *len && e164.starts_with(prefix))
+        .map(|&(_, _, region, kind)| (region, kind))
 }
 
 /// Parses a number of each common shape once, so that the phone-number library's
@@ -372,6 +393,21 @@ mod tests {
         assert_eq!(Region::parse("UK").unwrap().as_str(), "GB");
         assert_eq!(Region::parse("Deutschland").unwrap().as_str(), "DE");
         assert!(Region::parse("Atlantis").is_err());
+    }
+
+    #[test]
+    fn numbers_kept_for_fiction_are_numbers_of_their_country() {
+        let gb = Some(Region::parse("GB").unwrap());
+        let mobile = Phone::parse("07700 900123", gb, None).unwrap();
+        assert_eq!((mobile.e164(), mobile.kind), ("+447700900123", PhoneType::Mobile));
+        assert_eq!(Phone::parse("+44 7700 900999", None, None).unwrap().e164(), "+447700900999");
+        assert_eq!(Phone::parse("01632 960123", gb, None).unwrap().kind, PhoneType::Work);
+        assert_eq!(region_of("+447700900123").as_deref(), Some("GB"));
+        let fr = Phone::parse("06 39 98 12 34", Region::parse("FR").ok(), None).unwrap();
+        assert_eq!((fr.e164(), fr.kind), ("+33639981234", PhoneType::Mobile));
+        // Next to them, numbers of no range stay refused.
+        assert!(Phone::parse("01632 970123", gb, None).is_err());
+        assert!(Phone::parse("07700 9001234", gb, None).is_err());
     }
 
     #[test]
