@@ -245,8 +245,11 @@ impl Phone {
         })?;
         let fiction = reserved_for_fiction(&number.format().mode(Mode::E164).to_string());
         if !number.is_valid() && fiction.is_none() {
+            // A number written with its country code is not the default region's.
+            let own_code = number.code().source() != Source::Default;
             let hint = match (number.country().id(), default_region) {
                 (Some(id), _) => format!(" for {}", id.as_ref()),
+                (None, _) if own_code => format!(" (country code +{})", number.code().value()),
                 (None, Some(r)) => format!(" for {r}"),
                 _ => String::new(),
             };
@@ -408,6 +411,9 @@ mod tests {
         // Next to them, numbers of no range stay refused.
         assert!(Phone::parse("01632 970123", gb, None).is_err());
         assert!(Phone::parse("07700 9001234", gb, None).is_err());
+        // A refused number written with a country code is not said to be the region's.
+        let refused = Phone::parse("+1 624 201 0100", gb, None).unwrap_err().to_string();
+        assert!(refused.ends_with("(country code +1)") || refused.ends_with("for US"), "{refused}");
     }
 
     #[test]
