@@ -39,13 +39,14 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         None => return ApiError(AppError::Unauthorized).into_response(),
     };
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
-        return ApiError(AppError::field("body", "is too large")).into_response();
+        return ApiError(AppError::field(
+            "body",
+            "is too large to send with an Idempotency-Key (16 MB at most); send it without the header \
+             (an import of the same file again, with on_duplicate skip, creates nothing new)",
+        ))
+        .into_response();
     };
-    let mut hasher = Sha256::new();
-    hasher.update(parts.uri.path().as_bytes());
-    hasher.update([0]);
-    hasher.update(&bytes);
-    let request_hash = hex::encode(hasher.finalize());
+    let request_hash = request_hash(parts.uri.path(), parts.headers.get(header::CONTENT_TYPE), &bytes);
     let user = actor.user.id;
 
     let recorded = async {
@@ -102,4 +103,58 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         tracing::error!(error = %format!("{e:#}"), "recording idempotent response");
     }
     Response::from_parts(res_parts, Body::from(res_bytes))
+}
+
+/// What makes two requests the same: the path and the body, where a multipart body's
+/// boundary (which a client draws anew for each attempt) does not count.
+fn request_hash(path: &str, content_type: Option<&HeaderValue>, body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(path.as_bytes());
+    hasher.update([0]);
+    let boundary = content_type
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/"))
+        .and_then(|v| v.split(';').find_map(|p| p.trim().strip_prefix("boundary=")))
+        .map(|b| b.trim_matches('"'))
+        .filter(|b| !b.is_empty())
+        .map(|b| format!("--{b}"));
+    match boundary {
+        Some(b) => {
+            let mut rest = body;
+            while let Some(at) = rest.windows(b.len()).position(|w| w == b.as_bytes()) {
+                hasher.update(&rest[..at]);
+                hasher.update(b"--boundary");
+                rest = &rest[at + b.len()..];
+            }
+            hasher.update(rest);
+        }
+        None => hasher.update(body),
+    }
+    hex::encode(hasher.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::request_hash;
+    use axum::http::HeaderValue;
+
+    fn upload(boundary: &str, csv: &str) -> (HeaderValue, Vec<u8>) {
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+        );
+        (HeaderValue::from_str(&format!("multipart/form-data; boundary={boundary}")).unwrap(), body.into_bytes())
+    }
+
+    #[test]
+    fn a_retried_upload_is_the_same_request_whatever_its_boundary() {
+        let (t1, b1) = upload("X-BOUNDARY-1", "Company\nAcme\n");
+        let (t2, b2) = upload("----WebKitFormBoundary7MA4YWxk", "Company\nAcme\n");
+        let (t3, b3) = upload("X-BOUNDARY-1", "Company\nGlobex\n");
+        let path = "/api/v1/imports";
+        assert_eq!(request_hash(path, Some(&t1), &b1), request_hash(path, Some(&t2), &b2));
+        assert_ne!(request_hash(path, Some(&t1), &b1), request_hash(path, Some(&t3), &b3));
+        assert_ne!(request_hash(path, Some(&t1), &b1), request_hash("/api/v1/leads", Some(&t1), &b1));
+        let json = HeaderValue::from_static("application/json");
+        assert_ne!(request_hash(path, Some(&json), br#"{"a":1}"#), request_hash(path, Some(&json), br#"{"a":2}"#));
+    }
 }
