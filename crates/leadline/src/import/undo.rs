@@ -60,13 +60,24 @@ const PAGE: i64 = 2_000;
 /// writing, so that other writers (a rep saving a call) wait well under a second.
 const CHANGES_PAGE: i64 = 500;
 
-/// Undoes import `id` of the actor's organization. Safe to run again after a crash.
-pub async fn undo(db: &Db, actor: &Actor, id: Uuid) -> Result<UndoReport, AppError> {
-    ended(start(db, actor, id)?.await)
+/// Undoes import `id` of the actor's organization (safe to run again after a crash),
+/// waiting for the end at most `wait` (at least a second, in which an undo that cannot
+/// begin says why): its report, or `None` when it goes on by itself.
+pub async fn undo_within(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    wait: std::time::Duration,
+) -> Result<Option<UndoReport>, AppError> {
+    let mut task = start(db, actor, id)?;
+    match tokio::time::timeout(wait.max(std::time::Duration::from_secs(1)), &mut task).await {
+        Ok(joined) => ended(joined).map(Some),
+        Err(_) => Ok(None),
+    }
 }
 
 /// What an undo [`start`] began ended with.
-pub fn ended(joined: Result<Result<UndoReport, AppError>, tokio::task::JoinError>) -> Result<UndoReport, AppError> {
+fn ended(joined: Result<Result<UndoReport, AppError>, tokio::task::JoinError>) -> Result<UndoReport, AppError> {
     joined.map_err(|e| AppError::Internal(anyhow::anyhow!("the undo stopped: {e}")))?
 }
 

@@ -458,10 +458,9 @@ pub async fn undo(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "import")?;
     let wait = preferred_wait(&headers).map_or(UNDO_WAIT, |w| w.min(UNDO_WAIT));
-    let mut task = crate::import::undo::start(&s.db, &actor, id)?;
-    match tokio::time::timeout(wait, &mut task).await {
-        Ok(joined) => Ok(Json(crate::import::undo::ended(joined)?).into_response()),
-        Err(_) => {
+    match crate::import::undo::undo_within(&s.db, &actor, id, wait).await? {
+        Some(report) => Ok(Json(report).into_response()),
+        None => {
             let import = load(&s, &actor, &id.to_string()).await?;
             Ok((StatusCode::ACCEPTED, [(header::LOCATION, format!("/api/v1/imports/{id}"))], Json(import))
                 .into_response())

@@ -640,18 +640,17 @@ async fn undo(
     let id: Uuid = path_id(&id, "import")?;
     // A large import takes minutes to undo: past a few seconds the undo goes on by itself
     // and the import's page follows it.
-    let done = match crate::import::undo::start(&state.db, &user.actor, id) {
-        Ok(mut task) => match tokio::time::timeout(std::time::Duration::from_secs(5), &mut task).await {
-            Ok(joined) => crate::import::undo::ended(joined),
-            Err(_) => {
+    let done =
+        match crate::import::undo::undo_within(&state.db, &user.actor, id, std::time::Duration::from_secs(5)).await {
+            Ok(Some(report)) => Ok(report),
+            Ok(None) => {
                 return Ok(redirect_with_flash(
                     &format!("/imports/{id}"),
                     "Undoing the import: what it created is being deleted. This page shows when it is done.",
                 ));
             }
-        },
-        Err(e) => Err(e),
-    };
+            Err(e) => Err(e),
+        };
     Ok(back_to_import(id, done, |r| {
         format!(
             "Import undone: {} deleted, {} restored; what was edited since was kept in {} {}.",
