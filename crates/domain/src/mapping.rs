@@ -45,10 +45,10 @@ impl ImportKind {
         }
     }
 
-    /// Whether unmatched columns can be kept as custom fields.
+    /// Whether unmatched columns can be kept as custom fields (users have none).
     #[must_use]
     pub fn has_custom_fields(self) -> bool {
-        self == ImportKind::Leads
+        self != ImportKind::Users
     }
 }
 

@@ -457,6 +457,7 @@ fn prepare(l: &Lookup, line: u64, rec: &csv::ByteRecord) -> Row<NewOpportunity> 
         close_date,
         lost_reason,
         external_id,
+        custom_fields: super::others::custom_fields(cols, rec),
         created_at: now,
         updated_at: now,
     };
@@ -488,6 +489,9 @@ impl super::others::Shown for NewOpportunity {
             ("lost_reason", o.lost_reason.clone()),
             ("external_id", o.external_id.clone()),
         ])
+        .into_iter()
+        .chain(super::others::shown_custom(&o.custom_fields))
+        .collect()
     }
 }
 
@@ -553,6 +557,7 @@ impl Writer for OpportunityWriter {
         set!(currency);
         set!(close_date);
         set!(lost_reason);
+        super::others::keep_custom(&mut current.custom_fields, o.custom_fields, update);
         current.updated_at = now;
         store::sales::save_opportunity(tx, org, &current, None).await?;
         if !self.created.contains(&current.id) {

@@ -11,6 +11,7 @@ use crate::store::imports::Change;
 use crate::store::{
     self, Db, Tx,
     imports::{Counts, NewReportRow},
+    sales::CustomFields,
 };
 use chrono::{DateTime, Utc};
 use csv::ByteRecord;
@@ -34,6 +35,30 @@ pub fn shown_fields<'a>(
     fields: impl IntoIterator<Item = (&'a str, Option<String>)>,
 ) -> serde_json::Map<String, serde_json::Value> {
     fields.into_iter().filter_map(|(k, v)| Some((k.to_owned(), serde_json::Value::String(v?)))).collect()
+}
+
+/// The row's values of the columns kept as custom fields.
+pub fn custom_fields(cols: &super::columns::Columns, rec: &ByteRecord) -> CustomFields {
+    CustomFields(
+        cols.customs(rec).map(|(_, name, v)| (name.to_owned(), serde_json::Value::String(v.into_owned()))).collect(),
+    )
+}
+
+/// Custom fields as the preview shows them, after the fields ("custom:Probability").
+pub fn shown_custom(custom: &CustomFields) -> impl Iterator<Item = (String, serde_json::Value)> + '_ {
+    custom.0.iter().map(|(k, v)| (format!("custom:{k}"), v.clone()))
+}
+
+/// A row's custom fields on a record it matched: with `update` each replaces the record's
+/// value; on merge only fields the record lacks are added.
+pub fn keep_custom(record: &mut CustomFields, row: CustomFields, update: bool) {
+    for (k, v) in row.0 {
+        if update {
+            record.0.insert(k, v);
+        } else {
+            record.0.entry(k).or_insert(v);
+        }
+    }
 }
 
 /// What writing one row did.

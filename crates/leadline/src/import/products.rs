@@ -9,7 +9,10 @@ use super::{
     others::{Outcome, Row, Writer, default_currency, drive},
 };
 use crate::store::imports::Change;
-use crate::store::{self, Db, Tx, sales::Product};
+use crate::store::{
+    self, Db, Tx,
+    sales::{CustomFields, Product},
+};
 use chrono::{DateTime, Utc};
 use leadline_domain::{Money, money, text};
 use std::{
@@ -26,6 +29,7 @@ pub struct NewProduct {
     price: Option<Money>,
     currency: Option<String>,
     description: Option<String>,
+    custom_fields: CustomFields,
 }
 
 struct ProductWriter {
@@ -57,6 +61,9 @@ impl super::others::Shown for NewProduct {
             ("currency", self.currency.clone().filter(|_| self.price.is_none())),
             ("description", self.description.clone()),
         ])
+        .into_iter()
+        .chain(super::others::shown_custom(&self.custom_fields))
+        .collect()
     }
 }
 
@@ -95,7 +102,8 @@ pub(crate) fn prepare(
         issues.push(Issue::new(col, Some(""), "the row has no product name"));
     }
     let result = if issues.is_empty() {
-        Ok((NewProduct { name, code, price, currency, description }, Vec::new()))
+        let custom_fields = super::others::custom_fields(cols, rec);
+        Ok((NewProduct { name, code, price, currency, description, custom_fields }, Vec::new()))
     } else {
         Err(issues)
     };
@@ -133,6 +141,7 @@ impl Writer for ProductWriter {
                 price_minor,
                 currency,
                 description: p.description,
+                custom_fields: p.custom_fields,
                 created_at: now,
                 updated_at: now,
             };
@@ -167,6 +176,7 @@ impl Writer for ProductWriter {
         if price_minor.is_some() && (update || current.price_minor.is_none()) {
             current.price_minor = price_minor;
         }
+        super::others::keep_custom(&mut current.custom_fields, p.custom_fields, update);
         current.updated_at = now;
         store::sales::save_product(tx, org, &current, None).await?;
         if !self.created.contains(&id) {

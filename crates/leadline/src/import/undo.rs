@@ -350,7 +350,16 @@ pub fn three_way_record<T: Serialize + serde::de::DeserializeOwned>(
     let after: serde_json::Value = serde_json::from_str(after)?;
     let (mut out, mut kept) = (now.clone(), Vec::new());
     if let (Some(o), Some(b), Some(a)) = (out.as_object_mut(), before.as_object(), after.as_object()) {
-        let (b, a) = (without_stamps(b), without_stamps(a));
+        let (mut b, mut a) = (without_stamps(b), without_stamps(a));
+        // Custom fields (of a product or deal) go back one by one, as a lead's do.
+        if let (
+            Some(serde_json::Value::Object(cb)),
+            Some(serde_json::Value::Object(ca)),
+            Some(serde_json::Value::Object(co)),
+        ) = (b.remove("custom_fields"), a.remove("custom_fields"), o.get_mut("custom_fields"))
+        {
+            three_way_map(co, &cb, &ca, "custom_fields.", &mut kept);
+        }
         three_way_map(o, &b, &a, "", &mut kept);
     }
     let undone = Undone {

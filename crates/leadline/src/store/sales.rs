@@ -5,8 +5,28 @@ use crate::on_tx;
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
+
+/// Values of a record's columns that no field claims (a deals export's "Probability",
+/// "Next Step"), by column name; stored as a JSON object.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CustomFields(pub Map<String, Value>);
+
+impl TryFrom<String> for CustomFields {
+    type Error = serde_json::Error;
+    fn try_from(stored: String) -> Result<Self, Self::Error> {
+        serde_json::from_str(&stored).map(CustomFields)
+    }
+}
+
+impl CustomFields {
+    fn stored(&self) -> String {
+        Value::Object(self.0.clone()).to_string()
+    }
+}
 
 /// A sellable item or service.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
@@ -19,6 +39,11 @@ pub struct Product {
     /// ISO 4217 code.
     pub currency: Option<String>,
     pub description: Option<String>,
+    /// Columns of the imported file that no field claims.
+    #[schema(value_type = Object)]
+    #[sqlx(try_from = "String")]
+    #[serde(default)]
+    pub custom_fields: CustomFields,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -40,6 +65,11 @@ pub struct Opportunity {
     pub close_date: Option<NaiveDate>,
     pub lost_reason: Option<String>,
     pub external_id: Option<String>,
+    /// Columns of the imported file that no field claims.
+    #[schema(value_type = Object)]
+    #[sqlx(try_from = "String")]
+    #[serde(default)]
+    pub custom_fields: CustomFields,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -53,9 +83,10 @@ pub struct Team {
     pub created_at: DateTime<Utc>,
 }
 
-const PRODUCT_COLUMNS: &str = "id, name, code, price_minor, currency, description, created_at, updated_at";
+const PRODUCT_COLUMNS: &str =
+    "id, name, code, price_minor, currency, description, custom_fields, created_at, updated_at";
 const OPPORTUNITY_COLUMNS: &str = "id, lead_id, product_id, owner_id, name, stage, status, amount_minor, currency, \
-    close_date, lost_reason, external_id, created_at, updated_at";
+    close_date, lost_reason, external_id, custom_fields, created_at, updated_at";
 
 pub async fn products(tx: &mut Tx, org: Uuid) -> anyhow::Result<Vec<Product>> {
     let sql =
@@ -73,10 +104,10 @@ pub async fn product(tx: &mut Tx, org: Uuid, id: Uuid) -> anyhow::Result<Option<
 pub async fn save_product(tx: &mut Tx, org: Uuid, p: &Product, import: Option<Uuid>) -> anyhow::Result<()> {
     on_tx!(tx, |c| sqlx::query(
         "INSERT INTO products (id, org_id, name, name_key, code, price_minor, currency, description, import_id,
-            created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            created_at, updated_at, custom_fields) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_key = excluded.name_key, code = excluded.code,
             price_minor = excluded.price_minor, currency = excluded.currency, description = excluded.description,
-            updated_at = excluded.updated_at
+            custom_fields = excluded.custom_fields, updated_at = excluded.updated_at
          WHERE products.org_id = excluded.org_id"
     )
     .bind(p.id)
@@ -90,6 +121,7 @@ pub async fn save_product(tx: &mut Tx, org: Uuid, p: &Product, import: Option<Uu
     .bind(import)
     .bind(p.created_at)
     .bind(p.updated_at)
+    .bind(p.custom_fields.stored())
     .execute(c)
     .await
     .map(drop))
@@ -134,12 +166,13 @@ pub async fn opportunity_by_external(tx: &mut Tx, org: Uuid, external: &str) -> 
 pub async fn save_opportunity(tx: &mut Tx, org: Uuid, o: &Opportunity, import: Option<Uuid>) -> anyhow::Result<()> {
     on_tx!(tx, |c| sqlx::query(
         "INSERT INTO opportunities (id, org_id, lead_id, product_id, owner_id, name, stage, status, amount_minor,
-            currency, close_date, lost_reason, external_id, import_id, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+            currency, close_date, lost_reason, external_id, import_id, created_at, updated_at, custom_fields)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
          ON CONFLICT (id) DO UPDATE SET lead_id = excluded.lead_id, product_id = excluded.product_id,
             owner_id = excluded.owner_id, name = excluded.name, stage = excluded.stage, status = excluded.status,
             amount_minor = excluded.amount_minor, currency = excluded.currency, close_date = excluded.close_date,
-            lost_reason = excluded.lost_reason, external_id = excluded.external_id, updated_at = excluded.updated_at
+            lost_reason = excluded.lost_reason, external_id = excluded.external_id,
+            custom_fields = excluded.custom_fields, updated_at = excluded.updated_at
          WHERE opportunities.org_id = excluded.org_id"
     )
     .bind(o.id)
@@ -158,6 +191,7 @@ pub async fn save_opportunity(tx: &mut Tx, org: Uuid, o: &Opportunity, import: O
     .bind(import)
     .bind(o.created_at)
     .bind(o.updated_at)
+    .bind(o.custom_fields.stored())
     .execute(c)
     .await
     .map(drop))

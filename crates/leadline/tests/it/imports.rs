@@ -29,6 +29,7 @@ crate::on_both!(
     a_lead_deleted_during_an_import_is_no_longer_matched,
     an_opportunity_names_one_lead_or_is_refused,
     an_import_waits_for_one_writing_whatever_their_ids,
+    products_and_deals_keep_the_columns_no_field_claims,
 );
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -1850,4 +1851,69 @@ async fn set_import(app: &TestApp, set: &str, id: uuid::Uuid) {
     leadline::on_tx!(&mut tx, |c| sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(id).execute(c).await.map(drop))
         .unwrap();
     tx.commit().await.unwrap();
+}
+
+/// A products or deals file's columns that no field claims ("Probability (%)", "Next
+/// Step", "Active") are kept as custom fields of each record, as on leads, or dropped with
+/// `unmapped=ignore`; merge adds the ones a record lacks, update replaces them, undo puts
+/// them back.
+async fn products_and_deals_keep_the_columns_no_field_claims(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let products = "Product Name,Unit Price,Currency,Active,Category\nStarter,100,USD,true,SaaS\n";
+    let done = app.import(&token, &[("kind", "products")], "products.csv", products.as_bytes()).await;
+    assert_eq!(done["created"], 1, "{done}");
+    let listed = app.get("/api/v1/products", &token).await.body;
+    assert_eq!(listed["items"][0]["custom_fields"], json!({"Active": "true", "Category": "SaaS"}), "{listed}");
+
+    app.lead(&token, json!({"name": "Navy Systems"})).await;
+    let deals = "Opportunity Name,Account Name,Stage,Amount,Probability (%),Next Step,Type\n\
+        Navy expansion,Navy Systems,Proposal,1000,40,Call the CFO,New Business\n";
+    let preview = app
+        .upload("/api/v1/imports/preview", &token, &[("kind", "opportunities")], "deals.csv", deals.as_bytes())
+        .await;
+    let columns = preview.body["columns"].to_string();
+    assert!(columns.contains(r#""field":"custom:Probability (%)""#), "{columns}");
+    assert_eq!(preview.body["rows"][0]["record"]["custom:Next Step"], "Call the CFO", "{}", preview.text);
+    let ignored = app
+        .upload(
+            "/api/v1/imports/preview",
+            &token,
+            &[("kind", "opportunities"), ("unmapped", "ignore")],
+            "deals.csv",
+            deals.as_bytes(),
+        )
+        .await;
+    assert!(ignored.body["columns"].to_string().contains(r#""field":"ignore""#), "{}", ignored.text);
+
+    let done = app.import(&token, &[("kind", "opportunities")], "deals.csv", deals.as_bytes()).await;
+    assert_eq!(done["created"], 1, "{done}");
+    assert_eq!(
+        deal_custom(&app, &token).await,
+        json!({"Probability (%)": "40", "Next Step": "Call the CFO", "Type": "New Business"})
+    );
+    // Merge adds what the deal lacks and keeps what it has.
+    let later = "Opportunity Name,Account Name,Stage,Next Step,Forecast Category\n\
+        Navy expansion,Navy Systems,Proposal,Send the contract,Commit\n";
+    let merged = app
+        .import(&token, &[("kind", "opportunities"), ("on_duplicate", "merge")], "later.csv", later.as_bytes())
+        .await;
+    assert_eq!(merged["merged"], 1, "{merged}");
+    assert_eq!(
+        deal_custom(&app, &token).await,
+        json!({"Probability (%)": "40", "Next Step": "Call the CFO", "Type": "New Business", "Forecast Category": "Commit"})
+    );
+    // Update replaces the file's fields; its undo puts them back.
+    let updated = app
+        .import(&token, &[("kind", "opportunities"), ("on_duplicate", "update")], "later.csv", later.as_bytes())
+        .await;
+    assert_eq!(updated["updated"], 1, "{updated}");
+    assert_eq!(deal_custom(&app, &token).await["Next Step"], "Send the contract");
+    let undone = undo(&app, &token, updated["id"].as_str().unwrap()).await;
+    assert_eq!(undone.status, StatusCode::OK, "{}", undone.text);
+    assert_eq!(deal_custom(&app, &token).await["Next Step"], "Call the CFO");
+}
+
+/// The custom fields of the organization's first opportunity.
+async fn deal_custom(app: &TestApp, token: &str) -> Value {
+    app.get("/api/v1/opportunities", token).await.body["items"][0]["custom_fields"].clone()
 }

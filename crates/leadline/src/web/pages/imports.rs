@@ -373,6 +373,9 @@ async fn map_page(
                             let v = values?.get(f.name)?.as_str()?;
                             Some(format!("{}: {v}", mapping::field_label(kind, f.name)))
                         })
+                        .chain(values.into_iter().flatten().filter_map(|(k, v)| {
+                            Some(format!("Custom field “{}”: {}", k.strip_prefix("custom:")?, v.as_str()?))
+                        }))
                         .collect::<Vec<_>>()
                         .join("; "),
                 ]
