@@ -159,7 +159,10 @@
   });
   // Live import progress: counts, bar and ETA until the import ends.
   const status = document.getElementById("import-status");
-  const live = (s) => s === "running" || s === "stopping" || s === "undoing";
+  const live = (s) => s === "running" || s === "stopping" || s === "undoing" || s === "undo-waiting";
+  // An undo waiting for its turn says so every few seconds.
+  const waiting = (i) => i.status !== "undoing" && i.status !== "undone" && i.undo_waiting_at
+    && Date.now() - Date.parse(i.undo_waiting_at) < 60000;
   if (status && live(status.dataset.status)) {
     const started = Date.now();
     let firstRows = null;
@@ -185,7 +188,7 @@
           const eta = left < 90 ? `${left} s` : left < 5400 ? `${Math.round(left / 60)} min` : `${(left / 3600).toFixed(1)} h`;
           set("eta", `${n(Math.round(rate))} rows/s · about ${eta} left`);
         }
-        if (!live(i.status)) { location.reload(); return; }
+        if (!live(i.status) && !waiting(i)) { location.reload(); return; }
       } catch (_) { /* try again */ }
       setTimeout(poll, 500);
     };

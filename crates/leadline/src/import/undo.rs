@@ -182,6 +182,9 @@ pub async fn undo_as(db: &Db, by: By<'_>, id: Uuid, deleted: &AtomicU64) -> Resu
         let kind = import.kind.as_str();
         let admitted =
             store::imports::admit(&mut tx, org, kind, id, Writer::Undo, now, now - super::engine::STALE_AFTER).await?;
+        if !admitted && waited % 20 == 0 {
+            store::imports::undo_waits(&mut tx, id, now).await?;
+        }
         tx.commit().await?;
         if admitted {
             break;

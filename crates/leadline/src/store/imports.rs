@@ -102,9 +102,20 @@ pub struct Import {
     #[schema(value_type = Option<Object>)]
     #[sqlx(json(nullable))]
     pub undo_report: Option<serde_json::Value>,
+    /// Set while an undo asked for waits for an import writing into the organization to
+    /// end (renewed every few seconds; cleared when the undo begins).
+    pub undo_waiting_at: Option<DateTime<Utc>>,
 }
 
 impl Import {
+    /// Whether an undo of it waits for an import writing into the organization (said since
+    /// `stale_before` by a process that lives).
+    #[must_use]
+    pub fn waits_for_undo(&self, now: DateTime<Utc>, stale_before: DateTime<Utc>) -> bool {
+        !matches!(self.status.as_str(), "undoing" | "undone")
+            && self.undo_waiting_at.is_some_and(|t| t > stale_before && t <= now + chrono::TimeDelta::seconds(5))
+    }
+
     /// A lead import that skipped rows as duplicates: some may be further people of a lead
     /// already here (a contacts export lists one row per person), which merging would add.
     #[must_use]
@@ -117,7 +128,8 @@ impl Import {
 const COLUMNS: &str = "i.id, i.org_id, i.user_id, u.name AS user_name, i.kind, i.file_name, i.file_sha256, i.file_size, \
     i.options, i.status, i.error, i.rows_total, i.rows_done, i.created, i.updated, i.merged, i.duplicates, \
     i.duplicates AS skipped, i.rejected, \
-    i.warnings, i.created_at, i.started_at, i.finished_at, i.heartbeat_at, i.runner, i.undone_at, i.undo_report";
+    i.warnings, i.created_at, i.started_at, i.finished_at, i.heartbeat_at, i.runner, i.undone_at, i.undo_report, \
+    i.undo_waiting_at";
 
 /// A row of an import's report.
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
@@ -624,15 +636,28 @@ pub async fn drop_changes(tx: &mut Tx, id: Uuid, done: &[Change]) -> anyhow::Res
     Ok(())
 }
 
-/// Marks import `id` as being undone by this process.
-pub async fn undo_begins(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<()> {
-    on_tx!(tx, |c| sqlx::query("UPDATE imports SET status = 'undoing', runner = $1, heartbeat_at = $2 WHERE id = $3")
-        .bind(runner())
+/// Says that an undo of import `id` waits for its turn.
+pub async fn undo_waits(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query("UPDATE imports SET undo_waiting_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
         .execute(c)
         .await
         .map(drop))
+    .context("saying that the undo waits")
+}
+
+/// Marks import `id` as being undone by this process.
+pub async fn undo_begins(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE imports SET status = 'undoing', runner = $1, heartbeat_at = $2, undo_waiting_at = NULL WHERE id = $3"
+    )
+    .bind(runner())
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(drop))
     .context("starting the undo")
 }
 

@@ -1751,6 +1751,7 @@ async fn an_import_and_an_undo_of_one_organization_take_turns(backend: Backend) 
     assert_eq!(again.status, StatusCode::CONFLICT, "one undo at a time: {}", again.text);
     let meanwhile = app.get(&format!("/api/v1/imports/{first}"), &token).await;
     assert_eq!(meanwhile.body["status"], "completed", "{}", meanwhile.text);
+    assert!(meanwhile.body["undo_waiting_at"].is_string(), "the import says its undo waits: {}", meanwhile.text);
     assert_eq!(app.all_leads(&token).await.len(), 2, "nothing deleted yet");
     set_import(&app, "status = 'completed'", other).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -1764,6 +1765,8 @@ async fn an_import_and_an_undo_of_one_organization_take_turns(backend: Backend) 
     }
     let left = app.all_leads(&token).await;
     assert_eq!((left.len(), &left[0]["name"]), (1, &json!("Next Co")));
+    let undone = app.get(&format!("/api/v1/imports/{first}"), &token).await;
+    assert!(undone.body["undo_waiting_at"].is_null(), "{}", undone.text);
 }
 
 /// A lead someone deletes while a long import runs no longer absorbs the import's later

@@ -56,6 +56,8 @@ pub struct ImportView {
     pub took: String,
     /// The tags the import gave its leads.
     pub tags: Vec<String>,
+    /// An undo of it waits for an import writing into the organization to end.
+    pub undo_waits: bool,
 }
 
 impl ImportView {
@@ -79,7 +81,9 @@ impl ImportView {
             .as_array()
             .map(|ts| ts.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
             .unwrap_or_default();
-        Self { import, when, percent, took, tags }
+        let now = store::now();
+        let undo_waits = import.waits_for_undo(now, now - crate::import::engine::STALE_AFTER);
+        Self { import, when, percent, took, tags, undo_waits }
     }
 
     /// A count as the page shows it: "188,296".
