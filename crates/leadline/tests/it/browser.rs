@@ -302,11 +302,11 @@ async fn import_a_file_from_the_import_page() {
     let base = serve(&app).await;
     let file = std::env::temp_dir().join(format!("leadline-upload-{}.csv", uuid::Uuid::now_v7().simple()));
     let mut csv = String::from(
-        "Company,First Name,Last Name,Email,Phone,Country,Lieblingsfarbe\nBroken Oy,Bob,Bad,not-an-email,,Finland,\n",
+        "Company,First Name,Last Name,Email,Phone,Country,Lieblingsfarbe,custom.Tier\nBroken Oy,Bob,Bad,not-an-email,,Finland,,\n",
     );
     for i in 0..300 {
         csv.push_str(&format!(
-            "Upload {i} Oy,Ann,Number{i},ann{i}@upload{i}.example,+358 40 {:03} {:04}{},Finland,blue\n",
+            "Upload {i} Oy,Ann,Number{i},ann{i}@upload{i}.example,+358 40 {:03} {:04}{},Finland,blue,gold\n",
             100 + i / 1000,
             i,
             if i == 0 { " x5" } else { "" }
@@ -396,6 +396,8 @@ async fn import_a_file_from_the_import_page() {
     assert_eq!(leads.body["items"].as_array().unwrap().len(), 5);
     // The column ignored by hand on the mapping page.
     assert!(leads.body["items"][0]["custom_fields"].get("Lieblingsfarbe").is_none(), "{}", leads.text);
+    // A Close-style "custom.Tier" column is the custom field "Tier", as the page offered it.
+    assert_eq!(leads.body["items"][0]["custom_fields"]["Tier"], "gold", "{}", leads.text);
 }
 
 /// The rep's call screen with the keyboard alone: start calling, dial, pick outcomes,
