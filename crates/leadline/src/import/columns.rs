@@ -90,7 +90,7 @@ impl Columns {
     /// mapping names a missing column or field, or when no column names the record.
     pub fn build(kind: ImportKind, headers: Vec<String>, options: &ImportOptions) -> Result<Self, FileError> {
         if headers.iter().all(|h| h.trim().is_empty()) {
-            return Err(FileError("the file has no header row".into()));
+            return Err(FileError::new("the file has no header row"));
         }
         let auto = mapping::auto_map(kind, &headers);
         // Which column counts first where several fill a field of one value: the ones the
@@ -117,7 +117,10 @@ impl Columns {
                 .position(|h| h.trim() == header.trim())
                 .or_else(|| headers.iter().position(|h| !key.is_empty() && mapping::header_key(h) == key))
             else {
-                return Err(FileError(format!("the mapping names the column '{header}', which is not in the file")));
+                return Err(FileError::about(
+                    "map",
+                    format!("the mapping names the column '{header}', which is not in the file"),
+                ));
             };
             targets[i] = parse_target(kind, &headers[i], field)?;
             ranks[i] = 0;
@@ -174,7 +177,7 @@ impl Columns {
             known.len() >= 2 && missing_column(*k, |n| known.contains(&n)).is_none()
         });
         let kind_hint = other.map_or_else(String::new, |k| format!("; {}", import_as(k)));
-        Err(FileError(format!(
+        Err(FileError::new(format!(
             "the file has no {what} column (its columns are {found}); map one to \"{hint}\" on the mapping page, with --map \"Header={hint}\", or with the API's map=Header={hint}{kind_hint}"
         )))
     }
@@ -454,10 +457,10 @@ fn parse_target(kind: ImportKind, header: &str, field: &str) -> Result<Target, F
     mapping::field_named(kind, f).map(Target::Field).ok_or_else(|| {
         let names: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
         let extra = if kind.has_custom_fields() { ", custom, custom:<name>" } else { "" };
-        FileError(format!(
-            "'{f}' (for the column '{header}') is not a field; use {}{extra} or ignore",
-            names.join(", ")
-        ))
+        FileError::about(
+            "map",
+            format!("'{f}' (for the column '{header}') is not a field; use {}{extra} or ignore", names.join(", ")),
+        )
     })
 }
 

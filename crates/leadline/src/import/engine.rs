@@ -79,17 +79,17 @@ pub struct Job {
 
 /// Reads the file's header and maps its columns; fails before anything is written.
 pub fn open(path: &Path, kind: ImportKind, options: &ImportOptions) -> Result<(Sniffed, Columns), FileError> {
-    let mut file = File::open(path).map_err(|e| FileError(format!("cannot open {}: {e}", path.display())))?;
+    let mut file = File::open(path).map_err(|e| FileError::new(format!("cannot open {}: {e}", path.display())))?;
     let sniffed = source::sniff(&mut file, options.encoding.as_deref(), options.delimiter_byte()?)?;
     let mut reader = source::csv_reader(
-        source::utf8_reader(file, &sniffed).map_err(|e| FileError(format!("cannot read the file: {e:#}")))?,
+        source::utf8_reader(file, &sniffed).map_err(|e| FileError::new(format!("cannot read the file: {e:#}")))?,
         &sniffed,
     );
     let mut header = ByteRecord::new();
     match reader.read_byte_record(&mut header) {
         Ok(true) => {}
-        Ok(false) => return Err(FileError("the file is empty".into())),
-        Err(e) => return Err(FileError(format!("the file is not valid CSV: {e}"))),
+        Ok(false) => return Err(FileError::new("the file is empty")),
+        Err(e) => return Err(FileError::new(format!("the file is not valid CSV: {e}"))),
     }
     let names = |rec: &ByteRecord| -> Vec<String> {
         rec.iter().map(|h| String::from_utf8_lossy(h).trim_start_matches('\u{feff}').trim().to_owned()).collect()
@@ -134,8 +134,8 @@ pub fn open(path: &Path, kind: ImportKind, options: &ImportOptions) -> Result<(S
         match reader.read_byte_record(&mut rec) {
             Ok(true) if is_record(&rec) => has_rows = true,
             Ok(true) => {}
-            Ok(false) => return Err(FileError("the file is empty: it has a header but no rows".into())),
-            Err(e) => return Err(FileError(format!("the file is not valid CSV: {e}"))),
+            Ok(false) => return Err(FileError::new("the file is empty: it has a header but no rows")),
+            Err(e) => return Err(FileError::new(format!("the file is not valid CSV: {e}"))),
         }
     }
     Ok((sniffed, columns))

@@ -103,7 +103,7 @@ impl ImportOptions {
             Some("semicolon") => Ok(Some(b';')),
             Some("pipe") => Ok(Some(b'|')),
             Some(d) if d.len() == 1 && matches!(d, "," | ";" | "|") => Ok(Some(d.as_bytes()[0])),
-            Some(d) => Err(FileError(format!("'{d}' is not a delimiter; use , ; tab or |"))),
+            Some(d) => Err(FileError::about("delimiter", format!("'{d}' is not a delimiter; use , ; tab or |"))),
         }
     }
 }

@@ -38,7 +38,7 @@ pub fn check_may_import(actor: &Actor, kind: ImportKind) -> Result<(), AppError>
 }
 
 fn file_error(e: FileError) -> AppError {
-    AppError::field("file", e.0)
+    AppError::field(e.field(), e.0)
 }
 
 /// A scratch copy of an upload for reading; removed when dropped.

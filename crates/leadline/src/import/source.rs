@@ -17,7 +17,25 @@ use std::io::{Read, Seek, SeekFrom};
 /// Why a file cannot be imported at all. Nothing is written when this happens.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct FileError(pub String);
+pub struct FileError(pub String, pub &'static str);
+
+impl FileError {
+    /// An error about the file itself.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into(), "file")
+    }
+
+    /// An error about one of the import's options (`map`, `encoding`, `delimiter`).
+    pub fn about(option: &'static str, message: impl Into<String>) -> Self {
+        Self(message.into(), option)
+    }
+
+    /// The input the error is about: `file`, or the option.
+    #[must_use]
+    pub fn field(&self) -> &'static str {
+        self.1
+    }
+}
 
 /// A file's identity and its reading settings, found by one pass over it.
 #[derive(Debug, Clone)]
@@ -42,7 +60,7 @@ pub fn sniff<R: Read + Seek>(
     encoding: Option<&str>,
     delimiter: Option<u8>,
 ) -> Result<Sniffed, FileError> {
-    let io = |e: std::io::Error| FileError(format!("cannot read the file: {e}"));
+    let io = |e: std::io::Error| FileError::new(format!("cannot read the file: {e}"));
     file.seek(SeekFrom::Start(0)).map_err(io)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0_u8; 1 << 20];
@@ -68,18 +86,19 @@ pub fn sniff<R: Read + Seek>(
     }
     file.seek(SeekFrom::Start(0)).map_err(io)?;
     if size == 0 {
-        return Err(FileError("the file is empty".into()));
+        return Err(FileError::new("the file is empty"));
     }
     if let Some(kind) = known_document(&head).or_else(|| known_text_document(&head)) {
-        return Err(FileError(format!(
+        return Err(FileError::new(format!(
             "the file is not a CSV file (it is {kind}); save it as CSV (in Excel: File → Save As → CSV UTF-8)"
         )));
     }
     let given = encoding.is_some();
     let (encoding, bom) = match encoding {
         Some(label) => {
-            let enc = Encoding::for_label(label.trim().as_bytes())
-                .ok_or_else(|| FileError(format!("'{label}' is not an encoding this import knows")))?;
+            let enc = Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
+                FileError::about("encoding", format!("'{label}' is not an encoding this import knows"))
+            })?;
             let (_, bom_len) = Encoding::for_bom(&head).unwrap_or((enc, 0));
             (enc, bom_len)
         }
@@ -89,10 +108,10 @@ pub fn sniff<R: Read + Seek>(
     let encoding = if mixed { encoding_rs::UTF_8 } else { encoding };
     let text = decode_head(&head[bom..], encoding);
     if looks_binary(&text) {
-        return Err(FileError("the file is not a CSV file (it holds binary data)".into()));
+        return Err(FileError::new("the file is not a CSV file (it holds binary data)"));
     }
     if text.trim().is_empty() {
-        return Err(FileError("the file is empty".into()));
+        return Err(FileError::new("the file is empty"));
     }
     let utf16 = encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE;
     let (hint, hint_len) = separator_line(&text).map_or((None, 0), |(d, len)| (Some(d), len));

@@ -867,6 +867,15 @@ async fn unusable_files_fail_with_one_message_and_write_nothing(backend: Backend
     let r = app.upload("/api/v1/imports", &token, &[("map", "Phone=nonsense")], "x.csv", b"Name,Phone\nA,1\n").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(r.text.contains("nonsense"), "{}", r.text);
+    // An option that cannot be used is named as the field at fault.
+    assert_eq!(r.body["errors"][0]["field"], "map", "{}", r.text);
+    let r = app.upload("/api/v1/imports", &token, &[("encoding", "klingon")], "x.csv", b"Name,Phone\nA,1\n").await;
+    assert_eq!(
+        (r.status, &r.body["errors"][0]["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("encoding")),
+        "{}",
+        r.text
+    );
     assert!(app.get("/api/v1/imports", &token).await.body["items"].as_array().unwrap().is_empty());
     assert!(app.all_leads(&token).await.is_empty());
 }
