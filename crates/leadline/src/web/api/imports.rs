@@ -437,16 +437,16 @@ pub async fn report_response(s: &AppState, import: &Import) -> Result<Response, 
 
 /// How long an undo request waits for the undo to end before it answers 202 and leaves the
 /// undo to run on (a million leads take minutes; clients and proxies give up after a minute).
-/// A request may ask for less with `Prefer: wait=N` (RFC 7240).
+/// A request may ask for less with `Prefer: wait=N` or `Prefer: respond-async` (RFC 7240).
 const UNDO_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Undoes an import (also as `DELETE /api/v1/imports/{id}`): the leads and contacts (or products, opportunities, users) it created
 /// are deleted and what it changed is restored — except what was edited since: a created lead
 /// someone edited is kept, and in a changed lead each field edited after the import keeps its
 /// value (`kept_edited` lists those records, `kept_fields` the fields kept). An undo that has
-/// not ended after 20 seconds (or the N seconds of a `Prefer: wait=N` header) goes on in the
-/// server, and the answer is 202 with the import: its status becomes `undone`, with the report
-/// in `undo_report`, when the undo is done.
+/// not ended after 20 seconds (or the N seconds of a `Prefer: wait=N` header; a second with
+/// `Prefer: respond-async`) goes on in the server, and the answer is 202 with the import: its
+/// status becomes `undone`, with the report in `undo_report`, when the undo is done.
 #[utoipa::path(post, operation_id = "undoImport", path = "/api/v1/imports/{id}/undo", tag = "imports", params(("id" = String, Path)),
     responses((status = 200, body = UndoReport), (status = 202, body = Import), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
@@ -468,18 +468,22 @@ pub async fn undo(
     }
 }
 
-/// The `wait=N` preference of a request's `Prefer` headers: how long the client would wait.
+/// How long the client would wait, from a request's `Prefer` headers: `wait=N` seconds, or
+/// hardly at all with `respond-async`.
 fn preferred_wait(headers: &HeaderMap) -> Option<std::time::Duration> {
-    headers
+    let prefs: Vec<&str> = headers
         .get_all("prefer")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split([',', ';']))
-        .find_map(|p| {
-            let (k, v) = p.split_once('=')?;
-            k.trim().eq_ignore_ascii_case("wait").then(|| v.trim().trim_matches('"').parse::<u64>().ok())?
-        })
-        .map(std::time::Duration::from_secs)
+        .map(str::trim)
+        .collect();
+    let wait = prefs.iter().find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim().eq_ignore_ascii_case("wait").then(|| v.trim().trim_matches('"').parse::<u64>().ok())?
+    });
+    let async_ok = prefs.iter().any(|p| p.eq_ignore_ascii_case("respond-async"));
+    wait.or(async_ok.then_some(0)).map(std::time::Duration::from_secs)
 }
 
 /// Stops a running import after the batch it is writing (202, status `stopping`, then
@@ -622,4 +626,28 @@ pub async fn opportunities(
 pub async fn teams(State(s): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<Items<Team>>, ApiError> {
     let mut tx = s.db.read().await?;
     Ok(Json(Items { items: store::sales::teams(&mut tx, actor.org_id()).await? }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::preferred_wait;
+    use axum::http::{HeaderMap, HeaderValue};
+    use std::time::Duration;
+
+    fn prefer(values: &[&'static str]) -> Option<Duration> {
+        let mut headers = HeaderMap::new();
+        for v in values {
+            headers.append("prefer", HeaderValue::from_static(v));
+        }
+        preferred_wait(&headers)
+    }
+
+    #[test]
+    fn how_long_a_client_would_wait() {
+        assert_eq!(prefer(&[]), None);
+        assert_eq!(prefer(&["wait=5"]), Some(Duration::from_secs(5)));
+        assert_eq!(prefer(&["respond-async, wait=3"]), Some(Duration::from_secs(3)));
+        assert_eq!(prefer(&["return=minimal", "Respond-Async"]), Some(Duration::ZERO));
+        assert_eq!(prefer(&["wait=soon"]), None);
+    }
 }
