@@ -243,7 +243,8 @@ impl Phone {
                 Invalid::new(format!("'{raw}' is not a phone number"))
             }
         })?;
-        let fiction = reserved_for_fiction(&number.format().mode(Mode::E164).to_string());
+        let e164 = number.format().mode(Mode::E164).to_string();
+        let fiction = reserved_for_fiction(&e164);
         if !number.is_valid() && fiction.is_none() {
             // A number written with its country code is not the default region's.
             let own_code = number.code().source() != Source::Default;
@@ -262,7 +263,6 @@ impl Phone {
                 PhoneType::Work
             }
         });
-        let e164 = number.format().mode(Mode::E164).to_string();
         let calling_code = number.code().value();
         let national = e164[1 + calling_code.to_string().len()..].to_owned();
         let extension = number
