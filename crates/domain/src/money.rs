@@ -130,6 +130,13 @@ impl Money {
         Ok(Self { minor: if negative { -minor } else { minor }, currency })
     }
 
+    /// The amount in units of its currency, e.g. 1234.5 (for display and JSON; `minor` is exact).
+    #[must_use]
+    #[allow(clippy::cast_precision_loss)] // amounts stay far below 2^53 minor units
+    pub fn units(&self) -> f64 {
+        self.minor as f64 / 10_f64.powi(decimals(&self.currency) as i32)
+    }
+
     /// The amount as a plain decimal string, e.g. "1234.50".
     #[must_use]
     pub fn amount(&self) -> String {

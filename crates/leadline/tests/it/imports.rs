@@ -1201,6 +1201,7 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
     let listed = app.get("/api/v1/products", &token).await.body;
     let starter = listed["items"].as_array().unwrap().iter().find(|p| p["code"] == "STARTER").cloned().unwrap();
     assert_eq!((starter["price_minor"].clone(), starter["currency"].clone()), (json!(120_000), json!("EUR")));
+    assert_eq!(starter["price"], json!(1200.0), "the price in euros beside the exact minor units");
     let onboarding = listed["items"].as_array().unwrap().iter().find(|p| p["code"] == "ONBOARD").cloned().unwrap();
     assert_eq!((onboarding["price_minor"].clone(), onboarding["currency"].clone()), (json!(75_000), json!("EUR")));
     let again = app.import(&token, &[("kind", "products")], "products.csv", &fixture("products.csv")).await;
@@ -1265,7 +1266,10 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
     let items = listed["items"].as_array().unwrap();
     let by = |ext: &str| items.iter().find(|o| o["external_id"] == ext).cloned().unwrap();
     assert_eq!(by("OPP-1")["stage"], "proposal");
-    assert_eq!(by("OPP-1")["amount_minor"], 1_250_000);
+    assert_eq!(
+        (by("OPP-1")["amount_minor"].clone(), by("OPP-1")["amount"].clone()),
+        (json!(1_250_000), json!(12_500.0))
+    );
     assert_eq!(by("OPP-1")["close_date"], "2026-12-31");
     assert!(
         by("OPP-1")["created_at"].as_str().unwrap().starts_with("2026-03-15"),

@@ -28,7 +28,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use leadline_domain::{Stage, mapping::ImportKind, stage};
+use leadline_domain::{Stage, mapping::ImportKind, money::Money, stage};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -601,23 +601,54 @@ pub async fn set_stage_map(
     Ok(Json(current_stage_map(&s, &actor).await?))
 }
 
+/// A product as the API shows it: its price also in units of its currency.
+#[derive(Serialize, ToSchema)]
+pub struct ProductView {
+    #[serde(flatten)]
+    product: Product,
+    /// The price in units of `currency` (1299.5 for 129950 minor units of EUR); `price_minor` is exact.
+    price: Option<f64>,
+}
+
+/// An opportunity as the API shows it: its amount also in units of its currency.
+#[derive(Serialize, ToSchema)]
+pub struct OpportunityView {
+    #[serde(flatten)]
+    opportunity: Opportunity,
+    /// The amount in units of `currency`; `amount_minor` is exact.
+    amount: Option<f64>,
+}
+
+/// Minor units of a currency (two decimals when none is given) in units of it.
+fn units(minor: Option<i64>, currency: Option<&String>) -> Option<f64> {
+    let currency = currency.cloned().unwrap_or_default();
+    minor.map(|minor| Money { minor, currency }.units())
+}
+
 /// The organization's products.
 #[utoipa::path(get, operation_id = "listProducts", path = "/api/v1/products", tag = "imports",
-    responses((status = 200, body = Items<Product>)), security(("bearer" = [])))]
-pub async fn products(State(s): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<Items<Product>>, ApiError> {
+    responses((status = 200, body = Items<ProductView>)), security(("bearer" = [])))]
+pub async fn products(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Items<ProductView>>, ApiError> {
     let mut tx = s.db.read().await?;
-    Ok(Json(Items { items: store::sales::products(&mut tx, actor.org_id()).await? }))
+    let products = store::sales::products(&mut tx, actor.org_id()).await?;
+    let view = |product: Product| ProductView { price: units(product.price_minor, product.currency.as_ref()), product };
+    Ok(Json(Items { items: products.into_iter().map(view).collect() }))
 }
 
 /// The organization's opportunities (the first 1,000, oldest first).
 #[utoipa::path(get, operation_id = "listOpportunities", path = "/api/v1/opportunities", tag = "imports",
-    responses((status = 200, body = Items<Opportunity>)), security(("bearer" = [])))]
+    responses((status = 200, body = Items<OpportunityView>)), security(("bearer" = [])))]
 pub async fn opportunities(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-) -> Result<Json<Items<Opportunity>>, ApiError> {
+) -> Result<Json<Items<OpportunityView>>, ApiError> {
     let mut tx = s.db.read().await?;
-    Ok(Json(Items { items: store::sales::opportunities(&mut tx, actor.org_id(), 1000).await? }))
+    let deals = store::sales::opportunities(&mut tx, actor.org_id(), 1000).await?;
+    let view = |o: Opportunity| OpportunityView { amount: units(o.amount_minor, o.currency.as_ref()), opportunity: o };
+    Ok(Json(Items { items: deals.into_iter().map(view).collect() }))
 }
 
 /// The organization's teams.
