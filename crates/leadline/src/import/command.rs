@@ -330,7 +330,6 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The organization of import `id`.
 /// The organization of import `id`, which must be `named` when a name is given.
 async fn import_org(db: &Db, id: Uuid, named: Option<&str>) -> anyhow::Result<Uuid> {
     let org: Option<Uuid> =
@@ -350,9 +349,10 @@ async fn import_org(db: &Db, id: Uuid, named: Option<&str>) -> anyhow::Result<Uu
 /// Undoes an import, with a bar (or a line every few seconds) of the leads deleted so far.
 async fn undo_command(db: &Db, id: Uuid, named: Option<&str>) -> anyhow::Result<()> {
     let org = import_org(db, id, named).await?;
-    let created = {
+    let (created, kind) = {
         let mut tx = db.read().await?;
-        store::imports::get(&mut tx, org, id).await?.map_or(0, |i| i.counts.created.max(0).unsigned_abs())
+        let import = store::imports::get(&mut tx, org, id).await?;
+        import.map_or((0, String::new()), |i| (i.counts.created.max(0).unsigned_abs(), i.kind))
     };
     let by = By { org, user_id: None, name: "command line" };
     let deleted = Arc::new(AtomicU64::new(0));
@@ -389,14 +389,8 @@ async fn undo_command(db: &Db, id: Uuid, named: Option<&str>) -> anyhow::Result<
             "Edited since the import: {} record(s). Created leads someone edited stay; in changed leads only the fields edited since keep their value.",
             r.kept_edited.len()
         );
-        for k in &r.kept_edited {
-            let fields: Vec<&str> =
-                r.kept_fields.iter().filter(|f| f.entity_id == *k).map(|f| f.field.as_str()).collect();
-            if fields.is_empty() {
-                println!("  {k}");
-            } else {
-                println!("  {k}: kept {}", fields.join(", "));
-            }
+        for k in undo::kept_records(&mut db.read().await?, org, id, &kind, &r, usize::MAX).await? {
+            println!("  {} ({}): {}", k.name, k.id, k.what_was_kept());
         }
     }
     Ok(())

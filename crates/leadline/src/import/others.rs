@@ -175,7 +175,7 @@ pub(crate) async fn drive<W: Writer>(
 }
 
 /// The table each kind's records live in.
-fn table(kind: &str) -> Option<&'static str> {
+pub(super) fn table(kind: &str) -> Option<&'static str> {
     match kind {
         "products" | "product" => Some("products"),
         "opportunities" | "opportunity" => Some("opportunities"),

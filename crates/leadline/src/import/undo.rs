@@ -46,6 +46,68 @@ impl UndoReport {
     }
 }
 
+/// A record an undo left as someone edited it after the import, named for people to find it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptRecord {
+    pub id: Uuid,
+    /// Its name now (its id when it has been deleted since).
+    pub name: String,
+    /// The import created it (and it was kept whole); otherwise the import changed it and
+    /// only `fields` kept their edited values.
+    pub created: bool,
+    /// The fields the import had changed that kept the value someone gave them since.
+    pub fields: Vec<String>,
+}
+
+impl KeptRecord {
+    /// What the undo did to it, in words.
+    #[must_use]
+    pub fn what_was_kept(&self) -> String {
+        if self.created {
+            "created by the import and edited since: kept".to_owned()
+        } else if self.fields.is_empty() {
+            "edited since in fields the import had not changed: the import's changes were undone".to_owned()
+        } else {
+            format!("kept {} as edited since; the import's other changes were undone", self.fields.join(", "))
+        }
+    }
+}
+
+/// The first `limit` records `report` says were kept, with their names, for `import` of `kind`.
+pub async fn kept_records(
+    tx: &mut Tx,
+    org: Uuid,
+    import: Uuid,
+    kind: &str,
+    report: &UndoReport,
+    limit: usize,
+) -> anyhow::Result<Vec<KeptRecord>> {
+    let ids: Vec<Uuid> = report.kept_edited.iter().take(limit).copied().collect();
+    let table = if kind == "leads" { Some("leads") } else { super::others::table(kind) };
+    let found: Vec<(Uuid, String, Option<Uuid>)> = match table {
+        Some(table) if !ids.is_empty() => crate::on_tx!(tx, |c| {
+            let sql = format!("SELECT id, name, import_id FROM {table} WHERE org_id = ");
+            let mut q = sqlx::QueryBuilder::new(sql);
+            q.push_bind(org).push(" AND id IN (");
+            store::push_ids(&mut q, &ids);
+            q.build_query_as().fetch_all(c).await
+        })?,
+        _ => Vec::new(),
+    };
+    Ok(ids
+        .into_iter()
+        .map(|id| {
+            let row = found.iter().find(|(found, ..)| *found == id);
+            KeptRecord {
+                id,
+                name: row.map_or_else(|| id.to_string(), |(_, name, _)| name.clone()),
+                created: row.is_some_and(|(.., by)| *by == Some(import)),
+                fields: report.kept_fields.iter().filter(|f| f.entity_id == id).map(|f| f.field.clone()).collect(),
+            }
+        })
+        .collect())
+}
+
 /// A field undo left alone because someone changed it after the import.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct KeptField {

@@ -939,6 +939,24 @@ async fn undo_restores_and_keeps_later_edits(backend: Backend) {
         r.text
     );
     assert_eq!(r.body["kept_fields"], json!([{"entity_id": both_id, "field": "city"}]), "{}", r.text);
+    // The import's page names the records kept, each with a link and what kept its value.
+    let (_, session) = crate::auth::login(&app, "admin@crm.test", crate::harness::PASSWORD, &[]).await;
+    let page = crate::auth::page(&app, &format!("/imports/{id}"), &session.unwrap()).await.text;
+    assert!(page.contains("kept what was edited since the import in 3 records:"), "{page}");
+    let kept_line = |name: &str, id: &str, what: &str| {
+        format!(r#"<a href="/leads/{id}">{name}</a> <span class="muted">{what}</span>"#)
+    };
+    for (name, id, what) in [
+        ("Both Edited GmbH", both_id, "kept city as edited since; the import&#39;s other changes were undone"),
+        (
+            "Kept Changes Ltd",
+            kept_id,
+            "edited since in fields the import had not changed: the import&#39;s changes were undone",
+        ),
+        ("Created Two", created_two["id"].as_str().unwrap(), "created by the import and edited since: kept"),
+    ] {
+        assert!(page.contains(&kept_line(name, id, what)), "{name}: {page}");
+    }
     let names: Vec<String> =
         app.all_leads(&token).await.iter().map(|l| l["name"].as_str().unwrap().to_owned()).collect();
     assert_eq!(names, ["Kept Changes Ltd", "Restore Me Ltd", "Both Edited GmbH", "Created Two"]);

@@ -7,6 +7,7 @@ use crate::{
     import::{
         ImportOptions, OnDuplicate, Unmapped,
         service::{self, Preview, ScratchFile},
+        undo::{KeptRecord, UndoReport},
     },
     store::{self, imports::Import},
     web::{
@@ -566,12 +567,19 @@ async fn map_submit(
     }
 }
 
+/// How many kept records an import's page names.
+const KEPT_SHOWN: usize = 50;
+
 #[derive(Template)]
 #[template(path = "import_status.html")]
 struct StatusPage {
     shell: super::Shell,
     view: ImportView,
     undo_report: Option<String>,
+    /// The first records the undo kept as they were edited since the import.
+    kept: Vec<KeptRecord>,
+    /// How many records the undo kept in all.
+    kept_total: usize,
     /// The report's first rows.
     report: Vec<store::imports::ReportRow>,
 }
@@ -581,28 +589,31 @@ async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<Stri
     if import.status == "draft" {
         return Ok(axum::response::Redirect::to(&format!("/imports/{}/map", import.id)).into_response());
     }
-    let undo_report = import.undo_report.as_ref().map(|r| {
-        let deleted = r.get("deleted").and_then(serde_json::Value::as_u64).unwrap_or(0);
-        let restored = r.get("restored").and_then(serde_json::Value::as_u64).unwrap_or(0);
-        let kept = r.get("kept_edited").and_then(|k| k.as_array()).map_or(0, Vec::len);
-        let mut fields: Vec<&str> = r
-            .get("kept_fields")
-            .and_then(|k| k.as_array())
-            .into_iter()
-            .flatten()
-            .filter_map(|f| f.get("field").and_then(serde_json::Value::as_str))
-            .collect();
-        fields.sort_unstable();
-        fields.dedup();
-        let what = if fields.is_empty() { String::new() } else { format!(" ({})", fields.join(", ")) };
+    let undo = import.undo_report.clone().and_then(|r| serde_json::from_value::<UndoReport>(r).ok());
+    let undo_report = undo.as_ref().map(|r| {
         if import.status == "undoing" {
-            return format!("So far the undo has deleted {deleted} and restored {restored}.");
+            return format!("So far the undo has deleted {} and restored {}.", r.deleted, r.restored);
         }
+        let kept = r.kept_edited.len();
         format!(
-            "Undo deleted {deleted}, restored {restored}, and kept what was edited since the import in {kept} {}{what}.",
-            if kept == 1 { "record" } else { "records" }
+            "Undo deleted {}, restored {}, and kept what was edited since the import in {kept} {}{}",
+            r.deleted,
+            r.restored,
+            if kept == 1 { "record" } else { "records" },
+            if kept == 0 { "." } else { ":" }
         )
     });
+    let kept_total = undo.as_ref().map_or(0, |r| r.kept_edited.len());
+    let kept = match &undo {
+        Some(r) if import.status != "undoing" => async {
+            let mut tx = state.db.read().await?;
+            crate::import::undo::kept_records(&mut tx, import.org_id, import.id, &import.kind, r, KEPT_SHOWN).await
+        }
+        .await
+        .map_err(AppError::from)
+        .or_page()?,
+        _ => Vec::new(),
+    };
     let report = async {
         let mut tx = state.db.read().await?;
         store::imports::report_page(&mut tx, import.id, None, 50).await
@@ -614,8 +625,14 @@ async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<Stri
     .map(|(r, _)| r)
     .collect();
     let zone = user.actor.org.time_zone.clone();
-    let page =
-        StatusPage { shell: user.shell("imports", ""), view: ImportView::new(import, &zone), undo_report, report };
+    let page = StatusPage {
+        shell: user.shell("imports", ""),
+        view: ImportView::new(import, &zone),
+        undo_report,
+        kept,
+        kept_total,
+        report,
+    };
     Ok(render(&page, user.flash.is_some()))
 }
 
