@@ -307,7 +307,11 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
         for (r, _) in &first {
             let column = r.column_name.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
             let value = r.value.as_deref().map(|v| format!(" '{v}'")).unwrap_or_default();
-            let target = r.entity_id.map(|id| format!(" (record {id})")).unwrap_or_default();
+            let target = match (r.entity_id, &r.record_name) {
+                (Some(id), Some(name)) => format!(" ('{name}', record {id})"),
+                (Some(id), None) => format!(" (record {id})"),
+                (None, _) => String::new(),
+            };
             println!("  row {}: {}{column}{value}: {}{target}", r.row_number, r.outcome, r.reason);
         }
         let shown = first.len() as i64;

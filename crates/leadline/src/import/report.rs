@@ -4,7 +4,7 @@ use crate::store::{Db, imports};
 use uuid::Uuid;
 
 /// The report's header line.
-pub const HEADER: &str = "row,outcome,column,value,reason,record_id\n";
+pub const HEADER: &str = "row,outcome,column,value,reason,record_id,record_name\n";
 
 /// Quotes a CSV field when it needs it.
 #[must_use]
@@ -33,13 +33,14 @@ pub async fn write_only(db: &Db, import: Uuid, outcome: Option<&str>, out: &mut 
         after = Some((last.0.row_number, last.1));
         for (r, _) in page.iter().filter(|(r, _)| outcome.is_none_or(|o| r.outcome == o)) {
             let line = format!(
-                "{},{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{}\n",
                 r.row_number,
                 r.outcome,
                 field(r.column_name.as_deref().unwrap_or("")),
                 field(r.value.as_deref().unwrap_or("")),
                 field(&r.reason),
-                r.entity_id.map(|i| i.to_string()).unwrap_or_default()
+                r.entity_id.map(|i| i.to_string()).unwrap_or_default(),
+                field(r.record_name.as_deref().unwrap_or(""))
             );
             out.extend_from_slice(line.as_bytes());
         }

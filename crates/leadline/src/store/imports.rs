@@ -143,6 +143,8 @@ pub struct ReportRow {
     pub reason: String,
     /// The lead (or other record) the row matched or changed.
     pub entity_id: Option<Uuid>,
+    /// That record's name now (none when it has been deleted since).
+    pub record_name: Option<String>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -495,7 +497,12 @@ pub async fn report_page(
 ) -> anyhow::Result<Vec<(ReportRow, i32)>> {
     let (row, seq) = after.unwrap_or((-1, 0));
     let rows: Vec<ReportRowSeq> = on_tx!(tx, |c| sqlx::query_as(
-        "SELECT row_number, outcome, column_name, value, reason, entity_id, seq FROM import_rows
+        "SELECT row_number, outcome, column_name, value, reason, entity_id, seq,
+                COALESCE((SELECT name FROM leads WHERE id = r.entity_id),
+                         (SELECT name FROM products WHERE id = r.entity_id),
+                         (SELECT name FROM opportunities WHERE id = r.entity_id),
+                         (SELECT name FROM users WHERE id = r.entity_id)) AS record_name
+         FROM import_rows r
          WHERE import_id = $1 AND (row_number > $2 OR (row_number = $2 AND seq > $3))
          ORDER BY row_number, seq LIMIT $4"
     )

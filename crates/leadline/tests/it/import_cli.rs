@@ -174,7 +174,10 @@ async fn import_report_export_and_undo_from_the_command_line(backend: Backend) {
         let id = text(&ok).split_whitespace().nth(1).unwrap().to_owned();
         assert!(String::from_utf8_lossy(&listed.stdout).contains(&id), "{}", text(&listed));
         let report = run(&url, &["import", "report", &id], None);
-        assert!(String::from_utf8_lossy(&report.stdout).starts_with("row,outcome,column,value,reason,record_id"));
+        assert!(
+            String::from_utf8_lossy(&report.stdout)
+                .starts_with("row,outcome,column,value,reason,record_id,record_name")
+        );
         // The owner admin@crm.test is not a user here: reported as a warning.
         assert!(
             String::from_utf8_lossy(&report.stdout).contains("warning,Lead Owner,admin@crm.test"),

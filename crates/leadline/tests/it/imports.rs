@@ -495,11 +495,16 @@ async fn duplicates_in_every_form_are_found(backend: Backend) {
     assert!(reason(9).0.contains("created from an earlier row"), "{:?}", reason(9));
     // The CSV report names the rows too.
     let csv_report = app.get(&format!("/api/v1/imports/{}/report.csv", done["id"].as_str().unwrap()), &token).await;
-    assert!(csv_report.text.starts_with("row,outcome,column,value,reason,record_id\n"), "{}", csv_report.text);
+    assert!(
+        csv_report.text.starts_with("row,outcome,column,value,reason,record_id,record_name\n"),
+        "{}",
+        csv_report.text
+    );
     assert!(csv_report.text.contains(&format!(
-        "4,duplicate,,,same e-mail ann@acme.example: skipped as a duplicate of an existing lead,{}",
+        "4,duplicate,,,same e-mail ann@acme.example: skipped as a duplicate of an existing lead,{},\"Acme, Inc.\"\n",
         acme_id.as_str().unwrap()
-    )));
+    )), "the matched lead by id and name: {}", csv_report.text);
+    assert_eq!(rows.iter().find(|r| r["row_number"] == 6).unwrap()["record_name"], "Jane Person");
     // The same file again creates nothing new; its preview says it was imported before.
     let preview = app.upload("/api/v1/imports/preview", &token, &[], "dups-again.csv", csv.as_bytes()).await;
     assert_eq!(preview.body["imported_before"]["id"], done["id"], "{}", preview.text);

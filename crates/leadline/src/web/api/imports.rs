@@ -389,7 +389,7 @@ pub async fn report_json(
     Ok(Json(Items { items: rows.into_iter().map(|(r, _)| r).collect() }))
 }
 
-/// The report as CSV: `row,outcome,column,value,reason,record_id`.
+/// The report as CSV: `row,outcome,column,value,reason,record_id,record_name`.
 #[utoipa::path(get, operation_id = "getImportReportCsv", path = "/api/v1/imports/{id}/report.csv", tag = "imports", params(("id" = String, Path)),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn report_csv(
