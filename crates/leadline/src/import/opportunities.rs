@@ -78,6 +78,39 @@ pub(crate) async fn preview(
     Ok(rows.iter().map(|(line, rec)| prepare(&lookup, *line, rec)).collect())
 }
 
+/// The file's stage names that neither Leadline, another CRM's known names nor the
+/// organization's stage map explain (`unknown`; their rows would be refused), and those the
+/// import's `stage` option maps (name → stage), from its first 200,000 rows, at most 50.
+pub(crate) async fn foreign_stages(
+    db: &Db,
+    org: Uuid,
+    path: &std::path::Path,
+    sniffed: &super::source::Sniffed,
+    columns: &Columns,
+    options: &ImportOptions,
+) -> anyhow::Result<(Vec<String>, std::collections::BTreeMap<String, String>)> {
+    let kept: HashSet<String> = store::sales::stage_aliases(&mut db.read().await?, org)
+        .await?
+        .into_iter()
+        .map(|(a, _)| stage::alias_key(&a))
+        .collect();
+    let chosen: HashMap<String, &String> = options.stages.iter().map(|(a, s)| (stage::alias_key(a), s)).collect();
+    let foreign = super::service::distinct_values(path, sniffed, columns, "stage", |v| {
+        let key = stage::alias_key(v);
+        chosen.contains_key(&key) || (!kept.contains(&key) && stage::default_alias(v).is_none())
+    })?;
+    let (mut unknown, mut mapped) = (Vec::new(), std::collections::BTreeMap::new());
+    for v in foreign {
+        match chosen.get(&stage::alias_key(&v)) {
+            Some(s) => {
+                mapped.insert(v, (*s).clone());
+            }
+            None => unknown.push(v),
+        }
+    }
+    Ok((unknown, mapped))
+}
+
 /// The names of the leads that share a company key ("Twin Co" and "TWIN CO.").
 async fn same_name_leads(
     tx: &mut Tx,

@@ -327,6 +327,15 @@ pub struct Preview {
     /// organization) maps: name → Leadline status; absent when there are none.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub mapped_statuses: std::collections::BTreeMap<String, String>,
+    /// Opportunity stages in the file that are no Leadline stage, no other CRM's known name
+    /// and not in the organization's stage map (map them with the `stage` option or the stage
+    /// map, or the rows are refused); absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_stages: Vec<String>,
+    /// The file's own stages that the `stage` option maps: name → Leadline stage; absent
+    /// when there are none.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub mapped_stages: std::collections::BTreeMap<String, String>,
     /// The organization's latest earlier import of the same file (by its SHA-256) and
     /// kind that has ended; absent when the file is new to it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -409,6 +418,11 @@ pub async fn preview_file(
     };
     let (unknown_statuses, mapped_statuses) =
         if kind == ImportKind::Leads { foreign_statuses(&scratch.0, &sniffed, &ctx)? } else { Default::default() };
+    let (unknown_stages, mapped_stages) = if kind == ImportKind::Opportunities {
+        super::opportunities::foreign_stages(db, actor.org_id(), &scratch.0, &sniffed, &columns, options).await?
+    } else {
+        Default::default()
+    };
     let imported_before = {
         let mut tx = db.read().await?;
         store::imports::earlier_of_file(&mut tx, actor.org_id(), kind.as_str(), &sniffed.sha256).await?
@@ -434,6 +448,8 @@ pub async fn preview_file(
         hint: columns.fits_another_kind(),
         unknown_statuses,
         mapped_statuses,
+        unknown_stages,
+        mapped_stages,
         imported_before,
     })
 }
@@ -446,30 +462,48 @@ fn foreign_statuses(
     ctx: &LeadContext,
 ) -> anyhow::Result<(Vec<String>, std::collections::BTreeMap<String, String>)> {
     let (mut found, mut mapped) = (Vec::new(), std::collections::BTreeMap::new());
-    if !ctx.columns.has("status") {
-        return Ok((found, mapped));
+    let foreign = distinct_values(path, sniffed, &ctx.columns, "status", |v| {
+        leadline_domain::LeadStatus::parse_foreign(v).is_err()
+    })?;
+    for v in foreign {
+        match ctx.statuses.mapped(&v) {
+            Some(s) => {
+                mapped.insert(v, s.as_str().to_owned());
+            }
+            None => found.push(v),
+        }
+    }
+    Ok((found, mapped))
+}
+
+/// The distinct values (case aside) of `field`'s first column in the file's first 200,000
+/// rows that `wanted` keeps, trimmed, in the file's order, at most 50.
+pub(crate) fn distinct_values(
+    path: &std::path::Path,
+    sniffed: &super::source::Sniffed,
+    columns: &Columns,
+    field: &str,
+    wanted: impl Fn(&str) -> bool,
+) -> anyhow::Result<Vec<String>> {
+    let mut found = Vec::new();
+    if !columns.has(field) {
+        return Ok(found);
     }
     let (mut reader, _) = engine::rows_after_header(path, sniffed)?;
     let mut rec = ByteRecord::new();
     let mut seen = std::collections::HashSet::new();
     for _ in 0..200_000 {
-        if !reader.read_byte_record(&mut rec).unwrap_or(false) || found.len() + mapped.len() >= 50 {
+        if found.len() >= 50 || !reader.read_byte_record(&mut rec).unwrap_or(false) {
             break;
         }
-        if let Some((_, v)) = ctx.columns.first(&rec, "status") {
-            let v = v.trim().to_owned();
-            if !seen.insert(v.to_lowercase()) || leadline_domain::LeadStatus::parse_foreign(&v).is_ok() {
-                continue;
-            }
-            match ctx.statuses.mapped(&v) {
-                Some(s) => {
-                    mapped.insert(v, s.as_str().to_owned());
-                }
-                None => found.push(v),
+        if let Some((_, v)) = columns.first(&rec, field) {
+            let v = v.trim();
+            if !v.is_empty() && seen.insert(v.to_lowercase()) && wanted(v) {
+                found.push(v.to_owned());
             }
         }
     }
-    Ok((found, mapped))
+    Ok(found)
 }
 
 fn lead_preview(ctx: &LeadContext, columns: &Columns, line: u64, rec: &ByteRecord) -> RowPreview {

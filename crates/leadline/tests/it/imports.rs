@@ -30,6 +30,7 @@ crate::on_both!(
     an_opportunity_names_one_lead_or_is_refused,
     an_import_waits_for_one_writing_whatever_their_ids,
     products_and_deals_keep_the_columns_no_field_claims,
+    stages_of_the_old_crm_are_chosen_on_the_mapping_page,
 );
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -1955,4 +1956,69 @@ async fn products_and_deals_keep_the_columns_no_field_claims(backend: Backend) {
 /// The custom fields of the organization's first opportunity.
 async fn deal_custom(app: &TestApp, token: &str) -> Value {
     app.get("/api/v1/opportunities", token).await.body["items"][0]["custom_fields"].clone()
+}
+
+async fn stages_of_the_old_crm_are_chosen_on_the_mapping_page(backend: Backend) {
+    use crate::auth::{form, hidden, login, page};
+    let (app, token) = crm(backend).await;
+    app.lead(&token, json!({"name": "Navy Systems Inc"})).await;
+    let deals = "Deal Name,Company,Stage,Amount\n\
+        Big one,Navy Systems Inc,Verbal yes,1000\n\
+        Small one,Navy Systems Inc,Closed Won,10\n\
+        Odd one,Navy Systems Inc,Parked,5\n\
+        Bigger one,Navy Systems Inc,VERBAL YES,2000\n";
+    let kind = [("kind", "opportunities")];
+    let preview = app.upload("/api/v1/imports/preview", &token, &kind, "deals.csv", deals.as_bytes()).await;
+    assert_eq!(preview.body["unknown_stages"], json!(["Verbal yes", "Parked"]), "{}", preview.text);
+    let chosen = [("kind", "opportunities"), ("stage", "Verbal yes=negotiation")];
+    let preview = app.upload("/api/v1/imports/preview", &token, &chosen, "deals.csv", deals.as_bytes()).await;
+    assert_eq!(preview.body["unknown_stages"], json!(["Parked"]), "{}", preview.text);
+    assert_eq!(preview.body["mapped_stages"], json!({"Verbal yes": "negotiation"}), "{}", preview.text);
+
+    // On the Import page: the mapping page asks for a stage for each unknown name.
+    let (_, session) = login(&app, "admin@crm.test", crate::harness::PASSWORD, &[]).await;
+    let cookie = session.unwrap();
+    let csrf = hidden(&page(&app, "/imports", &cookie).await.text, "csrf");
+    let (content_type, body) =
+        crate::harness::multipart(&[("csrf", &csrf), ("kind", "opportunities")], "deals.csv", deals.as_bytes());
+    let uploaded = app
+        .send(
+            axum::http::Request::builder()
+                .method(axum::http::Method::POST)
+                .uri("/imports")
+                .header("cookie", &cookie)
+                .header("content-type", content_type)
+                .body(axum::body::Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.text);
+    let map_path = uploaded.headers["location"].to_str().unwrap().to_owned();
+    let map = page(&app, &map_path, &cookie).await.text;
+    assert!(map.contains("Stages of the old CRM"), "{map}");
+    assert!(map.contains(r#"name="stage:Verbal yes""#) && map.contains(r#"name="stage:Parked""#), "{map}");
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("read_with", &hidden(&map, "read_with")),
+        ("stage:Verbal yes", "negotiation"),
+        ("stage:Parked", ""),
+        ("action", "start"),
+    ];
+    let started = form(&app, &map_path, &cookie, &fields, &[]).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.text);
+    let id = map_path.trim_start_matches("/imports/").trim_end_matches("/map");
+    let done = app.wait_import(&token, id).await;
+    assert_eq!((done["created"].clone(), done["rejected"].clone()), (json!(3), json!(1)), "{done}");
+    let listed = app.get("/api/v1/opportunities", &token).await.body;
+    let stage =
+        |name: &str| listed["items"].as_array().unwrap().iter().find(|o| o["name"] == name).unwrap()["stage"].clone();
+    assert_eq!(
+        (stage("Big one"), stage("Bigger one"), stage("Small one")),
+        (json!("negotiation"), json!("negotiation"), json!("won"))
+    );
+    // The choice is kept in the stage map: the next file with that name needs no mapping.
+    let map = app.get("/api/v1/stage-map", &token).await.body;
+    assert_eq!(map["custom"]["Verbal yes"], "negotiation", "{map}");
+    let preview = app.upload("/api/v1/imports/preview", &token, &kind, "deals.csv", deals.as_bytes()).await;
+    assert_eq!(preview.body["unknown_stages"], json!(["Parked"]), "{}", preview.text);
 }

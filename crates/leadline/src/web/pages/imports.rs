@@ -224,6 +224,11 @@ struct MapPage {
     /// The old CRM's statuses to map: each name with the Leadline status chosen for it.
     status_names: Vec<(String, String)>,
     lead_statuses: Vec<&'static str>,
+    /// The old CRM's opportunity stages to map: each name with the Leadline stage chosen for it.
+    stage_names: Vec<(String, String)>,
+    stages: Vec<&'static str>,
+    /// The choices of stages are also saved in the organization's stage map.
+    saves_stages: bool,
 }
 
 impl MapPage {
@@ -422,6 +427,9 @@ async fn map_page(
     let mut status_names: Vec<(String, String)> =
         preview.mapped_statuses.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     status_names.extend(preview.unknown_statuses.iter().map(|v| (v.clone(), String::new())));
+    let mut stage_names: Vec<(String, String)> =
+        preview.mapped_stages.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    stage_names.extend(preview.unknown_stages.iter().map(|v| (v.clone(), String::new())));
     let page = MapPage {
         shell: user.shell("imports", ""),
         kind_label: KINDS.iter().find(|(k, _)| *k == kind.as_str()).map_or("Records", |(_, l)| l),
@@ -450,6 +458,9 @@ async fn map_page(
         imported_before: preview.imported_before.map(|b| ImportView::new(b, &user.actor.org.time_zone)),
         status_names,
         lead_statuses: leadline_domain::LeadStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        stage_names,
+        stages: leadline_domain::Stage::ALL.iter().map(|s| s.as_str()).collect(),
+        saves_stages: user.actor.user.role.deletes_leads(),
         import,
         error,
         remembered,
@@ -553,9 +564,26 @@ async fn map_submit(
         .filter_map(|(n, v)| Some((n.strip_prefix("status:")?.to_owned(), v.clone())))
         .filter(|(_, v)| leadline_domain::LeadStatus::parse(v).is_ok())
         .collect();
+    // The old CRM's opportunity stages mapped to Leadline stages ("stage:Verbal yes" = "negotiation").
+    options.stages = fields
+        .iter()
+        .filter_map(|(n, v)| Some((n.strip_prefix("stage:")?.to_owned(), v.clone())))
+        .filter(|(_, v)| leadline_domain::Stage::parse(v).is_ok())
+        .collect();
     // A file read anew is shown before it is imported.
     if get("action") != "start" || tag_error.is_some() || !same_columns {
         return map_page(&state, &user, import, &scratch, options, tag_error, None).await;
+    }
+    if user.actor.user.role.deletes_leads() && !options.stages.is_empty() {
+        // Stage names chosen here are kept in the stage map for the next imports.
+        let saved = async {
+            let mut tx = state.db.write().await?;
+            for (alias, stage) in &options.stages {
+                store::sales::set_stage_alias(&mut tx, user.actor.org_id(), alias, Some(stage)).await?;
+            }
+            tx.commit().await
+        };
+        saved.await.map_err(AppError::from).or_page()?;
     }
     match service::confirm(&state.db, &user.actor, import.id, &options, scratch).await {
         Ok(i) => Ok(axum::response::Redirect::to(&format!("/imports/{}", i.id)).into_response()),
