@@ -388,7 +388,14 @@ fn prepare(l: &Lookup, line: u64, rec: &csv::ByteRecord) -> Row<NewOpportunity> 
             let key = stage::alias_key(&v);
             let found = l.stages.get(&key).copied().or_else(|| stage::default_alias(&v));
             if found.is_none() {
-                bad(col, &v, "is not a known stage; add it to the stage map".into());
+                let stages: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+                let why = format!(
+                    "is not a known stage; use one of {}, or map it to one (--stage \"{}=negotiation\", on the \
+                     mapping page, or in the stage map)",
+                    stages.join(", "),
+                    v.trim()
+                );
+                bad(col, &v, why);
             }
             found
         }

@@ -2009,6 +2009,13 @@ async fn stages_of_the_old_crm_are_chosen_on_the_mapping_page(backend: Backend) 
     let id = map_path.trim_start_matches("/imports/").trim_end_matches("/map");
     let done = app.wait_import(&token, id).await;
     assert_eq!((done["created"].clone(), done["rejected"].clone()), (json!(3), json!(1)), "{done}");
+    let rows = report(&app, &token, id).await;
+    assert_eq!(
+        rows[0]["reason"],
+        "is not a known stage; use one of qualification, discovery, proposal, negotiation, won, lost, or map it to \
+         one (--stage \"Parked=negotiation\", on the mapping page, or in the stage map)",
+        "{rows:?}"
+    );
     let listed = app.get("/api/v1/opportunities", &token).await.body;
     let stage =
         |name: &str| listed["items"].as_array().unwrap().iter().find(|o| o["name"] == name).unwrap()["stage"].clone();
