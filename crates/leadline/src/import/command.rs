@@ -387,7 +387,7 @@ async fn undo_command(db: &Db, id: Uuid, named: Option<&str>) -> anyhow::Result<
     let _ = watcher.await;
     bar.finish_and_clear();
     let r = result.map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("Undid import {id}: deleted {}, restored {}.", r.deleted, r.restored);
+    println!("Undid import {id}: {}.", r.done());
     if !r.kept_edited.is_empty() {
         println!(
             "Edited since the import: {} record(s). Created leads someone edited stay; in changed leads only the fields edited since keep their value.",

@@ -198,24 +198,42 @@ pub async fn delete_created(
     let sql = sqlx::AssertSqlSafe(format!("SELECT id, updated_at FROM {table} WHERE org_id = $1 AND import_id = $2"));
     let rows: Vec<(Uuid, DateTime<Utc>)> =
         crate::on_tx!(&mut tx, |c| sqlx::query_as(sql).bind(org).bind(import).fetch_all(c).await)?;
+    let mut doomed = Vec::new();
     for (id, updated) in rows {
         if updated > finished {
             report.keep(id);
-            continue;
-        }
-        if table == "users" && super::users::has_work(&mut tx, id).await? {
-            // A user who already owns or did work is deactivated, not deleted.
-            crate::on_tx!(&mut tx, |c| sqlx::query("UPDATE users SET active = $1, import_id = NULL WHERE id = $2")
-                .bind(false)
-                .bind(id)
-                .execute(c)
-                .await
-                .map(drop))?;
         } else {
-            let sql = sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE id = $1"));
-            crate::on_tx!(&mut tx, |c| sqlx::query(sql).bind(id).execute(c).await.map(drop))?;
+            doomed.push(id);
         }
-        report.deleted += 1;
+    }
+    // Users are deleted in rounds, those nobody reports to first: a manager the same import
+    // created has no work left once the people it made report to them are gone.
+    loop {
+        let mut left = Vec::new();
+        for &id in &doomed {
+            if table == "users" && super::users::has_work(&mut tx, id).await? {
+                left.push(id);
+            } else {
+                let sql = sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE id = $1"));
+                crate::on_tx!(&mut tx, |c| sqlx::query(sql).bind(id).execute(c).await.map(drop))?;
+                report.deleted += 1;
+            }
+        }
+        let progressed = left.len() < doomed.len();
+        doomed = left;
+        if doomed.is_empty() || !progressed {
+            break;
+        }
+    }
+    for id in doomed {
+        // A user who already owns or did work is deactivated, not deleted.
+        crate::on_tx!(&mut tx, |c| sqlx::query("UPDATE users SET active = $1, import_id = NULL WHERE id = $2")
+            .bind(false)
+            .bind(id)
+            .execute(c)
+            .await
+            .map(drop))?;
+        report.deactivated += 1;
     }
     if table == "users" {
         crate::on_tx!(&mut tx, |c| sqlx::query(

@@ -30,6 +30,10 @@ pub struct UndoReport {
     pub deleted: u64,
     /// Records the import changed that were put back as they were.
     pub restored: u64,
+    /// Users the import created who were deactivated rather than deleted: they own leads or
+    /// deals, did work, or manage someone.
+    #[serde(default)]
+    pub deactivated: u64,
     /// Records edited after the import: what was edited is left as it is.
     pub kept_edited: Vec<Uuid>,
     /// The fields of those records that were kept because they were edited after the
@@ -38,6 +42,16 @@ pub struct UndoReport {
 }
 
 impl UndoReport {
+    /// What the undo did, in words: "deleted 12, restored 3" (and the users it deactivated).
+    #[must_use]
+    pub fn done(&self) -> String {
+        let mut done = format!("deleted {}, restored {}", self.deleted, self.restored);
+        if self.deactivated > 0 {
+            done.push_str(&format!(", deactivated {} (users who own or did work)", self.deactivated));
+        }
+        done
+    }
+
     /// Reports a record kept as edited, once (an undo resumed sees it again).
     pub fn keep(&mut self, id: Uuid) {
         if !self.kept_edited.contains(&id) {

@@ -1328,16 +1328,33 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
     assert_eq!(r.body["deleted"], 4, "{}", r.text);
     assert!(app.get("/api/v1/opportunities", &token).await.body["items"].as_array().unwrap().is_empty());
     let r = undo(&app, &token, users["id"].as_str().unwrap()).await;
-    assert_eq!(r.body["deleted"], 6, "{}", r.text);
-    assert_eq!(
-        app.get("/api/v1/users", &token).await.body["items"]
+    assert_eq!((r.body["deleted"].clone(), r.body["deactivated"].clone()), (json!(4), json!(2)), "{}", r.text);
+    let users_now = |listed: Value| -> Vec<(String, bool)> {
+        let mut users: Vec<(String, bool)> = listed["items"]
             .as_array()
             .unwrap()
             .iter()
-            .filter(|u| u["active"] == true)
-            .count(),
-        1
+            .map(|u| (u["email"].as_str().unwrap().to_owned(), u["active"] == true))
+            .collect();
+        users.sort();
+        users
+    };
+    assert_eq!(
+        users_now(app.get("/api/v1/users", &token).await.body),
+        [("admin@crm.test".to_owned(), true), ("maria@crm.test".to_owned(), false), ("sam@crm.test".to_owned(), false)],
+        "a user who owns leads is deactivated, and so is their manager; the rest are deleted"
     );
+    // A manager listed before the people who report to them is deleted with them, and so is
+    // the team the import made.
+    let team = "Full Name,Email,Role,Team,Manager\nBoss One,boss1@crm.test,Sales Manager,North,\n\
+                Rep One,rep1@crm.test,SDR,North,boss1@crm.test\nRep Two,rep2@crm.test,SDR,North,Boss One\n";
+    let done = app.import(&token, &[("kind", "users")], "north.csv", team.as_bytes()).await;
+    assert_eq!(done["created"], 3, "{done}");
+    let r = undo(&app, &token, done["id"].as_str().unwrap()).await;
+    assert_eq!(r.body["deleted"], 3, "{}", r.text);
+    assert_eq!(users_now(app.get("/api/v1/users", &token).await.body).len(), 3, "the three are gone");
+    let teams = app.get("/api/v1/teams", &token).await.body;
+    assert!(teams["items"].as_array().unwrap().iter().all(|t| t["name"] != "North"), "{teams}");
 
     // `update` may deactivate a user, but never the admin importing the file.
     let file = "Full Name,Email,Role,Status\nThe Admin,admin@crm.test,SDR,Inactive\nZed Former,zed@crm.test,SDR,Suspended\n\

@@ -620,13 +620,12 @@ async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<Stri
     let undo = import.undo_report.clone().and_then(|r| serde_json::from_value::<UndoReport>(r).ok());
     let undo_report = undo.as_ref().map(|r| {
         if import.status == "undoing" {
-            return format!("So far the undo has deleted {} and restored {}.", r.deleted, r.restored);
+            return format!("So far the undo has {}.", r.done());
         }
         let kept = r.kept_edited.len();
         format!(
-            "Undo deleted {}, restored {}, and kept what was edited since the import in {kept} {}{}",
-            r.deleted,
-            r.restored,
+            "Undo {}, and kept what was edited since the import in {kept} {}{}",
+            r.done(),
             if kept == 1 { "record" } else { "records" },
             if kept == 0 { "." } else { ":" }
         )
@@ -705,9 +704,8 @@ async fn undo(
         };
     Ok(back_to_import(id, done, |r| {
         format!(
-            "Import undone: {} deleted, {} restored; what was edited since was kept in {} {}.",
-            r.deleted,
-            r.restored,
+            "Import undone: {}; what was edited since was kept in {} {}.",
+            r.done(),
             r.kept_edited.len(),
             if r.kept_edited.len() == 1 { "record" } else { "records" }
         )
