@@ -221,14 +221,37 @@ struct MapPage {
     hint: Option<String>,
     /// The latest earlier import of the same file.
     imported_before: Option<ImportView>,
-    /// The old CRM's statuses to map: each name with the Leadline status chosen for it.
-    status_names: Vec<(String, String)>,
-    lead_statuses: Vec<&'static str>,
-    /// The old CRM's opportunity stages to map: each name with the Leadline stage chosen for it.
-    stage_names: Vec<(String, String)>,
-    stages: Vec<&'static str>,
-    /// The choices of stages are also saved in the organization's stage map.
-    saves_stages: bool,
+    /// The old CRM's statuses or stages to map to Leadline's.
+    foreign: Vec<ForeignNames>,
+}
+
+/// Names of an old CRM's statuses or stages in a file, each with the Leadline one chosen for
+/// it (empty: its rows are refused); the form sends `PREFIX:NAME` = choice.
+struct ForeignNames {
+    prefix: &'static str,
+    legend: &'static str,
+    note: String,
+    names: Vec<(String, String)>,
+    choices: Vec<&'static str>,
+}
+
+impl ForeignNames {
+    /// The mapped names with their choices, then those still unknown; none when there are neither.
+    fn of(
+        prefix: &'static str,
+        legend: &'static str,
+        note: String,
+        mapped: &std::collections::BTreeMap<String, String>,
+        unknown: &[String],
+        choices: Vec<&'static str>,
+    ) -> Option<Self> {
+        let names: Vec<(String, String)> = mapped
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .chain(unknown.iter().map(|v| (v.clone(), String::new())))
+            .collect();
+        (!names.is_empty()).then_some(Self { prefix, legend, note, names, choices })
+    }
 }
 
 impl MapPage {
@@ -423,13 +446,37 @@ async fn map_page(
         })
         .collect();
     let failed = error.is_some();
-    // The file's own statuses: those mapped (by this import or an earlier one) with their choice.
-    let mut status_names: Vec<(String, String)> =
-        preview.mapped_statuses.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    status_names.extend(preview.unknown_statuses.iter().map(|v| (v.clone(), String::new())));
-    let mut stage_names: Vec<(String, String)> =
-        preview.mapped_stages.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    stage_names.extend(preview.unknown_stages.iter().map(|v| (v.clone(), String::new())));
+    // The file's own statuses and stages: those mapped (by this import or, for statuses, an
+    // earlier one) with their choice, then those no name explains.
+    let saves_stages = if user.actor.user.role.deletes_leads() {
+        " Your choices are added to the stage map for later imports."
+    } else {
+        ""
+    };
+    let foreign = [
+        ForeignNames::of(
+            "status",
+            "Statuses of the old CRM",
+            "These statuses in the file are none of Leadline's. Choose one for each, or their rows are refused.".into(),
+            &preview.mapped_statuses,
+            &preview.unknown_statuses,
+            leadline_domain::LeadStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        ),
+        ForeignNames::of(
+            "stage",
+            "Stages of the old CRM",
+            format!(
+                "These stages in the file are none of Leadline's, of the stage names other CRMs use, or of the \
+                 stage map. Choose one for each, or their rows are refused.{saves_stages}"
+            ),
+            &preview.mapped_stages,
+            &preview.unknown_stages,
+            leadline_domain::Stage::ALL.iter().map(|s| s.as_str()).collect(),
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let page = MapPage {
         shell: user.shell("imports", ""),
         kind_label: KINDS.iter().find(|(k, _)| *k == kind.as_str()).map_or("Records", |(_, l)| l),
@@ -456,11 +503,7 @@ async fn map_page(
         rows_estimate: preview.rows_estimate,
         hint: preview.hint,
         imported_before: preview.imported_before.map(|b| ImportView::new(b, &user.actor.org.time_zone)),
-        status_names,
-        lead_statuses: leadline_domain::LeadStatus::ALL.iter().map(|s| s.as_str()).collect(),
-        stage_names,
-        stages: leadline_domain::Stage::ALL.iter().map(|s| s.as_str()).collect(),
-        saves_stages: user.actor.user.role.deletes_leads(),
+        foreign,
         import,
         error,
         remembered,
