@@ -1996,21 +1996,24 @@ async fn stages_of_the_old_crm_are_chosen_on_the_mapping_page(backend: Backend) 
     let (_, session) = login(&app, "admin@crm.test", crate::harness::PASSWORD, &[]).await;
     let cookie = session.unwrap();
     let csrf = hidden(&page(&app, "/imports", &cookie).await.text, "csrf");
-    let (content_type, body) =
-        crate::harness::multipart(&[("csrf", &csrf), ("kind", "opportunities")], "deals.csv", deals.as_bytes());
-    let uploaded = app
-        .send(
-            axum::http::Request::builder()
-                .method(axum::http::Method::POST)
-                .uri("/imports")
-                .header("cookie", &cookie)
-                .header("content-type", content_type)
-                .body(axum::body::Body::from(body))
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.text);
-    let map_path = uploaded.headers["location"].to_str().unwrap().to_owned();
+    let upload = |kind: &'static str, file: &'static str| {
+        let (content_type, body) =
+            crate::harness::multipart(&[("csrf", &csrf), ("kind", kind)], "file.csv", file.as_bytes());
+        let request = axum::http::Request::builder()
+            .method(axum::http::Method::POST)
+            .uri("/imports")
+            .header("cookie", &cookie)
+            .header("content-type", content_type)
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let app = &app;
+        async move {
+            let uploaded = app.send(request).await;
+            assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.text);
+            uploaded.headers["location"].to_str().unwrap().to_owned()
+        }
+    };
+    let map_path = upload("opportunities", deals).await;
     let map = page(&app, &map_path, &cookie).await.text;
     assert!(map.contains("Stages of the old CRM"), "{map}");
     assert!(map.contains(r#"name="stage:Verbal yes""#) && map.contains(r#"name="stage:Parked""#), "{map}");
@@ -2045,4 +2048,22 @@ async fn stages_of_the_old_crm_are_chosen_on_the_mapping_page(backend: Backend) 
     assert_eq!(map["custom"]["Verbal yes"], "negotiation", "{map}");
     let preview = app.upload("/api/v1/imports/preview", &token, &kind, "deals.csv", deals.as_bytes()).await;
     assert_eq!(preview.body["unknown_stages"], json!(["Parked"]), "{}", preview.text);
+
+    // A leads file's own statuses are asked for the same way.
+    let map_path = upload("leads", "Company,Lead Status\nHot Oy,Hot\nCold Oy,Cold\n").await;
+    let map = page(&app, &map_path, &cookie).await.text;
+    assert!(map.contains("Statuses of the old CRM") && !map.contains("Stages of the old CRM"), "{map}");
+    assert!(map.contains(r#"name="status:Hot""#) && map.contains(r#"name="status:Cold""#), "{map}");
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("read_with", &hidden(&map, "read_with")),
+        ("status:Hot", "qualified"),
+        ("status:Cold", ""),
+        ("action", "start"),
+    ];
+    assert_eq!(form(&app, &map_path, &cookie, &fields, &[]).await.status, StatusCode::SEE_OTHER);
+    let done = app.wait_import(&token, map_path.trim_start_matches("/imports/").trim_end_matches("/map")).await;
+    assert_eq!((done["created"].clone(), done["rejected"].clone()), (json!(1), json!(1)), "{done}");
+    let hot = app.all_leads(&token).await.into_iter().find(|l| l["name"] == "Hot Oy").unwrap();
+    assert_eq!(hot["status"], "qualified");
 }
