@@ -200,7 +200,7 @@ pub async fn delete_created(
         crate::on_tx!(&mut tx, |c| sqlx::query_as(sql).bind(org).bind(import).fetch_all(c).await)?;
     let mut doomed = Vec::new();
     for (id, updated) in rows {
-        if updated > finished {
+        if updated > finished || (table == "products" && super::products::in_use(&mut tx, id).await?) {
             report.keep(id);
         } else {
             doomed.push(id);

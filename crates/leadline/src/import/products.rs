@@ -110,6 +110,17 @@ pub(crate) fn prepare(
     Row { line, result }
 }
 
+/// A product some opportunity names: undoing its import keeps it, as deleting it would take it
+/// off those deals.
+pub async fn in_use(tx: &mut Tx, id: Uuid) -> anyhow::Result<bool> {
+    let used: Option<i32> =
+        crate::on_tx!(tx, |c| sqlx::query_scalar("SELECT 1 FROM opportunities WHERE product_id = $1 LIMIT 1")
+            .bind(id)
+            .fetch_optional(c)
+            .await)?;
+    Ok(used.is_some())
+}
+
 impl Writer for ProductWriter {
     type Item = NewProduct;
 

@@ -78,7 +78,7 @@ impl KeptRecord {
     #[must_use]
     pub fn what_was_kept(&self) -> String {
         if self.created {
-            "created by the import and edited since: kept".to_owned()
+            "created by the import and edited or worked on since (calls, notes, tasks, deals): kept".to_owned()
         } else if self.fields.is_empty() {
             "edited since in fields the import had not changed: the import's changes were undone".to_owned()
         } else {
@@ -321,7 +321,7 @@ pub async fn undo_as(db: &Db, by: By<'_>, id: Uuid, deleted: &AtomicU64) -> Resu
 
 /// Deletes the leads the import created, a page per transaction, in creation order (a row
 /// value, which the index on creation seeks to: an import's batch of 10,000 leads shares one
-/// creation time); leads edited after the import finished are kept.
+/// creation time); leads edited or worked on after the import finished are kept.
 async fn delete_created_leads(
     db: &Db,
     org: Uuid,
@@ -349,9 +349,11 @@ async fn delete_created_leads(
         .await)?;
         let Some(last) = page.last() else { break };
         after = (last.1, last.0);
+        let ids: Vec<Uuid> = page.iter().map(|(lead, ..)| *lead).collect();
+        let worked = worked_on(&mut tx, &ids).await?;
         let mut doomed = Vec::new();
         for (lead, _, updated) in &page {
-            if *updated > finished {
+            if *updated > finished || worked.contains(lead) {
                 report.keep(*lead);
             } else {
                 doomed.push(*lead);
@@ -369,6 +371,27 @@ async fn delete_created_leads(
 /// Records the undo's report so far in the transaction of the step it reports.
 pub(super) async fn save_progress(tx: &mut Tx, id: Uuid, report: &UndoReport) -> anyhow::Result<()> {
     store::imports::undo_progress(tx, id, &serde_json::to_value(report)?, store::now()).await
+}
+
+/// The leads among `ids` someone has worked on: called (a call dialled or logged, not one only
+/// offered or skipped), written a note or had a task for, or made a deal with. Deleting them
+/// would take that work with them, so an undo keeps them.
+async fn worked_on(tx: &mut Tx, ids: &[Uuid]) -> anyhow::Result<std::collections::HashSet<Uuid>> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    let found: Vec<Uuid> = crate::on_tx!(tx, |c| {
+        let mut q = sqlx::QueryBuilder::new(
+            "SELECT lead_id FROM calls WHERE state NOT IN ('offered', 'skipped') AND lead_id IN (",
+        );
+        store::push_ids(&mut q, ids);
+        for table in ["activities", "tasks", "opportunities"] {
+            q.push(format!(" UNION SELECT lead_id FROM {table} WHERE lead_id IN ("));
+            store::push_ids(&mut q, ids);
+        }
+        q.build_query_scalar().fetch_all(c).await
+    })?;
+    Ok(found.into_iter().collect())
 }
 
 async fn delete_leads(tx: &mut Tx, ids: &[Uuid]) -> anyhow::Result<()> {

@@ -31,6 +31,7 @@ crate::on_both!(
     an_import_waits_for_one_writing_whatever_their_ids,
     products_and_deals_keep_the_columns_no_field_claims,
     stages_of_the_old_crm_are_chosen_on_the_mapping_page,
+    an_undo_keeps_what_was_worked_on_since,
 );
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -959,7 +960,11 @@ async fn undo_restores_and_keeps_later_edits(backend: Backend) {
             kept_id,
             "edited since in fields the import had not changed: the import&#39;s changes were undone",
         ),
-        ("Created Two", created_two["id"].as_str().unwrap(), "created by the import and edited since: kept"),
+        (
+            "Created Two",
+            created_two["id"].as_str().unwrap(),
+            "created by the import and edited or worked on since (calls, notes, tasks, deals): kept",
+        ),
     ] {
         assert!(page.contains(&kept_line(name, id, what)), "{name}: {page}");
     }
@@ -2066,4 +2071,46 @@ async fn stages_of_the_old_crm_are_chosen_on_the_mapping_page(backend: Backend) 
     assert_eq!((done["created"].clone(), done["rejected"].clone()), (json!(1), json!(1)), "{done}");
     let hot = app.all_leads(&token).await.into_iter().find(|l| l["name"] == "Hot Oy").unwrap();
     assert_eq!(hot["status"], "qualified");
+}
+
+async fn an_undo_keeps_what_was_worked_on_since(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    let csv = "Company,Phone\nCalled Co,+1 206 555 0101\nDeal Co,+1 206 555 0102\nUntouched Co,+1 206 555 0103\n";
+    let leads_import = app.import(&token, &[], "leads.csv", csv.as_bytes()).await;
+    assert_eq!(leads_import["created"], 3, "{leads_import}");
+    let products = "Product Name,Product Code,Unit Price,Currency\nUsed,USED,10,EUR\nUnused,UNUSED,20,EUR\n";
+    let products_import = app.import(&token, &[("kind", "products")], "products.csv", products.as_bytes()).await;
+    assert_eq!(products_import["created"], 2, "{products_import}");
+    // Work since: a call logged on one lead (which leaves the lead as it was), a deal on another.
+    let leads = app.all_leads(&token).await;
+    let id_of = |name: &str| leads.iter().find(|l| l["name"] == name).unwrap()["id"].as_str().unwrap().to_owned();
+    let logged =
+        app.post("/api/v1/calls/log", &token, json!({"lead_id": id_of("Called Co"), "disposition": "busy"})).await;
+    assert!(logged.status.is_success(), "{}", logged.text);
+    let deals = "Opportunity Name,Account Name,Product,Amount\nFirst deal,Deal Co,USED,100\n";
+    let deal = app.import(&token, &[("kind", "opportunities")], "deals.csv", deals.as_bytes()).await;
+    assert_eq!(deal["created"], 1, "{deal}");
+
+    // The product a deal names stays; the other goes.
+    let r = undo(&app, &token, products_import["id"].as_str().unwrap()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["deleted"], 1, "{}", r.text);
+    assert_eq!(r.body["kept_edited"].as_array().unwrap().len(), 1, "{}", r.text);
+    let left = app.get("/api/v1/products", &token).await.body;
+    let codes: Vec<&str> = left["items"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["USED"]);
+    let deals_now = app.get("/api/v1/opportunities", &token).await.body;
+    assert!(deals_now["items"][0]["product_id"].is_string(), "the deal keeps its product: {deals_now}");
+
+    // The leads called or sold to stay, with their calls and deals; the untouched one goes.
+    let r = undo(&app, &token, leads_import["id"].as_str().unwrap()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["deleted"], 1, "{}", r.text);
+    let mut names: Vec<String> =
+        app.all_leads(&token).await.iter().map(|l| l["name"].as_str().unwrap().to_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["Called Co", "Deal Co"]);
+    let kept: Vec<&str> = r.body["kept_edited"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(kept.len(), 2, "both are reported: {}", r.text);
+    assert_eq!(app.get("/api/v1/opportunities", &token).await.body["items"].as_array().unwrap().len(), 1);
 }
