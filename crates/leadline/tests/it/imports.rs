@@ -781,6 +781,8 @@ async fn a_running_import_can_be_stopped_and_undone(backend: Backend) {
     let session = session.expect("logged in");
     let running = crate::auth::page(&app, &format!("/imports/{id}"), &session).await;
     assert!(running.text.contains("Stop import"), "{}", running.text);
+    let refresh = r#"<noscript><meta http-equiv="refresh" content="3"></noscript>"#;
+    assert!(running.text.contains(refresh), "without JavaScript the page reloads itself while it runs");
     let csrf = crate::auth::hidden(&running.text, "csrf");
     let r = crate::auth::form(&app, &format!("/imports/{id}/stop"), &session, &[("csrf", &csrf)], &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
@@ -788,6 +790,7 @@ async fn a_running_import_can_be_stopped_and_undone(backend: Backend) {
     let stopped = crate::auth::page(&app, &format!("/imports/{id}"), &session).await;
     assert!(stopped.text.contains("data-field=\"stopped-note\"") && stopped.text.contains("Undo import"));
     assert!(!stopped.text.contains("Stop import"));
+    assert!(!stopped.text.contains(refresh), "an import that has ended is not reloaded");
     let r = crate::auth::form(&app, &format!("/imports/{id}/undo"), &session, &[("csrf", &csrf)], &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     assert!(app.all_leads(&token).await.is_empty());
