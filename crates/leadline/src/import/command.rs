@@ -390,7 +390,8 @@ async fn undo_command(db: &Db, id: Uuid, named: Option<&str>) -> anyhow::Result<
     println!("Undid import {id}: {}.", r.done());
     if !r.kept_edited.is_empty() {
         println!(
-            "Edited since the import: {} record(s). Created leads someone edited stay; in changed leads only the fields edited since keep their value.",
+            "Edited or worked on since the import: {} record(s). Created records someone edited or worked on \
+             stay; in changed ones only the fields edited since keep their value.",
             r.kept_edited.len()
         );
         for k in undo::kept_records(&mut db.read().await?, org, id, &kind, &r, usize::MAX).await? {

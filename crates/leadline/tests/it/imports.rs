@@ -952,7 +952,7 @@ async fn undo_restores_and_keeps_later_edits(backend: Backend) {
     // The import's page names the records kept, each with a link and what kept its value.
     let (_, session) = crate::auth::login(&app, "admin@crm.test", crate::harness::PASSWORD, &[]).await;
     let page = crate::auth::page(&app, &format!("/imports/{id}"), &session.unwrap()).await.text;
-    assert!(page.contains("kept what was edited since the import in 3 records:"), "{page}");
+    assert!(page.contains("kept what was edited or worked on since the import in 3 records:"), "{page}");
     let kept_line = |name: &str, id: &str, what: &str| {
         format!(r#"<a href="/leads/{id}">{name}</a> <span class="muted">{what}</span>"#)
     };

@@ -667,7 +667,7 @@ async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<Stri
         }
         let kept = r.kept_edited.len();
         format!(
-            "Undo {}, and kept what was edited since the import in {kept} {}{}",
+            "Undo {}, and kept what was edited or worked on since the import in {kept} {}{}",
             r.done(),
             if kept == 1 { "record" } else { "records" },
             if kept == 0 { "." } else { ":" }
@@ -747,7 +747,7 @@ async fn undo(
         };
     Ok(back_to_import(id, done, |r| {
         format!(
-            "Import undone: {}; what was edited since was kept in {} {}.",
+            "Import undone: {}; what was edited or worked on since was kept in {} {}.",
             r.done(),
             r.kept_edited.len(),
             if r.kept_edited.len() == 1 { "record" } else { "records" }
