@@ -2021,21 +2021,24 @@ async fn stages_of_the_old_crm_are_chosen_on_the_mapping_page(backend: Backend) 
             uploaded.headers["location"].to_str().unwrap().to_owned()
         }
     };
+    // Starts the import of a mapping page with `choices` for its names; answers the finished import.
+    let start = |map_path: String, map: String, choices: [(&'static str, &'static str); 2]| {
+        let (app, cookie, csrf, token) = (&app, &cookie, &csrf, &token);
+        async move {
+            let read_with = hidden(&map, "read_with");
+            let mut fields = vec![("csrf", csrf.as_str()), ("read_with", &read_with), ("action", "start")];
+            fields.extend(choices);
+            let started = form(app, &map_path, cookie, &fields, &[]).await;
+            assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.text);
+            app.wait_import(token, map_path.trim_start_matches("/imports/").trim_end_matches("/map")).await
+        }
+    };
     let map_path = upload("opportunities", deals).await;
     let map = page(&app, &map_path, &cookie).await.text;
     assert!(map.contains("Stages of the old CRM"), "{map}");
     assert!(map.contains(r#"name="stage:Verbal yes""#) && map.contains(r#"name="stage:Parked""#), "{map}");
-    let fields = [
-        ("csrf", csrf.as_str()),
-        ("read_with", &hidden(&map, "read_with")),
-        ("stage:Verbal yes", "negotiation"),
-        ("stage:Parked", ""),
-        ("action", "start"),
-    ];
-    let started = form(&app, &map_path, &cookie, &fields, &[]).await;
-    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.text);
-    let id = map_path.trim_start_matches("/imports/").trim_end_matches("/map");
-    let done = app.wait_import(&token, id).await;
+    let done = start(map_path, map, [("stage:Verbal yes", "negotiation"), ("stage:Parked", "")]).await;
+    let id = done["id"].as_str().unwrap();
     assert_eq!((done["created"].clone(), done["rejected"].clone()), (json!(3), json!(1)), "{done}");
     let rows = report(&app, &token, id).await;
     assert_eq!(
@@ -2062,15 +2065,7 @@ async fn stages_of_the_old_crm_are_chosen_on_the_mapping_page(backend: Backend) 
     let map = page(&app, &map_path, &cookie).await.text;
     assert!(map.contains("Statuses of the old CRM") && !map.contains("Stages of the old CRM"), "{map}");
     assert!(map.contains(r#"name="status:Hot""#) && map.contains(r#"name="status:Cold""#), "{map}");
-    let fields = [
-        ("csrf", csrf.as_str()),
-        ("read_with", &hidden(&map, "read_with")),
-        ("status:Hot", "qualified"),
-        ("status:Cold", ""),
-        ("action", "start"),
-    ];
-    assert_eq!(form(&app, &map_path, &cookie, &fields, &[]).await.status, StatusCode::SEE_OTHER);
-    let done = app.wait_import(&token, map_path.trim_start_matches("/imports/").trim_end_matches("/map")).await;
+    let done = start(map_path, map, [("status:Hot", "qualified"), ("status:Cold", "")]).await;
     assert_eq!((done["created"].clone(), done["rejected"].clone()), (json!(1), json!(1)), "{done}");
     let hot = app.all_leads(&token).await.into_iter().find(|l| l["name"] == "Hot Oy").unwrap();
     assert_eq!(hot["status"], "qualified");
