@@ -69,6 +69,8 @@ pub struct KeptRecord {
     /// The import created it (and it was kept whole); otherwise the import changed it and
     /// only `fields` kept their edited values.
     pub created: bool,
+    /// What keeps a record of its kind that the import created ("edited since, or named by a deal").
+    pub kept_for: &'static str,
     /// The fields the import had changed that kept the value someone gave them since.
     pub fields: Vec<String>,
 }
@@ -78,7 +80,7 @@ impl KeptRecord {
     #[must_use]
     pub fn what_was_kept(&self) -> String {
         if self.created {
-            "created by the import and edited or worked on since (calls, notes, tasks, deals): kept".to_owned()
+            format!("created by the import and {}: kept", self.kept_for)
         } else if self.fields.is_empty() {
             "edited since in fields the import had not changed: the import's changes were undone".to_owned()
         } else {
@@ -98,6 +100,11 @@ pub async fn kept_records(
 ) -> anyhow::Result<Vec<KeptRecord>> {
     let ids: Vec<Uuid> = report.kept_edited.iter().take(limit).copied().collect();
     let table = if kind == "leads" { Some("leads") } else { super::others::table(kind) };
+    let kept_for = match kind {
+        "leads" => "edited or worked on since (calls, notes, tasks, deals)",
+        "products" => "edited since, or named by a deal",
+        _ => "edited since",
+    };
     let found: Vec<(Uuid, String, Option<Uuid>)> = match table {
         Some(table) if !ids.is_empty() => crate::on_tx!(tx, |c| {
             let sql = format!("SELECT id, name, import_id FROM {table} WHERE org_id = ");
@@ -116,6 +123,7 @@ pub async fn kept_records(
                 id,
                 name: row.map_or_else(|| id.to_string(), |(_, name, _)| name.clone()),
                 created: row.is_some_and(|(.., by)| *by == Some(import)),
+                kept_for,
                 fields: report.kept_fields.iter().filter(|f| f.entity_id == id).map(|f| f.field.clone()).collect(),
             }
         })

@@ -2094,6 +2094,12 @@ async fn an_undo_keeps_what_was_worked_on_since(backend: Backend) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["deleted"], 1, "{}", r.text);
     assert_eq!(r.body["kept_edited"].as_array().unwrap().len(), 1, "{}", r.text);
+    let (_, session) = crate::auth::login(&app, "admin@crm.test", crate::harness::PASSWORD, &[]).await;
+    let products_page =
+        crate::auth::page(&app, &format!("/imports/{}", products_import["id"].as_str().unwrap()), &session.unwrap())
+            .await
+            .text;
+    assert!(products_page.contains("<li>Used <span class=\"muted\">created by the import and edited since, or named by a deal: kept</span></li>"), "{products_page}");
     let left = app.get("/api/v1/products", &token).await.body;
     let codes: Vec<&str> = left["items"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["USED"]);
