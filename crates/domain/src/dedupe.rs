@@ -197,6 +197,133 @@ pub fn company_domain(website: &str) -> Option<String> {
     (!shared).then_some(host)
 }
 
+/// E-mail providers whose addresses anyone can have (webmail, internet providers): an
+/// address there says nothing of the company its owner works for.
+const MAIL_PROVIDERS: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.com",
+    "yahoo.co.uk",
+    "yahoo.fr",
+    "yahoo.de",
+    "yahoo.es",
+    "yahoo.it",
+    "ymail.com",
+    "rocketmail.com",
+    "hotmail.com",
+    "hotmail.co.uk",
+    "hotmail.fr",
+    "hotmail.de",
+    "hotmail.es",
+    "hotmail.it",
+    "outlook.com",
+    "outlook.de",
+    "outlook.fr",
+    "live.com",
+    "live.co.uk",
+    "live.fr",
+    "live.de",
+    "msn.com",
+    "aol.com",
+    "aim.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "proton.me",
+    "protonmail.com",
+    "pm.me",
+    "tutanota.com",
+    "fastmail.com",
+    "hey.com",
+    "zoho.com",
+    "zohomail.com",
+    "mail.com",
+    "email.com",
+    "gmx.com",
+    "gmx.net",
+    "gmx.de",
+    "gmx.at",
+    "gmx.ch",
+    "web.de",
+    "t-online.de",
+    "freenet.de",
+    "posteo.de",
+    "mailbox.org",
+    "arcor.de",
+    "orange.fr",
+    "wanadoo.fr",
+    "free.fr",
+    "laposte.net",
+    "sfr.fr",
+    "neuf.fr",
+    "libero.it",
+    "virgilio.it",
+    "tiscali.it",
+    "alice.it",
+    "btinternet.com",
+    "sky.com",
+    "virginmedia.com",
+    "ntlworld.com",
+    "talktalk.net",
+    "comcast.net",
+    "verizon.net",
+    "att.net",
+    "sbcglobal.net",
+    "bellsouth.net",
+    "cox.net",
+    "charter.net",
+    "earthlink.net",
+    "shaw.ca",
+    "rogers.com",
+    "sympatico.ca",
+    "bigpond.com",
+    "optusnet.com.au",
+    "xtra.co.nz",
+    "seznam.cz",
+    "wp.pl",
+    "o2.pl",
+    "interia.pl",
+    "onet.pl",
+    "luukku.com",
+    "suomi24.fi",
+    "mail.ru",
+    "yandex.ru",
+    "yandex.com",
+    "ya.ru",
+    "qq.com",
+    "163.com",
+    "126.com",
+    "sina.com",
+    "naver.com",
+    "daum.net",
+    "hanmail.net",
+    "rediffmail.com",
+    "uol.com.br",
+    "bol.com.br",
+    "terra.com.br",
+    "telefonica.net",
+    "bluewin.ch",
+    "hispeed.ch",
+    "chello.at",
+    "kpnmail.nl",
+    "ziggo.nl",
+    "home.nl",
+    "planet.nl",
+    "telenet.be",
+    "skynet.be",
+];
+
+/// The company domain of an e-mail address: its domain, unless anyone can have an address
+/// there ("jo@acme.example" → "acme.example"; "jo@gmail.com" → none).
+#[must_use]
+pub fn email_company_domain(email: &str) -> Option<String> {
+    let (_, domain) = email.trim().rsplit_once('@')?;
+    let domain = web_domain(domain)?;
+    let provider =
+        MAIL_PROVIDERS.iter().any(|p| domain == *p || domain.strip_suffix(p).is_some_and(|s| s.ends_with('.')));
+    (!provider).then_some(domain)
+}
+
 /// Given names and the short forms people go by ("Robert" is "Bob", "Rob", "Bobby"). A
 /// short form may stand for several names ("Alex", "Chris", "Pat", "Sam").
 const NICKNAMES: &[&[&str]] = &[
@@ -272,6 +399,16 @@ pub fn same_given_name(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn company_domains_of_e_mail_addresses() {
+        assert_eq!(email_company_domain("Bob@Acme-Widgets.example").as_deref(), Some("acme-widgets.example"));
+        assert_eq!(email_company_domain("jo@mail.acme.example").as_deref(), Some("mail.acme.example"));
+        for anyone in ["amy@gmail.com", "x@GMX.de", "y@yahoo.co.uk", "z@t-online.de", "w@btinternet.com"] {
+            assert_eq!(email_company_domain(anyone), None, "{anyone}");
+        }
+        assert_eq!(email_company_domain("no-at-sign"), None);
+    }
 
     #[test]
     fn legal_suffixes_case_and_punctuation_do_not_matter() {

@@ -34,7 +34,7 @@ pub struct Key {
 }
 
 /// The kinds of key, hashed with the value so they never collide with each other.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum KeyKind {
     External = 1,
     Email = 2,
@@ -112,13 +112,23 @@ pub fn keys_of(lead: &Lead, match_domain: bool, contacts: &[Contact], own_id: Op
             name_only: false,
         });
     }
-    if match_domain && let Some(d) = lead.website.as_deref().and_then(dedupe::company_domain) {
-        keys.push(Key {
-            hash: key_hash(KeyKind::Domain, &d),
-            reason: format!("same web domain {d}"),
-            external: false,
-            name_only: false,
-        });
+    if match_domain {
+        // The web site's domain, then those of the contacts' company e-mail addresses.
+        let site = lead.website.as_deref().and_then(dedupe::company_domain).map(|d| (d, None));
+        let mails =
+            contacts.iter().flat_map(|c| &c.emails).filter_map(|e| Some((dedupe::email_company_domain(e)?, Some(e))));
+        let mut seen = Vec::new();
+        for (d, email) in site.into_iter().chain(mails) {
+            if seen.contains(&d) {
+                continue;
+            }
+            let reason = match email {
+                Some(e) => format!("same web domain {d} (of the e-mail {e})"),
+                None => format!("same web domain {d}"),
+            };
+            keys.push(Key { hash: key_hash(KeyKind::Domain, &d), reason, external: false, name_only: false });
+            seen.push(d);
+        }
     }
     // A person known by name alone (no id, e-mail or phone) is the person lead of that name:
     // importing such a file again finds them. Namesakes with their own numbers stay apart.

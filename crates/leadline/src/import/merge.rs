@@ -97,8 +97,8 @@ impl Index {
         // own (an organization of a million leads has about as many of each).
         let (leads, emails, phones) = tokio::try_join!(
             Self::load_leads(db, org, import, keys),
-            contact_keys(db, org, "contact_emails", "email", KeyKind::Email),
-            contact_keys(db, org, "contact_phones", "e164", KeyKind::Phone),
+            contact_keys(db, org, "contact_emails", "email", KeyKind::Email, keys.match_domain),
+            contact_keys(db, org, "contact_phones", "e164", KeyKind::Phone, false),
         )
         .context("loading the organization's leads, e-mails and phones for de-duplication")?;
         let (mut index, slots) = leads;
@@ -272,7 +272,9 @@ impl Index {
                 .context("reading the e-mails and phones of leads changed since the import began")?;
                 for (lead, value) in found {
                     if let Some(slot) = slots.get(&lead) {
-                        self.point(key_hash(kind, &value), *slot);
+                        for hash in value_keys(kind, &value, keys.match_domain) {
+                            self.point(hash, *slot);
+                        }
                     }
                 }
             }
@@ -358,12 +360,20 @@ impl Index {
 }
 
 /// The organization's contact e-mails or phones (`column` of `table`) as (lead, key hash).
+/// The keys a stored contact's e-mail or phone gives its lead: the value's own, and with
+/// `match_domain` an e-mail's company domain.
+fn value_keys(kind: KeyKind, value: &str, match_domain: bool) -> impl Iterator<Item = u64> {
+    let domain = (match_domain && kind == KeyKind::Email).then(|| dedupe::email_company_domain(value)).flatten();
+    std::iter::once(key_hash(kind, value)).chain(domain.map(|d| key_hash(KeyKind::Domain, &d)))
+}
+
 async fn contact_keys(
     db: &Db,
     org: Uuid,
     table: &'static str,
     column: &'static str,
     kind: KeyKind,
+    match_domain: bool,
 ) -> anyhow::Result<Vec<(Uuid, u64)>> {
     let mut out = Vec::new();
     let mut tx = db.read().await?;
@@ -379,7 +389,8 @@ async fn contact_keys(
                 let q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).bind(org).bind(lo).bind(hi);
                 let json: String = q.fetch_one(&mut *c).await?;
                 for (lead, value) in serde_json::from_str::<Vec<(String, String)>>(&json)? {
-                    out.push((Uuid::parse_str(&lead)?, key_hash(kind, &value)));
+                    let lead = Uuid::parse_str(&lead)?;
+                    out.extend(value_keys(kind, &value, match_domain).map(|hash| (lead, hash)));
                 }
             }
         }
@@ -387,7 +398,7 @@ async fn contact_keys(
             let sql = format!("SELECT lead_id, {column} FROM {table} WHERE org_id = $1");
             let mut rows = sqlx::query_as::<_, (Uuid, String)>(sqlx::AssertSqlSafe(sql)).bind(org).fetch(&mut **c);
             while let Some((lead, value)) = rows.try_next().await? {
-                out.push((lead, key_hash(kind, &value)));
+                out.extend(value_keys(kind, &value, match_domain).map(|hash| (lead, hash)));
             }
         }
     }

@@ -32,6 +32,7 @@ crate::on_both!(
     products_and_deals_keep_the_columns_no_field_claims,
     stages_of_the_old_crm_are_chosen_on_the_mapping_page,
     an_undo_keeps_what_was_worked_on_since,
+    a_company_e_mail_domain_is_a_web_domain,
 );
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -2117,4 +2118,37 @@ async fn an_undo_keeps_what_was_worked_on_since(backend: Backend) {
     let kept: Vec<&str> = r.body["kept_edited"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     assert_eq!(kept.len(), 2, "both are reported: {}", r.text);
     assert_eq!(app.get("/api/v1/opportunities", &token).await.body["items"].as_array().unwrap().len(), 1);
+}
+
+async fn a_company_e_mail_domain_is_a_web_domain(backend: Backend) {
+    let (app, token) = crm(backend).await;
+    app.lead(&token, json!({"name": "Acme Widgets", "website": "https://www.acme-widgets.example/contact"})).await;
+    app.lead(&token, json!({"name": "Solo Ltd", "contacts": [{"name": "Sal", "emails": ["sal@solo.example"]}]})).await;
+    let csv = "Company,Website,Email\n\
+        AW Holdings,,bob@acme-widgets.example\n\
+        Sunrise Partners,solo.example,\n\
+        Gmail One,,amy@gmail.com\n\
+        Gmail Two,,jim@gmail.com\n\
+        Branch Office,,carl@branch.example\n\
+        Branch Two,,dora@branch.example\n";
+    let plain = app.upload("/api/v1/imports/preview", &token, &[], "domains.csv", csv.as_bytes()).await;
+    assert_eq!(plain.status, StatusCode::OK, "{}", plain.text);
+    let done = app.import(&token, &[("match_domain", "true")], "domains.csv", csv.as_bytes()).await;
+    assert_eq!((done["created"].clone(), done["duplicates"].clone()), (json!(3), json!(3)), "{done}");
+    let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
+    let reasons: Vec<(i64, &str)> =
+        rows.iter().map(|r| (r["row_number"].as_i64().unwrap(), r["reason"].as_str().unwrap())).collect();
+    assert!(
+        reasons[0].1.starts_with("same web domain acme-widgets.example (of the e-mail bob@acme-widgets.example)"),
+        "{reasons:?}"
+    );
+    assert_eq!(rows[0]["record_name"], "Acme Widgets");
+    assert!(reasons[1].1.starts_with("same web domain solo.example"), "a stored contact's e-mail domain: {reasons:?}");
+    assert_eq!(rows[1]["record_name"], "Solo Ltd");
+    assert_eq!(reasons[2].0, 7, "the second branch.example row, not the webmail ones: {reasons:?}");
+    // Without domain matching, each is a lead of its own.
+    let undone = undo(&app, &token, done["id"].as_str().unwrap()).await;
+    assert_eq!(undone.status, StatusCode::OK, "{}", undone.text);
+    let apart = app.import(&token, &[], "domains.csv", csv.as_bytes()).await;
+    assert_eq!((apart["created"].clone(), apart["duplicates"].clone()), (json!(6), json!(0)), "{apart}");
 }
