@@ -598,7 +598,8 @@ async fn write_lead_batch(
     let mut report: Vec<NewReportRow> = Vec::new();
     let mut inserts: Vec<NewLeadRows> = Vec::new();
     // Rows to apply to leads stored before this batch: (lead, row, rule).
-    let mut stored_changes: Vec<(merge::Target, NewLeadRows, merge::Rule, merge::Contacts)> = Vec::new();
+    // Changes to stored leads, each with its row's place in the report (for what a merge left out).
+    let mut stored_changes: Vec<(merge::Target, NewLeadRows, merge::Rule, merge::Contacts, usize)> = Vec::new();
     let one_lead_per_id = job.columns.one_lead_per_id();
     for item in items {
         let rec = match item {
@@ -659,6 +660,7 @@ async fn write_lead_batch(
                 } else {
                     counts.merged += 1;
                 }
+                let noted = report.len();
                 report.push(row_note(rec.row, outcome, format!("{}: {what}", hit.reason), Some(lead_id)));
                 if !rec.warnings.is_empty() {
                     counts.warnings += 1;
@@ -672,9 +674,13 @@ async fn write_lead_batch(
                 };
                 match target.pending {
                     Some(p) => {
+                        if rule == merge::Rule::Merge {
+                            let left_out = merge::left_out(&inserts[p].lead, &rec.rows.lead);
+                            report[noted].reason = merge::with_left_out(&report[noted].reason, &left_out);
+                        }
                         merge::apply_rows(&mut inserts[p], &rec.rows, rule, contacts, now);
                     }
-                    None => stored_changes.push((target, rec.rows, rule, contacts)),
+                    None => stored_changes.push((target, rec.rows, rule, contacts, noted)),
                 }
             }
         }
@@ -682,8 +688,9 @@ async fn write_lead_batch(
     index.clear_pending();
     let mut tx = db.write().await?;
     store::bulk::insert_leads(&mut tx, job.org.id, Some(job.id), &inserts).await?;
-    for (target, rows, rule, contacts) in &stored_changes {
-        merge::apply_stored(&mut tx, job, *target, rows, *rule, *contacts, now).await?;
+    for (target, rows, rule, contacts, noted) in &stored_changes {
+        let left_out = merge::apply_stored(&mut tx, job, *target, rows, *rule, *contacts, now).await?;
+        report[*noted].reason = merge::with_left_out(&report[*noted].reason, &left_out);
     }
     store::imports::add_rows(&mut tx, job.id, &report).await?;
     store::imports::progress(&mut tx, job.id, i64::try_from(rows_read).unwrap_or(i64::MAX), &counts, now).await?;

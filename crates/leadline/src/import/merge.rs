@@ -449,6 +449,47 @@ fn fill<T: Clone + PartialEq>(slot: &mut Option<T>, value: Option<&T>, rule: Rul
     }
 }
 
+/// What merging `incoming` into `target` leaves out: each field the lead already has another
+/// value for, as "city 'Leeds' (the file's 'London')" — merge keeps the lead's.
+#[must_use]
+pub fn left_out(target: &store::leads::Lead, incoming: &store::leads::Lead) -> Vec<String> {
+    let differs = |have: &str, file: &str| !have.trim().eq_ignore_ascii_case(file.trim());
+    let mut out = Vec::new();
+    let mut note = |field: &str, have: Option<&str>, file: Option<&str>| {
+        if let (Some(have), Some(file)) = (have, file)
+            && differs(have, file)
+        {
+            out.push(format!("{field} '{have}' (the file's '{file}')"));
+        }
+    };
+    if incoming.status != leadline_domain::LeadStatus::New {
+        note("status", Some(target.status.as_str()), Some(incoming.status.as_str()));
+    }
+    note("external id", target.external_id.as_deref(), incoming.external_id.as_deref());
+    note("source", target.source.as_deref(), incoming.source.as_deref());
+    note("website", target.website.as_deref(), incoming.website.as_deref());
+    note("description", target.description.as_deref(), incoming.description.as_deref());
+    let (t, i) = (&target.address, &incoming.address);
+    note("street", t.street.as_deref(), i.street.as_deref());
+    note("city", t.city.as_deref(), i.city.as_deref());
+    note("region", t.region.as_deref(), i.region.as_deref());
+    note("postcode", t.postcode.as_deref(), i.postcode.as_deref());
+    note("country", t.country.as_deref(), i.country.as_deref());
+    let text = |v: &serde_json::Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+    for (k, v) in &incoming.custom_fields {
+        let have = target.custom_fields.get(k).filter(|x| !x.is_null() && x.as_str() != Some(""));
+        note(k, have.map(text).as_deref(), Some(&text(v)));
+    }
+    out
+}
+
+/// The reason of a merged row with what the merge left out ("…; kept the lead's city 'Leeds'
+/// (the file's 'London')").
+#[must_use]
+pub fn with_left_out(reason: &str, left_out: &[String]) -> String {
+    if left_out.is_empty() { reason.to_owned() } else { format!("{reason}; kept the lead's {}", left_out.join(", ")) }
+}
+
 /// Applies `incoming` to `target` by `rule`; never removes a value, contact, phone or
 /// e-mail. Returns whether anything changed.
 pub fn apply_rows(
@@ -644,10 +685,11 @@ pub async fn apply_stored(
     rule: Rule,
     each: Contacts,
     now: DateTime<Utc>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<String>> {
     let org = job.org.id;
     let Target { id: lead_id, created_here, .. } = target;
-    let Some(lead) = store::leads::get(tx, org, lead_id).await? else { return Ok(()) };
+    let Some(lead) = store::leads::get(tx, org, lead_id).await? else { return Ok(Vec::new()) };
+    let left_out = if rule == Rule::Merge { left_out(&lead, &incoming.lead) } else { Vec::new() };
     let before = serde_json::to_value(&lead)?;
     let mut contacts = Vec::new();
     for c in &lead.contacts {
@@ -658,7 +700,7 @@ pub async fn apply_stored(
     let originals: HashMap<Uuid, Contact> = lead.contacts.iter().map(|c| (c.id, c.clone())).collect();
     let mut rows = NewLeadRows { lead, contacts };
     if !apply_rows(&mut rows, incoming, rule, each, now) {
-        return Ok(());
+        return Ok(left_out);
     }
     let lead = &mut rows.lead;
     store::leads::update(tx, org, lead).await?;
@@ -682,7 +724,7 @@ pub async fn apply_stored(
         let after = serde_json::to_value(&*lead)?;
         store::imports::record_change(tx, job.id, "lead", lead.id, &before, Some(&after), now).await?;
     }
-    Ok(())
+    Ok(left_out)
 }
 
 #[cfg(test)]

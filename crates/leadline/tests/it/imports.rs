@@ -577,6 +577,19 @@ async fn merge_keeps_existing_values_and_update_overwrites(backend: Backend) {
     assert_eq!(mia["phones"].as_array().unwrap().len(), 3, "her name written another way is her: {merged}");
     let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
     assert!(rows.iter().all(|r| r["outcome"] == "merged" && r["entity_id"] == id), "{rows:?}");
+    let kept = "; kept the lead's source 'Referral' (the file's 'Cold call'), Tier 'Gold' (the file's 'Silver')";
+    assert!(rows[0]["reason"].as_str().unwrap().ends_with(kept), "the report says what the merge left out: {rows:?}");
+    assert!(!rows[1]["reason"].as_str().unwrap().contains("kept the lead's"), "nothing left out: {rows:?}");
+    // Two rows of one new lead: the second's other city is reported too.
+    let twice = "Company,City\nTwice Oy,Oslo\nTwice Oy,Bergen\n";
+    let done = app.import(&token, &[("on_duplicate", "merge")], "twice.csv", twice.as_bytes()).await;
+    let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
+    assert!(
+        rows[0]["reason"].as_str().unwrap().ends_with("; kept the lead's city 'Oslo' (the file's 'Bergen')"),
+        "{rows:?}"
+    );
+    let twice_id = rows[0]["entity_id"].as_str().unwrap().to_owned();
+    delete_lead(&app, &token, &twice_id).await;
 
     let update = "Company,Source,City,Tier\nMerge Me Oy,Trade fair,Espoo,Platinum\n";
     let done = app.import(&token, &[("on-duplicate", "update")], "update.csv", update.as_bytes()).await;
