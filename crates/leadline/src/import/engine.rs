@@ -598,7 +598,7 @@ async fn write_lead_batch(
     let mut report: Vec<NewReportRow> = Vec::new();
     let mut inserts: Vec<NewLeadRows> = Vec::new();
     // Rows to apply to leads stored before this batch: (lead, row, rule).
-    // Changes to stored leads, each with its row's place in the report (for what a merge left out).
+    // Changes to stored leads, each with its row's place in the report (for its conflicts).
     let mut stored_changes: Vec<(merge::Target, NewLeadRows, merge::Rule, merge::Contacts, usize)> = Vec::new();
     let one_lead_per_id = job.columns.one_lead_per_id();
     for item in items {
@@ -674,10 +674,8 @@ async fn write_lead_batch(
                 };
                 match target.pending {
                     Some(p) => {
-                        if rule == merge::Rule::Merge {
-                            let left_out = merge::left_out(&inserts[p].lead, &rec.rows.lead);
-                            report[noted].reason = merge::with_left_out(&report[noted].reason, &left_out);
-                        }
+                        let conflicts = merge::conflicts(&inserts[p].lead, &rec.rows.lead);
+                        report[noted].reason = merge::with_conflicts(&report[noted].reason, &conflicts, rule);
                         merge::apply_rows(&mut inserts[p], &rec.rows, rule, contacts, now);
                     }
                     None => stored_changes.push((target, rec.rows, rule, contacts, noted)),
@@ -689,8 +687,8 @@ async fn write_lead_batch(
     let mut tx = db.write().await?;
     store::bulk::insert_leads(&mut tx, job.org.id, Some(job.id), &inserts).await?;
     for (target, rows, rule, contacts, noted) in &stored_changes {
-        let left_out = merge::apply_stored(&mut tx, job, *target, rows, *rule, *contacts, now).await?;
-        report[*noted].reason = merge::with_left_out(&report[*noted].reason, &left_out);
+        let conflicts = merge::apply_stored(&mut tx, job, *target, rows, *rule, *contacts, now).await?;
+        report[*noted].reason = merge::with_conflicts(&report[*noted].reason, &conflicts, *rule);
     }
     store::imports::add_rows(&mut tx, job.id, &report).await?;
     store::imports::progress(&mut tx, job.id, i64::try_from(rows_read).unwrap_or(i64::MAX), &counts, now).await?;

@@ -449,10 +449,10 @@ fn fill<T: Clone + PartialEq>(slot: &mut Option<T>, value: Option<&T>, rule: Rul
     }
 }
 
-/// What merging `incoming` into `target` leaves out: each field the lead already has another
-/// value for, as "city 'Leeds' (the file's 'London')" — merge keeps the lead's.
+/// The fields the lead already has another value for than the row, as "city 'Leeds' (the
+/// file's 'London')": merge keeps the lead's, update replaces it.
 #[must_use]
-pub fn left_out(target: &store::leads::Lead, incoming: &store::leads::Lead) -> Vec<String> {
+pub fn conflicts(target: &store::leads::Lead, incoming: &store::leads::Lead) -> Vec<String> {
     let differs = |have: &str, file: &str| !have.trim().eq_ignore_ascii_case(file.trim());
     let mut out = Vec::new();
     let mut note = |field: &str, have: Option<&str>, file: Option<&str>| {
@@ -483,11 +483,15 @@ pub fn left_out(target: &store::leads::Lead, incoming: &store::leads::Lead) -> V
     out
 }
 
-/// The reason of a merged row with what the merge left out ("…; kept the lead's city 'Leeds'
-/// (the file's 'London')").
+/// The reason of a merged or updated row with its conflicts: what merge left out ("…; kept the
+/// lead's city 'Leeds' (the file's 'London')") or update replaced ("…; replaced the lead's …").
 #[must_use]
-pub fn with_left_out(reason: &str, left_out: &[String]) -> String {
-    if left_out.is_empty() { reason.to_owned() } else { format!("{reason}; kept the lead's {}", left_out.join(", ")) }
+pub fn with_conflicts(reason: &str, conflicts: &[String], rule: Rule) -> String {
+    if conflicts.is_empty() {
+        return reason.to_owned();
+    }
+    let what = if rule == Rule::Merge { "kept" } else { "replaced" };
+    format!("{reason}; {what} the lead's {}", conflicts.join(", "))
 }
 
 /// Applies `incoming` to `target` by `rule`; never removes a value, contact, phone or
@@ -689,7 +693,7 @@ pub async fn apply_stored(
     let org = job.org.id;
     let Target { id: lead_id, created_here, .. } = target;
     let Some(lead) = store::leads::get(tx, org, lead_id).await? else { return Ok(Vec::new()) };
-    let left_out = if rule == Rule::Merge { left_out(&lead, &incoming.lead) } else { Vec::new() };
+    let conflicts = conflicts(&lead, &incoming.lead);
     let before = serde_json::to_value(&lead)?;
     let mut contacts = Vec::new();
     for c in &lead.contacts {
@@ -700,7 +704,7 @@ pub async fn apply_stored(
     let originals: HashMap<Uuid, Contact> = lead.contacts.iter().map(|c| (c.id, c.clone())).collect();
     let mut rows = NewLeadRows { lead, contacts };
     if !apply_rows(&mut rows, incoming, rule, each, now) {
-        return Ok(left_out);
+        return Ok(conflicts);
     }
     let lead = &mut rows.lead;
     store::leads::update(tx, org, lead).await?;
@@ -724,7 +728,7 @@ pub async fn apply_stored(
         let after = serde_json::to_value(&*lead)?;
         store::imports::record_change(tx, job.id, "lead", lead.id, &before, Some(&after), now).await?;
     }
-    Ok(left_out)
+    Ok(conflicts)
 }
 
 #[cfg(test)]

@@ -599,6 +599,10 @@ async fn merge_keeps_existing_values_and_update_overwrites(backend: Backend) {
     assert_eq!(updated["city"], "Espoo");
     assert_eq!(updated["custom_fields"]["Tier"], "Platinum");
     assert_eq!(updated["contacts"].as_array().unwrap().len(), 2, "update never removes contacts");
+    let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
+    let replaced = "; replaced the lead's source 'Referral' (the file's 'Trade fair'), city 'Helsinki' (the file's \
+                    'Espoo'), Tier 'Gold' (the file's 'Platinum')";
+    assert!(rows[0]["reason"].as_str().unwrap().ends_with(replaced), "the report says what update replaced: {rows:?}");
 
     // Tags given to the import go on every lead it creates or changes, and undo takes them off.
     let fair = "Company,City\nMerge Me Oy,Espoo\nFair Newcomer Oy,Tampere\n";
