@@ -96,7 +96,7 @@ pub fn sniff<R: Read + Seek>(
     let given = encoding.is_some();
     let (encoding, bom) = match encoding {
         Some(label) => {
-            let enc = Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
+            let enc = encoding_for_label(label).ok_or_else(|| {
                 FileError::about("encoding", format!("'{label}' is not an encoding this import knows"))
             })?;
             let (_, bom_len) = Encoding::for_bom(&head).unwrap_or((enc, 0));
@@ -498,6 +498,26 @@ pub fn csv_reader(input: Box<dyn Read + Send>, sniffed: &Sniffed) -> csv::Reader
         .from_reader(input)
 }
 
+/// The encoding a user names: a WHATWG label ("latin1", "iso-8859-1", "utf-16le",
+/// "windows-1252"), or a spelling other tools use ("latin-1", "cp-1252", "win1252", "ansi",
+/// Excel's "Unicode" for UTF-16, Python's "utf-8-sig", "macroman").
+pub fn encoding_for_label(label: &str) -> Option<&'static Encoding> {
+    let label = label.trim();
+    Encoding::for_label(label.as_bytes()).or_else(|| {
+        let key: String = label.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase();
+        match key.as_str() {
+            "latin1" | "isolatin1" | "iso88591" | "win1252" | "windows1252" | "cp1252" | "ansi" => {
+                Some(encoding_rs::WINDOWS_1252)
+            }
+            "utf16" | "utf16le" | "unicode" => Some(encoding_rs::UTF_16LE),
+            "utf16be" | "unicodebigendian" => Some(encoding_rs::UTF_16BE),
+            "utf8" | "utf8sig" | "utf8bom" => Some(encoding_rs::UTF_8),
+            "macroman" | "mac" | "macintosh" => Some(encoding_rs::MACINTOSH),
+            _ => None,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -505,6 +525,29 @@ mod tests {
 
     fn sniffed(bytes: &[u8]) -> Sniffed {
         sniff(&mut Cursor::new(bytes.to_vec()), None, None).unwrap()
+    }
+
+    #[test]
+    fn encodings_by_the_names_tools_give_them() {
+        for (label, name) in [
+            ("latin1", "windows-1252"),
+            ("latin-1", "windows-1252"),
+            ("Latin_1", "windows-1252"),
+            ("ISO-8859-1", "windows-1252"),
+            ("cp-1252", "windows-1252"),
+            ("win1252", "windows-1252"),
+            ("ANSI", "windows-1252"),
+            ("utf16", "UTF-16LE"),
+            ("UTF-16", "UTF-16LE"),
+            ("Unicode", "UTF-16LE"),
+            ("utf-16be", "UTF-16BE"),
+            ("utf-8-sig", "UTF-8"),
+            ("UTF8", "UTF-8"),
+            ("MacRoman", "macintosh"),
+        ] {
+            assert_eq!(encoding_for_label(label).map(Encoding::name), Some(name), "{label}");
+        }
+        assert!(encoding_for_label("klingon").is_none());
     }
 
     #[test]
