@@ -394,8 +394,15 @@ async fn undo_command(db: &Db, id: Uuid, named: Option<&str>) -> anyhow::Result<
              stay; in changed ones only the fields edited since keep their value.",
             r.kept_edited.len()
         );
-        for k in undo::kept_records(&mut db.read().await?, org, id, &kind, &r, usize::MAX).await? {
+        const SHOWN: usize = 100;
+        for k in undo::kept_records(&mut db.read().await?, org, id, &kind, &r, SHOWN).await? {
             println!("  {} ({}): {}", k.name, k.id, k.what_was_kept());
+        }
+        if r.kept_edited.len() > SHOWN {
+            println!(
+                "  … and {} more (GET /api/v1/imports/{id} lists them all in undo_report)",
+                r.kept_edited.len() - SHOWN
+            );
         }
     }
     Ok(())

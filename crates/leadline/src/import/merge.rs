@@ -359,7 +359,6 @@ impl Index {
     }
 }
 
-/// The organization's contact e-mails or phones (`column` of `table`) as (lead, key hash).
 /// The keys a stored contact's e-mail or phone gives its lead: the value's own, and with
 /// `match_domain` an e-mail's company domain.
 fn value_keys(kind: KeyKind, value: &str, match_domain: bool) -> impl Iterator<Item = u64> {
@@ -367,6 +366,8 @@ fn value_keys(kind: KeyKind, value: &str, match_domain: bool) -> impl Iterator<I
     std::iter::once(key_hash(kind, value)).chain(domain.map(|d| key_hash(KeyKind::Domain, &d)))
 }
 
+/// The organization's contact e-mails or phones (`column` of `table`) as (lead, key hash),
+/// with e-mails' company domains too when `match_domain`.
 async fn contact_keys(
     db: &Db,
     org: Uuid,

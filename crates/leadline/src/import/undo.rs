@@ -105,24 +105,27 @@ pub async fn kept_records(
         "products" => "edited since, or named by a deal",
         _ => "edited since",
     };
-    let found: Vec<(Uuid, String, Option<Uuid>)> = match table {
-        Some(table) if !ids.is_empty() => crate::on_tx!(tx, |c| {
-            let sql = format!("SELECT id, name, import_id FROM {table} WHERE org_id = ");
-            let mut q = sqlx::QueryBuilder::new(sql);
-            q.push_bind(org).push(" AND id IN (");
-            store::push_ids(&mut q, &ids);
-            q.build_query_as().fetch_all(c).await
-        })?,
-        _ => Vec::new(),
-    };
+    let mut found: std::collections::HashMap<Uuid, (String, Option<Uuid>)> = Default::default();
+    if let Some(table) = table {
+        for chunk in ids.chunks(1_000) {
+            let rows: Vec<(Uuid, String, Option<Uuid>)> = crate::on_tx!(tx, |c| {
+                let sql = format!("SELECT id, name, import_id FROM {table} WHERE org_id = ");
+                let mut q = sqlx::QueryBuilder::new(sql);
+                q.push_bind(org).push(" AND id IN (");
+                store::push_ids(&mut q, chunk);
+                q.build_query_as().fetch_all(c).await
+            })?;
+            found.extend(rows.into_iter().map(|(id, name, by)| (id, (name, by))));
+        }
+    }
     Ok(ids
         .into_iter()
         .map(|id| {
-            let row = found.iter().find(|(found, ..)| *found == id);
+            let row = found.get(&id);
             KeptRecord {
                 id,
-                name: row.map_or_else(|| id.to_string(), |(_, name, _)| name.clone()),
-                created: row.is_some_and(|(.., by)| *by == Some(import)),
+                name: row.map_or_else(|| id.to_string(), |(name, _)| name.clone()),
+                created: row.is_some_and(|(_, by)| *by == Some(import)),
                 kept_for,
                 fields: report.kept_fields.iter().filter(|f| f.entity_id == id).map(|f| f.field.clone()).collect(),
             }
