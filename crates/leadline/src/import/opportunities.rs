@@ -89,26 +89,39 @@ pub(crate) async fn foreign_stages(
     columns: &Columns,
     options: &ImportOptions,
 ) -> anyhow::Result<(Vec<String>, std::collections::BTreeMap<String, String>)> {
-    let kept: HashSet<String> = store::sales::stage_aliases(&mut db.read().await?, org)
-        .await?
-        .into_iter()
-        .map(|(a, _)| stage::alias_key(&a))
-        .collect();
-    let chosen: HashMap<String, &String> = options.stages.iter().map(|(a, s)| (stage::alias_key(a), s)).collect();
+    let stages = stage_names(&mut db.read().await?, org, options).await?;
+    let chosen: HashSet<String> = options.stages.keys().map(|a| stage::alias_key(a)).collect();
     let foreign = super::service::distinct_values(path, sniffed, columns, "stage", |v| {
         let key = stage::alias_key(v);
-        chosen.contains_key(&key) || (!kept.contains(&key) && stage::default_alias(v).is_none())
+        chosen.contains(&key) || (!stages.contains_key(&key) && stage::default_alias(v).is_none())
     })?;
     let (mut unknown, mut mapped) = (Vec::new(), std::collections::BTreeMap::new());
     for v in foreign {
-        match chosen.get(&stage::alias_key(&v)) {
+        match stages.get(&stage::alias_key(&v)) {
             Some(s) => {
-                mapped.insert(v, (*s).clone());
+                mapped.insert(v, s.as_str().to_owned());
             }
             None => unknown.push(v),
         }
     }
     Ok((unknown, mapped))
+}
+
+/// The stage names an import maps by its key: the organization's stage map, then the
+/// import's own `stage` option over it (a file's names beyond these go through the built-in
+/// names of other CRMs).
+async fn stage_names(tx: &mut Tx, org: Uuid, options: &ImportOptions) -> anyhow::Result<HashMap<String, Stage>> {
+    let mut stages: HashMap<String, Stage> = HashMap::new();
+    for (alias, s) in store::sales::stage_aliases(tx, org).await? {
+        if let Ok(s) = Stage::parse(&s) {
+            stages.insert(stage::alias_key(&alias), s);
+        }
+    }
+    for (alias, s) in &options.stages {
+        let s = Stage::parse(s).map_err(|e| anyhow::anyhow!("stage map '{alias}': {e}"))?;
+        stages.insert(stage::alias_key(alias), s);
+    }
+    Ok(stages)
 }
 
 /// The names of the leads that share a company key ("Twin Co" and "TWIN CO.").
@@ -205,17 +218,8 @@ async fn lookup(
             products.insert(code.to_lowercase(), p.id);
         }
     }
-    let mut stages: HashMap<String, Stage> = HashMap::new();
-    for (alias, s) in store::sales::stage_aliases(&mut tx, org).await? {
-        if let Ok(s) = Stage::parse(&s) {
-            stages.insert(stage::alias_key(&alias), s);
-        }
-    }
+    let stages = stage_names(&mut tx, org, options).await?;
     drop(tx);
-    for (alias, s) in &options.stages {
-        let s = Stage::parse(s).map_err(|e| anyhow::anyhow!("stage map '{alias}': {e}"))?;
-        stages.insert(stage::alias_key(alias), s);
-    }
     Ok(Lookup {
         columns: columns.clone(),
         leads_by_name,
