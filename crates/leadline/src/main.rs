@@ -4,7 +4,7 @@ use std::process::ExitCode;
 /// jemalloc for the whole process, SQLite's own allocations included: an import
 /// makes and drops several small strings per field of every row on three threads
 /// at once, and with the system allocator spent about a quarter of its time in
-/// malloc and free (docs/architecture.md, "Where an import's time goes").
+/// malloc and free (docs/architecture.md, "The allocator").
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
