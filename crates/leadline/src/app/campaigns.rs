@@ -502,9 +502,9 @@ pub(crate) async fn catch_up(tx: &mut Tx, actor: &Actor, c: &mut Campaign) -> Re
     let mut query = query_of(actor, &c.filter)?;
     query.updated_from = Some(c.synced_at - Duration::seconds(5));
     // The lead filter needs plans for its values; the dialer's own statements do not.
-    queue::plans(tx, queue::Plans::Custom).await?;
+    tx.plans(store::Plans::Custom).await?;
     queue::enqueue(tx, c.id, &query).await?;
-    queue::plans(tx, queue::Plans::Generic).await?;
+    tx.plans(store::Plans::Generic).await?;
     c.synced_at = wall;
     Ok(())
 }

@@ -409,6 +409,8 @@ async fn delete_leads(tx: &mut Tx, ids: &[Uuid]) -> anyhow::Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
+    // Each lead's cascades into its contacts, phones, e-mails, tags and queue rows.
+    tx.plans(store::Plans::Generic).await?;
     crate::on_tx!(tx, |c| {
         let mut q = sqlx::QueryBuilder::new("DELETE FROM leads WHERE id IN (");
         store::push_ids(&mut q, ids);

@@ -323,7 +323,7 @@ impl Db {
     }
 
     /// The dialer's write transaction that hands out a lead. On PostgreSQL its
-    /// statements keep their plans (see [`queue::plans`]: short, always-alike statements)
+    /// statements keep their plans (see [`Plans`]: short, always-alike statements)
     /// and its commit does not wait for the WAL flush: what it writes is a lease and an
     /// offered call, which a crash may lose without harm (the lead is simply free again),
     /// never a call's outcome. Both are set in the same round trip as BEGIN.
@@ -406,7 +406,40 @@ impl Db {
     }
 }
 
+/// How PostgreSQL plans the rest of a transaction's statements. The pool's connections
+/// plan for each execution's values (see `docs/architecture.md`, "Plans on PostgreSQL"),
+/// and so, under them, do the foreign-key checks and cascades each written or deleted row
+/// runs; a transaction that writes many rows by key chooses generic plans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plans {
+    /// Planned for each execution's values (searches and filters need that).
+    Custom,
+    /// Kept once made: the queue's statements and each row's foreign-key checks are the
+    /// same index probes every time, and planning them each time costs more than running them.
+    Generic,
+}
+
+impl Plans {
+    /// Sets how the rest of the transaction on `c` plans its statements.
+    pub async fn set(self, c: &mut sqlx::PgConnection) -> anyhow::Result<()> {
+        let sql = match self {
+            Plans::Custom => "SET LOCAL plan_cache_mode = force_custom_plan",
+            Plans::Generic => "SET LOCAL plan_cache_mode = force_generic_plan",
+        };
+        sqlx::query(sql).execute(c).await.context("choosing the plan mode")?;
+        Ok(())
+    }
+}
+
 impl Tx {
+    /// PostgreSQL: sets how the rest of this transaction's statements are planned.
+    pub async fn plans(&mut self, plans: Plans) -> anyhow::Result<()> {
+        if let Tx::Postgres(t) = self {
+            plans.set(t).await?;
+        }
+        Ok(())
+    }
+
     pub async fn commit(self) -> anyhow::Result<()> {
         match self {
             Tx::Sqlite(t) => t.tx.commit().await,
