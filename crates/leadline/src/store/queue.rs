@@ -166,47 +166,46 @@ pub async fn enqueue(tx: &mut Tx, campaign: Uuid, query: &LeadQuery) -> anyhow::
             push_enqueue(&mut q, query, campaign, Engine::Sqlite, "campaign_leads");
             q.build().execute(&mut ***t).await.context("filling the call queue")?.rows_affected()
         }
-        Tx::Postgres(t) if query.updated_from.is_some() => {
-            let mut q = QueryBuilder::new("");
-            push_groups(&mut q, query, Engine::Postgres);
-            q.build().execute(&mut **t).await.context("recording call groups")?;
-            let mut q = QueryBuilder::new("");
-            push_enqueue(&mut q, query, campaign, Engine::Postgres, "campaign_leads");
-            q.build().execute(&mut **t).await.context("filling the call queue")?.rows_affected()
-        }
-        // A whole list is chosen into a temporary table (the filter planned for its values),
-        // then copied into the queue with generic plans: each row's foreign-key checks,
-        // planned anew per row under custom plans, took two thirds of the time.
         Tx::Postgres(t) => {
             let mut q = QueryBuilder::new("");
             push_groups(&mut q, query, Engine::Postgres);
             q.build().execute(&mut **t).await.context("recording call groups")?;
-            sqlx::query(concat!(
-                "CREATE TEMP TABLE campaign_fill AS SELECT ",
-                enqueued!(),
-                " FROM campaign_leads WITH NO DATA"
-            ))
-            .execute(&mut **t)
-            .await
-            .context("filling the call queue")?;
-            let mut q = QueryBuilder::new("");
-            push_enqueue(&mut q, query, campaign, Engine::Postgres, "campaign_fill");
-            q.build().execute(&mut **t).await.context("filling the call queue")?;
-            Plans::Generic.set(t).await?;
-            let added = sqlx::query(concat!(
-                "INSERT INTO campaign_leads (",
-                enqueued!(),
-                ") SELECT ",
-                enqueued!(),
-                " FROM campaign_fill ON CONFLICT DO NOTHING"
-            ))
-            .execute(&mut **t)
-            .await
-            .context("filling the call queue")?
-            .rows_affected();
-            Plans::Custom.set(t).await?;
-            sqlx::query("DROP TABLE campaign_fill").execute(&mut **t).await.context("filling the call queue")?;
-            added
+            if query.updated_from.is_some() {
+                let mut q = QueryBuilder::new("");
+                push_enqueue(&mut q, query, campaign, Engine::Postgres, "campaign_leads");
+                q.build().execute(&mut **t).await.context("filling the call queue")?.rows_affected()
+            } else {
+                // A whole list is chosen into a temporary table (the filter planned for its
+                // values), then copied into the queue with generic plans: each row's
+                // foreign-key checks, planned anew per row under custom plans, took two
+                // thirds of the time.
+                sqlx::query(concat!(
+                    "CREATE TEMP TABLE campaign_fill AS SELECT ",
+                    enqueued!(),
+                    " FROM campaign_leads WITH NO DATA"
+                ))
+                .execute(&mut **t)
+                .await
+                .context("filling the call queue")?;
+                let mut q = QueryBuilder::new("");
+                push_enqueue(&mut q, query, campaign, Engine::Postgres, "campaign_fill");
+                q.build().execute(&mut **t).await.context("filling the call queue")?;
+                Plans::Generic.set(t).await?;
+                let added = sqlx::query(concat!(
+                    "INSERT INTO campaign_leads (",
+                    enqueued!(),
+                    ") SELECT ",
+                    enqueued!(),
+                    " FROM campaign_fill ON CONFLICT DO NOTHING"
+                ))
+                .execute(&mut **t)
+                .await
+                .context("filling the call queue")?
+                .rows_affected();
+                Plans::Custom.set(t).await?;
+                sqlx::query("DROP TABLE campaign_fill").execute(&mut **t).await.context("filling the call queue")?;
+                added
+            }
         }
     };
     if added > 0 && query.updated_from.is_none() {
