@@ -4,7 +4,8 @@
 //! (a) imports a generated file end to end in a `leadline import` process (parse,
 //! normalize, de-duplicate, insert, index); (b) reads the same file, normalizes it
 //! outside the clock, and times only the multi-row inserts of those rows into the
-//! same schema; (c) meanwhile a `leadline serve` process answers lead-list requests.
+//! same schema; on SQLite (c) times SQLite alone copying the rows (b) stored, the schema's
+//! floor; meanwhile a `leadline serve` process answers lead-list requests.
 
 use crate::{
     app::{self, audit::By, users::NewUser},
@@ -79,7 +80,7 @@ pub async fn run(args: BenchImportArgs) -> anyhow::Result<()> {
     let (plain_org, _) = org_with_admin(&db, &format!("Plain Insert Bench {stamp}")).await?;
     let token = app::auth::create_token(&db, &admin, "bench").await.map_err(|e| anyhow::anyhow!("{e}"))?;
 
-    // (c) a server on the same database, answering the lead list while the import runs.
+    // A server on the same database, answering the lead list while the import runs.
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let mut server = Command::new(std::env::current_exe()?)
         .args(["serve", "--database-url", &args.database_url, "--listen", &format!("127.0.0.1:{port}")])
@@ -145,6 +146,16 @@ pub async fn run(args: BenchImportArgs) -> anyhow::Result<()> {
 
     // (b) the same rows, normalized beforehand, inserted plainly.
     let (insert_secs, inserted, rows) = plain_insert(&db, &plain_org, &path).await?;
+    // (c) on SQLite, the schema's floor: the rows (b) stored, copied by SQLite alone.
+    let floor = if matches!(db, Db::Sqlite(_)) {
+        let (floor_org, _) = org_with_admin(&db, &format!("SQLite Copy Bench {stamp}")).await?;
+        let writer = db.dedicated_writer(engine::IMPORT_CACHE_MIB).await?;
+        let floor = store::bulk::copy_leads_sqlite(&writer, plain_org.id, floor_org.id).await?;
+        writer.close().await;
+        Some(floor)
+    } else {
+        None
+    };
     list.sort_by(f64::total_cmp);
     let q = |p: f64| if list.is_empty() { 0.0 } else { list[((list.len() as f64 - 1.0) * p).round() as usize] };
     println!("\nLeadline import bench on {} ({rows} rows)", db.backend());
@@ -152,6 +163,12 @@ pub async fn run(args: BenchImportArgs) -> anyhow::Result<()> {
     println!("(a) import end to end:      {import_secs:>8.1} s  ({:.0} rows/s)", rows as f64 / import_secs);
     println!("(b) plain insert, same rows: {insert_secs:>8.1} s  ({inserted} rows)");
     println!("ratio (a)/(b):               {:>8.2}", import_secs / insert_secs);
+    if let Some((floor_secs, copied)) = floor {
+        println!(
+            "(c) SQLite alone, same rows: {floor_secs:>8.1} s  ({copied} leads copied by INSERT … SELECT, one transaction)"
+        );
+        println!("ratio (a)/(c):               {:>8.2}", import_secs / floor_secs);
+    }
     println!("import peak memory (RSS):    {:>8.0} MB", peak as f64 / 1024.0);
     println!(
         "lead list while importing:   p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} requests)",

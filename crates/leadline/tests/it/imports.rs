@@ -2176,3 +2176,26 @@ async fn a_company_e_mail_domain_is_a_web_domain(backend: Backend) {
     let apart = app.import(&token, &[], "domains.csv", csv.as_bytes()).await;
     assert_eq!((apart["created"].clone(), apart["duplicates"].clone()), (json!(6), json!(0)), "{apart}");
 }
+
+/// The import benchmark's floor, SQLite copying an organization's leads by itself, stores
+/// the same leads the import did: tags, contacts, phones, e-mails and search rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_import_benchmarks_sqlite_copy_stores_the_same_leads() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let (from, token) = app.tenant("Copied From", "FI").await;
+    let (to, to_token) = app.tenant("Copied To", "FI").await;
+    let file = "Company,Contact,Title,Email,Phone,Mobile,Tags,Industry\n\
+                Kärkkäinen Oy,Väinö Jääskeläinen,CEO,vaino@karkkainen.example,09 123 4567,040 100 4500,\"vip,q1\",Retail\n\
+                Kärkkäinen Oy,Liisa Lahti,,liisa@karkkainen.example,,,,\n\
+                Household Smith,Tom Smith,,,+1 212 555 0100 x7,,,\n\
+                No Contacts AB,,,,,,,\n";
+    let done = app.import(&token, &[("on_duplicate", "merge")], "leads.csv", file.as_bytes()).await;
+    assert_eq!((done["created"].clone(), done["rejected"].clone()), (json!(3), json!(0)), "{done}");
+    let (_, copied) = leadline::store::bulk::copy_leads_sqlite(app.db(), from.id, to.id).await.unwrap();
+    assert_eq!(copied, 3);
+    assert_eq!(snapshot(&app, &token).await, snapshot(&app, &to_token).await);
+    let found = app.get("/api/v1/leads?q=jaaskelainen", &to_token).await;
+    assert_eq!(found.body["items"].as_array().unwrap().len(), 1, "{}", found.text);
+    let found = app.get("/api/v1/leads?q=liisa%40karkkainen.example", &to_token).await;
+    assert_eq!(found.body["items"][0]["name"], "Kärkkäinen Oy", "{}", found.text);
+}
