@@ -674,7 +674,7 @@ async fn write_lead_batch(
                 };
                 match target.pending {
                     Some(p) => {
-                        let conflicts = merge::conflicts(&inserts[p].lead, &rec.rows.lead);
+                        let conflicts = merge::conflicts(&inserts[p], &rec.rows, contacts);
                         report[noted].reason = merge::with_conflicts(&report[noted].reason, &conflicts, rule);
                         merge::apply_rows(&mut inserts[p], &rec.rows, rule, contacts, now);
                     }

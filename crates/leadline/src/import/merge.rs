@@ -450,10 +450,11 @@ fn fill<T: Clone + PartialEq>(slot: &mut Option<T>, value: Option<&T>, rule: Rul
     }
 }
 
-/// The fields the lead already has another value for than the row, as "city 'Leeds' (the
-/// file's 'London')": merge keeps the lead's, update replaces it.
+/// The fields the lead, or the contact that is the row's person, already has another value
+/// for than the row, as "city 'Leeds' (the file's 'London')" or "Ann Lee's title 'CTO' (the
+/// file's 'CEO')": merge keeps the lead's, update replaces it.
 #[must_use]
-pub fn conflicts(target: &store::leads::Lead, incoming: &store::leads::Lead) -> Vec<String> {
+pub fn conflicts(target_rows: &NewLeadRows, incoming_rows: &NewLeadRows, contacts: Contacts) -> Vec<String> {
     let differs = |have: &str, file: &str| !have.trim().eq_ignore_ascii_case(file.trim());
     let mut out = Vec::new();
     let mut note = |field: &str, have: Option<&str>, file: Option<&str>| {
@@ -463,6 +464,7 @@ pub fn conflicts(target: &store::leads::Lead, incoming: &store::leads::Lead) -> 
             out.push(format!("{field} '{have}' (the file's '{file}')"));
         }
     };
+    let (target, incoming) = (&target_rows.lead, &incoming_rows.lead);
     if incoming.status != leadline_domain::LeadStatus::New {
         note("status", Some(target.status.as_str()), Some(incoming.status.as_str()));
     }
@@ -480,6 +482,12 @@ pub fn conflicts(target: &store::leads::Lead, incoming: &store::leads::Lead) -> 
     for (k, v) in &incoming.custom_fields {
         let have = target.custom_fields.get(k).filter(|x| !x.is_null() && x.as_str() != Some(""));
         note(k, have.map(text).as_deref(), Some(&text(v)));
+    }
+    for (contact, phones) in &incoming_rows.contacts {
+        if let Some(i) = same_contact(target_rows, contact, phones, contacts) {
+            let have = &target_rows.contacts[i].0;
+            note(&format!("{}'s title", have.name), have.title.as_deref(), contact.title.as_deref());
+        }
     }
     out
 }
@@ -586,18 +594,9 @@ fn one_name(a: &str, b: &str) -> bool {
     firsts && (a.len() == 1 || b.len() == 1 || a.last() == b.last())
 }
 
-fn merge_contact(
-    target: &mut NewLeadRows,
-    incoming: &Contact,
-    phones: &[Phone],
-    rule: Rule,
-    contacts: Contacts,
-    now: DateTime<Utc>,
-) -> bool {
-    // A company's row without a person gives its contact the company's name: that
-    // contact stands for the company (its switchboard, its info@ address), not a person.
-    let company = (target.lead.kind == LeadKind::Company).then(|| name_key(&target.lead.name));
-    let is_person = |name: &str| company.as_deref() != Some(name_key(name).as_str());
+/// The lead's contact that is the person of a row's `incoming` contact, if any.
+fn same_contact(target: &NewLeadRows, incoming: &Contact, phones: &[Phone], contacts: Contacts) -> Option<usize> {
+    let is_person = |name: &str| !stands_for_company(&target.lead, name);
     let incoming_person = is_person(&incoming.name);
     let same_person = |c: &Contact, ps: &[Phone]| {
         let existing_person = is_person(&c.name);
@@ -617,11 +616,28 @@ fn merge_contact(
         c.emails.iter().any(|e| incoming.emails.contains(e))
             || (!incoming_person && ps.iter().any(|p| phones.iter().any(|q| q.e164() == p.e164())))
     };
-    let found = match contacts {
-        Contacts::SamePerson => target.contacts.iter_mut().find(|(c, ps)| same_person(c, ps)),
+    match contacts {
+        Contacts::SamePerson => target.contacts.iter().position(|(c, ps)| same_person(c, ps)),
         Contacts::EachRow => None,
-    };
-    let Some((c, ps)) = found else {
+    }
+}
+
+/// A company's row without a person gives its contact the company's name: that contact
+/// stands for the company (its switchboard, its info@ address), not a person.
+fn stands_for_company(lead: &store::leads::Lead, contact_name: &str) -> bool {
+    lead.kind == LeadKind::Company && name_key(&lead.name) == name_key(contact_name)
+}
+
+fn merge_contact(
+    target: &mut NewLeadRows,
+    incoming: &Contact,
+    phones: &[Phone],
+    rule: Rule,
+    contacts: Contacts,
+    now: DateTime<Utc>,
+) -> bool {
+    let found = same_contact(target, incoming, phones, contacts);
+    let Some((c, ps)) = found.map(|i| &mut target.contacts[i]) else {
         let mut added = incoming.clone();
         added.id = store::new_id();
         added.lead_id = target.lead.id;
@@ -632,7 +648,7 @@ fn merge_contact(
     };
     let mut changed = false;
     // The company's contact found by a person's own address is that person.
-    if incoming_person && !is_person(&c.name) {
+    if !stands_for_company(&target.lead, &incoming.name) && stands_for_company(&target.lead, &c.name) {
         c.name.clone_from(&incoming.name);
         changed = true;
     }
@@ -694,7 +710,6 @@ pub async fn apply_stored(
     let org = job.org.id;
     let Target { id: lead_id, created_here, .. } = target;
     let Some(lead) = store::leads::get(tx, org, lead_id).await? else { return Ok(Vec::new()) };
-    let conflicts = conflicts(&lead, &incoming.lead);
     let before = serde_json::to_value(&lead)?;
     let mut contacts = Vec::new();
     for c in &lead.contacts {
@@ -704,6 +719,7 @@ pub async fn apply_stored(
     let existing: HashSet<Uuid> = lead.contacts.iter().map(|c| c.id).collect();
     let originals: HashMap<Uuid, Contact> = lead.contacts.iter().map(|c| (c.id, c.clone())).collect();
     let mut rows = NewLeadRows { lead, contacts };
+    let conflicts = conflicts(&rows, incoming, each);
     if !apply_rows(&mut rows, incoming, rule, each, now) {
         return Ok(conflicts);
     }

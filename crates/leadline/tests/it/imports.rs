@@ -577,7 +577,8 @@ async fn merge_keeps_existing_values_and_update_overwrites(backend: Backend) {
     assert_eq!(mia["phones"].as_array().unwrap().len(), 3, "her name written another way is her: {merged}");
     let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
     assert!(rows.iter().all(|r| r["outcome"] == "merged" && r["entity_id"] == id), "{rows:?}");
-    let kept = "; kept the lead's source 'Referral' (the file's 'Cold call'), Tier 'Gold' (the file's 'Silver')";
+    let kept = "; kept the lead's source 'Referral' (the file's 'Cold call'), Tier 'Gold' (the file's 'Silver'), \
+                Mia Merge's title 'CEO' (the file's 'Chair')";
     assert!(rows[0]["reason"].as_str().unwrap().ends_with(kept), "the report says what the merge left out: {rows:?}");
     assert!(!rows[1]["reason"].as_str().unwrap().contains("kept the lead's"), "nothing left out: {rows:?}");
     // Two rows of one new lead: the second's other city is reported too.
@@ -591,7 +592,7 @@ async fn merge_keeps_existing_values_and_update_overwrites(backend: Backend) {
     let twice_id = rows[0]["entity_id"].as_str().unwrap().to_owned();
     delete_lead(&app, &token, &twice_id).await;
 
-    let update = "Company,Source,City,Tier\nMerge Me Oy,Trade fair,Espoo,Platinum\n";
+    let update = "Company,Source,City,Tier,Contact,Title\nMerge Me Oy,Trade fair,Espoo,Platinum,Mia Merge,Founder\n";
     let done = app.import(&token, &[("on-duplicate", "update")], "update.csv", update.as_bytes()).await;
     assert_eq!(done["updated"], 1, "{done}");
     let updated = app.get(&format!("/api/v1/leads/{id}"), &token).await.body;
@@ -599,9 +600,10 @@ async fn merge_keeps_existing_values_and_update_overwrites(backend: Backend) {
     assert_eq!(updated["city"], "Espoo");
     assert_eq!(updated["custom_fields"]["Tier"], "Platinum");
     assert_eq!(updated["contacts"].as_array().unwrap().len(), 2, "update never removes contacts");
+    assert!(updated["contacts"].to_string().contains(r#""title":"Founder""#), "{updated}");
     let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
     let replaced = "; replaced the lead's source 'Referral' (the file's 'Trade fair'), city 'Helsinki' (the file's \
-                    'Espoo'), Tier 'Gold' (the file's 'Platinum')";
+                    'Espoo'), Tier 'Gold' (the file's 'Platinum'), Mia Merge's title 'CEO' (the file's 'Founder')";
     assert!(rows[0]["reason"].as_str().unwrap().ends_with(replaced), "the report says what update replaced: {rows:?}");
 
     // Tags given to the import go on every lead it creates or changes, and undo takes them off.
