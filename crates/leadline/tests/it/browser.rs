@@ -300,7 +300,10 @@ async fn import_a_file_from_the_import_page() {
     let org = app.org("Import Co", "US").await;
     let (_, token) = app.user(&org, "admin@import.test", "admin").await;
     let base = serve(&app).await;
-    let file = std::env::temp_dir().join(format!("leadline-upload-{}.csv", uuid::Uuid::now_v7().simple()));
+    // The file's own name, as a user's would be, in a folder of this test's own.
+    let folder = std::env::temp_dir().join(format!("leadline-upload-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let file = folder.join("trade-fair-leads.csv");
     let mut csv = String::from(
         "Company,First Name,Last Name,Email,Phone,Country,Lieblingsfarbe,custom.Tier\nBroken Oy,Bob,Bad,not-an-email,,Finland,,\n",
     );
@@ -359,7 +362,7 @@ async fn import_a_file_from_the_import_page() {
         // A column mapped by hand ("Lieblingsfarbe" is nobody's business).
         b.exec("document.querySelector('#col-6').value = 'ignore';");
         b.click("button[value=start]");
-        b.wait_title("Import · leadline-upload");
+        b.wait_title("Import · trade-fair-leads.csv");
         let deadline = Instant::now() + Duration::from_secs(30);
         while !b.source().contains("status-completed") {
             assert!(Instant::now() < deadline, "the progress page never showed the import completed");
@@ -391,7 +394,7 @@ async fn import_a_file_from_the_import_page() {
     })
     .await
     .expect("browser script");
-    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_dir_all(&folder);
     let leads = app.get("/api/v1/leads?limit=5", &token).await;
     assert_eq!(leads.body["items"].as_array().unwrap().len(), 5);
     // The column ignored by hand on the mapping page.
