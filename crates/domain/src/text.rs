@@ -41,7 +41,12 @@ pub fn optional_block(input: Option<&str>, max: usize) -> Result<Option<String>,
     }
 }
 
+/// At most `max` characters, none of them NUL (which no text means, and PostgreSQL cannot
+/// store).
 fn check_length(value: &str, max: usize) -> Result<(), Invalid> {
+    if value.contains('\0') {
+        return Err(Invalid::new("must not contain NUL characters (U+0000)"));
+    }
     if value.chars().count() > max { Err(Invalid::new(format!("must be at most {max} characters"))) } else { Ok(()) }
 }
 
@@ -126,6 +131,8 @@ mod tests {
         assert_eq!(required_line("  Acme   Oy \n", 10).unwrap(), "Acme Oy");
         assert!(required_line("   ", 10).is_err());
         assert!(required_line("abcdefghijk", 10).is_err());
+        assert!(required_line("Acme\0 Oy", 10).unwrap_err().to_string().contains("NUL"));
+        assert!(optional_block(Some("line\0"), 10).is_err() && optional_line(Some("a\0"), 10).is_err());
     }
 
     #[test]

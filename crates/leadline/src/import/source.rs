@@ -364,11 +364,13 @@ fn decode_head(bytes: &[u8], encoding: &'static Encoding) -> String {
     out
 }
 
-/// Text files do not hold NUL or most other control characters.
+/// More than one character in a hundred is a control character, or one in ten is NUL: a few
+/// stray NULs in a text file are dropped as it is read ([`WithoutNul`]).
 fn looks_binary(text: &str) -> bool {
     let sample: Vec<char> = text.chars().take(8192).collect();
-    let control = sample.iter().filter(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n' | '\u{c}')).count();
-    sample.contains(&'\0') || control * 100 > sample.len().max(1)
+    let control = sample.iter().filter(|c| c.is_control() && !matches!(c, '\0' | '\t' | '\r' | '\n' | '\u{c}')).count();
+    let nul = sample.iter().filter(|c| **c == '\0').count();
+    control * 100 > sample.len().max(1) || nul * 10 > sample.len()
 }
 
 /// The delimiter that splits the first lines most consistently into the most fields.
@@ -431,22 +433,50 @@ fn count_outside_quotes(line: &str, delim: u8) -> usize {
     n
 }
 
-/// The file as UTF-8 bytes, transcoded on the fly when needed.
+/// The file as UTF-8 bytes, transcoded on the fly when needed, without NUL characters.
 pub fn utf8_reader<R: Read + Send + 'static>(mut file: R, sniffed: &Sniffed) -> anyhow::Result<Box<dyn Read + Send>> {
     let mut skip = vec![0_u8; sniffed.skip];
     file.read_exact(&mut skip).context("skipping the byte-order mark and separator line")?;
     if sniffed.mixed {
-        return Ok(Box::new(MixedReader { inner: file, raw: Vec::new(), out: Vec::new(), at: 0, done: false }));
+        let mixed = MixedReader { inner: file, raw: Vec::new(), out: Vec::new(), at: 0, done: false };
+        return Ok(Box::new(WithoutNul(mixed)));
     }
     if sniffed.encoding == encoding_rs::UTF_8 {
-        return Ok(Box::new(file));
+        return Ok(Box::new(WithoutNul(file)));
     }
-    Ok(Box::new(
+    Ok(Box::new(WithoutNul(
         encoding_rs_io::DecodeReaderBytesBuilder::new()
             .encoding(Some(sniffed.encoding))
             .bom_override(false)
             .build(file),
-    ))
+    )))
+}
+
+/// Decoded text without its NUL characters, which no value means and PostgreSQL cannot
+/// store (a legacy export's padding, a stray byte in a note): dropped as the file is read,
+/// so that a file imports alike into either database.
+struct WithoutNul<R>(R);
+
+impl<R: Read> Read for WithoutNul<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let n = self.0.read(buf)?;
+            if n == 0 || !buf[..n].contains(&0) {
+                return Ok(n);
+            }
+            let mut kept = 0;
+            for i in 0..n {
+                if buf[i] != 0 {
+                    buf[kept] = buf[i];
+                    kept += 1;
+                }
+            }
+            // A read of NULs only is not the end of the file.
+            if kept > 0 {
+                return Ok(kept);
+            }
+        }
+    }
 }
 
 /// UTF-8 with stray Windows-1252 bytes, as UTF-8: each byte that is not part of a UTF-8
@@ -571,6 +601,21 @@ mod tests {
         assert_eq!(sniffed(b"Company,Phone\rAlpha,1\rBeta,2\rGamma,3").rows_estimate, 3);
         assert_eq!(line_ends(b"a\r\nb\rc\n", 0), 3);
         assert_eq!(line_ends(b"\nx", b'\r'), 0);
+    }
+
+    #[test]
+    fn stray_nuls_are_dropped_and_a_binary_file_refused() {
+        let bytes = b"Company,Notes\nNul\0 Co,a\0b\n\0Plain Co,ok\n";
+        let s = sniffed(bytes);
+        let mut text = String::new();
+        utf8_reader(Cursor::new(bytes.to_vec()), &s).unwrap().read_to_string(&mut text).unwrap();
+        assert_eq!(text, "Company,Notes\nNul Co,ab\nPlain Co,ok\n");
+        // A reader handing over NULs alone goes on to the text after them.
+        let mut text = String::new();
+        WithoutNul(Cursor::new(b"\0\0\0x".to_vec())).read_to_string(&mut text).unwrap();
+        assert_eq!(text, "x");
+        let binary: Vec<u8> = (0..4096_u32).map(|i| if i % 5 == 0 { 0 } else { b'a' + (i % 26) as u8 }).collect();
+        assert!(sniff(&mut Cursor::new(binary), None, None).is_err());
     }
 
     #[test]

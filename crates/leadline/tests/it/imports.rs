@@ -871,6 +871,27 @@ async fn encodings_and_delimiters_are_read(backend: Backend) {
     for (name, city) in [("Brötchen Bäckerei", "München"), ("Crème Café", "Brühl")] {
         assert!(leads.iter().any(|l| l["name"] == name && l["city"] == city), "{name}: {leads:?}");
     }
+    // Stray NUL characters, early in the file or after its first 8 KB, are dropped on either
+    // database (PostgreSQL cannot store them and refused the whole batch).
+    let mut nuls = String::from("Company,Contact,Notes,Favourite\nEarly\0 Nul Oy,Ann\0 Early,,\n");
+    for i in 0..300 {
+        nuls.push_str(&format!("Filler {i} Oy,Person {i},a note long enough to fill the first kilobytes,\n"));
+    }
+    nuls.push_str("Late Nul\0 Oy,Bob\0 Late,\"line\0 one\nline two\",x\0y\n");
+    let done = app.import(&token, &[], "nuls.csv", nuls.as_bytes()).await;
+    assert_eq!((done["status"].clone(), done["created"].clone()), (json!("completed"), json!(302)), "{done}");
+    let late = app.get("/api/v1/leads?q=late", &token).await.body;
+    let late = &late["items"][0];
+    assert_eq!(
+        (late["name"].clone(), late["description"].clone()),
+        (json!("Late Nul Oy"), json!("line one\nline two"))
+    );
+    assert_eq!(
+        (contact(late)["name"].clone(), late["custom_fields"]["Favourite"].clone()),
+        (json!("Bob Late"), json!("xy"))
+    );
+    let early = app.get("/api/v1/leads?q=early", &token).await.body;
+    assert_eq!(early["items"][0]["name"], "Early Nul Oy");
 }
 
 async fn unusable_files_fail_with_one_message_and_write_nothing(backend: Backend) {

@@ -155,6 +155,12 @@ async fn unknown_fields_are_refused(b: Backend) {
     assert_eq!(problem_fields(&r), vec!["contacts[0].fax"]);
     let r = app.post("/api/v1/leads", &token, json!({"name": 42})).await;
     assert_eq!(problem_fields(&r), vec!["name"]);
+    // A NUL character is refused by name on either database (PostgreSQL cannot store one).
+    let r = app
+        .post("/api/v1/leads", &token, json!({"name": "A\u{0}B", "contacts": [{"name": "C\u{0}", "title": "\u{0}"}]}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(problem_fields(&r), vec!["name", "contacts[0].name", "contacts[0].title"], "{}", r.text);
     let lead = app.lead(&token, json!({"name": "Patchable"})).await;
     let r =
         app.patch(&format!("/api/v1/leads/{}", lead["id"].as_str().unwrap()), &token, json!({"nmae": "typo"})).await;
