@@ -44,6 +44,16 @@ impl Stage {
     }
 }
 
+/// A stage name of another CRM as a user gives it for the stage map: one line, at most
+/// 100 characters.
+pub fn alias_name(input: &str) -> Result<String, crate::Invalid> {
+    let name = crate::text::required_line(input, 100)?;
+    if alias_key(&name).is_empty() {
+        return Err(crate::Invalid::new("a stage name needs a letter or a digit"));
+    }
+    Ok(name)
+}
+
 /// The comparable form of a stage name: lower-case letters and digits, single spaces.
 #[must_use]
 pub fn alias_key(name: &str) -> String {

@@ -2,7 +2,7 @@
 //! de-duplication, the error report, encodings, bad files, undo, export round trip,
 //! and the rest of a CRM (products, opportunities, users).
 
-use crate::harness::{Backend, TestApp};
+use crate::harness::{Backend, TestApp, problem_fields};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -1319,6 +1319,15 @@ async fn products_opportunities_users_and_teams(backend: Backend) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Names that cannot be one are refused by name, and nothing of the request is kept.
+    for bad in ["  ", "Won\u{0}", "--", &"x".repeat(101)] {
+        let body = json!({"custom": {"Zz first": "won", bad: "won"}});
+        let r = app.request(axum::http::Method::PUT, "/api/v1/stage-map", Some(&token), Some(body), &[]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {}", r.text);
+        assert_eq!(problem_fields(&r), [format!("custom.{bad}")], "{}", r.text);
+    }
+    let map = app.get("/api/v1/stage-map", &token).await.body;
+    assert!(map["custom"].get("Zz first").is_none(), "{map}");
     let preview = preview_fixture(&app, &token, "opportunities", "opportunities.csv").await;
     let rows = preview.body["rows"].as_array().unwrap();
     assert_eq!(

@@ -588,9 +588,7 @@ pub async fn set_stage_map(
     }
     let mut tx = s.db.write().await?;
     for (alias, st) in &input.custom {
-        if alias.trim().is_empty() {
-            return Err(bad("custom", "a stage name must not be empty"));
-        }
+        stage::alias_name(alias).map_err(|e| bad(&format!("custom.{alias}"), e.0))?;
         let st = match st {
             Some(v) => Some(Stage::parse(v).map_err(|e| bad(&format!("custom.{alias}"), e.0))?.as_str()),
             None => None,

@@ -806,6 +806,7 @@ async fn save_stage_map(
     let saved = async {
         let mut tx = state.db.write().await?;
         for (alias, stage) in &changes {
+            leadline_domain::stage::alias_name(alias).map_err(|e| anyhow::anyhow!("'{alias}': {e}"))?;
             let stage = match stage {
                 Some(s) => {
                     Some(leadline_domain::Stage::parse(s).map_err(|e| anyhow::anyhow!("{alias}: {e}"))?.as_str())
