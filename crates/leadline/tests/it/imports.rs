@@ -927,6 +927,8 @@ async fn unusable_files_fail_with_one_message_and_write_nothing(backend: Backend
         "{}",
         r.text
     );
+    let r = app.upload("/api/v1/imports", &token, &[("match_domain", "perhaps")], "x.csv", b"Name,Phone\nA,1\n").await;
+    assert_eq!((r.status, problem_fields(&r)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["match_domain".to_owned()]));
     assert!(app.get("/api/v1/imports", &token).await.body["items"].as_array().unwrap().is_empty());
     assert!(app.all_leads(&token).await.is_empty());
 }

@@ -244,7 +244,11 @@ fn set_option(
             // Checked with the JSON options' tags once the upload is read.
             "tag" | "tags" => options.tags.extend(leadline_domain::text::comma_tags(&value).map(str::to_owned)),
             "match_domain" => {
-                options.match_domain = matches!(value.to_ascii_lowercase().as_str(), "true" | "1" | "on" | "yes");
+                options.match_domain = match value.to_ascii_lowercase().as_str() {
+                    "true" | "1" | "on" | "yes" => true,
+                    "false" | "0" | "off" | "no" | "" => false,
+                    _ => return Err(bad("match_domain", format!("'{value}' is not true or false"))),
+                };
             }
             "map" | "mapping" if value.starts_with('{') => {
                 let m: BTreeMap<String, String> = serde_json::from_str(&value)
