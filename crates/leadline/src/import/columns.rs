@@ -96,13 +96,15 @@ impl Columns {
         // Which column counts first where several fill a field of one value: the ones the
         // user mapped, then the closest names.
         let mut ranks: Vec<u32> = auto.iter().map(|f| f.map_or(u32::MAX, |(_, rank)| rank.saturating_add(1))).collect();
+        // A column without a header keeps its values under its place ("Column 6").
         let mut targets: Vec<Target> = headers
             .iter()
             .zip(auto)
-            .map(|(h, f)| match f {
+            .enumerate()
+            .map(|(i, (h, f))| match f {
                 Some((f, _)) => Target::Field(f),
-                None if kind.has_custom_fields() && options.unmapped == Unmapped::Custom && !h.trim().is_empty() => {
-                    Target::Custom(custom_name(h))
+                None if kind.has_custom_fields() && options.unmapped == Unmapped::Custom => {
+                    Target::Custom(if h.trim().is_empty() { format!("Column {}", i + 1) } else { custom_name(h) })
                 }
                 None => Target::Ignore,
             })

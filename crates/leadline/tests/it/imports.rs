@@ -1508,12 +1508,18 @@ async fn mapping_overrides_and_unmapped_columns(backend: Backend) {
     let solo = leads.iter().find(|l| l["name"] == "Solo Oy").unwrap();
     assert_eq!(solo["contacts"][0]["name"], "Cai Chen", "{solo}");
     // Two columns for one text field: the second's other value is kept, not lost.
-    let two = "Company,Account Name,Description,Notes\nTwo Cols Oy,Two Columns Ltd,first note,second note\n";
+    // A column without a header is kept under its place; an empty one (a trailing comma)
+    // adds nothing.
+    let two = "Company,Account Name,Description,Notes,,\nTwo Cols Oy,Two Columns Ltd,first note,second note,unnamed,\n";
     let done = app.import(&token, &[], "two.csv", two.as_bytes()).await;
     assert_eq!(done["created"], 1, "{done}");
     let lead = app.all_leads(&token).await.into_iter().find(|l| l["name"] == "Two Cols Oy").unwrap();
     assert_eq!(lead["description"], "first note", "{lead}");
-    assert_eq!(lead["custom_fields"], json!({"Account Name": "Two Columns Ltd", "Notes": "second note"}), "{lead}");
+    assert_eq!(
+        lead["custom_fields"],
+        json!({"Account Name": "Two Columns Ltd", "Notes": "second note", "Column 5": "unnamed"}),
+        "{lead}"
+    );
     delete_lead(&app, &token, lead["id"].as_str().unwrap()).await;
     // An old CRM's own statuses: listed by the preview, mapped by the user, else refused.
     let temps = "Company,Lead Status\nHot Oy,Hot\nCold Oy,cold\nWarm Oy,Warm\nPlain Oy,Working - Contacted\n";
