@@ -386,9 +386,11 @@ pub async fn copy_leads_sqlite(db: &super::Db, from: Uuid, to: Uuid) -> anyhow::
             "{} FROM floor_contacts m JOIN contact_emails t ON t.contact_id = m.old ORDER BY m.new, t.position",
             select(&EMAILS, &[("contact_id", "m.new"), ("org_id", "$1"), ("lead_id", "m.lead")])
         ),
-        "INSERT INTO lead_search (lead_id) SELECT new FROM floor_leads ORDER BY new".to_owned(),
-        "INSERT INTO lead_fts (rowid, doc) SELECT s.rowid, m.doc FROM floor_leads m JOIN lead_search s ON s.lead_id = m.new"
-            .to_owned(),
+    ];
+    // The search rows name no organization.
+    let search = [
+        "INSERT INTO lead_search (lead_id) SELECT new FROM floor_leads ORDER BY new",
+        "INSERT INTO lead_fts (rowid, doc) SELECT s.rowid, m.doc FROM floor_leads m JOIN lead_search s ON s.lead_id = m.new",
     ];
     let started = std::time::Instant::now();
     let mut tx = db.write().await?;
@@ -401,6 +403,9 @@ pub async fn copy_leads_sqlite(db: &super::Db, from: Uuid, to: Uuid) -> anyhow::
         if i == 0 {
             leads = done.rows_affected();
         }
+    }
+    for sql in search {
+        sqlx::query(sql).execute(&mut *c).await.context("copying the leads' search rows")?;
     }
     tx.commit().await?;
     let secs = started.elapsed().as_secs_f64();
