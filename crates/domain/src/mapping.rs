@@ -1204,7 +1204,9 @@ pub fn auto_map(kind: ImportKind, headers: &[String]) -> Vec<Option<(&'static Fi
             if key == "leadname" && company_column && person_column {
                 continue;
             }
-            let target = if company_column { "contact_name" } else { "name" };
+            // Beside a "Lead Name" (Close's contacts export), a bare "Name" is the person's.
+            let lead_name_column = key == "name" && headers.iter().any(|h| header_key(h) == "leadname");
+            let target = if company_column || lead_name_column { "contact_name" } else { "name" };
             *slot = kind.fields().iter().find(|f| f.name == target).map(|f| (f, 0));
         }
         // Beside the parts of an address (a street name, a house number), a column that
@@ -1463,6 +1465,17 @@ mod tests {
                 ("Person - Street/road name of Postal address", "street"),
                 ("Person - City/town/village/locality of Postal address", "city"),
                 ("Person - Country of Postal address", "country"),
+            ],
+        ),
+        (
+            "Close contacts",
+            ImportKind::Leads,
+            &[
+                ("lead_id", "external_id"),
+                ("lead_name", "name"),
+                ("name", "contact_name"),
+                ("title", "title"),
+                ("primary_email", "email"),
             ],
         ),
         (

@@ -117,6 +117,7 @@ async fn known_exports_are_mapped_without_help(backend: Backend) {
         ("pipedrive_people.csv", "Nordvik Trä AB", "Lars Svensson", "lars@nordvik.example", "+46701234567"),
         ("pipedrive_organizations.csv", "Baltic Amber OÜ", "", "", ""),
         ("close_leads.csv", "Kestrel Robotics", "Priya Raman", "priya@kestrel.example", "+14155550133"),
+        ("close_contacts.csv", "Orbit Labs", "Ravi Shah", "r.shah@orbit.example", "+16505550101"),
         ("zoho_leads.csv", "Sonnenhof Energie GmbH", "Jana Müller", "jana.mueller@sonnenhof.example", "+4930901820"),
         ("generic_de.csv", "Bäckerei Schmidt KG", "Uwe Schmidt", "uwe@baeckerei-schmidt.example", "+49891234567"),
         (
@@ -188,6 +189,16 @@ async fn known_exports_are_mapped_without_help(backend: Backend) {
     let close = by_name("Kestrel Robotics");
     assert_eq!(close["custom_fields"]["Industry"], "Robotics");
     assert_eq!(close["status"], "qualified");
+    // Close's contacts export: a row per person, "name" beside "lead_name" is the person's.
+    let orbit = by_name("Orbit Labs");
+    let people: Vec<(&str, &str)> = orbit["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["title"].as_str().unwrap()))
+        .collect();
+    assert_eq!(people, [("Ravi Shah", "CEO"), ("Mina Lee", "CTO")]);
+    assert_eq!(orbit["external_id"], "lead_orbit");
     let pipedrive = by_name("Nordvik Trä AB");
     assert_eq!(pipedrive["tags"], json!(["hot lead"]));
     let google = by_name("García Logística S.L.");
