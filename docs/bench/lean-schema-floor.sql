@@ -6,6 +6,9 @@
 -- Measured 2026-12-07 on the 2-core development machine: leads 4.5 s, contacts 0.6 s, phones
 -- 1.9 s, e-mails 3.1 s, full-text search 7.5 s, commit 1.8 s: ~20 s, a 577 MB file. Leadline's
 -- schema filled the same way (bench-import's (c)) takes 73.5 s and ~2 GB.
+-- Again 2026-12-07 night: 20.2 s as written; 19.4 s with the leanest full-text index
+-- (`detail=none, columnsize=0`); 12.3 s with no full-text index at all. Reading and normalizing
+-- the rows (the import's reader thread alone, perf stat) costs another ~21 µs a row of one core.
 PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144; PRAGMA temp_store=memory;
 CREATE TABLE leads (id INTEGER PRIMARY KEY, org INTEGER NOT NULL, name TEXT NOT NULL, name_key TEXT NOT NULL, kind INTEGER, status INTEGER NOT NULL, owner INTEGER, source TEXT, website TEXT, street TEXT, city TEXT, region TEXT, postcode TEXT, country TEXT, time_zones TEXT, custom_fields TEXT, created INTEGER NOT NULL, updated INTEGER NOT NULL);
 CREATE INDEX leads_name ON leads(org, name_key);

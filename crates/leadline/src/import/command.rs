@@ -136,11 +136,7 @@ impl ImportArgs {
             },
             encoding: self.encoding.clone(),
             delimiter: self.delimiter.clone(),
-            unmapped: match self.unmapped.as_str() {
-                "custom" | "keep" => Unmapped::Custom,
-                "ignore" | "drop" => Unmapped::Ignore,
-                other => anyhow::bail!("--unmapped '{other}': use custom or ignore"),
-            },
+            unmapped: Unmapped::parse(&self.unmapped).map_err(|e| anyhow::anyhow!("--unmapped: {e}"))?,
             match_domain: self.match_domain,
             ..ImportOptions::default()
         };

@@ -65,6 +65,16 @@ pub enum Unmapped {
     Ignore,
 }
 
+impl Unmapped {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        match input.trim().to_lowercase().as_str() {
+            "custom" | "keep" | "" => Ok(Self::Custom),
+            "ignore" | "drop" => Ok(Self::Ignore),
+            other => Err(format!("'{other}' is not a choice; use custom or ignore")),
+        }
+    }
+}
+
 /// How a file is imported. Stored with the import.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]

@@ -234,13 +234,7 @@ fn set_option(
             }
             "encoding" if !value.is_empty() => options.encoding = Some(value),
             "delimiter" if !value.is_empty() => options.delimiter = Some(value),
-            "unmapped" => {
-                options.unmapped = match value.as_str() {
-                    "custom" | "keep" | "" => Unmapped::Custom,
-                    "ignore" | "drop" => Unmapped::Ignore,
-                    _ => return Err(bad("unmapped", "must be custom or ignore")),
-                };
-            }
+            "unmapped" => options.unmapped = Unmapped::parse(&value).map_err(|e| bad("unmapped", e))?,
             // Checked with the JSON options' tags once the upload is read.
             "tag" | "tags" => options.tags.extend(leadline_domain::text::comma_tags(&value).map(str::to_owned)),
             "match_domain" => {
