@@ -70,8 +70,9 @@ pub(crate) async fn preview(
         if let Some((_, ext)) = columns.first(rec, "lead_external_id") {
             wanted.external.extend(super::ids_in(&ext).map(str::to_owned));
         }
-        if let Some(key) = columns.first(rec, "lead").and_then(|(_, name)| dedupe::company_key(&name)) {
-            wanted.names.insert(key);
+        if let Some((_, name)) = columns.first(rec, "lead") {
+            wanted.names.extend(dedupe::company_key(&name));
+            wanted.external.extend(super::ids_in(&name).map(str::to_owned));
         }
     }
     let lookup = lookup(db, org, columns, options, importer, Some(&wanted)).await?;
@@ -353,9 +354,10 @@ fn prepare(l: &Lookup, line: u64, rec: &csv::ByteRecord) -> Row<NewOpportunity> 
             match key.as_ref().and_then(|k| l.same_name.get(k)) {
                 Some(candidates) => one_of_same_name(candidates, &name).map_err(|why| bad(col, &name, why)).ok(),
                 None => {
-                    let found = key.and_then(|k| l.leads_by_name.get(&k).copied());
+                    // A lead column may hold the old CRM's id of the lead instead of its name.
+                    let found = key.and_then(|k| l.leads_by_name.get(&k).copied()).or_else(|| by_external(&name));
                     if found.is_none() {
-                        bad(col, &name, "no lead of this organization has this name".into());
+                        bad(col, &name, "no lead of this organization has this name or external id".into());
                     }
                     found
                 }

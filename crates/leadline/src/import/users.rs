@@ -135,6 +135,10 @@ fn role_by_words(key: &str) -> Option<Role> {
         "inside",
         "caller",
         "telesales",
+        "telemarketer",
+        "telemarketing",
+        "setter",
+        "appointment",
         "seller",
         "salesperson",
         "associate",
@@ -515,6 +519,8 @@ mod tests {
             ("Field Sales Representative", "field_rep"),
             ("CEO", "manager"),
             ("Standard User", "inside_rep"),
+            ("Appointment Setter", "inside_rep"),
+            ("Telemarketer", "inside_rep"),
             ("Gardener", "-"),
         ] {
             assert_eq!(role(title), expected, "{title}");

@@ -1943,6 +1943,21 @@ async fn an_opportunity_names_one_lead_or_is_refused(backend: Backend) {
     let refused = rows.iter().find(|r| r["outcome"] == "rejected").expect("the vague row is refused");
     assert_eq!(refused["row_number"], 3);
     assert!(refused["reason"].as_str().unwrap().contains("2 leads of this organization have this name"), "{refused}");
+
+    // The lead column may hold the old CRM's id of the lead instead of its name.
+    let known = app.lead(&token, json!({"name": "Known Ltd", "external_id": "0015e00000ACC1"})).await;
+    let csv = "Opportunity Name,Account Name,Stage,Amount
+By id,0015e00000ACC1,Prospecting,300
+        Nowhere,0015e00000NONE,Prospecting,400
+";
+    let done = app.import(&token, &[("kind", "opportunities")], "by-id.csv", csv.as_bytes()).await;
+    assert_eq!((done["created"].clone(), done["rejected"].clone()), (json!(1), json!(1)), "{done}");
+    let opportunities = app.get("/api/v1/opportunities", &token).await.body;
+    let by_id = opportunities["items"].as_array().unwrap().iter().find(|o| o["name"] == "By id").cloned().unwrap();
+    assert_eq!(by_id["lead_id"], known["id"], "{opportunities}");
+    let rows = report(&app, &token, done["id"].as_str().unwrap()).await;
+    let refused = rows.iter().find(|r| r["outcome"] == "rejected").expect("the unknown lead is refused");
+    assert_eq!(refused["reason"], "no lead of this organization has this name or external id", "{refused}");
 }
 
 /// An import writing into the organization holds the next one up whatever their ids say
