@@ -1946,10 +1946,8 @@ async fn an_opportunity_names_one_lead_or_is_refused(backend: Backend) {
 
     // The lead column may hold the old CRM's id of the lead instead of its name.
     let known = app.lead(&token, json!({"name": "Known Ltd", "external_id": "0015e00000ACC1"})).await;
-    let csv = "Opportunity Name,Account Name,Stage,Amount
-By id,0015e00000ACC1,Prospecting,300
-        Nowhere,0015e00000NONE,Prospecting,400
-";
+    let csv = "Opportunity Name,Account Name,Stage,Amount\nBy id,0015e00000ACC1,Prospecting,300\n\
+        Nowhere,0015e00000NONE,Prospecting,400\n";
     let done = app.import(&token, &[("kind", "opportunities")], "by-id.csv", csv.as_bytes()).await;
     assert_eq!((done["created"].clone(), done["rejected"].clone()), (json!(1), json!(1)), "{done}");
     let opportunities = app.get("/api/v1/opportunities", &token).await.body;
