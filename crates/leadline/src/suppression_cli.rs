@@ -58,14 +58,7 @@ pub async fn run(command: SuppressionCommand, db: &Db) -> anyhow::Result<()> {
             let started = Instant::now();
             let counts =
                 suppression::import(db, &actor, BufReader::with_capacity(1 << 20, f), "registry").await.map_err(err)?;
-            println!(
-                "{} lines in {:.1} s: {} numbers added, {} already listed, {} lines without a number.",
-                counts.lines,
-                started.elapsed().as_secs_f64(),
-                counts.added,
-                counts.already_listed,
-                counts.rejected
-            );
+            println!("Read {} ({:.1} s).", counts.summary(), started.elapsed().as_secs_f64());
         }
         SuppressionCommand::Add { number, org, reason } => {
             let actor = actor(db, &org, None).await?;

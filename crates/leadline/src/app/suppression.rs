@@ -30,6 +30,21 @@ pub struct RegistryImport {
     pub rejected: u64,
 }
 
+impl RegistryImport {
+    /// "2 lines: 1 number added, 0 already listed, 1 line without a number".
+    #[must_use]
+    pub fn summary(&self) -> String {
+        let n = |count: u64, one: &str, many: &str| format!("{count} {}", if count == 1 { one } else { many });
+        format!(
+            "{}: {} added, {} already listed, {} without a number",
+            n(self.lines, "line", "lines"),
+            n(self.added, "number", "numbers"),
+            self.already_listed,
+            n(self.rejected, "line", "lines"),
+        )
+    }
+}
+
 fn region(actor: &Actor) -> Option<Region> {
     Region::parse(&actor.org.default_region).ok()
 }
@@ -109,7 +124,20 @@ pub async fn page(db: &Db, actor: &Actor, after: Option<&str>, limit: i64) -> Re
 /// Reads one line of a registry file: the first field with a phone number in it.
 #[must_use]
 pub fn registry_number(line: &str, region: Option<Region>) -> Option<i64> {
-    line.split([',', ';', '\t']).map(|f| f.trim().trim_matches('"').trim()).find_map(|field| {
+    let fields = || line.split([',', ';', '\t']).map(|f| f.trim().trim_matches('"').trim());
+    // The US National Do Not Call Registry's flat files give the area code and the
+    // seven-digit number apart: "201,5550123".
+    let mut first = fields();
+    if let (Some(area), Some(number)) = (first.next(), first.next())
+        && area.len() == 3
+        && number.len() == 7
+        && area.chars().chain(number.chars()).all(|c| c.is_ascii_digit())
+        && !area.starts_with(['0', '1'])
+        && !number.starts_with(['0', '1'])
+    {
+        return format!("1{area}{number}").parse().ok();
+    }
+    fields().find_map(|field| {
         let digits: String = field.chars().filter(char::is_ascii_digit).collect();
         if digits.len() < 5 {
             return None;
@@ -233,5 +261,9 @@ mod tests {
         assert_eq!(registry_number("(106) 555-0100", us), None);
         assert_eq!(registry_number("+49 (0)30 1234567", us), Some(49_301_234_567));
         assert_eq!(registry_number("+49 151 33218456", us), Some(4_915_133_218_456));
+        // The US registry's flat file: area code, then the number, whatever the region.
+        assert_eq!(registry_number("201,5550123", None), Some(12_015_550_123));
+        assert_eq!(registry_number("\"201\",\"5550123\"", Region::parse("DE").ok()), Some(12_015_550_123));
+        assert_eq!(registry_number("7,2065550100", us), Some(12_065_550_100), "an id, then the number");
     }
 }

@@ -901,7 +901,7 @@ async fn do_not_call_from_the_command_line(b: Backend) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let printed = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
-        printed.contains("2001 lines") && printed.contains("2000 numbers added") && printed.contains("1 lines without"),
+        printed.contains("2001 lines") && printed.contains("2000 numbers added") && printed.contains("1 line without"),
         "{printed}"
     );
     let r = t.app.get("/api/v1/suppressions/+358409000001", &t.rep).await;
@@ -917,6 +917,19 @@ async fn do_not_call_from_the_command_line(b: Backend) {
     .unwrap();
     assert!(out.0.status.success(), "{}", String::from_utf8_lossy(&out.0.stderr));
     assert!(String::from_utf8_lossy(&out.1.stdout).contains("is not on the list"));
+    // The US registry's flat file gives the area code and the number apart.
+    let file = std::env::temp_dir().join(format!("ftc-{}.txt", uuid::Uuid::now_v7()));
+    std::fs::write(&file, "201,5550123\n212,5550199\n").unwrap();
+    let (url, path) = (t.app.test_db.url.clone(), file.to_str().unwrap().to_owned());
+    let out = tokio::task::spawn_blocking(move || {
+        crate::cli::run(&url, &["suppression", "import", &path, "--org", "Calling Oy"], None)
+    })
+    .await
+    .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 lines: 2 numbers added"), "{out:?}");
+    let r = t.app.get("/api/v1/suppressions/+12015550123", &t.rep).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     // The organization's default owner takes unknown inbound callers.
     let r = t
         .app

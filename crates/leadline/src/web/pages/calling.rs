@@ -657,13 +657,7 @@ async fn import_dnc(State(state): State<AppState>, user: PageUser, Form(form): F
         app::suppression::import(&state.db, &user.actor, std::io::Cursor::new(form.registry.into_bytes()), "registry")
             .await
             .or_page()?;
-    Ok(redirect_with_flash(
-        "/do-not-call",
-        &format!(
-            "Registry imported: {} lines, {} numbers added, {} already listed, {} lines without a number.",
-            counts.lines, counts.added, counts.already_listed, counts.rejected
-        ),
-    ))
+    Ok(redirect_with_flash("/do-not-call", &format!("Registry imported: {}.", counts.summary())))
 }
 
 // ---- Report ----
