@@ -126,11 +126,24 @@ fn read(raw: &str, region: Option<Id>) -> Result<phonenumber::PhoneNumber, ()> {
 }
 
 /// `number` without a leading link scheme or label ("tel:+44 20 …", "callto:…", "Tel. 089 …",
-/// "Mobile: 040 …"), as CRM exports and web forms sometimes write it.
+/// "Mobile: 040 …"), as CRM exports and web forms sometimes write it; of a SIP address, as phone
+/// systems send callers (`"Alice" <sip:+12065550100@pbx.example;user=phone>`), the user part.
 fn without_label(number: &str) -> &str {
-    const LABELS: [&str; 8] = ["tel:", "tel.", "callto:", "sip:", "phone:", "ph:", "mobile:", "mob:"];
+    const LABELS: [&str; 9] = ["tel:", "tel.", "callto:", "sips:", "sip:", "phone:", "ph:", "mobile:", "mob:"];
+    let number = match (number.rfind('<'), number.strip_suffix('>')) {
+        (Some(start), Some(inner)) if inner[start + 1..].contains(|c: char| c.is_ascii_digit()) => {
+            inner[start + 1..].trim()
+        }
+        _ => number,
+    };
     let lower = number.get(..8.min(number.len())).unwrap_or("").to_ascii_lowercase();
-    LABELS.iter().find(|l| lower.starts_with(*l)).map_or(number, |l| number[l.len()..].trim_start())
+    let Some(label) = LABELS.iter().find(|l| lower.starts_with(*l)) else { return number };
+    let rest = number[label.len()..].trim_start();
+    match *label {
+        "sip:" | "sips:" => rest.split(['@', ';']).next().unwrap_or(rest),
+        "tel:" => rest.split(';').next().unwrap_or(rest),
+        _ => rest,
+    }
 }
 
 /// `number` without a note after it in brackets ("206-555-0148 (mobile)", "020 7946
@@ -421,6 +434,17 @@ mod tests {
         let fi = Some(Region::parse("FI").unwrap());
         assert_eq!(Phone::parse("tel:+44-20-7946-0001", None, None).unwrap().e164(), "+442079460001");
         assert_eq!(Phone::parse("callto:+358401234567", None, None).unwrap().e164(), "+358401234567");
+        // Callers as phone systems send them: SIP addresses, with or without a display name.
+        let us = Region::parse("US").ok();
+        for caller in [
+            "sip:+16505550100@pbx.example.com",
+            "sips:+16505550100@pbx.example.com;transport=tls",
+            "<sip:6505550100@10.0.0.1>",
+            "\"Ravi Shah\" <sip:+1-650-555-0100@pbx.example;user=phone>",
+            "tel:+16505550100;phone-context=example.com",
+        ] {
+            assert_eq!(Phone::parse(caller, us, None).unwrap().e164(), "+16505550100", "{caller}");
+        }
         assert_eq!(Phone::parse("Tel. 09 1234567", fi, None).unwrap().e164(), "+35891234567");
         assert_eq!(Phone::parse("Mobile: 040 123 4567", fi, None).unwrap().e164(), "+358401234567");
         assert!(Phone::parse("telephone", fi, None).is_err());

@@ -541,6 +541,15 @@ async fn inbound_calls_find_or_create_the_lead(b: Backend) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = t.app.post("/api/v1/calls/inbound", &t.admin, json!({"from": "hello"})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Phone systems send SIP addresses: the caller is the address's user part.
+    let sip =
+        json!({"from": "\"Known\" <sip:+358406000001@pbx.example;user=phone>", "to": "sip:+35896000000@pbx.example"});
+    let r = t.app.post("/api/v1/calls/inbound", &t.admin, sip).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(
+        (&r.body["lead_id"], &r.body["created_lead"], &r.body["user_id"]),
+        (&json!(known), &json!(false), &json!(t.rep_id))
+    );
 }
 
 async fn telephony_events_are_signed_and_idempotent(b: Backend) {
