@@ -174,11 +174,14 @@ pub async fn receive(db: &Db, clock: &Clock, signed: &Signed, body: &[u8]) -> Re
     let org = verify(&mut tx, clock, signed, body).await?;
     let input: EventInput =
         serde_json::from_slice(body).map_err(|e| AppError::field("body", format!("is not a telephony event: {e}")))?;
-    let state = input.state.trim().to_lowercase();
+    // Other names phone systems give the states (Twilio's `CallStatus`, Asterisk's `DIALSTATUS`).
+    let state = input.state.trim().to_lowercase().replace(['-', ' '], "_");
     let state = match state.as_str() {
         "ended" | "hangup" | "hung_up" => "completed".to_owned(),
-        "busy" | "no_answer" | "canceled" | "cancelled" | "error" => "failed".to_owned(),
-        "in_progress" | "in-progress" => "answered".to_owned(),
+        "busy" | "no_answer" | "noanswer" | "canceled" | "cancelled" | "cancel" | "error" | "congestion"
+        | "chanunavail" => "failed".to_owned(),
+        "in_progress" | "answer" => "answered".to_owned(),
+        "queued" | "initiated" | "ring" => "ringing".to_owned(),
         _ => state,
     };
     if !STATES.contains(&state.as_str()) {

@@ -608,6 +608,21 @@ async fn telephony_events_are_signed_and_idempotent(b: Backend) {
         .post("/api/v1/calls/inbound", &t.admin, json!({"from": "+358407000001", "provider_call_id": "pbx-2"}))
         .await;
     assert_eq!(r.body["call"]["state"], "answered", "{}", r.text);
+    // Twilio's and Asterisk's names for the states.
+    let r = t
+        .app
+        .post("/api/v1/calls/inbound", &t.admin, json!({"from": "+358407000001", "provider_call_id": "pbx-3"}))
+        .await;
+    let third = r.body["call"]["id"].as_str().unwrap().to_owned();
+    for (i, (state, expected)) in
+        [("in-progress", "answered"), ("NOANSWER", "failed"), ("no-answer", "failed")].into_iter().enumerate()
+    {
+        let e = json!({"provider_call_id": "pbx-3", "state": state});
+        let r = t.app.send(send(e, now + 70 + i64::try_from(i).unwrap(), None)).await;
+        assert_eq!(r.status, StatusCode::OK, "{state}: {}", r.text);
+        let call = t.app.get(&format!("/api/v1/calls/{third}"), &t.admin).await.body;
+        assert_eq!(call["state"], expected, "{state}: {call}");
+    }
 }
 
 async fn call_metrics_per_rep_and_day(b: Backend) {
