@@ -6,7 +6,7 @@ use super::{
     Actor, AppError,
     audit::{self, Subject},
     error::Errors,
-    leads::{ListParams, parse_query},
+    leads::{self, ListParams, parse_query},
 };
 use crate::store::{
     self, Db, Tx,
@@ -260,6 +260,17 @@ async fn apply(tx: &mut Tx, actor: &Actor, c: &mut Campaign, input: &CampaignInp
     }
     if let Some(filter) = &input.filter {
         c.filter = filter_params(filter, &mut errs);
+        // An owner named by e-mail or name is kept as the user's id.
+        let mut owner = c.filter.get("owner").cloned();
+        if leads::owner_by_name(owner.as_deref()).is_some() {
+            let users = store::auth::users_in_org(tx, actor.org_id()).await?;
+            match leads::resolve_owner(&users, &mut owner) {
+                Ok(()) => {
+                    c.filter.insert("owner".into(), owner.unwrap_or_default());
+                }
+                Err(e) => errs.push("filter.owner", e),
+            }
+        }
     }
     if input.assignees.is_some() || input.teams.is_some() {
         let mut assignees = Assignees::default();

@@ -157,7 +157,7 @@ fn still_matches(lead: &Lead, q: &LeadQuery) -> bool {
             None => true,
         }
         && q.tags.iter().all(|t| lead.tags.contains(t))
-        && q.country.as_ref().is_none_or(|c| lead.address.country.as_ref() == Some(c))
+        && (q.countries.is_empty() || lead.address.country.as_ref().is_some_and(|c| q.countries.contains(c)))
         && q.kind.as_ref().is_none_or(|k| lead.kind.as_str() == k)
 }
 

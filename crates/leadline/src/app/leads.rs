@@ -348,7 +348,7 @@ pub struct ListParams {
     pub owner: Option<String>,
     /// One tag or several separated by commas (all must match).
     pub tag: Option<String>,
-    /// ISO 3166-1 alpha-2 code.
+    /// ISO 3166-1 alpha-2 code (or country name); several separated by commas.
     pub country: Option<String>,
     /// `company` or `person`.
     pub kind: Option<String>,
@@ -445,20 +445,32 @@ pub fn query_string(params: &[(&str, &Option<String>)], cursor: Option<&str>) ->
 /// Lets the owner filter name a user by e-mail or name as well as by id
 /// (`owner=rita@example.com`): replaces the name with the user's id.
 pub async fn name_owner(db: &Db, actor: &Actor, p: &mut ListParams) -> Result<(), AppError> {
-    let Some(named) = p.owner.as_deref().map(str::trim).filter(|v| !v.is_empty()) else { return Ok(()) };
-    if matches!(named, "any" | "me" | "unassigned" | "none") || Uuid::parse_str(named).is_ok() {
+    if owner_by_name(p.owner.as_deref()).is_none() {
         return Ok(());
     }
     let mut tx = db.read().await?;
     let users = store::auth::users_in_org(&mut tx, actor.org_id()).await?;
     tx.commit().await?;
-    let user = users.iter().find(|u| u.email.eq_ignore_ascii_case(named) || u.name.eq_ignore_ascii_case(named));
-    match user {
+    resolve_owner(&users, &mut p.owner).map_err(|e| AppError::field("owner", e))
+}
+
+/// The owner filter's value when it names a user by e-mail or name (not by id, `me`, ...).
+#[must_use]
+pub fn owner_by_name(owner: Option<&str>) -> Option<&str> {
+    owner
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && !matches!(*v, "any" | "me" | "unassigned" | "none") && Uuid::parse_str(v).is_err())
+}
+
+/// Replaces an owner filter naming a user by e-mail or name with the user's id.
+pub fn resolve_owner(users: &[store::auth::User], owner: &mut Option<String>) -> Result<(), String> {
+    let Some(named) = owner_by_name(owner.as_deref()) else { return Ok(()) };
+    match users.iter().find(|u| u.email.eq_ignore_ascii_case(named) || u.name.eq_ignore_ascii_case(named)) {
         Some(u) => {
-            p.owner = Some(u.id.to_string());
+            *owner = Some(u.id.to_string());
             Ok(())
         }
-        None => Err(AppError::field("owner", format!("no user '{named}' in this organization"))),
+        None => Err(format!("no user '{named}' in this organization")),
     }
 }
 
@@ -488,7 +500,14 @@ pub fn parse_query(actor: &Actor, p: &ListParams) -> Result<LeadQuery, AppError>
         Some(t) => errs.take("tag", text::tags(t.split(','))).unwrap_or_default(),
         None => Vec::new(),
     };
-    let country = blank(&p.country).and_then(|c| errs.take("country", Country::parse(&c))).map(Country::into_inner);
+    let mut countries: Vec<String> = Vec::new();
+    for c in blank(&p.country).iter().flat_map(|c| c.split(',').map(str::trim).filter(|c| !c.is_empty())) {
+        if let Some(c) = errs.take("country", Country::parse(c)).map(Country::into_inner)
+            && !countries.contains(&c)
+        {
+            countries.push(c);
+        }
+    }
     let kind = blank(&p.kind).and_then(|k| errs.take("kind", LeadKind::parse(&k))).map(|k| k.as_str().to_owned());
     let created_from = blank(&p.created_from).and_then(|v| errs.take("created_from", parse_time(&v, false, Tz::UTC)));
     let created_to = blank(&p.created_to).and_then(|v| errs.take("created_to", parse_time(&v, true, Tz::UTC)));
@@ -538,7 +557,7 @@ pub fn parse_query(actor: &Actor, p: &ListParams) -> Result<LeadQuery, AppError>
         statuses,
         owner,
         tags,
-        country,
+        countries,
         kind,
         created_from,
         created_to,

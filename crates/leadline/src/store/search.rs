@@ -62,7 +62,8 @@ pub struct LeadQuery {
     pub statuses: Vec<LeadStatus>,
     pub owner: Option<OwnerFilter>,
     pub tags: Vec<String>,
-    pub country: Option<String>,
+    /// ISO codes; a lead in any of them matches.
+    pub countries: Vec<String>,
     pub kind: Option<String>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
@@ -218,8 +219,19 @@ where
             .push_bind(tag.clone())
             .push(")");
     }
-    if let Some(country) = &query.country {
-        q.push(" AND l.country = ").push_bind(country.clone());
+    match query.countries.as_slice() {
+        [] => {}
+        [one] => {
+            q.push(" AND l.country = ").push_bind(one.clone());
+        }
+        several => {
+            q.push(" AND l.country IN (");
+            let mut sep = q.separated(", ");
+            for c in several {
+                sep.push_bind(c.clone());
+            }
+            q.push(")");
+        }
     }
     if let Some(kind) = &query.kind {
         q.push(" AND l.kind = ").push_bind(kind.clone());

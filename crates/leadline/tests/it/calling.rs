@@ -320,6 +320,31 @@ async fn campaign_rules_weekdays_holidays_regions_and_attempts(b: Backend) {
     for f in ["calling_hours", "retry_spacing.maybe", "assignees[0]"] {
         assert!(fields.contains(&f.to_owned()), "{f} in {fields:?}");
     }
+    // The filter names the owner by e-mail (kept as the user's id) and several countries.
+    t.lead("Rep's Stockholm AB", "+46 8 123 456 78", json!({"country": "SE", "owner_id": t.rep_id})).await;
+    t.lead("Rep's Oslo AS", "+47 22 12 34 56", json!({"country": "NO", "owner_id": t.rep_id})).await;
+    let r = t
+        .app
+        .post(
+            "/api/v1/campaigns",
+            &t.admin,
+            json!({"name": "Nordics", "filter": {"owner": "REP1@calling.test", "country": ["US", "se"]},
+                   "assignees": [t.rep_id]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["filter"]["owner"], t.rep_id, "{}", r.text);
+    let nordics = r.body["id"].as_str().unwrap().to_owned();
+    let s = t.session(&t.rep, &nordics).await;
+    let o = t.next(&t.rep, &s).await;
+    assert_eq!(lead_name(&o), "Rep's Stockholm AB", "{o}");
+    t.dispose(&t.rep, &o, "not_interested", json!({})).await;
+    assert!(t.next(&t.rep, &s).await["call_id"].is_null(), "neither Oslo nor the admin's Florida lead");
+    let r = t
+        .app
+        .post("/api/v1/campaigns", &t.admin, json!({"name": "Nobody's", "filter": {"owner": "nobody@calling.test"}}))
+        .await;
+    assert_eq!(crate::harness::problem_fields(&r), ["filter.owner"], "{}", r.text);
     // Reps cannot create campaigns but may edit the playbook.
     let r = t.app.post("/api/v1/campaigns", &t.rep, json!({"name": "Mine"})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);

@@ -71,6 +71,7 @@ async fn filters_combine(b: Backend) {
     assert_eq!(names(&app.get(&get("status=new,qualified"), &token).await.body), vec!["A1", "A2", "A3"]);
     assert_eq!(names(&app.get(&get("status=new&status=qualified"), &token).await.body), vec!["A1", "A2", "A3"]);
     assert_eq!(names(&app.get(&get("country=fi"), &token).await.body), vec!["A2", "A3"]);
+    assert_eq!(names(&app.get(&get("country=fi,US"), &token).await.body), vec!["A1", "A2", "A3"]);
     assert_eq!(names(&app.get(&get("tag=vip"), &token).await.body), vec!["A1", "A2"]);
     assert_eq!(names(&app.get(&get("tag=vip,smb"), &token).await.body), vec!["A2"]);
     assert_eq!(names(&app.get(&get("owner=me"), &rep_token).await.body), vec!["A3"]);
