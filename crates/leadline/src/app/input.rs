@@ -23,7 +23,11 @@ pub enum PhoneInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TypedPhone {
-    pub number: String,
+    /// The number in any form.
+    pub number: Option<String>,
+    /// Read where `number` is absent, so that a phone as the API shows it
+    /// (`{"number", "e164", "type"}`) can be sent back as it is.
+    pub e164: Option<String>,
     /// mobile, work, home, direct, fax or other.
     #[serde(rename = "type")]
     pub kind: Option<String>,
@@ -37,7 +41,9 @@ impl PhoneInput {
     pub fn parts(&self) -> (&str, Option<&str>, Option<&str>) {
         match self {
             PhoneInput::Text(n) => (n, None, None),
-            PhoneInput::Typed(t) => (&t.number, t.kind.as_deref(), t.extension.as_deref()),
+            PhoneInput::Typed(t) => {
+                (t.number.as_deref().or(t.e164.as_deref()).unwrap_or(""), t.kind.as_deref(), t.extension.as_deref())
+            }
         }
     }
 }

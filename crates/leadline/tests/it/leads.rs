@@ -67,6 +67,15 @@ async fn phones_normalize_with_the_org_region(b: Backend) {
     assert_eq!(phones[1]["type"], "direct");
     assert_eq!(phones[2]["number"], "+358912345678");
     assert_eq!(lead["time_zones"], json!(["Europe/Helsinki", "Europe/Mariehamn"]));
+    // The phones as the API shows them go back as they are, with one more.
+    let mut sent = phones.as_array().unwrap().clone();
+    sent.push(json!("050 765 4321"));
+    let id = lead["contacts"][0]["id"].as_str().unwrap();
+    let r = app.patch(&format!("/api/v1/contacts/{id}"), &token, json!({"phones": sent})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let numbers: Vec<&str> = r.body["phones"].as_array().unwrap().iter().map(|p| p["e164"].as_str().unwrap()).collect();
+    assert_eq!(numbers, ["+358401234567", "+12065550100", "+358912345678", "+358507654321"], "{}", r.text);
+    assert_eq!(r.body["phones"][1]["type"], "direct", "{}", r.text);
 }
 
 async fn multi_zone_prefix_records_every_zone(b: Backend) {

@@ -121,7 +121,12 @@ impl ContactForm {
         {
             if !n.trim().is_empty() {
                 let kind = (!t.is_empty()).then(|| t.clone());
-                inputs.push(PhoneInput::Typed(TypedPhone { number: n.clone(), kind, extension: None }));
+                inputs.push(PhoneInput::Typed(TypedPhone {
+                    number: Some(n.clone()),
+                    e164: None,
+                    kind,
+                    extension: None,
+                }));
                 positions.push(i + 1);
             }
         }
