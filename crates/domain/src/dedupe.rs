@@ -113,6 +113,19 @@ pub fn company_key(name: &str) -> Option<String> {
     let undotted: String = name.chars().filter(|c| *c != '.').collect();
     let mut words = search::terms(&undotted.replace('&', " and "));
     let all = words.clone();
+    strip_legal_forms(&mut words);
+    if words.first().is_some_and(|w| w == "the") && words.len() > 1 {
+        words.remove(0);
+    }
+    if words.is_empty() {
+        words = all;
+    }
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// Drops legal forms ("inc", "gmbh", "s de rl de cv") from the end of a name's terms,
+/// keeping at least one term.
+pub fn strip_legal_forms(words: &mut Vec<String>) {
     while words.len() > 1 {
         if let Some(form) = LEGAL_FORMS
             .iter()
@@ -125,13 +138,6 @@ pub fn company_key(name: &str) -> Option<String> {
             break;
         }
     }
-    if words.first().is_some_and(|w| w == "the") && words.len() > 1 {
-        words.remove(0);
-    }
-    if words.is_empty() {
-        words = all;
-    }
-    (!words.is_empty()).then(|| words.join(" "))
 }
 
 /// The host of a web address without scheme, `www.`, port or path, lower-cased.

@@ -62,17 +62,25 @@ pub fn document<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
     doc.join(" ")
 }
 
+/// The terms a query asks for: a legal form at its end ("Orbit Labs Inc", "Acme GmbH") is
+/// left out, as de-duplication leaves it out, so a lead stored without it is found.
+fn query_terms(q: &str) -> Vec<String> {
+    let mut t = terms(q);
+    crate::dedupe::strip_legal_forms(&mut t);
+    t
+}
+
 /// An FTS5 query matching documents that hold a term starting with each query term.
 #[must_use]
 pub fn fts5_query(q: &str) -> Option<String> {
-    let t = terms(q);
+    let t = query_terms(q);
     (!t.is_empty()).then(|| t.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" "))
 }
 
 /// A PostgreSQL `to_tsquery('simple', ...)` text with the same meaning as [`fts5_query`].
 #[must_use]
 pub fn tsquery(q: &str) -> Option<String> {
-    let t = terms(q);
+    let t = query_terms(q);
     (!t.is_empty()).then(|| t.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & "))
 }
 
@@ -98,8 +106,12 @@ mod tests {
 
     #[test]
     fn queries_are_safe_and_prefixed() {
-        assert_eq!(fts5_query("Kärk oy").unwrap(), "\"kark\"* \"oy\"*");
-        assert_eq!(tsquery("o'brien & co").unwrap(), "o:* & brien:* & co:*");
+        assert_eq!(fts5_query("Kärk ann").unwrap(), "\"kark\"* \"ann\"*");
+        assert_eq!(tsquery("o'brien & sons").unwrap(), "o:* & brien:* & sons:*");
+        // A legal form at the end is left out; alone, it is searched for.
+        assert_eq!(fts5_query("Kärk oy").unwrap(), "\"kark\"*");
+        assert_eq!(tsquery("Orbit Labs, Inc.").unwrap(), "orbit:* & labs:*");
+        assert_eq!(tsquery("GmbH").unwrap(), "gmbh:*");
         assert_eq!(fts5_query("  -- ").as_deref(), None);
     }
 

@@ -51,6 +51,10 @@ async fn text_search_covers_names_contacts_and_emails(b: Backend) {
     assert_eq!(names(&app.get(&q("karkkainen"), &token).await.body), vec!["Kärkkäinen Oy"]);
     assert_eq!(names(&app.get(&q("Jääskel"), &token).await.body), vec!["Kärkkäinen Oy"]);
     assert_eq!(names(&app.get(&q("widg"), &token).await.body), vec!["Acme Widgets Inc"]);
+    // A legal form at the end of the query need not be the stored one.
+    assert_eq!(names(&app.get(&q("Acme Widgets, Inc."), &token).await.body), vec!["Acme Widgets Inc"]);
+    assert_eq!(names(&app.get(&q("acme widgets gmbh"), &token).await.body), vec!["Acme Widgets Inc"]);
+    assert_eq!(names(&app.get(&q("Lee Household Ltd"), &token).await.body), vec!["Lee Household"]);
     assert_eq!(names(&app.get(&q("ann@acme.test"), &token).await.body), vec!["Acme Widgets Inc"]);
     assert_eq!(names(&app.get(&q("lee"), &token).await.body), vec!["Acme Widgets Inc", "Lee Household"]);
     assert_eq!(names(&app.get(&q("ann lee"), &token).await.body), vec!["Acme Widgets Inc"]);
