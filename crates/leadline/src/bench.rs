@@ -10,7 +10,7 @@ use crate::{
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use std::{
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
@@ -112,10 +112,7 @@ pub(crate) async fn fill(db: &Db, org: &Org, target: usize) -> anyhow::Result<()
     let owners: Vec<Uuid> = users.iter().map(|u| u.id).collect();
     let creator = owners[0];
     let bar = ProgressBar::new((target - have) as u64);
-    bar.set_style(
-        ProgressStyle::with_template("filling {bar:40} {pos}/{len} leads  {per_sec}  ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    bar.set_style(crate::import::command::bar_style("filling {bar:40} {pos}/{len} leads  {rate}  ETA {eta}"));
     let mut rng = Rng::new(have as u64 + 7);
     let start = store::now() - chrono::Duration::days(730);
     let mut done = have;

@@ -8,7 +8,7 @@ use crate::{
 };
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use leadline_domain::{Role, mapping::ImportKind};
 use std::{
     io::IsTerminal,
@@ -175,6 +175,19 @@ pub(crate) async fn importer(db: &Db, org: &Org, email: Option<&str>) -> anyhow:
 const PROGRESS_LINE_EVERY: Duration = Duration::from_secs(2);
 
 /// "progress: 50000/200000 rows (25%), 7012 rows/s, ETA 21 s; 47100 created, 2400 duplicates, 500 rejected"
+/// A progress bar's style: `template` with `{rate}`, items a second as a whole number
+/// ("9,933/s"; indicatif's own `{per_sec}` shows four decimals).
+pub(crate) fn bar_style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()).with_key(
+        "rate",
+        |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            #[expect(clippy::cast_possible_truncation, reason = "a rate, rounded and far below 2^63")]
+            let rate = state.per_sec().round() as i64;
+            let _ = write!(w, "{}/s", crate::web::pages::format::grouped(rate));
+        },
+    )
+}
+
 fn progress_line(progress: &Progress, elapsed: Duration) -> String {
     let done = progress.rows_done.load(Ordering::Relaxed);
     let total = progress.rows_total.load(Ordering::Relaxed).max(done);
@@ -223,11 +236,9 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
     let org = find_org(db, &args.org).await?;
     let user = importer(db, &org, args.as_user.as_deref()).await?;
     let progress = Arc::new(Progress::default());
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {per_sec}  ETA {eta}  {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    // Drawn once the file's row count is known (a bar of 0/0 rows would show full).
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
+    bar.set_style(bar_style("{bar:40} {pos}/{len} rows  {rate}  ETA {eta}  {msg}"));
     // On a terminal a bar; otherwise (a log, a pipe, a job runner) a line every few seconds.
     let tty = std::io::stderr().is_terminal();
     let started = std::time::Instant::now();
@@ -236,9 +247,11 @@ pub async fn import(command: ImportCommand, db: &Db) -> anyhow::Result<()> {
         tokio::spawn(async move {
             let mut last_line = std::time::Instant::now();
             while !progress.finished.load(Ordering::Relaxed) {
-                bar.set_length(
-                    progress.rows_total.load(Ordering::Relaxed).max(progress.rows_done.load(Ordering::Relaxed)),
-                );
+                let total = progress.rows_total.load(Ordering::Relaxed).max(progress.rows_done.load(Ordering::Relaxed));
+                bar.set_length(total);
+                if total > 0 && bar.is_hidden() && tty {
+                    bar.set_draw_target(ProgressDrawTarget::stderr());
+                }
                 bar.set_position(progress.rows_done.load(Ordering::Relaxed));
                 bar.set_message(format!(
                     "{} created, {} duplicates, {} rejected",
@@ -358,10 +371,7 @@ async fn undo_command(db: &Db, id: Uuid, named: Option<&str>) -> anyhow::Result<
     let deleted = Arc::new(AtomicU64::new(0));
     let finished = Arc::new(AtomicBool::new(false));
     let bar = ProgressBar::new(created);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} records deleted  {per_sec}  ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    bar.set_style(bar_style("{bar:40} {pos}/{len} records deleted  {rate}  ETA {eta}"));
     let tty = std::io::stderr().is_terminal();
     let watcher = {
         let (deleted, finished, bar) = (Arc::clone(&deleted), Arc::clone(&finished), bar.clone());

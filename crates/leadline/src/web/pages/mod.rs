@@ -7,7 +7,7 @@
 mod auth;
 mod calling;
 mod contacts;
-mod format;
+pub(crate) mod format;
 mod imports;
 mod leads;
 mod users;
