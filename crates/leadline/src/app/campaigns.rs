@@ -260,21 +260,24 @@ async fn apply(tx: &mut Tx, actor: &Actor, c: &mut Campaign, input: &CampaignInp
     }
     if let Some(filter) = &input.filter {
         c.filter = filter_params(filter, &mut errs);
+    }
+    // The organization's users, read once where the filter names an owner or assignees are given.
+    let mut owner = c.filter.get("owner").cloned();
+    let owner_named = input.filter.is_some() && leads::owner_by_name(owner.as_deref()).is_some();
+    let assigning = input.assignees.is_some() || input.teams.is_some();
+    let users =
+        if owner_named || assigning { store::auth::users_in_org(tx, actor.org_id()).await? } else { Vec::new() };
+    if owner_named {
         // An owner named by e-mail or name is kept as the user's id.
-        let mut owner = c.filter.get("owner").cloned();
-        if leads::owner_by_name(owner.as_deref()).is_some() {
-            let users = store::auth::users_in_org(tx, actor.org_id()).await?;
-            match leads::resolve_owner(&users, &mut owner) {
-                Ok(()) => {
-                    c.filter.insert("owner".into(), owner.unwrap_or_default());
-                }
-                Err(e) => errs.push("filter.owner", e),
+        match leads::resolve_owner(&users, &mut owner) {
+            Ok(()) => {
+                c.filter.insert("owner".into(), owner.unwrap_or_default());
             }
+            Err(e) => errs.push("filter.owner", e),
         }
     }
-    if input.assignees.is_some() || input.teams.is_some() {
+    if assigning {
         let mut assignees = Assignees::default();
-        let users = store::auth::users_in_org(tx, actor.org_id()).await?;
         let teams = store::sales::teams(tx, actor.org_id()).await?;
         for (field, ids) in [("assignees", &input.assignees), ("teams", &input.teams)] {
             for (i, id) in ids.iter().flatten().enumerate() {

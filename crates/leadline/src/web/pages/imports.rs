@@ -564,7 +564,7 @@ async fn map_submit(
     let stored: ImportOptions = serde_json::from_value(import.options.clone()).unwrap_or_default();
     let mut options = ImportOptions {
         on_duplicate: OnDuplicate::parse(&get("on_duplicate")).unwrap_or_default(),
-        unmapped: if get("unmapped") == "ignore" { Unmapped::Ignore } else { Unmapped::Custom },
+        unmapped: Unmapped::parse(&get("unmapped")).unwrap_or_default(),
         match_domain: get("match_domain") == "on",
         default_region: Some(get("default_region")).filter(|r| !r.trim().is_empty()),
         encoding: Some(get("encoding")).filter(|e| !e.trim().is_empty()),
